@@ -1,0 +1,3 @@
+from qwen_tui.cli import main
+
+main()

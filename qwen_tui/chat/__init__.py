@@ -1,0 +1,1 @@
+"""The chat core: conversations, thinking, soft switches and sampling. No UI, no torch."""

@@ -1,0 +1,87 @@
+"""The `qwen-chat` entry point: the chat UI by default, subcommands for the rest."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from qwen_tui import __version__
+from qwen_tui.commands import doctor as doctor_cmd
+from qwen_tui.commands.options import (
+    DeviceOpt,
+    DtypeOpt,
+    EngineOpt,
+    MaxNewOpt,
+    MinPOpt,
+    ModelOpt,
+    PresenceOpt,
+    SystemOpt,
+    TemperatureOpt,
+    ThinkOpt,
+    TopKOpt,
+    TopPOpt,
+    YarnOpt,
+    settings_from_flags,
+)
+from qwen_tui.config import ConfigError
+from qwen_tui.engine.base import EngineFailure
+
+app = typer.Typer(
+    name="qwen-chat",
+    help="Chat with a local Qwen3 model in the terminal, its thinking streamed beside the answer.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(doctor_cmd.doctor)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qwen-chat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def chat(
+    ctx: typer.Context,
+    model: ModelOpt = None,
+    engine: EngineOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
+    yarn_factor: YarnOpt = None,
+    think: ThinkOpt = None,
+    temperature: TemperatureOpt = None,
+    top_p: TopPOpt = None,
+    top_k: TopKOpt = None,
+    min_p: MinPOpt = None,
+    presence_penalty: PresenceOpt = None,
+    max_new_tokens: MaxNewOpt = None,
+    system: SystemOpt = None,
+    theme: str | None = typer.Option(None, help="Colour theme (saved for next time)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Start the chat UI (the default when no command is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = settings_from_flags(
+        model=model, engine=engine, device=device, dtype=dtype, yarn_factor=yarn_factor,
+        thinking=think, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
+        presence_penalty=presence_penalty, max_new_tokens=max_new_tokens, system=system,
+        theme=theme,
+    )
+    from qwen_tui.ui.app import run_chat_app
+
+    run_chat_app(settings)
+
+
+def main() -> None:
+    """Console-script entry: readable one-line errors instead of tracebacks."""
+    try:
+        app()
+    except (ConfigError, EngineFailure) as exc:
+        print(f"qwen-chat: error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""The `qwen-chat` subcommands, one module each; `qwen_tui.cli` assembles them."""

@@ -1,0 +1,70 @@
+"""`qwen-chat doctor`: what this machine has, and what the 30B model still needs."""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+from dataclasses import dataclass
+
+from qwen_tui import __version__, locations
+from qwen_tui.config import Settings
+from qwen_tui.engine.model_files import describe_model_location
+
+# Int4 weights (~16.5 GiB) plus a 40,960-token bf16 KV cache (~4 GiB) and working space.
+GPU_MEMORY_NEEDED_GIB = 22.0
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    value: str
+    ok: bool = True
+
+
+def run_checks(settings: Settings) -> tuple[list[Check], list[str]]:
+    """Rows to show and the plain-language list of what is missing for the 30B model."""
+    checks = [
+        Check("qwen-tui", __version__),
+        Check("Python", platform.python_version()),
+    ]
+    missing: list[str] = []
+    checks += _torch_checks(missing)
+    location = describe_model_location(settings.model)
+    found = not location.startswith("not found")
+    checks.append(Check("model", f"{settings.model} -> {location}", found))
+    if not found:
+        missing.append(f"the model files ({settings.model}); see the model line above")
+    checks += [
+        Check("config file", str(locations.config_file())),
+        Check("data dir (sessions)", str(locations.sessions_dir())),
+    ]
+    return checks, missing
+
+
+def _torch_checks(missing: list[str]) -> list[Check]:
+    if importlib.util.find_spec("torch") is None:
+        missing.append("PyTorch: reinstall qwen-tui with pip")
+        return [Check("torch", "not installed", False)]
+    import torch
+
+    rows = [Check("torch", torch.__version__)]
+    if not torch.cuda.is_available():
+        rows.append(Check("CUDA", "not available (no NVIDIA GPU or a CPU-only torch)", False))
+        missing.append(
+            f"an NVIDIA GPU with {GPU_MEMORY_NEEDED_GIB:.0f} GiB free and a CUDA build of torch; "
+            "on the CPU only tiny models run (try `qwen-chat --engine demo`)"
+        )
+        return rows
+    rows.append(Check("CUDA", f"{torch.version.cuda}, {torch.cuda.device_count()} device(s)"))
+    free, total = torch.cuda.mem_get_info()
+    free_gib, total_gib = free / 2**30, total / 2**30
+    enough = free_gib >= GPU_MEMORY_NEEDED_GIB
+    name = torch.cuda.get_device_name()
+    rows.append(Check("GPU", f"{name}, {free_gib:.1f} GiB free of {total_gib:.1f} GiB", enough))
+    if not enough:
+        missing.append(f"{GPU_MEMORY_NEEDED_GIB:.0f} GiB of free GPU memory ({free_gib:.1f} GiB now)")
+    has_triton = importlib.util.find_spec("triton") is not None
+    rows.append(Check("triton", "installed" if has_triton else "missing (slow decode)", has_triton))
+    if not has_triton:
+        missing.append("Triton for fast decode: pip install 'qwen-tui[gpu]'")
+    return rows

@@ -1,0 +1,165 @@
+"""The contract every engine meets: requests in, events out, cancel at any time.
+
+An engine owns one worker thread (see `worker.py`). The UI or CLI hands it a
+`GenerationRequest`; the engine answers with events passed to the `EventSink` callback
+it was started with. The callback is called from the engine's own thread, so it must be
+thread-safe (Textual's `post_message` is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from qwen_tui.chat.sampling import SamplingParams
+
+DEFAULT_MAX_NEW_TOKENS = 32_768
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One assistant turn to generate.
+
+    `messages` are template messages (`{"role": ..., "content": ...}`) whose earlier
+    assistant turns already carry their answer only, never their thinking.
+    `enable_thinking` is the hard switch passed to the chat template.
+    """
+
+    messages: tuple[dict[str, str], ...]
+    enable_thinking: bool
+    sampling: SamplingParams
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    request_id: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.messages:
+            raise ValueError("a request needs at least one message")
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+
+
+class FinishReason(str, Enum):
+    STOP = "stop"  # the model ended its turn (an eos id)
+    LENGTH = "length"  # max_new_tokens reached
+    CANCELLED = "cancelled"  # the user stopped it
+    ERROR = "error"  # the engine failed; an EngineError came first
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    prompt_tokens: int
+    generated_tokens: int
+    time_to_first_token_s: float
+    decode_tokens_per_s: float
+    total_s: float
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    """Loading advanced: `done` of `total` units (tensors or bytes)."""
+
+    done: int
+    total: int
+    unit: str = "tensors"
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class EngineReady:
+    """The model is loaded and requests will be served."""
+
+    model_name: str
+    context_limit: int
+    load_seconds: float
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class ThinkingDelta:
+    request_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    request_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class GenerationFinished:
+    """The turn ended. `thinking` and `answer` are the whole texts, trimmed as the model
+    card's parser trims them; `thinking_finished` is False when the reply stopped inside
+    the think block."""
+
+    request_id: int
+    reason: FinishReason
+    stats: GenerationStats
+    thinking: str
+    answer: str
+    thinking_finished: bool = True
+    token_ids: tuple[int, ...] = field(default=(), repr=False)
+
+
+class ErrorKind(str, Enum):
+    MODEL_MISSING = "model_missing"
+    OUT_OF_MEMORY = "out_of_memory"
+    CONTEXT_FULL = "context_full"
+    BAD_REQUEST = "bad_request"
+    BUSY = "busy"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class EngineError:
+    """Something went wrong; `message` is one readable line for the user."""
+
+    message: str
+    kind: ErrorKind = ErrorKind.INTERNAL
+    request_id: int | None = None
+
+
+EngineEvent = (
+    LoadProgress
+    | EngineReady
+    | ThinkingDelta
+    | AnswerDelta
+    | GenerationFinished
+    | EngineError
+)
+EventSink = Callable[[EngineEvent], None]
+
+
+class Engine(Protocol):
+    """What the UI and CLI rely on. Every method returns at once; work happens on the
+    engine's thread and is reported through the sink given to `start`."""
+
+    name: str  # shown in the status bar: "demo", "local", ...
+    model_name: str
+    context_limit: int
+
+    def start(self, sink: EventSink) -> None:
+        """Start the engine thread and begin loading; emits LoadProgress then EngineReady
+        (or EngineError)."""
+
+    def submit(self, request: GenerationRequest) -> None:
+        """Queue a request; requests run one at a time, in order, never interleaved."""
+
+    def cancel(self) -> None:
+        """Stop the running generation within one decode step; it finishes CANCELLED."""
+
+    def count_prompt_tokens(self, messages: tuple[dict[str, str], ...], enable_thinking: bool) -> int:
+        """Tokens the rendered prompt takes, for the context budget. Thread-safe."""
+
+    def close(self) -> None:
+        """Cancel, stop the thread and free the model."""
+
+
+class EngineFailure(Exception):
+    """A failure with a readable one-line message and a kind the UI can act on."""
+
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.INTERNAL) -> None:
+        super().__init__(message)
+        self.kind = kind

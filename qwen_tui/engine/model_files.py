@@ -1,0 +1,47 @@
+"""Find a model's files: a local directory, or a hub repo id already in the local cache.
+
+Nothing is downloaded here: the app runs offline, so a missing model gets an error that
+says where we looked and how to fetch it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huggingface_hub import constants, snapshot_download
+from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+from qwen_tui.engine.base import EngineFailure, ErrorKind
+
+
+def resolve_model_dir(model: str) -> Path:
+    """The directory holding `config.json` for `model`, or an EngineFailure saying why not."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise EngineFailure(
+                f"{path} has no config.json: point --model at a Hugging Face model directory",
+                ErrorKind.MODEL_MISSING,
+            )
+        return path
+    if path.exists():
+        raise EngineFailure(f"{path} is a file: --model takes a directory", ErrorKind.MODEL_MISSING)
+    if model.startswith((".", "/", "~")) or model.count("/") != 1:
+        raise EngineFailure(f"model directory {path} does not exist", ErrorKind.MODEL_MISSING)
+    try:
+        return Path(snapshot_download(model, local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, OSError) as exc:
+        raise EngineFailure(
+            f"{model} is not in the local cache ({constants.HF_HUB_CACHE}) nor a directory; "
+            f"download it with `hf download {model}` on a machine with network, "
+            "or pass --model DIR",
+            ErrorKind.MODEL_MISSING,
+        ) from exc
+
+
+def describe_model_location(model: str) -> str:
+    """Where `model` would load from, or why it cannot; for `qwen-chat doctor`."""
+    try:
+        return str(resolve_model_dir(model))
+    except EngineFailure as exc:
+        return f"not found: {exc}"

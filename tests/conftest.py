@@ -1,0 +1,13 @@
+"""Every test runs with its own config and data directories, never the user's."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("QWEN_TUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("QWEN_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return tmp_path
