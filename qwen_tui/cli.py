@@ -68,9 +68,19 @@ def chat(
     if ctx.invoked_subcommand is not None:
         return
     settings = settings_from_flags(
-        model=model, engine=engine, device=device, dtype=dtype, yarn_factor=yarn_factor,
-        thinking=think, temperature=temperature, top_p=top_p, top_k=top_k, min_p=min_p,
-        presence_penalty=presence_penalty, max_new_tokens=max_new_tokens, system=system,
+        model=model,
+        engine=engine,
+        device=device,
+        dtype=dtype,
+        yarn_factor=yarn_factor,
+        thinking=think,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        min_p=min_p,
+        presence_penalty=presence_penalty,
+        max_new_tokens=max_new_tokens,
+        system=system,
         theme=theme,
     )
     from qwen_tui.ui.app import run_chat_app

@@ -130,7 +130,9 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
             if key not in allowed:
                 raise ConfigError(f"{where}: unknown key '{prefix}{key}'; remove it")
             expected = _TYPES[key]
-            if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
+            if not isinstance(value, expected) or (
+                bool not in expected and isinstance(value, bool)
+            ):
                 names = " or ".join(t.__name__ for t in expected)
                 raise ConfigError(f"{where}: key '{prefix}{key}' must be {names}, got {value!r}")
     settings = Settings(**top, sampling=SamplingOverrides(**sampling))

@@ -62,7 +62,9 @@ def _torch_checks(missing: list[str]) -> list[Check]:
     name = torch.cuda.get_device_name()
     rows.append(Check("GPU", f"{name}, {free_gib:.1f} GiB free of {total_gib:.1f} GiB", enough))
     if not enough:
-        missing.append(f"{GPU_MEMORY_NEEDED_GIB:.0f} GiB of free GPU memory ({free_gib:.1f} GiB now)")
+        missing.append(
+            f"{GPU_MEMORY_NEEDED_GIB:.0f} GiB of free GPU memory ({free_gib:.1f} GiB now)"
+        )
     has_triton = importlib.util.find_spec("triton") is not None
     rows.append(Check("triton", "installed" if has_triton else "missing (slow decode)", has_triton))
     if not has_triton:

@@ -16,30 +16,43 @@ SAMPLING = "Sampling"
 
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", "-m", help="Model directory or hub repo id (from the local cache).",
-                 rich_help_panel=MODEL),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model directory or hub repo id (from the local cache).",
+        rich_help_panel=MODEL,
+    ),
 ]
 EngineOpt = Annotated[
     str | None,
-    typer.Option("--engine", "-e", help="local (in-process model), demo (no model), or auto.",
-                 rich_help_panel=MODEL),
+    typer.Option(
+        "--engine",
+        "-e",
+        help="local (in-process model), demo (no model), or auto.",
+        rich_help_panel=MODEL,
+    ),
 ]
-DeviceOpt = Annotated[
-    str | None, typer.Option(help="auto, cuda or cpu.", rich_help_panel=MODEL)
-]
+DeviceOpt = Annotated[str | None, typer.Option(help="auto, cuda or cpu.", rich_help_panel=MODEL)]
 DtypeOpt = Annotated[
     str | None,
     typer.Option(help="auto, bfloat16, float16 or float32.", rich_help_panel=MODEL),
 ]
 YarnOpt = Annotated[
     float | None,
-    typer.Option("--yarn-factor", help="YaRN rope scaling factor (e.g. 4.0 for 131,072 tokens).",
-                 rich_help_panel=MODEL),
+    typer.Option(
+        "--yarn-factor",
+        help="YaRN rope scaling factor (e.g. 4.0 for 131,072 tokens).",
+        rich_help_panel=MODEL,
+    ),
 ]
 ThinkOpt = Annotated[
     bool | None,
-    typer.Option("--think/--no-think", help="Thinking mode (the hard switch).",
-                 rich_help_panel=SAMPLING, show_default=False),
+    typer.Option(
+        "--think/--no-think",
+        help="Thinking mode (the hard switch).",
+        rich_help_panel=SAMPLING,
+        show_default=False,
+    ),
 ]
 TemperatureOpt = Annotated[
     float | None,
@@ -50,20 +63,27 @@ TopPOpt = Annotated[
     typer.Option("--top-p", help="Default 0.95 thinking, 0.8 not.", rich_help_panel=SAMPLING),
 ]
 TopKOpt = Annotated[
-    int | None, typer.Option("--top-k", help="Default 20; 0 turns it off.", rich_help_panel=SAMPLING)
+    int | None,
+    typer.Option("--top-k", help="Default 20; 0 turns it off.", rich_help_panel=SAMPLING),
 ]
 MinPOpt = Annotated[
     float | None, typer.Option("--min-p", help="Default 0.", rich_help_panel=SAMPLING)
 ]
 PresenceOpt = Annotated[
     float | None,
-    typer.Option("--presence-penalty", help="0 to 2; default 1.5 for quantized models.",
-                 rich_help_panel=SAMPLING),
+    typer.Option(
+        "--presence-penalty",
+        help="0 to 2; default 1.5 for quantized models.",
+        rich_help_panel=SAMPLING,
+    ),
 ]
 MaxNewOpt = Annotated[
     int | None,
-    typer.Option("--max-new-tokens", help="Longest reply, in tokens. Default 32768.",
-                 rich_help_panel=SAMPLING),
+    typer.Option(
+        "--max-new-tokens",
+        help="Longest reply, in tokens. Default 32768.",
+        rich_help_panel=SAMPLING,
+    ),
 ]
 SystemOpt = Annotated[
     str | None, typer.Option("--system", help="System prompt.", rich_help_panel=SAMPLING)

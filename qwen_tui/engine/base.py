@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
+from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.chat.sampling import SamplingParams
 
 DEFAULT_MAX_NEW_TOKENS = 32_768
@@ -38,22 +39,6 @@ class GenerationRequest:
             raise ValueError("a request needs at least one message")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
-
-
-class FinishReason(str, Enum):
-    STOP = "stop"  # the model ended its turn (an eos id)
-    LENGTH = "length"  # max_new_tokens reached
-    CANCELLED = "cancelled"  # the user stopped it
-    ERROR = "error"  # the engine failed; an EngineError came first
-
-
-@dataclass(frozen=True)
-class GenerationStats:
-    prompt_tokens: int
-    generated_tokens: int
-    time_to_first_token_s: float
-    decode_tokens_per_s: float
-    total_s: float
 
 
 @dataclass(frozen=True)
@@ -103,7 +88,7 @@ class GenerationFinished:
     token_ids: tuple[int, ...] = field(default=(), repr=False)
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     MODEL_MISSING = "model_missing"
     OUT_OF_MEMORY = "out_of_memory"
     CONTEXT_FULL = "context_full"
@@ -122,12 +107,7 @@ class EngineError:
 
 
 EngineEvent = (
-    LoadProgress
-    | EngineReady
-    | ThinkingDelta
-    | AnswerDelta
-    | GenerationFinished
-    | EngineError
+    LoadProgress | EngineReady | ThinkingDelta | AnswerDelta | GenerationFinished | EngineError
 )
 EventSink = Callable[[EngineEvent], None]
 
@@ -150,7 +130,9 @@ class Engine(Protocol):
     def cancel(self) -> None:
         """Stop the running generation within one decode step; it finishes CANCELLED."""
 
-    def count_prompt_tokens(self, messages: tuple[dict[str, str], ...], enable_thinking: bool) -> int:
+    def count_prompt_tokens(
+        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
+    ) -> int:
         """Tokens the rendered prompt takes, for the context budget. Thread-safe."""
 
     def close(self) -> None:
