@@ -1,0 +1,259 @@
+"""The Mixture-of-Experts layer on GPTQ int4 experts in two launches, with no host sync.
+
+Tokens are routed (softmax, top-k, renormalised) on the GPU; (token, expert) pairs are
+sorted by expert and padded per expert to the block size, so each program of the grouped
+matmul sees rows of one expert only. Launch one reads gate and up for those rows and writes
+SiLU(gate) * up; launch two reads down and scales each row by its routing weight; a sum over
+the top-k rows gives the output. At decode (one token) every pair is its own block, so the
+alignment step disappears and exactly the 8 chosen experts' weights are read.
+
+Expert weights are stacked: qweight [E, K/8, N], qzeros [E, K/G, N/8], scales [E, K/G, N].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import triton
+import triton.language as tl
+
+from qwen_tui.engine.kernels.int4_matmul import _dequant_tile
+
+
+@dataclass(frozen=True)
+class Int4Experts:
+    """One projection of every expert, stacked, in the GPTQ layout (desc_act false)."""
+
+    qweight: torch.Tensor
+    qzeros: torch.Tensor
+    scales: torch.Tensor
+    group_size: int
+
+    @property
+    def in_features(self) -> int:
+        return self.qweight.shape[1] * 8
+
+    @property
+    def out_features(self) -> int:
+        return self.qweight.shape[2]
+
+
+@triton.jit
+def _grouped_int4_kernel(
+    x_ptr,
+    out_ptr,
+    pair_ids_ptr,
+    block_expert_ptr,
+    route_w_ptr,
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    qw2_ptr,
+    qz2_ptr,
+    sc2_ptr,
+    num_pairs,
+    N,
+    K,
+    group_size,
+    x_row_div,
+    stride_qw,
+    stride_qz,
+    stride_sc,
+    BLOCK_M: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+    BLOCK_K: tl.constexpr,
+    GATE_UP: tl.constexpr,
+    USE_DOT: tl.constexpr,
+    MUL_ROUTE: tl.constexpr,
+):
+    pid_m = tl.program_id(0)
+    pid_n = tl.program_id(1)
+    # Padding sits at the end of each expert's run: a block that starts with it is all padding.
+    if tl.load(pair_ids_ptr + pid_m * BLOCK_M) >= num_pairs:
+        return
+    expert = tl.load(block_expert_ptr + pid_m).to(tl.int64)
+    pairs = tl.load(pair_ids_ptr + pid_m * BLOCK_M + tl.arange(0, BLOCK_M))
+    mask_m = pairs < num_pairs
+    rows = tl.where(mask_m, pairs // x_row_div, 0)
+    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+    mask_n = offs_n < N
+    qw_ptr += expert * stride_qw
+    qz_ptr += expert * stride_qz
+    sc_ptr += expert * stride_sc
+    if GATE_UP:
+        qw2_ptr += expert * stride_qw
+        qz2_ptr += expert * stride_qz
+        sc2_ptr += expert * stride_sc
+    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+    acc2 = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+    for k0 in range(0, K, BLOCK_K):
+        offs_k = k0 + tl.arange(0, BLOCK_K)
+        mask_k = offs_k < K
+        x = tl.load(
+            x_ptr + rows[:, None] * K + offs_k[None, :],
+            mask=mask_m[:, None] & mask_k[None, :],
+            other=0.0,
+        )
+        w = _dequant_tile(
+            qw_ptr, qz_ptr, sc_ptr, qw_ptr, offs_k, offs_n, mask_k, mask_n, N, group_size, False
+        )
+        if USE_DOT:
+            acc += tl.dot(x, w.to(x.dtype))
+        else:
+            acc += tl.sum(x.to(tl.float32)[:, :, None] * w[None, :, :], axis=1)
+        if GATE_UP:
+            w2 = _dequant_tile(
+                qw2_ptr,
+                qz2_ptr,
+                sc2_ptr,
+                qw2_ptr,
+                offs_k,
+                offs_n,
+                mask_k,
+                mask_n,
+                N,
+                group_size,
+                False,
+            )
+            if USE_DOT:
+                acc2 += tl.dot(x, w2.to(x.dtype))
+            else:
+                acc2 += tl.sum(x.to(tl.float32)[:, :, None] * w2[None, :, :], axis=1)
+    if GATE_UP:
+        acc = acc / (1.0 + tl.exp(-acc)) * acc2  # SiLU(gate) * up
+    if MUL_ROUTE:
+        acc *= tl.load(route_w_ptr + pairs, mask=mask_m, other=0.0).to(tl.float32)[:, None]
+    out = out_ptr + pairs[:, None] * N + offs_n[None, :]
+    tl.store(out, acc.to(out_ptr.dtype.element_ty), mask=mask_m[:, None] & mask_n[None, :])
+
+
+def route(
+    router_logits: torch.Tensor, top_k: int, normalize: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Softmax over experts, top-k, optionally renormalised: (weights [T, k], ids [T, k])."""
+    probs = torch.softmax(router_logits, dim=-1, dtype=torch.float32)
+    weights, ids = torch.topk(probs, top_k, dim=-1)
+    if normalize:
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+    return weights, ids
+
+
+def align_pairs(
+    expert_ids: torch.Tensor, num_experts: int, block_m: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sort (token, expert) pairs by expert, each expert padded to a multiple of `block_m`.
+
+    Returns pair ids [P] (padding = num_pairs, an id no row has) and each block's expert
+    [P / block_m]. P is the worst case, so shapes never depend on the routing (no sync).
+    """
+    flat = expert_ids.reshape(-1)
+    num_pairs = flat.numel()
+    capacity = triton.cdiv(num_pairs + num_experts * (block_m - 1), block_m) * block_m
+    counts = torch.bincount(flat, minlength=num_experts)
+    padded = (counts + block_m - 1) // block_m * block_m
+    starts = torch.cumsum(padded, 0) - padded
+    order = torch.argsort(flat, stable=True)
+    sorted_experts = flat[order]
+    rank_in_expert = (
+        torch.arange(num_pairs, device=flat.device)
+        - (torch.cumsum(counts, 0) - counts)[sorted_experts]
+    )
+    slots = starts[sorted_experts] + rank_in_expert
+    pair_ids = torch.full((capacity,), num_pairs, dtype=torch.int64, device=flat.device)
+    pair_ids[slots] = order
+    block_starts = torch.arange(0, capacity, block_m, device=flat.device)
+    ends = torch.cumsum(padded, 0)
+    block_expert = torch.searchsorted(ends, block_starts, right=True).clamp_(max=num_experts - 1)
+    return pair_ids, block_expert
+
+
+def fused_moe(
+    hidden: torch.Tensor,
+    router_logits: torch.Tensor,
+    gate: Int4Experts,
+    up: Int4Experts,
+    down: Int4Experts,
+    top_k: int,
+    normalize: bool,
+) -> torch.Tensor:
+    """The MoE block's output for hidden [T, H] given the router's logits [T, E]."""
+    T, H = hidden.shape
+    num_experts = gate.qweight.shape[0]
+    weights, ids = route(router_logits, top_k, normalize)
+    decode = T <= 2
+    block_m = 1 if decode else (16 if T * top_k < 1024 else 64)
+    if decode:
+        pair_ids = torch.arange(T * top_k, device=hidden.device)
+        block_expert = ids.reshape(-1)
+    else:
+        pair_ids, block_expert = align_pairs(ids, num_experts, block_m)
+    num_pairs = T * top_k
+    inter = gate.out_features
+    act = torch.empty(num_pairs, inter, device=hidden.device, dtype=hidden.dtype)
+    _launch(
+        hidden,
+        act,
+        pair_ids,
+        block_expert,
+        weights,
+        gate,
+        up,
+        num_pairs,
+        top_k,
+        block_m,
+        gate_up=True,
+    )
+    rows = torch.empty(num_pairs, H, device=hidden.device, dtype=hidden.dtype)
+    _launch(
+        act, rows, pair_ids, block_expert, weights, down, None, num_pairs, 1, block_m, gate_up=False
+    )
+    return rows.view(T, top_k, H).sum(dim=1)
+
+
+def _launch(
+    x,
+    out,
+    pair_ids,
+    block_expert,
+    route_weights,
+    proj: Int4Experts,
+    second: Int4Experts | None,
+    num_pairs: int,
+    x_row_div: int,
+    block_m: int,
+    gate_up: bool,
+) -> None:
+    N, K = proj.out_features, proj.in_features
+    use_dot = block_m >= 16
+    block_n = 64 if use_dot else 32
+    block_k = 64 if use_dot else 128
+    grid = (pair_ids.numel() // block_m, triton.cdiv(N, block_n))
+    other = second or proj
+    _grouped_int4_kernel[grid](
+        x,
+        out,
+        pair_ids,
+        block_expert,
+        route_weights,
+        proj.qweight,
+        proj.qzeros,
+        proj.scales,
+        other.qweight,
+        other.qzeros,
+        other.scales,
+        num_pairs,
+        N,
+        K,
+        proj.group_size,
+        x_row_div,
+        proj.qweight.stride(0),
+        proj.qzeros.stride(0),
+        proj.scales.stride(0),
+        BLOCK_M=block_m,
+        BLOCK_N=block_n,
+        BLOCK_K=block_k,
+        GATE_UP=gate_up,
+        USE_DOT=use_dot,
+        MUL_ROUTE=not gate_up,
+    )
