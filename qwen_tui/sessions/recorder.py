@@ -1,0 +1,134 @@
+"""`SessionRecorder`: appends a conversation's events to its session file as they happen.
+
+Every event is one line, written and flushed at once; a finished assistant turn is also
+synced to disk, so a crash loses at most the line being written. The file is created
+with its header at the first event, so a chat closed before any message leaves nothing
+behind. The recorder holds the session's lock until `close()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from qwen_tui.chat.messages import Message
+from qwen_tui.sessions.errors import SessionWriteError
+from qwen_tui.sessions.files import sync_directory
+from qwen_tui.sessions.lock import SessionLock
+from qwen_tui.sessions.records import (
+    Record,
+    assistant_record,
+    rename_record,
+    user_record,
+)
+from qwen_tui.sessions.timeline import TimelineBuilder
+
+
+class SessionRecorder:
+    """Writes one session. Call its methods from one thread (the UI's or the CLI's)."""
+
+    def __init__(
+        self,
+        session_id: str,
+        path: Path,
+        lock: SessionLock,
+        *,
+        opening: list[Record],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session_id = session_id
+        self.path = path
+        self._lock = lock
+        self._opening = opening  # written before the first event: header or resume marker
+        self._file: BinaryIO | None = None
+        self._closed = False
+        self._timeline = TimelineBuilder(clock)
+
+    @property
+    def session_id(self) -> str:
+        return self._session_id
+
+    @property
+    def written(self) -> bool:
+        """True once anything has been written to the file by this recorder."""
+        return self._file is not None
+
+    def record_user(self, message: Message) -> None:
+        """The user sent `message`; the next assistant turn's timeline starts now."""
+        self._timeline.start()
+        self._write(user_record(message))
+
+    def record_delta(self, kind: str, text: str) -> None:
+        """A streamed piece of the reply: `kind` is "thinking" or "answer"."""
+        self._check_open()
+        self._timeline.add(kind, text)
+
+    def record_assistant(self, message: Message) -> None:
+        """The reply finished (stopped, cut off, cancelled or failed): one line, synced."""
+        self._write(assistant_record(message, self._timeline.take()), sync=True)
+
+    def rename(self, title: str) -> None:
+        title = " ".join(title.split())
+        if not title:
+            raise ValueError("a session title cannot be empty")
+        self._write(rename_record(title), sync=True)
+
+    def close(self) -> None:
+        """Sync, close the file and release the lock. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._file is not None:
+                os.fsync(self._file.fileno())
+                self._file.close()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"the recorder of session {self._session_id} is closed")
+
+    def _write(self, record: Record, sync: bool = False) -> None:
+        self._check_open()
+        try:
+            file = self._file or self._open()
+            file.write(_line(record))
+            file.flush()
+            if sync:
+                os.fsync(file.fileno())
+        except OSError as exc:
+            raise SessionWriteError(
+                f"could not save session {self._session_id} to {self.path}: {exc.strerror or exc}"
+            ) from exc
+
+    def _open(self) -> BinaryIO:
+        new = not self.path.exists()
+        if new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            file = os.fdopen(fd, "ab")
+        else:
+            file = open(self.path, "ab")  # noqa: SIM115 - kept open until close()
+        for record in self._opening:
+            file.write(_line(record))
+        file.flush()
+        if new:
+            os.fsync(file.fileno())
+            sync_directory(self.path.parent)
+        self._file = file
+        return file
+
+
+def _line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

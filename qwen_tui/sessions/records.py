@@ -1,0 +1,145 @@
+"""The lines of a session file, as JSON objects, and their conversion to and from the
+chat model.
+
+A file is a header line then one event per line::
+
+    {"type": "session", "schema": 1, "id": ..., "created": ..., "model": ..., "engine": ...,
+     "settings": {...}, "replay_of": null, "app_version": ...}
+    {"type": "user", "at": ..., "content": "..."}
+    {"type": "assistant", "at": ..., "thinking": "...", "answer": "...",
+     "thinking_finished": true, "mode": {"enable_thinking": true, "thinking": true,
+     "max_new_tokens": 32768}, "sampling": {...}, "finish_reason": "stop",
+     "stats": {"prompt_tokens": ..., "generated_tokens": ..., "time_to_first_token_s": ...,
+     "decode_tokens_per_s": ..., "total_s": ...}, "timeline": [[0.41, "t", 12], ...]}
+    {"type": "rename", "at": ..., "title": "..."}
+    {"type": "resume", "at": ..., "model": ..., "engine": ..., "settings": {...}}
+
+Readers of schema N accept files of schema <= N and skip event types they do not know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from qwen_tui import __version__
+from qwen_tui.chat.messages import (
+    FinishReason,
+    GenerationStats,
+    Message,
+    Role,
+    TurnSettings,
+)
+from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.config import Settings
+from qwen_tui.sessions.timeline import Chunk, encode_timeline
+
+SCHEMA_VERSION = 1
+HEADER_TYPE = "session"
+
+Record = dict[str, Any]
+
+
+def now_stamp() -> str:
+    """The current local time, ISO 8601 with its UTC offset, to the second."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def header_record(
+    session_id: str,
+    *,
+    settings: Settings,
+    engine_name: str,
+    model_name: str,
+    replay_of: str | None,
+) -> Record:
+    return {
+        "type": HEADER_TYPE,
+        "schema": SCHEMA_VERSION,
+        "id": session_id,
+        "created": now_stamp(),
+        "model": model_name,
+        "engine": engine_name,
+        "settings": asdict(settings),
+        "replay_of": replay_of,
+        "app_version": __version__,
+    }
+
+
+def resume_record(*, settings: Settings, engine_name: str, model_name: str) -> Record:
+    """Marks where a later run continued the session, with what it ran."""
+    return {
+        "type": "resume",
+        "at": now_stamp(),
+        "model": model_name,
+        "engine": engine_name,
+        "settings": asdict(settings),
+    }
+
+
+def user_record(message: Message) -> Record:
+    return {"type": "user", "at": now_stamp(), "content": message.content}
+
+
+def rename_record(title: str) -> Record:
+    return {"type": "rename", "at": now_stamp(), "title": title}
+
+
+def assistant_record(message: Message, chunks: list[Chunk]) -> Record:
+    turn = message.settings
+    return {
+        "type": "assistant",
+        "at": now_stamp(),
+        "thinking": message.thinking,
+        "answer": message.content,
+        "thinking_finished": message.thinking_finished,
+        "mode": None
+        if turn is None
+        else {
+            "enable_thinking": turn.enable_thinking,
+            "thinking": turn.thinking,
+            "max_new_tokens": turn.max_new_tokens,
+        },
+        "sampling": None if turn is None else asdict(turn.sampling),
+        "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
+        "stats": None if message.stats is None else asdict(message.stats),
+        "timeline": encode_timeline(chunks, message.thinking, message.content),
+    }
+
+
+def user_message(record: Record) -> Message:
+    return Message(Role.USER, _text(record, "content"))
+
+
+def assistant_message(record: Record) -> Message:
+    """The Message of an assistant record; raises KeyError/TypeError/ValueError if malformed."""
+    mode, sampling, stats = record.get("mode"), record.get("sampling"), record.get("stats")
+    settings = None
+    if mode is not None:
+        settings = TurnSettings(
+            enable_thinking=bool(mode["enable_thinking"]),
+            thinking=bool(mode["thinking"]),
+            sampling=SamplingParams(**sampling),
+            max_new_tokens=int(mode["max_new_tokens"]),
+        )
+    reason = record.get("finish_reason")
+    thinking_finished = record.get("thinking_finished", True)
+    if not isinstance(thinking_finished, bool):
+        raise TypeError("'thinking_finished' must be true or false")
+    return Message(
+        Role.ASSISTANT,
+        _text(record, "answer"),
+        thinking=_text(record, "thinking"),
+        thinking_finished=thinking_finished,
+        settings=settings,
+        finish_reason=None if reason is None else FinishReason(reason),
+        stats=None if stats is None else GenerationStats(**stats),
+    )
+
+
+def _text(record: Record, key: str) -> str:
+    value = record[key]
+    if not isinstance(value, str):
+        raise TypeError(f"'{key}' must be a string")
+    return value

@@ -1,0 +1,186 @@
+"""`SessionStore`: the sessions directory — create, list, load, continue, rename, delete.
+
+One `<id>.jsonl` file per session in `locations.sessions_dir()`. Files are only ever
+appended to; the one rewrite (dropping a torn last line before appending after it)
+goes through a temporary file and an atomic rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from qwen_tui import locations
+from qwen_tui.config import Settings
+from qwen_tui.sessions.errors import SessionError, SessionNotFound
+from qwen_tui.sessions.files import atomic_write
+from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
+from qwen_tui.sessions.loader import Session, load_session_file
+from qwen_tui.sessions.lock import SessionLock
+from qwen_tui.sessions.recorder import SessionRecorder
+from qwen_tui.sessions.records import header_record, resume_record
+
+SUFFIX = ".jsonl"
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One row of the sessions list. `problem` is set (and the rest may be blank) when
+    the file cannot be read."""
+
+    id: str
+    path: Path
+    updated: datetime
+    title: str = ""
+    created: str = ""
+    turns: int = 0
+    model: str = ""
+    engine: str = ""
+    replay_of: str | None = None
+    problem: str | None = None
+
+
+class SessionStore:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or locations.sessions_dir()
+
+    def path_for(self, session_id: str) -> Path:
+        if not is_session_id(session_id):
+            raise SessionNotFound(f"'{session_id}' is not a session id")
+        return self.root / f"{session_id}{SUFFIX}"
+
+    def create(
+        self,
+        settings: Settings,
+        *,
+        engine_name: str,
+        model_name: str,
+        replay_of: str | None = None,
+    ) -> SessionRecorder:
+        """A recorder for a new session; its file appears with the first event."""
+        while True:
+            session_id = new_session_id()
+            if not self.path_for(session_id).exists():
+                break
+        lock = self._lock(session_id)
+        lock.acquire()
+        header = header_record(
+            session_id,
+            settings=settings,
+            engine_name=engine_name,
+            model_name=model_name,
+            replay_of=replay_of,
+        )
+        return SessionRecorder(session_id, self.path_for(session_id), lock, opening=[header])
+
+    def open_for_append(
+        self,
+        session_id: str,
+        *,
+        settings: Settings | None = None,
+        engine_name: str = "",
+        model_name: str = "",
+    ) -> SessionRecorder:
+        """A recorder that continues `session_id`. Raises SessionLocked if another process
+        writes it, SessionCorrupt/SessionTooNew if it cannot be read. With `settings`, the
+        first new event is preceded by a `resume` event saying what this run uses."""
+        lock = self._lock(session_id)
+        lock.acquire()
+        try:
+            session = self.load(session_id)
+            _drop_torn_tail(session)
+        except BaseException:
+            lock.release()
+            raise
+        opening = []
+        if settings is not None:
+            opening.append(
+                resume_record(settings=settings, engine_name=engine_name, model_name=model_name)
+            )
+        return SessionRecorder(session_id, session.path, lock, opening=opening)
+
+    def load(self, session_id: str) -> Session:
+        path = self.path_for(session_id)
+        try:
+            return load_session_file(path)
+        except FileNotFoundError:
+            raise SessionNotFound(f"no session {session_id} in {self.root}") from None
+
+    def ids(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name.removesuffix(SUFFIX)
+            for p in self.root.glob(f"*{SUFFIX}")
+            if is_session_id(p.name.removesuffix(SUFFIX))
+        )
+
+    def list(self) -> list[SessionSummary]:
+        """Every session, most recently used first; unreadable ones carry `problem`."""
+        summaries = [self._summary(session_id) for session_id in self.ids()]
+        return sorted(summaries, key=lambda s: s.updated, reverse=True)
+
+    def latest_id(self) -> str | None:
+        """The most recently used readable session, or None."""
+        return next((s.id for s in self.list() if s.problem is None), None)
+
+    def resolve(self, query: str) -> str:
+        """The full id that `query` (an id, or a unique prefix of one or of its suffix) names."""
+        found = ids_matching(query, self.ids())
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise SessionNotFound(
+                f"no session matches '{query}'; `qwen-chat sessions list` shows them"
+            )
+        shown = ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
+        raise SessionError(f"'{query}' matches {len(found)} sessions ({shown}); type more of it")
+
+    def rename(self, session_id: str, title: str) -> None:
+        with self.open_for_append(session_id) as recorder:
+            recorder.rename(title)
+
+    def delete(self, session_id: str) -> None:
+        """Remove the session's file; refuses while another process writes it."""
+        path = self.path_for(session_id)
+        if not path.exists():
+            raise SessionNotFound(f"no session {session_id} in {self.root}")
+        with self._lock(session_id):
+            path.unlink()
+
+    def _lock(self, session_id: str) -> SessionLock:
+        return SessionLock(self.root / ".locks" / f"{session_id}.lock", session_id)
+
+    def _summary(self, session_id: str) -> SessionSummary:
+        path = self.path_for(session_id)
+        try:
+            updated = datetime.fromtimestamp(path.stat().st_mtime)
+        except OSError as exc:
+            return SessionSummary(session_id, path, datetime.fromtimestamp(0), problem=str(exc))
+        try:
+            session = load_session_file(path)
+        except (OSError, SessionError) as exc:
+            return SessionSummary(session_id, path, updated, problem=str(exc))
+        return SessionSummary(
+            id=session_id,
+            path=path,
+            updated=updated,
+            title=session.title,
+            created=session.created,
+            turns=session.turns,
+            model=session.model,
+            engine=session.engine,
+            replay_of=session.replay_of,
+        )
+
+
+def _drop_torn_tail(session: Session) -> None:
+    """Make the file end with a complete line before anything is appended to it."""
+    data = session.path.read_bytes()
+    good = data[: session.good_length]
+    if good == data and data.endswith(b"\n"):
+        return
+    if not good.endswith(b"\n"):
+        good += b"\n"
+    atomic_write(session.path, good)
