@@ -15,7 +15,7 @@ from qwen_tui.sessions import (
     SessionNotFound,
     SessionTooNew,
 )
-from tests.sessions.conftest import assistant, record, sample_conversation
+from tests.sessions.helpers import assistant, record, sample_conversation
 
 
 def test_round_trip_keeps_the_conversation_thinking_included(store):
