@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.chat.sampling import SamplingParams
+
+if TYPE_CHECKING:
+    from qwen_tui.chat.turn_plan import TurnPlan
 
 DEFAULT_MAX_NEW_TOKENS = 32_768
 
@@ -39,6 +42,17 @@ class GenerationRequest:
             raise ValueError("a request needs at least one message")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+
+    @classmethod
+    def from_plan(cls, plan: TurnPlan, request_id: int) -> GenerationRequest:
+        """The request for a planned turn (`qwen_tui.chat.turn_plan.plan_turn`)."""
+        return cls(
+            messages=plan.messages,
+            enable_thinking=plan.enable_thinking,
+            sampling=plan.sampling,
+            max_new_tokens=plan.max_new_tokens,
+            request_id=request_id,
+        )
 
 
 @dataclass(frozen=True)

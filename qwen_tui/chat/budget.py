@@ -1,0 +1,110 @@
+"""The context budget: prompt tokens plus the longest reply must fit the model's limit.
+
+A conversation that outgrows the context must give the user a clear choice (a shorter reply,
+dropping the oldest turns, a new conversation), never a crash deep in the model. The caller
+counts the tokens (the engine renders the template); this module only decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import accumulate
+
+NATIVE_CONTEXT = 32_768
+"""Positions the model was trained on; YaRN scales from here."""
+DEFAULT_CONTEXT_LIMIT = 40_960
+"""`max_position_embeddings` of Qwen3-30B-A3B: 32,768 out + 8,192 prompt."""
+MIN_REPLY_TOKENS = 1_024
+"""Fewer new tokens than this is no useful reply (thinking alone takes more)."""
+
+
+class BudgetVerdict(StrEnum):
+    FITS = "fits"
+    FEWER_NEW_TOKENS = "fewer_new_tokens"
+    TOO_LONG = "too_long"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The verdict on one turn and what the user can do about it."""
+
+    verdict: BudgetVerdict
+    prompt_tokens: int
+    limit: int
+    max_new_tokens: int
+    """What the turn can ask for: the request, fewer, or 0 when it does not fit."""
+    turns_to_drop: int | None
+    """Oldest turns to drop so the full reply fits (when it does not fit at all and that is
+    impossible, so a shorter one does); 0 when it fits; None if unknown or not enough."""
+    message: str
+    """One line for the user; empty when the turn fits."""
+
+    @property
+    def fits(self) -> bool:
+        """Whether the turn can run now (perhaps with fewer new tokens)."""
+        return self.verdict is not BudgetVerdict.TOO_LONG
+
+
+def context_limit_for(yarn_factor: float | None) -> int:
+    """The context limit: 40,960 by default, 32,768 × the factor with YaRN (4.0: 131,072)."""
+    if yarn_factor is None:
+        return DEFAULT_CONTEXT_LIMIT
+    return max(DEFAULT_CONTEXT_LIMIT, int(NATIVE_CONTEXT * yarn_factor))
+
+
+def check_budget(
+    prompt_tokens: int,
+    max_new_tokens: int,
+    limit: int,
+    *,
+    turn_tokens: Sequence[int] = (),
+    min_reply_tokens: int = MIN_REPLY_TOKENS,
+) -> Budget:
+    """Whether `prompt_tokens + max_new_tokens` fits `limit`, and if not, the way out.
+
+    `turn_tokens` are the prompt tokens each earlier turn (a user message and its reply)
+    takes, oldest first; with them the verdict says how many oldest turns to drop.
+    """
+    room = limit - prompt_tokens
+    shortest = min(min_reply_tokens, max_new_tokens)
+    full_drop = _turns_to_free(turn_tokens, prompt_tokens + max_new_tokens - limit)
+    if room >= max_new_tokens:
+        return Budget(BudgetVerdict.FITS, prompt_tokens, limit, max_new_tokens, 0, "")
+    used = f"The conversation takes {prompt_tokens:,} of {limit:,} tokens"
+    if room >= shortest:
+        message = (
+            f"{used}, leaving {room:,} for the reply ({max_new_tokens:,} asked): "
+            f"reply with fewer tokens, {_drop_phrase(full_drop)}start a new conversation."
+        )
+        verdict = BudgetVerdict.FEWER_NEW_TOKENS
+        return Budget(verdict, prompt_tokens, limit, room, full_drop, message)
+    drop = full_drop
+    if drop is None:
+        drop = _turns_to_free(turn_tokens, prompt_tokens + shortest - limit)
+    if drop is not None:
+        way_out = f"{_drop_phrase(drop)}start a new conversation"
+    elif turn_tokens:
+        way_out = "your message alone is too long; shorten it"
+    else:
+        way_out = "start a new conversation or shorten your message"
+    message = f"{used}, leaving no room for a reply: {way_out}."
+    return Budget(BudgetVerdict.TOO_LONG, prompt_tokens, limit, 0, drop, message)
+
+
+def _turns_to_free(turn_tokens: Sequence[int], needed: int) -> int | None:
+    """The fewest oldest turns whose tokens add up to `needed`; None if all are not enough."""
+    if needed <= 0:
+        return 0
+    for count, freed in enumerate(accumulate(turn_tokens), start=1):
+        if freed >= needed:
+            return count
+    return None
+
+
+def _drop_phrase(turns: int | None) -> str:
+    if not turns:
+        return "or "
+    noun = "turn" if turns == 1 else f"{turns} turns"
+    return f"drop the oldest {noun}, or "
