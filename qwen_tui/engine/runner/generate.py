@@ -1,0 +1,115 @@
+"""`Runner`: prefill, then one CUDA-graph replay per token, streaming token ids.
+
+The graph holds the whole decode step (every layer, the lm_head and sampling) and feeds its
+own output token back as the next input, and advances the position, on the device. Per token
+the host replays the graph and copies one int64 back for streaming; that copy is also where
+a cancel is noticed, so Esc acts within one token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.engine.runner.decoder import Decoder
+from qwen_tui.engine.runner.sampler import DeviceSampler
+from qwen_tui.engine.runner.weights import ModelWeights
+
+
+class Runner:
+    def __init__(
+        self,
+        weights: ModelWeights,
+        max_len: int,
+        *,
+        use_triton: bool,
+        use_graph: bool,
+        top_k: int = 20,
+    ) -> None:
+        self.decoder = Decoder(weights, max_len, use_triton)
+        device = weights.embed.device
+        self.sampler = DeviceSampler(weights.lm_head.shape[0], device, top_k)
+        self.token = torch.zeros(1, dtype=torch.int64, device=device)
+        self.pos = torch.zeros(1, dtype=torch.int64, device=device)
+        self.use_graph = use_graph and device.type == "cuda"
+        self._graph: torch.cuda.CUDAGraph | None = None
+
+    @property
+    def max_len(self) -> int:
+        return self.decoder.max_len
+
+    def generate(
+        self,
+        prompt_ids: Sequence[int],
+        params: SamplingParams,
+        max_new_tokens: int,
+        stop_ids: set[int],
+        cancelled: threading.Event | None = None,
+        seed: int | None = None,
+    ) -> Iterator[int]:
+        """Yield generated token ids until a stop id (yielded), the length limit, the cache
+        end, or `cancelled` is set."""
+        if self.sampler.top_k != _effective_top_k(params.top_k, self.sampler.vocab_size):
+            self.sampler = DeviceSampler(self.sampler.vocab_size, self.token.device, params.top_k)
+            self._graph = None
+        self.sampler.configure(params, seed)
+        ids = torch.tensor(list(prompt_ids), dtype=torch.int64, device=self.token.device)
+        with torch.inference_mode():
+            self.token.copy_(self.sampler.sample(self.decoder.prefill(ids, 0)))
+        self.pos.fill_(len(prompt_ids))
+        budget = min(max_new_tokens, self.max_len - len(prompt_ids))
+        for produced in range(budget):
+            token = int(self.token.item())
+            yield token
+            if token in stop_ids or produced + 1 == budget:
+                return
+            if cancelled is not None and cancelled.is_set():
+                return
+            self._step()
+
+    def _step(self) -> None:
+        """Decode the token in `self.token` at `self.pos`; leave the next one in its place."""
+        if not self.use_graph:
+            with torch.inference_mode():
+                self._eager_step()
+            return
+        if self._graph is None:
+            self._graph = self._capture()
+        self._graph.replay()
+
+    def _eager_step(self) -> None:
+        logits = self.decoder.decode_step(self.token, self.pos)
+        self.token.copy_(self.sampler.sample(logits))
+        self.pos.add_(1)
+
+    def _capture(self) -> torch.cuda.CUDAGraph:
+        """Warm up on a side stream (Triton compiles here), then capture one step. The
+        warm-up steps run on real state, so save and restore what they change."""
+        saved = (self.token.clone(), self.pos.clone(), self.sampler.seen.clone())
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream), torch.inference_mode():
+            for _ in range(2):
+                self._restore(saved)
+                self._eager_step()
+        torch.cuda.current_stream().wait_stream(stream)
+        self._restore(saved)
+        graph = torch.cuda.CUDAGraph()
+        if hasattr(graph, "register_generator_state"):
+            graph.register_generator_state(self.sampler.generator)
+        with torch.cuda.graph(graph), torch.inference_mode():
+            self._eager_step()
+        self._restore(saved)
+        return graph
+
+    def _restore(self, saved: tuple[torch.Tensor, ...]) -> None:
+        self.token.copy_(saved[0])
+        self.pos.copy_(saved[1])
+        self.sampler.seen.copy_(saved[2])
+
+
+def _effective_top_k(top_k: int, vocab_size: int) -> int:
+    return top_k if 0 < top_k < vocab_size else vocab_size

@@ -1,0 +1,57 @@
+"""Token sampling on the device, with every parameter in a preallocated tensor.
+
+Nothing here reads a value back to the host or changes shape between calls, so a CUDA graph
+can capture it and a new request only rewrites the tensors in place. Top-k runs first (the
+model card uses k = 20), then temperature, min_p and top_p act on those k values only.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from qwen_tui.chat.sampling import SamplingParams
+
+
+class DeviceSampler:
+    """Samples one token from logits [V]; presence penalty tracks tokens already generated."""
+
+    def __init__(self, vocab_size: int, device: torch.device, top_k: int = 20) -> None:
+        self.vocab_size = vocab_size
+        self.top_k = top_k if 0 < top_k < vocab_size else vocab_size
+        f32 = dict(device=device, dtype=torch.float32)
+        self.temperature = torch.ones((), **f32)
+        self.top_p = torch.ones((), **f32)
+        self.min_p = torch.zeros((), **f32)
+        self.presence_penalty = torch.zeros((), **f32)
+        self.seen = torch.zeros(vocab_size, **f32)
+        self.generator = torch.Generator(device=device)
+
+    def configure(self, params: SamplingParams, seed: int | None = None) -> None:
+        """Set the parameters for the next request and forget the tokens seen so far."""
+        if (params.top_k if 0 < params.top_k < self.vocab_size else self.vocab_size) != self.top_k:
+            raise ValueError("top_k is fixed when the sampler is built; build a new sampler")
+        self.temperature.fill_(params.temperature)
+        self.top_p.fill_(params.top_p)
+        self.min_p.fill_(params.min_p)
+        self.presence_penalty.fill_(params.presence_penalty)
+        self.seen.zero_()
+        if seed is not None:
+            self.generator.manual_seed(seed)
+
+    def sample(self, logits: torch.Tensor) -> torch.Tensor:
+        """logits [V] (any float dtype) -> the next token id, int64 [1], and marks it seen."""
+        logits = logits.float() - self.presence_penalty * self.seen
+        values, indices = torch.topk(logits, self.top_k)  # sorted, descending
+        greedy = indices[:1]
+        scaled = values / torch.clamp(self.temperature, min=1e-5)
+        probs = torch.softmax(scaled, dim=-1)
+        keep = probs >= self.min_p * probs[0]
+        cumulative = torch.cumsum(probs, dim=-1)
+        keep &= (cumulative - probs) < self.top_p  # the first token always stays
+        probs = torch.where(keep, probs, torch.zeros_like(probs))
+        # Exponential race: argmax(p / E) with E ~ Exp(1) draws from p, with no host sync.
+        noise = torch.empty_like(probs).exponential_(1.0, generator=self.generator)
+        drawn = indices[torch.argmax(probs / noise).reshape(1)]
+        token = torch.where(self.temperature > 0, drawn, greedy)
+        self.seen.index_fill_(0, token, 1.0)
+        return token
