@@ -1,0 +1,165 @@
+"""`DemoEngine`: a deterministic stand-in for the model, with no weights and no GPU.
+
+It streams Qwen3-style replies (a think block, then a Markdown answer with a code block)
+at a steady `tokens_per_s`, and honours thinking exactly as the model does: with
+`enable_thinking=False` it writes no think block; with thinking on, `/think` and
+`/no_think` in the conversation pick the mode, and a `/no_think` turn still carries an
+empty think block. Its raw text goes through the same splitter as a real engine's.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+from qwen_tui.chat.messages import FinishReason, GenerationStats
+from qwen_tui.chat.splitter import Delta, TextThinkingSplitter
+from qwen_tui.chat.switches import thinking_mode
+from qwen_tui.engine import demo_replies
+from qwen_tui.engine.base import (
+    AnswerDelta,
+    EngineReady,
+    EventSink,
+    GenerationFinished,
+    GenerationRequest,
+    LoadProgress,
+    ThinkingDelta,
+)
+from qwen_tui.engine.worker import ThreadedEngine
+
+_LOAD_STEPS = 12
+_PREFILL_TOKENS_PER_S = 4_000.0  # a fast GPU's prefill, so TTFT looks realistic
+_MESSAGE_OVERHEAD_TOKENS = 4  # <|im_start|>role\n ... <|im_end|>\n
+_EMPTY_THINK_TOKENS = 4  # the template's "<think>\n\n</think>\n\n"
+
+
+class DemoEngine(ThreadedEngine):
+    """Streams canned replies; `tokens_per_s=math.inf` runs at full speed (for tests)."""
+
+    name = "demo"
+    model_name = "Qwen3 demo (no model)"
+    context_limit = 40_960
+
+    def __init__(self, tokens_per_s: float = 80.0, seed: int = 0, load_s: float = 0.6) -> None:
+        super().__init__()
+        if tokens_per_s <= 0:
+            raise ValueError(f"tokens_per_s must be above 0, got {tokens_per_s}")
+        self.tokens_per_s = tokens_per_s
+        self.seed = seed
+        self.load_s = load_s
+
+    def count_prompt_tokens(
+        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
+    ) -> int:
+        """An estimate in the demo's own token-like pieces; thread-safe (pure)."""
+        body = sum(
+            demo_replies.count_tokens(m["content"]) + _MESSAGE_OVERHEAD_TOKENS for m in messages
+        )
+        prefix = _MESSAGE_OVERHEAD_TOKENS - 1  # "<|im_start|>assistant\n"
+        return body + prefix + (0 if enable_thinking else _EMPTY_THINK_TOKENS)
+
+    def compose_reply(self, request: GenerationRequest) -> tuple[str, str]:
+        """The (thinking, answer) for a request; tests override this for long replies."""
+        last_user = next(
+            (m["content"] for m in reversed(request.messages) if m["role"] == "user"), ""
+        )
+        return demo_replies.compose_reply(last_user, self.seed)
+
+    def _load(self, sink: EventSink) -> EngineReady:
+        started = time.monotonic()
+        for step in range(1, _LOAD_STEPS + 1):
+            if self._cancel.wait(self.load_s / _LOAD_STEPS):
+                break
+            sink(LoadProgress(step, _LOAD_STEPS, "shards", "Loading the demo engine"))
+        return EngineReady(self.model_name, self.context_limit, time.monotonic() - started)
+
+    def _generate(
+        self, request: GenerationRequest, sink: EventSink, cancelled: threading.Event
+    ) -> GenerationFinished:
+        started = time.monotonic()
+        prompt_tokens = self.count_prompt_tokens(request.messages, request.enable_thinking)
+        if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
+            splitter = TextThinkingSplitter()
+            return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)
+        pieces = split_reply(*self.compose_reply(request), request)
+        splitter = TextThinkingSplitter()
+        first_token_at = None
+        reason = FinishReason.STOP
+        generated = 0
+        decode_started = time.monotonic()
+        for piece in pieces:
+            if generated >= request.max_new_tokens:
+                reason = FinishReason.LENGTH
+                break
+            if not self._pause(decode_started + generated / self.tokens_per_s, cancelled, True):
+                reason = FinishReason.CANCELLED
+                break
+            generated += 1
+            first_token_at = first_token_at or time.monotonic()
+            _send(splitter.feed(piece), request.request_id, sink)
+        _send(splitter.finish(), request.request_id, sink)
+        ttft = (first_token_at or time.monotonic()) - started
+        return self._finished(request, splitter, reason, generated, ttft, started)
+
+    def _pause(self, seconds: float, cancelled: threading.Event, until: bool = False) -> bool:
+        """Wait `seconds` (or until that monotonic time); False if cancelled meanwhile."""
+        if math.isinf(self.tokens_per_s):
+            return not cancelled.is_set()
+        delay = seconds - time.monotonic() if until else seconds
+        return not cancelled.wait(max(0.0, delay)) if delay > 0 else not cancelled.is_set()
+
+    def _finished(
+        self,
+        request: GenerationRequest,
+        splitter: TextThinkingSplitter,
+        reason: FinishReason,
+        generated: int,
+        ttft: float,
+        started: float,
+    ) -> GenerationFinished:
+        total = time.monotonic() - started
+        decode_s = max(total - ttft, 1e-9)
+        rate = (generated - 1) / decode_s if generated > 1 else 0.0
+        stats = GenerationStats(
+            prompt_tokens=self.count_prompt_tokens(request.messages, request.enable_thinking),
+            generated_tokens=generated,
+            time_to_first_token_s=ttft,
+            decode_tokens_per_s=rate,
+            total_s=total,
+        )
+        return GenerationFinished(
+            request.request_id,
+            reason,
+            stats,
+            splitter.thinking,
+            splitter.answer,
+            splitter.thinking_finished,
+        )
+
+
+def split_reply(thinking: str, answer: str, request: GenerationRequest) -> list[str]:
+    """The raw text the model would write, cut into token-like pieces.
+
+    Thinking on: `<think>` thinking `</think>` answer; a `/no_think` turn gets an empty
+    think block. Thinking off: the template already closed the block, so only the answer.
+    """
+    if not request.enable_thinking:
+        return demo_replies.split_tokens(answer)
+    if not thinking_mode(request.messages, request.enable_thinking):
+        return ["<think>", "\n\n", "</think>", "\n\n", *demo_replies.split_tokens(answer)]
+    return [
+        "<think>",
+        "\n",
+        *demo_replies.split_tokens(thinking),
+        "\n",
+        "</think>",
+        "\n\n",
+        *demo_replies.split_tokens(answer),
+    ]
+
+
+def _send(deltas: list[Delta], request_id: int, sink: EventSink) -> None:
+    for delta in deltas:
+        event = ThinkingDelta if delta.kind == "thinking" else AnswerDelta
+        sink(event(request_id, delta.text))

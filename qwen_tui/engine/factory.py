@@ -1,0 +1,26 @@
+"""`create_engine`: the engine the settings ask for, built without loading anything yet.
+
+Engines import their heavy dependencies lazily, so the UI can start at once and watch
+the engine load on its own thread.
+"""
+
+from __future__ import annotations
+
+from qwen_tui.config import Settings
+from qwen_tui.engine.base import Engine, EngineFailure, ErrorKind
+
+
+def create_engine(settings: Settings) -> Engine:
+    """`demo` gives the `DemoEngine`; `local` and `auto` the in-process `LocalEngine`."""
+    if settings.engine == "demo":
+        from qwen_tui.engine.demo import DemoEngine
+
+        return DemoEngine()
+    try:
+        from qwen_tui.engine.local import LocalEngine
+    except ImportError as exc:
+        raise EngineFailure(
+            f"the local engine is not available ({exc}); try --engine demo",
+            ErrorKind.MODEL_MISSING,
+        ) from exc
+    return LocalEngine(settings)

@@ -1,0 +1,127 @@
+"""The demo engine: Qwen3-style replies that honour the hard and soft thinking switches."""
+
+from __future__ import annotations
+
+import math
+import queue
+import time
+
+import pytest
+
+from qwen_tui.chat.messages import FinishReason
+from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.base import (
+    AnswerDelta,
+    EngineReady,
+    GenerationFinished,
+    GenerationRequest,
+    LoadProgress,
+    ThinkingDelta,
+)
+from qwen_tui.engine.demo import DemoEngine
+
+
+class Run:
+    """A started engine whose events land in a queue."""
+
+    def __init__(self, engine: DemoEngine) -> None:
+        self.engine = engine
+        self.events: queue.Queue = queue.Queue()
+        engine.start(self.events.put)
+        self.load_events = self._until(EngineReady)
+
+    def ask(self, *texts: str, enable_thinking: bool = True, max_new_tokens: int = 32_768):
+        messages = tuple({"role": "user", "content": text} for text in texts)
+        self.engine.submit(
+            GenerationRequest(messages, enable_thinking, THINKING_PRESET, max_new_tokens, 7)
+        )
+        return self._until(GenerationFinished)
+
+    def _until(self, kind: type) -> list:
+        seen = []
+        while not isinstance(seen[-1] if seen else None, kind):
+            seen.append(self.events.get(timeout=5))
+        return seen
+
+
+@pytest.fixture
+def run():
+    engine_run = Run(DemoEngine(tokens_per_s=math.inf, load_s=0))
+    yield engine_run
+    engine_run.engine.close()
+
+
+def _texts(events, kind) -> str:
+    return "".join(e.text for e in events if isinstance(e, kind))
+
+
+def test_thinking_reply_streams_thinking_then_a_markdown_answer_with_code(run):
+    events = run.ask("How do I reverse a string?")
+    finished = events[-1]
+    kinds = [type(e) for e in events if isinstance(e, ThinkingDelta | AnswerDelta)]
+    assert kinds.index(AnswerDelta) > kinds.index(ThinkingDelta)
+    assert ThinkingDelta not in kinds[kinds.index(AnswerDelta) :]
+    assert finished.reason is FinishReason.STOP
+    assert "reverse a string" in finished.thinking
+    assert "```python" in finished.answer and finished.answer.count("```") == 2
+    assert _texts(events, ThinkingDelta) == finished.thinking
+    assert _texts(events, AnswerDelta) == finished.answer
+    assert all(e.request_id == 7 for e in events)
+
+
+def test_no_think_soft_switch_gives_an_answer_without_thinking(run):
+    finished = run.ask("Reverse a string /no_think")[-1]
+    assert finished.thinking == "" and finished.answer.startswith("## ")
+
+
+def test_latest_soft_switch_wins(run):
+    finished = run.ask("hi /no_think", "now think about files /think")[-1]
+    assert "files" in finished.thinking
+
+
+def test_hard_switch_off_ignores_think(run):
+    events = run.ask("files please /think", enable_thinking=False)
+    assert not any(isinstance(e, ThinkingDelta) for e in events)
+    assert events[-1].thinking == "" and events[-1].answer
+
+
+def test_same_request_gets_the_same_reply(run):
+    first, second = run.ask("hello there")[-1], run.ask("hello there")[-1]
+    assert (first.thinking, first.answer) == (second.thinking, second.answer)
+
+
+def test_max_new_tokens_cuts_the_reply_inside_the_thinking(run):
+    finished = run.ask("hello", max_new_tokens=10)[-1]
+    assert finished.reason is FinishReason.LENGTH
+    assert finished.stats.generated_tokens == 10
+    assert finished.answer == "" and not finished.thinking_finished
+
+
+def test_load_reports_progress_before_ready():
+    engine_run = Run(DemoEngine(load_s=0.05))
+    progress = [e for e in engine_run.load_events if isinstance(e, LoadProgress)]
+    assert progress and progress[-1].done == progress[-1].total
+    engine_run.engine.close()
+
+
+def test_streams_at_the_configured_speed_and_cancels_mid_reply():
+    engine_run = Run(DemoEngine(tokens_per_s=200, load_s=0))
+    started = time.monotonic()
+    finished = engine_run.ask("hello", max_new_tokens=30)[-1]
+    assert time.monotonic() - started >= 29 / 200
+    assert 100 < finished.stats.decode_tokens_per_s < 260
+
+    messages = ({"role": "user", "content": "hello"},)
+    engine_run.engine.submit(GenerationRequest(messages, True, THINKING_PRESET))
+    while not isinstance(engine_run.events.get(timeout=5), ThinkingDelta):
+        pass
+    engine_run.engine.cancel()
+    finished = engine_run._until(GenerationFinished)[-1]
+    assert finished.reason is FinishReason.CANCELLED
+    assert 0 < finished.stats.generated_tokens < 50
+    engine_run.engine.close()
+
+
+def test_rejects_a_speed_of_zero():
+    with pytest.raises(ValueError, match="tokens_per_s"):
+        DemoEngine(tokens_per_s=0)
