@@ -8,6 +8,10 @@ import typer
 
 from qwen_tui import __version__
 from qwen_tui.commands import doctor as doctor_cmd
+from qwen_tui.commands import play as play_cmd
+from qwen_tui.commands import replay as replay_cmd
+from qwen_tui.commands import resume as resume_cmd
+from qwen_tui.commands import sessions as sessions_cmd
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -35,6 +39,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(doctor_cmd.doctor)
+app.add_typer(sessions_cmd.app)
+app.command()(resume_cmd.resume)
+app.command()(replay_cmd.replay)
+app.command()(play_cmd.play)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,45 @@
+"""`qwen-chat play ID [--speed X]`: play a saved session back as it was recorded."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qwen_tui.commands.options import settings_from_flags
+from qwen_tui.commands.sessions import SessionIdArg, fail, load_session, session_errors
+from qwen_tui.engine.playback import PlaybackEngine
+from qwen_tui.sessions import SessionStore
+from qwen_tui.sessions.replay import playback_turns, replay_start, user_prompts
+
+
+def play(
+    session_id: SessionIdArg,
+    speed: Annotated[
+        float, typer.Option("--speed", "-s", help="Playback speed: 2 is twice as fast.")
+    ] = 1.0,
+) -> None:
+    """Play a session back in the UI as recorded (Space pauses), with no model loaded."""
+    if not speed > 0:
+        raise fail(f"--speed must be above 0 (e.g. 2 for twice as fast), got {speed}")
+    with session_errors():
+        session = load_session(SessionStore(), session_id)
+    turns = playback_turns(session)
+    if not turns:
+        raise fail(f"session {session.id} has no replies to play")
+    # A reply cut off by a crash has no recording: play up to the last recorded one.
+    prompts = user_prompts(session)[: len(turns)]
+    recorded_thinking = session.settings.get("thinking")
+    settings = settings_from_flags(
+        thinking=recorded_thinking if isinstance(recorded_thinking, bool) else None
+    )
+    engine = PlaybackEngine(turns, speed, model_name=session.model or "recorded session")
+    from qwen_tui.ui.app import run_chat_app
+
+    run_chat_app(
+        settings,
+        engine=engine,
+        conversation=replay_start(session),
+        queued_prompts=prompts,
+        recorder_factory=lambda: None,
+    )

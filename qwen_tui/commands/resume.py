@@ -1,0 +1,65 @@
+"""`qwen-chat resume [ID]`: continue a saved session in the chat UI."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qwen_tui.commands.options import (
+    DeviceOpt,
+    DtypeOpt,
+    EngineOpt,
+    ModelOpt,
+    ThinkOpt,
+    settings_from_flags,
+)
+from qwen_tui.commands.sessions import engine_identity, load_session, session_errors
+from qwen_tui.sessions import SessionStore
+from qwen_tui.sessions.autosave import RecorderSource
+
+
+def resume(
+    session_id: Annotated[
+        str | None,
+        typer.Argument(help="Session id or a unique start of it; the latest session if left out."),
+    ] = None,
+    model: ModelOpt = None,
+    engine: EngineOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
+    think: ThinkOpt = None,
+) -> None:
+    """Open a saved session in the chat UI and continue it (the latest one without an ID)."""
+    settings = settings_from_flags(
+        model=model, engine=engine, device=device, dtype=dtype, thinking=think
+    )
+    store = SessionStore()
+    with session_errors():
+        found = load_session(store, session_id)
+        from qwen_tui.engine.factory import create_engine
+
+        chat_engine = create_engine(settings)
+        engine_name, model_name = engine_identity(settings, chat_engine)
+        recorder = store.open_for_append(
+            found.id, settings=settings, engine_name=engine_name, model_name=model_name
+        )
+        try:
+            session = store.load(found.id)  # again, now that no other process can append
+        except BaseException:
+            recorder.close()
+            raise
+    source = RecorderSource(
+        store, settings, engine_name=engine_name, model_name=model_name, first=recorder
+    )
+    from qwen_tui.ui.app import run_chat_app
+
+    try:
+        run_chat_app(
+            settings,
+            engine=chat_engine,
+            conversation=session.conversation,
+            recorder_factory=source,
+        )
+    finally:
+        source.close()

@@ -1,0 +1,108 @@
+"""`BlockingChat`: chat with an engine from one thread, outside the UI, recording each turn.
+
+Used by `qwen-chat replay --print` (and any command that chats without the UI). Each
+turn is planned exactly as the UI plans it (`plan_turn`); the engine's events are
+awaited on the calling thread and handed to `on_event`, e.g. for printing.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+
+from qwen_tui.chat.messages import Conversation, FinishReason, Message
+from qwen_tui.chat.turn_plan import plan_turn
+from qwen_tui.config import Settings
+from qwen_tui.engine.base import (
+    AnswerDelta,
+    Engine,
+    EngineError,
+    EngineEvent,
+    EngineFailure,
+    EngineReady,
+    ErrorKind,
+    GenerationFinished,
+    GenerationRequest,
+    ThinkingDelta,
+)
+from qwen_tui.sessions.recorder import SessionRecorder
+
+EventHandler = Callable[[EngineEvent], None]
+
+
+def _ignore(event: EngineEvent) -> None:
+    """The default event handler: nothing to show."""
+
+
+class BlockingChat:
+    """Owns a conversation and sends it one user message at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        conversation: Conversation | None = None,
+        *,
+        recorder: SessionRecorder | None = None,
+        on_event: EventHandler = _ignore,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.conversation = conversation or Conversation(system_prompt=settings.system_prompt)
+        self.recorder = recorder
+        self.on_event = on_event
+        self._events: queue.Queue[EngineEvent] = queue.Queue()
+        self._request_id = 0
+
+    def start(self) -> EngineReady:
+        """Start the engine and wait until it has loaded; raises EngineFailure if it fails."""
+        self.engine.start(self._events.put)
+        while True:
+            event = self._next_event()
+            if isinstance(event, EngineReady):
+                return event
+            if isinstance(event, EngineError):
+                raise EngineFailure(event.message, event.kind)
+
+    def send(self, prompt: str) -> Message:
+        """One exchange: the reply is added to the conversation (and recorded) whatever
+        its end; a failed turn then raises EngineFailure."""
+        plan = plan_turn(self.conversation, prompt, self.settings)
+        user = self.conversation.add_user(prompt)
+        if self.recorder:
+            self.recorder.record_user(user)
+        self._request_id += 1
+        self.engine.submit(GenerationRequest.from_plan(plan, self._request_id))
+        finished, error = self._await_finish()
+        reply = self.conversation.add_assistant(
+            finished.answer,
+            finished.thinking,
+            settings=plan.turn_settings(),
+            finish_reason=finished.reason,
+            stats=finished.stats,
+            thinking_finished=finished.thinking_finished,
+        )
+        if self.recorder:
+            self.recorder.record_assistant(reply)
+        if error is not None:
+            raise EngineFailure(error.message, error.kind)
+        if finished.reason is FinishReason.ERROR:
+            raise EngineFailure("the engine failed without saying why", ErrorKind.INTERNAL)
+        return reply
+
+    def _await_finish(self) -> tuple[GenerationFinished, EngineError | None]:
+        error = None
+        while True:
+            event = self._next_event()
+            if isinstance(event, ThinkingDelta | AnswerDelta) and self.recorder:
+                kind = "thinking" if isinstance(event, ThinkingDelta) else "answer"
+                self.recorder.record_delta(kind, event.text)
+            elif isinstance(event, EngineError):
+                error = event
+            elif isinstance(event, GenerationFinished) and event.request_id == self._request_id:
+                return event, error
+
+    def _next_event(self) -> EngineEvent:
+        event = self._events.get()
+        self.on_event(event)
+        return event

@@ -1,0 +1,105 @@
+"""Export a session as Markdown (thinking folded in `<details>`) or as one JSON document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from qwen_tui.chat.messages import FinishReason, Message, Role
+from qwen_tui.sessions.loader import Session
+
+FORMATS = ("md", "json")
+
+
+def export_session(session: Session, fmt: str) -> str:
+    """The session as text in `fmt` ("md" or "json")."""
+    if fmt == "md":
+        return to_markdown(session)
+    if fmt == "json":
+        return to_json(session)
+    raise ValueError(f"unknown export format {fmt!r}; choose md or json")
+
+
+def to_markdown(session: Session) -> str:
+    lines = [f"# {session.title}", ""]
+    lines.append(f"- Session: `{session.id}`, created {session.created}")
+    lines.append(f"- Model: {session.model or 'unknown'} (engine {session.engine or 'unknown'})")
+    if session.replay_of:
+        lines.append(f"- Replay of session `{session.replay_of}`")
+    lines.append("")
+    if session.conversation.system_prompt:
+        lines += ["## System", "", session.conversation.system_prompt, ""]
+    for message in session.conversation.messages:
+        lines += _markdown_message(message)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def to_json(session: Session) -> str:
+    document = {
+        "id": session.id,
+        "title": session.title,
+        "created": session.created,
+        "model": session.model,
+        "engine": session.engine,
+        "replay_of": session.replay_of,
+        "settings": session.settings,
+        "system_prompt": session.conversation.system_prompt,
+        "messages": [message_dict(m) for m in session.conversation.messages],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    """A message as plain JSON data; assistant turns keep thinking and figures apart."""
+    if message.role is not Role.ASSISTANT:
+        return {"role": str(message.role), "content": message.content}
+    return {
+        "role": "assistant",
+        "thinking": message.thinking,
+        "thinking_finished": message.thinking_finished,
+        "content": message.content,
+        "settings": None if message.settings is None else asdict(message.settings),
+        "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
+        "stats": None if message.stats is None else asdict(message.stats),
+    }
+
+
+def turn_summary(message: Message) -> str:
+    """One line of what a reply ran with: mode, tokens, speed, time to first token, end."""
+    parts = []
+    if message.settings is not None:
+        parts.append("thinking" if message.settings.thinking else "no thinking")
+    if message.stats is not None:
+        stats = message.stats
+        parts.append(f"{stats.generated_tokens} tokens")
+        parts.append(f"{stats.decode_tokens_per_s:.1f} tok/s")
+        parts.append(f"first token {stats.time_to_first_token_s:.2f} s")
+    if message.finish_reason not in (None, FinishReason.STOP):
+        parts.append(_ENDINGS[message.finish_reason])
+    return " · ".join(parts)
+
+
+_ENDINGS = {
+    FinishReason.LENGTH: "cut off at the token limit",
+    FinishReason.CANCELLED: "stopped by the user",
+    FinishReason.ERROR: "failed",
+}
+
+
+def _markdown_message(message: Message) -> list[str]:
+    if message.role is Role.USER:
+        return ["## User", "", message.content, ""]
+    if message.role is Role.SYSTEM:
+        return ["## System", "", message.content, ""]
+    lines = ["## Assistant", ""]
+    if message.thinking:
+        summary = "Thinking" if message.thinking_finished else "Thinking (cut off)"
+        # A literal closing tag inside the thinking would end the block early.
+        thinking = message.thinking.replace("</details>", "&lt;/details&gt;")
+        lines += ["<details>", f"<summary>{summary}</summary>", "", thinking, "", "</details>", ""]
+    lines += [message.content, ""]
+    summary = turn_summary(message)
+    if summary:
+        lines += [f"*{summary}*", ""]
+    return lines

@@ -1,0 +1,68 @@
+"""What replay and playback take from a saved session.
+
+Replay sends the session's user turns through a model again; playback streams its
+recorded replies as they were. A reply saved without a timeline (written by a tool that
+did not stream) gets an estimated one from its recorded timings, so it still plays.
+"""
+
+from __future__ import annotations
+
+from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
+from qwen_tui.engine.playback import PlaybackTurn
+from qwen_tui.sessions.loader import Session
+from qwen_tui.sessions.timeline import BUCKET_S, Chunk
+
+_ESTIMATED_CHARS_PER_S = 200.0  # about 50 tokens/s when a reply has no recorded timings
+
+
+def user_prompts(session: Session) -> list[str]:
+    """The user's messages, in order: what a replay sends again."""
+    return [m.content for m in session.conversation.user_messages]
+
+
+def replay_start(session: Session, system_prompt: str | None = None) -> Conversation:
+    """The empty conversation a replay begins with: the session's system prompt, unless
+    one is given."""
+    prompt = session.conversation.system_prompt if system_prompt is None else system_prompt
+    return Conversation(system_prompt=prompt)
+
+
+def playback_turns(session: Session) -> list[PlaybackTurn]:
+    """Every recorded reply, in order, ready for `PlaybackEngine`."""
+    replies = [m for m in session.conversation.messages if m.role is Role.ASSISTANT]
+    return [
+        PlaybackTurn(
+            chunks=tuple(
+                (c.offset_s, c.kind, c.text) for c in (timeline or estimated_timeline(message))
+            ),
+            thinking=message.thinking,
+            answer=message.content,
+            thinking_finished=message.thinking_finished,
+            reason=message.finish_reason or FinishReason.STOP,
+            stats=message.stats,
+        )
+        for message, timeline in zip(replies, session.timelines, strict=True)
+    ]
+
+
+def estimated_timeline(message: Message) -> list[Chunk]:
+    """A timeline for a reply saved without one: after its time to first token, the text
+    streams evenly over its recorded duration (or at a typical pace)."""
+    text = message.thinking + message.content
+    if not text:
+        return []
+    stats = message.stats
+    start = stats.time_to_first_token_s if stats else 0.0
+    duration = (stats.total_s - start) if stats else 0.0
+    if duration <= 0:
+        duration = len(text) / _ESTIMATED_CHARS_PER_S
+    chars_per_chunk = max(1, round(len(text) * BUCKET_S / duration))
+    chunks = []
+    for kind, part, first in (
+        ("thinking", message.thinking, 0),
+        ("answer", message.content, len(message.thinking)),
+    ):
+        for index in range(0, len(part), chars_per_chunk):
+            offset = start + (first + index) / len(text) * duration
+            chunks.append(Chunk(round(offset, 3), kind, part[index : index + chars_per_chunk]))
+    return chunks
