@@ -1,9 +1,10 @@
 """Incremental detokenization that never shows half a character.
 
 A byte-level tokenizer may split one UTF-8 character (Chinese, emoji) across tokens; decoding
-the first of them alone gives U+FFFD. Text ending in U+FFFD is held back until the next token
-completes it. Each step decodes only a short window (the ids since the last point where the
-text was whole, plus one earlier token as context), so a 32k-token reply costs O(n), not O(n²).
+the first of them alone gives U+FFFD. A trailing U+FFFD is held back until the next token
+completes it; the text before it is returned at once. Each step decodes only a short window
+(the ids since the last point where the text was whole), so a 32k-token reply costs O(n),
+not O(n²).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class IncrementalDecoder:
         self._ids: list[int] = []
         self._context_start = 0  # decoding starts here, one token before the unread ones
         self._read = 0  # ids before this index have been returned as text
+        self._shown_beyond_read = 0  # characters returned from ids at or after `_read`
 
     def push(self, token_ids: Sequence[int]) -> str:
         """Add ids; return the new text that is complete (possibly empty)."""
@@ -36,10 +38,14 @@ class IncrementalDecoder:
     def _take(self, *, final: bool) -> str:
         if self._read == len(self._ids):
             return ""
-        window = self._ids[self._context_start :]
         shown = self._decode(self._ids[self._context_start : self._read])
-        text = self._decode(window)
-        if not final and (text.endswith(REPLACEMENT_CHARACTER) or len(text) <= len(shown)):
-            return ""
-        self._context_start, self._read = self._read, len(self._ids)
-        return text[len(shown) :]
+        text = self._decode(self._ids[self._context_start :])
+        whole = final or not text.endswith(REPLACEMENT_CHARACTER)
+        complete = text if whole else text.rstrip(REPLACEMENT_CHARACTER)
+        new = complete[len(shown) + self._shown_beyond_read :]
+        if whole and len(text) > len(shown):
+            self._context_start, self._read = self._read, len(self._ids)
+            self._shown_beyond_read = 0
+        else:
+            self._shown_beyond_read += len(new)
+        return new

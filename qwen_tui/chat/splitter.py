@@ -7,7 +7,8 @@ inside the thinking (all thinking, `thinking_finished` False), and a `</think>` 
 Both parts are trimmed as the model card's parser trims them (`.strip("\\n")`), while
 streaming too. Only a `<think>` at the very start (after whitespace) opens the block and only
 the first `</think>` closes it; later tags are answer text (text mode) or dropped (token mode,
-as `skip_special_tokens` would).
+as `skip_special_tokens` would). Otherwise the result is the model card's: the text with the
+tags taken out, split at `</think>`.
 
 Text before any tag streams as answer. If a bare `</think>` then shows it was thinking, the
 final `.thinking` and `.answer` move it and `relabelled` turns True: the deltas already sent
@@ -40,7 +41,7 @@ class Delta:
 
 
 class _Phase(Enum):
-    START = auto()  # nothing but whitespace (or part of `<think>`) seen yet
+    START = auto()  # nothing but whitespace (or part of a tag) seen yet
     THINKING = auto()
     ANSWER = auto()
 
@@ -158,13 +159,14 @@ class TextThinkingSplitter(_SplitterBase):
         if self._phase is _Phase.START:
             head = self._pending.lstrip()
             if head.startswith(THINK_OPEN):
-                self._pending = head[len(THINK_OPEN) :]
+                # Like the model card, keep only the tags out of the text.
+                self._pending = self._pending.replace(THINK_OPEN, "", 1)
                 self._open_thinking()
-            elif THINK_OPEN.startswith(head):
+            elif head.startswith(THINK_CLOSE):
+                self._open_thinking()  # the held whitespace was (empty) thinking
+            elif THINK_OPEN.startswith(head) or THINK_CLOSE.startswith(head):
                 return False
             else:
-                if head.startswith(THINK_CLOSE):
-                    self._pending = head  # whitespace before a tag belongs to no part
                 self._leave_start()
             return True
         if not self._watching_for_close():
@@ -239,12 +241,11 @@ class TokenThinkingSplitter(_SplitterBase):
 
     def _on_tag(self, token_id: int) -> None:
         if self._phase is _Phase.START:
-            self._leave_start()
+            # Either tag shows that the whitespace held so far is thinking.
+            self._open_thinking()
+            self._push(self._leading_ids)
             if token_id == self._start_id:
-                self._open_thinking()
-            else:
-                self._close_thinking()
-            return
+                return
         if token_id == self._end_id and self._watching_for_close():
             self._emit(self._decoder.flush())
             self._decoder = IncrementalDecoder(self._decode)
