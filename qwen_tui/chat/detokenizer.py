@@ -22,7 +22,7 @@ class IncrementalDecoder:
     def __init__(self, decode: Decode) -> None:
         self._decode = decode
         self._ids: list[int] = []
-        self._context_start = 0  # decoding starts here, one token before the unread ones
+        self._context_start = 0  # the last text returned is re-decoded as context
         self._read = 0  # ids before this index have been returned as text
         self._shown_beyond_read = 0  # characters returned from ids at or after `_read`
 
