@@ -28,6 +28,7 @@ DEFAULT_MODEL = "Qwen/Qwen3-30B-A3B-GPTQ-Int4"
 ENGINES = ("auto", "local", "demo")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
+COMMAND_LINE = "command line"
 
 
 class ConfigError(Exception):
@@ -71,7 +72,7 @@ class Settings:
         top = {k: v for k, v in overrides.items() if v is not None and k not in sampling_names}
         samp = {k: v for k, v in overrides.items() if v is not None and k in sampling_names}
         merged = replace(self, **top, sampling=replace(self.sampling, **samp))
-        _check(merged, "command line")
+        _check(merged, COMMAND_LINE)
         return merged
 
 
@@ -80,23 +81,28 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or locations.config_file()
     if not path.exists():
         return Settings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or delete the file") from exc
-    return _from_dict(data, str(path))
+    return _from_dict(_read_toml(path), str(path))
 
 
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:
     """Persist one top-level setting, keeping the rest of the file; atomic replace."""
     path = path or locations.config_file()
-    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data = _read_toml(path) if path.exists() else {}
     data[key] = value
     _from_dict(data, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or delete the file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -117,6 +123,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+_SAMPLING_NAMES = {f.name for f in fields(SamplingOverrides)}
+
+
 def _from_dict(data: dict[str, Any], where: str) -> Settings:
     sampling = data.get("sampling", {})
     if not isinstance(sampling, dict):
@@ -124,11 +133,12 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
     top = {k: v for k, v in data.items() if k != "sampling"}
     for prefix, table, allowed in (
         ("", top, {f.name for f in fields(Settings)} - {"sampling"}),
-        ("sampling.", sampling, {f.name for f in fields(SamplingOverrides)}),
+        ("sampling.", sampling, _SAMPLING_NAMES),
     ):
         for key, value in table.items():
             if key not in allowed:
-                raise ConfigError(f"{where}: unknown key '{prefix}{key}'; remove it")
+                hint = "move it under [sampling]" if key in _SAMPLING_NAMES else "remove it"
+                raise ConfigError(f"{where}: unknown key '{prefix}{key}'; {hint}")
             expected = _TYPES[key]
             if not isinstance(value, expected) or (
                 bool not in expected and isinstance(value, bool)
@@ -141,18 +151,24 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
 
 
 def _check(settings: Settings, where: str) -> None:
+    def name(key: str) -> str:
+        # On the command line the user typed a flag, not a config key.
+        return f"--{key.replace('_', '-')}" if where == COMMAND_LINE else f"key '{key}'"
+
     for key, allowed in (("engine", ENGINES), ("device", DEVICES), ("dtype", DTYPES)):
         if getattr(settings, key) not in allowed:
             choices = ", ".join(allowed)
             value = getattr(settings, key)
-            raise ConfigError(f"{where}: key '{key}' is {value!r}; choose one of {choices}")
+            raise ConfigError(f"{where}: {name(key)} is {value!r}; choose one of {choices}")
     if settings.max_new_tokens < 1:
-        raise ConfigError(f"{where}: key 'max_new_tokens' must be at least 1")
+        raise ConfigError(f"{where}: {name('max_new_tokens')} must be at least 1")
     if settings.yarn_factor is not None and settings.yarn_factor <= 1:
-        raise ConfigError(f"{where}: key 'yarn_factor' must be above 1 (e.g. 2.0 or 4.0)")
+        raise ConfigError(f"{where}: {name('yarn_factor')} must be above 1 (e.g. 2.0 or 4.0)")
     from qwen_tui.chat.sampling import resolve_sampling
 
     try:
         resolve_sampling(settings.thinking, **settings.sampling.as_dict())
     except ValueError as exc:
-        raise ConfigError(f"{where}: [sampling] {exc}") from exc
+        key, _, problem = str(exc).partition(" ")
+        prefix = name(key) if where == COMMAND_LINE else f"key 'sampling.{key}'"
+        raise ConfigError(f"{where}: {prefix} {problem}") from exc

@@ -1,0 +1,140 @@
+"""Settings: defaults, config.toml, command-line flags, and one-line errors for bad files."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from qwen_tui import locations
+from qwen_tui.commands.options import settings_from_flags
+from qwen_tui.config import ConfigError, SamplingOverrides, Settings, load_settings, save_setting
+
+
+def write_config(text: str):
+    path = locations.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file():
+    settings = load_settings()
+    assert settings == Settings()
+    assert settings.model == "Qwen/Qwen3-30B-A3B-GPTQ-Int4"
+    assert settings.thinking is True
+    assert settings.max_new_tokens == 32_768
+    assert settings.yarn_factor is None
+    assert settings.sampling == SamplingOverrides()
+
+
+def test_config_file_lives_in_the_config_dir(isolated_dirs):
+    assert locations.config_file() == isolated_dirs / "config" / "config.toml"
+    assert locations.sessions_dir() == isolated_dirs / "data" / "sessions"
+
+
+def test_file_overrides_defaults():
+    write_config(
+        'model = "/models/qwen3"\nthinking = false\nyarn_factor = 2\n'
+        "[sampling]\ntemperature = 0.5\npresence_penalty = 1.0\n"
+    )
+    settings = load_settings()
+    assert (settings.model, settings.thinking, settings.yarn_factor) == ("/models/qwen3", False, 2)
+    assert settings.sampling.temperature == 0.5
+    assert settings.sampling.presence_penalty == 1.0
+    assert settings.sampling.top_p is None
+    assert settings.theme == Settings().theme
+
+
+def test_flags_override_the_file_and_unset_flags_do_not():
+    write_config('engine = "demo"\nthinking = false\n[sampling]\ntop_k = 40\n')
+    settings = settings_from_flags(thinking=True, temperature=0.2, model=None, system="Be kind.")
+    assert settings.thinking is True
+    assert settings.engine == "demo"
+    assert settings.system_prompt == "Be kind."
+    assert (settings.sampling.temperature, settings.sampling.top_k) == (0.2, 40)
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        ({"engine": "gpu"}, "--engine"),
+        ({"temperature": -1.0}, "--temperature"),
+        ({"max_new_tokens": 0}, "--max-new-tokens"),
+        ({"yarn_factor": 0.5}, "--yarn-factor"),
+    ],
+)
+def test_bad_flag_names_the_flag(flags, named):
+    with pytest.raises(ConfigError, match=named) as caught:
+        settings_from_flags(**flags)
+    assert str(caught.value).startswith("command line:")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("thinking = \n", "TOML"),
+        ('colour = "red"\n', "'colour'"),
+        ("[sampling]\ntemprature = 0.3\n", "'sampling.temprature'"),
+        ('thinking = "yes"\n', "'thinking'"),
+        ("max_new_tokens = true\n", "'max_new_tokens'"),
+        ("top_k = 20\n", "'top_k'; move it under [sampling]"),
+        ('engine = "gpu"\n', "'engine'"),
+        ("max_new_tokens = 0\n", "'max_new_tokens'"),
+        ("[sampling]\ntemperature = -1\n", "'sampling.temperature'"),
+        ("[sampling]\ntop_p = 1.5\n", "'sampling.top_p'"),
+        ("sampling = 3\n", "'sampling'"),
+    ],
+)
+def test_bad_file_gives_one_line_naming_file_and_key(text, named):
+    path = write_config(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert str(path) in message
+    assert named in message
+    assert "\n" not in message
+
+
+def test_bad_toml_message_says_where():
+    write_config('model = "x"\nthinking = \n')
+    with pytest.raises(ConfigError, match="line 2"):
+        load_settings()
+
+
+def test_unreadable_config_is_a_config_error():
+    locations.config_file().mkdir(parents=True)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings()
+
+
+def test_save_setting_keeps_the_other_keys():
+    path = write_config('model = "/models/qwen3"\n\n[sampling]\ntemperature = 0.5\n')
+    save_setting("theme", "qwen-light")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data == {
+        "model": "/models/qwen3",
+        "theme": "qwen-light",
+        "sampling": {"temperature": 0.5},
+    }
+    assert load_settings().theme == "qwen-light"
+    assert list(path.parent.iterdir()) == [path], "no temporary file is left behind"
+
+
+def test_save_setting_creates_the_file():
+    save_setting("thinking", False)
+    assert load_settings().thinking is False
+
+
+def test_save_setting_refuses_a_bad_value_and_leaves_the_file_alone():
+    path = write_config('theme = "qwen-dark"\n')
+    with pytest.raises(ConfigError, match="'engine'"):
+        save_setting("engine", "gpu")
+    assert path.read_text(encoding="utf-8") == 'theme = "qwen-dark"\n'
+
+
+def test_save_setting_on_a_broken_file_is_a_config_error_not_data_loss():
+    path = write_config("theme = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        save_setting("theme", "qwen-light")
+    assert path.read_text(encoding="utf-8") == "theme = \n"
