@@ -10,7 +10,12 @@ from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.commands.sessions import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.engine.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.replay import playback_turns, replay_start, user_prompts
+from qwen_tui.sessions.replay import (
+    continued_settings,
+    playback_turns,
+    replay_start,
+    user_prompts,
+)
 
 
 def play(
@@ -33,6 +38,7 @@ def play(
     settings = settings_from_flags(
         thinking=recorded_thinking if isinstance(recorded_thinking, bool) else None
     )
+    settings = continued_settings(session, settings)
     engine = PlaybackEngine(turns, speed, model_name=session.model or "recorded session")
     from qwen_tui.ui.app import run_chat_app
 

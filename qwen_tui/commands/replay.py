@@ -26,7 +26,7 @@ from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.autosave import RecorderSource
 from qwen_tui.sessions.drive import BlockingChat
 from qwen_tui.sessions.export import turn_summary
-from qwen_tui.sessions.replay import replay_start, user_prompts
+from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
 
 
 def replay(
@@ -43,6 +43,7 @@ def replay(
     store = SessionStore()
     with session_errors():
         original = load_session(store, session_id)
+    settings = continued_settings(original, settings)
     prompts = user_prompts(original)
     if not prompts:
         raise fail(f"session {original.id} has no user messages to replay")

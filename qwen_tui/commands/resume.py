@@ -17,6 +17,7 @@ from qwen_tui.commands.options import (
 from qwen_tui.commands.sessions import engine_identity, load_session, session_errors
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.autosave import RecorderSource
+from qwen_tui.sessions.replay import continued_settings
 
 
 def resume(
@@ -37,6 +38,7 @@ def resume(
     store = SessionStore()
     with session_errors():
         found = load_session(store, session_id)
+        settings = continued_settings(found, settings)
         from qwen_tui.engine.factory import create_engine
 
         chat_engine = create_engine(settings)

@@ -147,9 +147,6 @@ def _apply(session: Session, record: dict[str, Any]) -> None:
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")
         session.renamed_to = title.strip() or None
-    elif kind == "resume":
-        settings = record.get("settings") or {}
-        session.conversation.system_prompt = str(settings.get("system_prompt", ""))
     elif kind == HEADER_TYPE:
         raise ValueError("a second session header")
     # Unknown event types come from newer minor versions; skipping them loses nothing known.

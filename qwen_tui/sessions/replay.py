@@ -7,7 +7,10 @@ did not stream) gets an estimated one from its recorded timings, so it still pla
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
+from qwen_tui.config import Settings
 from qwen_tui.engine.playback import PlaybackTurn
 from qwen_tui.sessions.loader import Session
 from qwen_tui.sessions.timeline import BUCKET_S, Chunk
@@ -20,11 +23,15 @@ def user_prompts(session: Session) -> list[str]:
     return [m.content for m in session.conversation.user_messages]
 
 
-def replay_start(session: Session, system_prompt: str | None = None) -> Conversation:
-    """The empty conversation a replay begins with: the session's system prompt, unless
-    one is given."""
-    prompt = session.conversation.system_prompt if system_prompt is None else system_prompt
-    return Conversation(system_prompt=prompt)
+def replay_start(session: Session) -> Conversation:
+    """The empty conversation a replay or playback begins with: the session's system prompt."""
+    return Conversation(system_prompt=session.conversation.system_prompt)
+
+
+def continued_settings(session: Session, settings: Settings) -> Settings:
+    """`settings` for a run that continues or replays `session`: its system prompt is the
+    session's, so the new file's header records the prompt the conversation really has."""
+    return replace(settings, system_prompt=session.conversation.system_prompt)
 
 
 def playback_turns(session: Session) -> list[PlaybackTurn]:

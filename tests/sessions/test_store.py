@@ -183,13 +183,27 @@ def test_delete_removes_the_session(store):
 
 def test_resume_event_records_what_the_continued_run_uses(store):
     session_id = record(store, sample_conversation())
-    settings = Settings(system_prompt="Be verbose.")
+    settings = Settings(thinking=False)
     with store.open_for_append(
         session_id, settings=settings, engine_name="local", model_name="qwen"
     ) as recorder:
         recorder.record_user(Message(Role.USER, "more"))
         recorder.record_assistant(assistant("yes"))
+    lines = store.path_for(session_id).read_text(encoding="utf-8").splitlines()
+    resume = json.loads(lines[-3])
+    assert resume["type"] == "resume" and resume["engine"] == "local"
+    assert resume["settings"]["thinking"] is False
     session = store.load(session_id)
-    assert session.conversation.system_prompt == "Be verbose."
     assert session.conversation.messages[-1].content == "yes"
-    assert session.engine == "demo"
+    assert session.conversation.system_prompt == "Be brief."
+    assert session.engine == "demo"  # the header keeps what the session began with
+
+
+def test_continuing_without_new_messages_leaves_the_file_untouched(store):
+    session_id = record(store, sample_conversation())
+    before = store.path_for(session_id).read_bytes()
+    recorder = store.open_for_append(
+        session_id, settings=Settings(), engine_name="demo", model_name="m"
+    )
+    recorder.close()
+    assert store.path_for(session_id).read_bytes() == before
