@@ -1,0 +1,195 @@
+"""The session commands as a user runs them: sessions list/show/export/delete, resume,
+replay and play (the UI replaced by a stand-in that records how it was called)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import types
+
+import pytest
+from typer.testing import CliRunner
+
+from qwen_tui.chat.messages import Message, Role
+from qwen_tui.cli import app
+from qwen_tui.engine.demo import DemoEngine
+from qwen_tui.engine.playback import PlaybackEngine
+from tests.sessions.helpers import assistant, record, sample_conversation
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def saved(store) -> str:
+    return record(store, sample_conversation())
+
+
+@pytest.fixture
+def fake_ui(monkeypatch):
+    """Stands in for `qwen_tui.ui.app`; `calls` keeps each run_chat_app call's arguments,
+    and `during(kwargs)` runs as if the user chatted."""
+    ui = types.SimpleNamespace(calls=[], during=lambda kwargs: None)
+
+    def run_chat_app(settings, **kwargs):
+        ui.calls.append({"settings": settings, **kwargs})
+        ui.during(kwargs)
+
+    monkeypatch.setitem(
+        sys.modules, "qwen_tui.ui.app", types.SimpleNamespace(run_chat_app=run_chat_app)
+    )
+    return ui
+
+
+@pytest.fixture
+def fast_demo(monkeypatch):
+    import qwen_tui.engine.factory as factory
+
+    monkeypatch.setattr(
+        factory, "create_engine", lambda settings: DemoEngine(tokens_per_s=math.inf, load_s=0)
+    )
+
+
+def test_list_says_how_to_start_when_there_are_none():
+    result = run("sessions", "list")
+    assert result.exit_code == 0
+    assert "No sessions yet" in result.output
+
+
+def test_list_shows_id_title_date_turns_model_and_flags_broken_files(store, saved):
+    broken = record(store, sample_conversation())
+    path = store.path_for(broken)
+    path.write_text("garbage\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = runner.invoke(app, ["sessions", "list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    row = next(line for line in result.output.splitlines() if saved in line)
+    assert "What is 6 × 7?" in row and "demo-model" in row and " 2 " in row
+    broken_row = next(line for line in result.output.splitlines() if broken in line)
+    assert "unreadable" in broken_row and "line 1" in broken_row
+
+
+def test_show_prints_the_transcript_and_thinking_on_request(saved):
+    plain = run("sessions", "show", saved)
+    assert plain.exit_code == 0
+    assert "What is 6 × 7?" in plain.output and "Forty-two." in plain.output
+    assert "Six sevens" not in plain.output
+    with_thinking = run("sessions", "show", saved.rsplit("-", 1)[1], "--thinking")
+    assert "Six sevens" in with_thinking.output
+
+
+def test_unknown_id_is_a_one_line_error():
+    result = run("sessions", "show", "nope")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "qwen-chat: error: no session matches 'nope'; `qwen-chat sessions list` shows them"
+    ]
+
+
+def test_export_markdown_to_stdout_and_json_to_a_file(saved, tmp_path):
+    md = run("sessions", "export", saved)
+    assert md.exit_code == 0
+    assert "<details>" in md.stdout and "Six sevens" in md.stdout
+    target = tmp_path / "out.json"
+    result = run("sessions", "export", saved, "--format", "json", "-o", str(target))
+    assert result.exit_code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["id"] == saved
+    bad = run("sessions", "export", saved, "--format", "pdf")
+    assert bad.exit_code == 2 and "use --format md or --format json" in bad.output
+
+
+def test_delete_asks_first(store, saved):
+    kept = run("sessions", "delete", saved, input="n\n")
+    assert kept.exit_code == 0 and "Kept it." in kept.output
+    assert store.ids() == [saved]
+    gone = run("sessions", "delete", saved, input="y\n")
+    assert gone.exit_code == 0 and store.ids() == []
+
+
+def test_delete_with_yes_does_not_ask(store, saved):
+    result = run("sessions", "delete", saved, "--yes")
+    assert result.exit_code == 0 and f"Deleted session {saved}" in result.output
+    assert store.ids() == []
+
+
+def test_resume_opens_the_latest_session_and_appends_to_it(store, saved, fake_ui, fast_demo):
+    def chat_one_more_turn(kwargs):
+        recorder = kwargs["recorder_factory"]()
+        recorder.record_user(Message(Role.USER, "one more"))
+        recorder.record_assistant(assistant("sure"))
+
+    fake_ui.during = chat_one_more_turn
+    result = run("resume", "--engine", "demo")
+    assert result.exit_code == 0, result.output
+    call = fake_ui.calls[0]
+    assert call["conversation"] == sample_conversation()
+    assert call["settings"].system_prompt == "Be brief."
+    session = store.load(saved)
+    assert session.turns == 3 and session.conversation.last_assistant.content == "sure"
+    assert store.ids() == [saved]
+
+
+def test_resume_refuses_a_session_another_process_writes(store, saved, fake_ui, fast_demo):
+    with store.open_for_append(saved):
+        result = run("resume", saved, "--engine", "demo")
+    assert result.exit_code == 2
+    assert f"session {saved} is open in qwen-chat process" in result.output
+    assert fake_ui.calls == []
+
+
+def test_resume_without_sessions_says_how_to_start(fake_ui, fast_demo):
+    result = run("resume", "--engine", "demo")
+    assert result.exit_code == 2 and "no saved sessions yet" in result.output
+
+
+def test_replay_print_sends_the_same_turns_into_a_linked_session(store, saved, fast_demo):
+    result = run("replay", saved, "--print", "--engine", "demo", "--no-think")
+    assert result.exit_code == 0, result.output
+    assert "You: What is 6 × 7? /think" in result.output
+    assert "You: And in words? /no_think" in result.output
+    new_id = next(i for i in store.ids() if i != saved)
+    replayed = store.load(new_id)
+    assert replayed.replay_of == saved
+    assert [m.content for m in replayed.conversation.user_messages] == [
+        "What is 6 × 7? /think",
+        "And in words? /no_think",
+    ]
+    # --no-think is the hard switch: no thinking even where the user wrote /think.
+    assert all(not m.thinking for m in replayed.conversation.messages)
+    assert f"Saved as session {new_id} (replay of {saved})" in result.output
+
+
+def test_replay_in_the_ui_queues_the_user_turns_and_records_a_linked_session(
+    store, saved, fake_ui, fast_demo
+):
+    fake_ui.during = lambda kwargs: kwargs["recorder_factory"]().record_user(
+        Message(Role.USER, "What is 6 × 7? /think")
+    )
+    result = run("replay", saved, "--engine", "demo")
+    assert result.exit_code == 0, result.output
+    call = fake_ui.calls[0]
+    assert list(call["queued_prompts"]) == ["What is 6 × 7? /think", "And in words? /no_think"]
+    assert call["conversation"].messages == []
+    new_id = next(i for i in store.ids() if i != saved)
+    assert store.load(new_id).replay_of == saved
+
+
+def test_play_uses_the_recording_with_no_model_and_saves_nothing(store, saved, fake_ui):
+    result = run("play", saved, "--speed", "4")
+    assert result.exit_code == 0, result.output
+    call = fake_ui.calls[0]
+    engine = call["engine"]
+    assert isinstance(engine, PlaybackEngine) and engine.speed == 4
+    assert [t.answer for t in engine.turns] == ["**42**", "Forty-two."]
+    assert list(call["queued_prompts"]) == ["What is 6 × 7? /think", "And in words? /no_think"]
+    assert call["recorder_factory"]() is None
+    assert store.ids() == [saved]
+
+
+def test_play_rejects_a_speed_of_zero(saved, fake_ui):
+    result = run("play", saved, "--speed", "0")
+    assert result.exit_code == 2 and "--speed must be above 0" in result.output
+    assert fake_ui.calls == []
