@@ -1,0 +1,111 @@
+"""The `qwen-chat` command: help, version, doctor, and bad settings without tracebacks.
+
+The CliRunner tests drive `qwen_tui.cli.app` in-process; the subprocess tests run the
+installed console script, as a user would, to check the real exit codes and stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from typer.testing import CliRunner
+
+from qwen_tui import __version__, locations
+from qwen_tui.cli import app
+from qwen_tui.config import ConfigError
+
+WIDE = {"COLUMNS": "240"}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args), env=WIDE)
+
+
+def qwen_chat(*args: str) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("qwen-chat")
+    assert script, "the qwen-chat console script is not installed (pip install -e .)"
+    env = {**os.environ, **WIDE}
+    return subprocess.run(
+        [script, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def write_config(text: str):
+    path = locations.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_help_lists_the_commands_and_model_options():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for text in ("doctor", "--model", "--think", "--no-think", "--temperature", "--version"):
+        assert text in result.output
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"qwen-chat {__version__}"
+
+
+def test_doctor_help_mentions_the_model_option():
+    result = invoke("doctor", "--help")
+    assert result.exit_code == 0 and "--model" in result.output
+
+
+def test_bad_flag_value_is_a_config_error_before_anything_starts():
+    result = invoke("--engine", "gpu")
+    assert isinstance(result.exception, ConfigError)
+    assert "--engine" in str(result.exception)
+
+
+def test_unknown_option_is_a_usage_error():
+    result = invoke("--thinking")
+    assert result.exit_code == 2
+    assert "No such option" in result.output
+
+
+def test_script_help_and_version():
+    help_run = qwen_chat("--help")
+    assert help_run.returncode == 0 and "doctor" in help_run.stdout
+    version_run = qwen_chat("--version")
+    assert (version_run.returncode, version_run.stdout) == (0, f"qwen-chat {__version__}\n")
+
+
+def test_script_doctor_says_what_is_missing(tmp_path):
+    import torch
+
+    run = qwen_chat("doctor", "--model", str(tmp_path / "no-model-here"))
+    assert run.returncode == 0, run.stderr
+    assert "Missing for Qwen3-30B-A3B-GPTQ-Int4:" in run.stdout
+    assert "the model files" in run.stdout
+    if not torch.cuda.is_available():
+        assert "an NVIDIA GPU with 22 GiB free and a CUDA build of torch" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("thinking = \n", "TOML"), ('engine = "gpu"\n', "'engine'"), ("colour = 1\n", "'colour'")],
+)
+def test_script_bad_config_is_one_line_and_exit_code_2(text, key):
+    path = write_config(text)
+    run = qwen_chat("doctor")
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("qwen-chat: error: ")
+    assert str(path) in lines[0] and key in lines[0]
+
+
+def test_script_bad_flag_is_one_line_and_exit_code_2():
+    run = qwen_chat("--temperature", "-1")
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "qwen-chat: error: command line: --temperature must be >= 0, got -1.0"
+    )

@@ -1,0 +1,116 @@
+"""`qwen-chat doctor`: what the machine has and, plainly, what the 30B model still needs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from types import SimpleNamespace
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from qwen_tui.cli import app
+from qwen_tui.config import Settings
+from qwen_tui.doctor import run_checks
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """A CUDA machine with a 24 GiB card; `free_gib` sets how much of it is free."""
+    gpu = SimpleNamespace(free_gib=23.0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "NVIDIA RTX 4090")
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda *a: (gpu.free_gib * 2**30, 24 * 2**30))
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
+    return gpu
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    path = tmp_path / "Qwen3-30B-A3B-GPTQ-Int4"
+    path.mkdir()
+    (path / "config.json").write_text(json.dumps({"model_type": "qwen3_moe"}))
+    return path
+
+
+def rows(checks) -> dict[str, tuple[str, bool]]:
+    return {check.name: (check.value, check.ok) for check in checks}
+
+
+def test_cpu_machine_without_model_lists_both_missing_things(no_cuda, tmp_path):
+    checks, missing = run_checks(Settings(model=str(tmp_path / "absent")))
+    assert rows(checks)["CUDA"][1] is False
+    assert rows(checks)["model"][1] is False
+    assert len(missing) == 2
+    assert "NVIDIA GPU" in missing[0] and "22 GiB" in missing[0]
+    assert "--engine demo" in missing[0]
+    assert "model files" in missing[1]
+
+
+def test_reports_python_torch_and_the_directories(no_cuda, isolated_dirs):
+    found = rows(run_checks(Settings())[0])
+    assert found["torch"] == (torch.__version__, True)
+    assert found["Python"][0].count(".") == 2
+    assert found["config file"][0] == str(isolated_dirs / "config" / "config.toml")
+    assert found["data dir (sessions)"][0] == str(isolated_dirs / "data" / "sessions")
+
+
+def test_model_directory_is_found(no_cuda, model_dir):
+    checks, missing = run_checks(Settings(model=str(model_dir)))
+    assert rows(checks)["model"] == (f"{model_dir} -> {model_dir}", True)
+    assert not any("model files" in m for m in missing)
+
+
+def test_directory_without_config_json_is_explained(no_cuda, tmp_path):
+    checks, _ = run_checks(Settings(model=str(tmp_path)))
+    value, ok = rows(checks)["model"]
+    assert not ok and "no config.json" in value
+
+
+def test_hub_id_not_in_the_cache_says_how_to_get_it(no_cuda):
+    value, ok = rows(run_checks(Settings())[0])["model"]
+    assert not ok and "hf download Qwen/Qwen3-30B-A3B-GPTQ-Int4" in value
+
+
+def test_gpu_with_enough_memory_and_model_is_ready(fake_gpu, model_dir):
+    checks, missing = run_checks(Settings(model=str(model_dir)))
+    assert rows(checks)["GPU"] == ("NVIDIA RTX 4090, 23.0 GiB free of 24.0 GiB", True)
+    if importlib.util.find_spec("triton") is None:
+        assert missing == ["Triton for fast decode: pip install 'qwen-tui[gpu]'"]
+    else:
+        assert missing == []
+
+
+def test_gpu_with_too_little_free_memory_says_how_much(fake_gpu, model_dir):
+    fake_gpu.free_gib = 8.0
+    _, missing = run_checks(Settings(model=str(model_dir)))
+    assert any("22 GiB of free GPU memory (8.0 GiB now)" in m for m in missing)
+
+
+def test_doctor_command_prints_what_is_missing(no_cuda, tmp_path):
+    result = CliRunner().invoke(
+        app, ["doctor", "--model", str(tmp_path / "absent")], env={"COLUMNS": "240"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Missing for Qwen3-30B-A3B-GPTQ-Int4:" in result.output
+    assert "an NVIDIA GPU with 22 GiB free and a CUDA build of torch" in result.output
+    assert "config file" in result.output
+
+
+def test_doctor_command_says_ready_when_nothing_is_missing(fake_gpu, model_dir, monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "triton" else real_find_spec(name, *a),
+    )
+    result = CliRunner().invoke(app, ["doctor", "--model", str(model_dir)], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    assert "Ready to run Qwen3-30B-A3B-GPTQ-Int4." in result.output
