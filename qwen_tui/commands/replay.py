@@ -64,6 +64,8 @@ def replay(
             _print_replay(chat, printer, prompts)
         except KeyboardInterrupt:
             chat_engine.cancel()
+            if not recorder.written:
+                raise fail("stopped before the first reply; nothing was saved") from None
             saved = recorder.session_id
             raise fail(f"stopped; the finished turns are saved in session {saved}") from None
         finally:

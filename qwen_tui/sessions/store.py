@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qwen_tui import locations
 from qwen_tui.config import Settings
-from qwen_tui.sessions.errors import SessionError, SessionNotFound
+from qwen_tui.sessions.errors import SessionError, SessionLocked, SessionNotFound
 from qwen_tui.sessions.files import atomic_write
 from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
 from qwen_tui.sessions.loader import Session, load_session_file
@@ -61,10 +61,14 @@ class SessionStore:
         """A recorder for a new session; its file appears with the first event."""
         while True:
             session_id = new_session_id()
-            if not self.path_for(session_id).exists():
-                break
-        lock = self._lock(session_id)
-        lock.acquire()
+            if self.path_for(session_id).exists():
+                continue
+            lock = self._lock(session_id)
+            try:
+                lock.acquire()
+            except SessionLocked:  # another process just picked the same id
+                continue
+            break
         header = header_record(
             session_id,
             settings=settings,
