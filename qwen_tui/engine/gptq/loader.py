@@ -1,0 +1,79 @@
+"""Fill a meta-device model from a checkpoint, exactly: every tensor used, every slot filled.
+
+`check_checkpoint` compares the load plan with the checkpoint's headers and raises one
+EngineFailure listing every missing, unused or misshapen tensor, before any data is read.
+`fill_model` then copies each tensor into its slot, reporting progress in bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.gptq.plan import Slot, model_tensors
+from qwen_tui.engine.gptq.shards import Shards
+
+Progress = Callable[[int, int], None]
+_SHOWN = 8  # names listed in an error before "and N more"
+_PROGRESS_STEPS = 200
+
+
+def check_checkpoint(model: nn.Module, plan: dict[str, Slot], shards: Shards) -> None:
+    """Raise EngineFailure naming every missing, unused or wrongly shaped tensor."""
+    present = shards.tensors
+    missing = [n for n, slot in plan.items() if n not in present and slot.default is None]
+    unused = [n for n in present if n not in plan]
+    tensors = model_tensors(model)
+    wrong = []
+    for name, slot in plan.items():
+        if name in present:
+            expected = tuple(_view(tensors[slot.target], slot).shape)
+            if present[name].shape != expected:
+                wrong.append(f"{name} {list(present[name].shape)} (expected {list(expected)})")
+    problems = [
+        _listed("missing from the checkpoint", missing),
+        _listed("in the checkpoint but not used by the model", unused),
+        _listed("with the wrong shape", wrong),
+    ]
+    problems = [p for p in problems if p]
+    if problems:
+        raise EngineFailure(
+            f"{shards.model_dir} does not match its config: " + "; ".join(problems),
+            ErrorKind.BAD_REQUEST,
+        )
+
+
+def fill_model(
+    model: nn.Module, plan: dict[str, Slot], shards: Shards, progress: Progress | None = None
+) -> None:
+    """Copy every planned tensor into the (already materialized) model."""
+    tensors = model_tensors(model)
+    wanted = [n for n, slot in plan.items() if n in shards.tensors and not slot.alias]
+    total = sum(shards.tensors[n].nbytes for n in wanted)
+    done, step, next_report = 0, max(total // _PROGRESS_STEPS, 1), 0
+    with torch.no_grad():
+        for name, value in shards.read(wanted):
+            slot = plan[name]
+            _view(tensors[slot.target], slot).copy_(value)
+            done += shards.tensors[name].nbytes
+            if progress is not None and (done >= next_report or done == total):
+                progress(done, total)
+                next_report = done + step
+        for name, slot in plan.items():
+            if name not in shards.tensors and slot.default is not None:
+                _view(tensors[slot.target], slot).copy_(slot.default())
+
+
+def _view(tensor: torch.Tensor, slot: Slot) -> torch.Tensor:
+    return tensor[slot.index] if slot.index else tensor
+
+
+def _listed(what: str, names: list[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:_SHOWN])
+    more = f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+    return f"{len(names)} tensor(s) {what}: {shown}{more}"

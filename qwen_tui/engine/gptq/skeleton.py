@@ -1,0 +1,98 @@
+"""Build a Qwen3 / Qwen3-MoE model on the meta device with int4 modules where the checkpoint
+has GPTQ tensors.
+
+Which layers are quantized is read from the checkpoint itself (a `<layer>.qweight` tensor),
+not guessed from the config, because published checkpoints differ (the MoE router is plain
+in some and quantized in others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import torch
+from torch import nn
+from transformers import PretrainedConfig
+
+from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.gptq.modules import QuantExperts, QuantLinear, QuantRouter
+from qwen_tui.engine.gptq.quant_config import GPTQConfig
+
+MODEL_TYPES = ("qwen3", "qwen3_moe")
+
+
+def model_class(model_type: str) -> type[nn.Module]:
+    """transformers' causal-LM class for a Qwen3 `model_type`."""
+    if model_type == "qwen3":
+        from transformers import Qwen3ForCausalLM
+
+        return Qwen3ForCausalLM
+    if model_type == "qwen3_moe":
+        from transformers import Qwen3MoeForCausalLM
+
+        return Qwen3MoeForCausalLM
+    raise EngineFailure(
+        f"model_type {model_type!r} is not supported; qwen-chat runs Qwen3 and Qwen3-MoE "
+        f"models ({', '.join(MODEL_TYPES)})",
+        ErrorKind.BAD_REQUEST,
+    )
+
+
+def build_skeleton(
+    config: PretrainedConfig,
+    dtype: torch.dtype,
+    gptq: GPTQConfig | None,
+    checkpoint_names: Collection[str],
+) -> nn.Module:
+    """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules."""
+    with torch.device("meta"):
+        model = model_class(config.model_type)(config).to(dtype)
+        if getattr(config, "tie_word_embeddings", False):
+            model.lm_head.weight = model.model.embed_tokens.weight
+        quantized = _quantized_modules(model, checkpoint_names)
+        if quantized and gptq is None:
+            raise EngineFailure(
+                f"the checkpoint has GPTQ tensors ({quantized[0]}.qweight, ...) but config.json "
+                "has no quantization_config",
+                ErrorKind.BAD_REQUEST,
+            )
+        for name in quantized:
+            _swap(model, name, _int4_module(model.get_submodule(name), config, gptq))
+    return model
+
+
+def _quantized_modules(model: nn.Module, names: Collection[str]) -> list[str]:
+    found = []
+    for name, module in model.named_modules():
+        probe = f"{name}.0.gate_proj.qweight" if _is_experts(module) else f"{name}.qweight"
+        if probe in names and (_is_experts(module) or _is_linear_like(module)):
+            found.append(name)
+    return found
+
+
+def _int4_module(module: nn.Module, config: PretrainedConfig, gptq: GPTQConfig) -> nn.Module:
+    if _is_experts(module):
+        return QuantExperts(config, gptq.group_size_for)
+    if type(module).__name__.endswith("TopKRouter"):
+        return QuantRouter(config, gptq.group_size_for(config.hidden_size))
+    has_bias = getattr(module, "bias", None) is not None
+    return QuantLinear(
+        module.in_features,
+        module.out_features,
+        gptq.group_size_for(module.in_features),
+        bias=has_bias,
+        dtype=module.weight.dtype,
+    )
+
+
+def _is_experts(module: nn.Module) -> bool:
+    return hasattr(module, "gate_up_proj") and hasattr(module, "num_experts")
+
+
+def _is_linear_like(module: nn.Module) -> bool:
+    return isinstance(module, nn.Linear) or type(module).__name__.endswith("TopKRouter")
+
+
+def _swap(model: nn.Module, name: str, replacement: nn.Module) -> None:
+    parent_name, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent_name), child, replacement)

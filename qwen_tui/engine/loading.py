@@ -1,0 +1,167 @@
+"""Load a Qwen3 / Qwen3-MoE checkpoint (GPTQ int4 or 16-bit) into transformers' modeling
+classes, exactly: checked config, tokenizer, device and memory first, then every tensor.
+
+The model is built on the meta device with the project's int4 modules in place of the
+quantized layers, materialized on the target device, and filled tensor by tensor from the
+safetensors shards; anything missing or left over is an error that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from qwen_tui.engine import devices
+from qwen_tui.engine.base import EngineFailure, ErrorKind, LoadProgress
+from qwen_tui.engine.gptq.loader import check_checkpoint, fill_model
+from qwen_tui.engine.gptq.plan import load_plan, model_tensors
+from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
+from qwen_tui.engine.gptq.shards import Shards
+from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, model_class
+from qwen_tui.engine.model_files import resolve_model_dir
+from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
+
+YARN_ORIGINAL_POSITIONS = 32_768
+ProgressSink = Callable[[LoadProgress], None]
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to generate, with everything the decode loop needs beside it."""
+
+    model: nn.Module
+    tokenizer: ChatTokenizer
+    model_dir: Path
+    device: torch.device
+    dtype: torch.dtype
+    stop_ids: frozenset[int]
+    context_limit: int
+    quantized: bool
+    load_seconds: float
+
+
+def load_model(
+    model: str,
+    *,
+    device: str = "auto",
+    dtype: str = "auto",
+    yarn_factor: float | None = None,
+    progress: ProgressSink | None = None,
+    on_tokenizer: Callable[[ChatTokenizer], None] | None = None,
+) -> LoadedModel:
+    """Load `model` (a directory or a cached hub id); raise EngineFailure with a readable
+    one-line message when anything is wrong. `on_tokenizer` gets the tokenizer as soon as it
+    is loaded, before the weights."""
+    started = time.perf_counter()
+    model_dir = resolve_model_dir(model)
+    raw_config = _read_config(model_dir)
+    gptq = read_quant_config(model_dir, raw_config)
+    config = _transformers_config(raw_config, yarn_factor)
+    tokenizer = ChatTokenizer(model_dir)
+    if on_tokenizer is not None:
+        on_tokenizer(tokenizer)
+    target = devices.resolve_device(device)
+    precision = devices.resolve_dtype(dtype, target)
+    if target.type == "cpu":
+        devices.check_fits(
+            _estimated_bytes(config, gptq, precision), target, gptq is not None, model
+        )
+    shards = Shards(model_dir)
+    skeleton = build_skeleton(config, precision, gptq, shards.tensors)
+    plan = load_plan(skeleton, set(shards.tensors), desc_act=bool(gptq and gptq.desc_act))
+    check_checkpoint(skeleton, plan, shards)
+    weight_bytes = sum(t.numel() * t.element_size() for t in model_tensors(skeleton).values())
+    devices.check_fits(weight_bytes, target, gptq is not None, model)
+    try:
+        skeleton.to_empty(device=target)
+        fill_model(skeleton, plan, shards, _bytes_progress(progress))
+    except torch.OutOfMemoryError as exc:
+        free, total = torch.cuda.mem_get_info(target)
+        raise devices.out_of_memory(weight_bytes, free, total) from exc
+    _rebuild_rotary(skeleton, config, target)
+    skeleton.eval()
+    return LoadedModel(
+        model=skeleton,
+        tokenizer=tokenizer,
+        model_dir=model_dir,
+        device=target,
+        dtype=precision,
+        stop_ids=stop_ids(model_dir, raw_config, tokenizer),
+        context_limit=int(config.max_position_embeddings),
+        quantized=gptq is not None,
+        load_seconds=time.perf_counter() - started,
+    )
+
+
+def _read_config(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EngineFailure(
+            f"{path} is not readable JSON ({exc})", ErrorKind.MODEL_MISSING
+        ) from exc
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if model_type not in MODEL_TYPES:
+        raise EngineFailure(
+            f"{model_dir} holds a {model_type or 'unknown'} model; qwen-chat runs Qwen3 and "
+            "Qwen3-MoE models (model_type qwen3 or qwen3_moe)",
+            ErrorKind.BAD_REQUEST,
+        )
+    return config
+
+
+def _transformers_config(raw: dict[str, Any], yarn_factor: float | None):
+    """transformers' config, without the quantization entry (we load that ourselves) and
+    with YaRN rope scaling when asked for."""
+    values = {k: v for k, v in raw.items() if k != "quantization_config"}
+    if yarn_factor is not None:
+        values["rope_scaling"] = {
+            "rope_type": "yarn",
+            "factor": float(yarn_factor),
+            "original_max_position_embeddings": YARN_ORIGINAL_POSITIONS,
+        }
+        values.pop("rope_parameters", None)
+        values["max_position_embeddings"] = int(YARN_ORIGINAL_POSITIONS * yarn_factor)
+    config = model_class(raw["model_type"]).config_class.from_dict(values)
+    config._attn_implementation = "sdpa"
+    return config
+
+
+def _estimated_bytes(config, gptq: GPTQConfig | None, dtype: torch.dtype) -> int:
+    """Weight bytes from the config alone: int4 layers at ~4.25 bits per weight."""
+    with torch.device("meta"):
+        dense = model_class(config.model_type)(config)
+    total = 0
+    for name, tensor in dense.named_parameters():
+        quantizable = gptq is not None and "embed" not in name and "lm_head" not in name
+        if quantizable and tensor.dim() >= 2:
+            total += tensor.numel() * 17 // 32
+        else:
+            total += tensor.numel() * torch.finfo(dtype).bits // 8
+    return total
+
+
+def _rebuild_rotary(model: nn.Module, config, device: torch.device) -> None:
+    """Rotary frequencies are computed, not stored: build them on the device."""
+    inner = model.model
+    with torch.device(device):
+        inner.rotary_emb = type(inner.rotary_emb)(config)
+    for name, module in model.named_modules():
+        if module._non_persistent_buffers_set and module is not inner.rotary_emb:
+            raise EngineFailure(f"internal: {name} has computed buffers the loader cannot fill")
+
+
+def _bytes_progress(sink: ProgressSink | None) -> Callable[[int, int], None] | None:
+    if sink is None:
+        return None
+    return lambda done, total: sink(
+        LoadProgress(done, total, unit="bytes", message="loading weights")
+    )

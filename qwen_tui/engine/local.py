@@ -1,0 +1,157 @@
+"""`LocalEngine`: Qwen3 / Qwen3-MoE in-process on transformers' modeling code.
+
+One engine thread loads the model and serves requests one at a time (see `ThreadedEngine`).
+Each reply is split into thinking and answer on the `<think>` token ids, detokenized
+incrementally so a character split across tokens never shows half-made.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+
+from qwen_tui.chat.splitter import Delta, TokenThinkingSplitter
+from qwen_tui.config import Settings
+from qwen_tui.engine.base import (
+    AnswerDelta,
+    EngineFailure,
+    EngineReady,
+    ErrorKind,
+    EventSink,
+    GenerationFinished,
+    GenerationRequest,
+    ThinkingDelta,
+)
+from qwen_tui.engine.prompting import ChatTokenizer, RenderedPrompt
+from qwen_tui.engine.worker import ThreadedEngine
+
+_TOKENIZER_WAIT_S = 60.0
+
+
+class LocalEngine(ThreadedEngine):
+    name = "local"
+
+    def __init__(self, settings: Settings, *, seed: int | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.model_name = settings.model
+        self.seed = seed
+        self.quantized: bool | None = None
+        """Whether the loaded checkpoint is GPTQ int4; None until loaded."""
+        self._loaded = None
+        self._tokenizer: ChatTokenizer | None = None
+        self._tokenizer_known = threading.Event()
+        self._load_error: str | None = None
+
+    def render_prompt(
+        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+    ) -> RenderedPrompt:
+        """The exact prompt text and ids the model will see. Thread-safe."""
+        return self._wait_for_tokenizer().render(messages, enable_thinking)
+
+    def count_prompt_tokens(
+        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
+    ) -> int:
+        return len(self.render_prompt(messages, enable_thinking).ids)
+
+    def close(self, timeout: float = 5.0) -> None:
+        super().close(timeout)
+        self._loaded = None
+
+    def _load(self, sink: EventSink) -> EngineReady:
+        from qwen_tui.engine.loading import load_model
+
+        try:
+            loaded = load_model(
+                self.settings.model,
+                device=self.settings.device,
+                dtype=self.settings.dtype,
+                yarn_factor=self.settings.yarn_factor,
+                progress=sink,
+                on_tokenizer=self._tokenizer_loaded,
+            )
+        except Exception as exc:
+            self._load_error = str(exc)
+            self._tokenizer_known.set()
+            raise
+        self._loaded = loaded
+        self.quantized = loaded.quantized
+        self.context_limit = loaded.context_limit
+        return EngineReady(
+            self.model_name, loaded.context_limit, loaded.load_seconds, str(loaded.device)
+        )
+
+    def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
+        self._tokenizer = tokenizer
+        self._tokenizer_known.set()
+
+    def _wait_for_tokenizer(self) -> ChatTokenizer:
+        if not self._tokenizer_known.wait(_TOKENIZER_WAIT_S) or self._tokenizer is None:
+            reason = self._load_error or "the model is still loading"
+            raise EngineFailure(f"cannot render prompts: {reason}", ErrorKind.BUSY)
+        return self._tokenizer
+
+    def _generate(
+        self, request: GenerationRequest, sink: EventSink, cancelled: threading.Event
+    ) -> GenerationFinished:
+        from qwen_tui.engine.generation import decode
+        from qwen_tui.engine.sampler import Sampler
+
+        loaded = self._loaded
+        assert loaded is not None
+        prompt = loaded.tokenizer.render(request.messages, request.enable_thinking).ids
+        room = loaded.context_limit - len(prompt)
+        if room < 1:
+            raise EngineFailure(
+                f"the prompt takes {len(prompt):,} tokens and the context holds "
+                f"{loaded.context_limit:,}; drop older turns or start a new conversation",
+                ErrorKind.CONTEXT_FULL,
+            )
+        tokenizer = loaded.tokenizer
+        splitter = TokenThinkingSplitter(
+            tokenizer.think_start_id,
+            tokenizer.think_end_id,
+            tokenizer.decode,
+            starts_in_thinking=_ends_inside_think(prompt, tokenizer),
+        )
+
+        def stream(token: int) -> None:
+            if token not in loaded.stop_ids:
+                _send(sink, request.request_id, splitter.feed([token]))
+
+        vocab = loaded.model.config.vocab_size
+        result = decode(
+            loaded.model,
+            prompt,
+            Sampler(request.sampling, vocab, loaded.device, self.seed),
+            max_new_tokens=min(request.max_new_tokens, room),
+            stop_ids=loaded.stop_ids,
+            cancelled=cancelled,
+            on_token=stream,
+        )
+        _send(sink, request.request_id, splitter.finish())
+        return GenerationFinished(
+            request.request_id,
+            result.reason,
+            result.stats,
+            splitter.thinking,
+            splitter.answer,
+            splitter.thinking_finished,
+            result.token_ids,
+        )
+
+
+def _send(sink: EventSink, request_id: int, deltas: list[Delta]) -> None:
+    for delta in deltas:
+        event = ThinkingDelta if delta.kind == "thinking" else AnswerDelta
+        sink(event(request_id, delta.text))
+
+
+def _ends_inside_think(prompt: Sequence[int], tokenizer: ChatTokenizer) -> bool:
+    """True when the template opened a think block the model is to continue (some Qwen3
+    variants end the prompt with `<think>\\n`)."""
+    ids = list(prompt)
+    if tokenizer.think_start_id not in ids:
+        return False
+    tail = ids[len(ids) - ids[::-1].index(tokenizer.think_start_id) :]
+    return tokenizer.think_end_id not in tail and not tokenizer.decode(tail).strip()

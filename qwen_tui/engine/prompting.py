@@ -1,0 +1,105 @@
+"""The model's tokenizer and chat template: render prompts, count them, decode replies.
+
+The template always comes from the model directory (`tokenizer_config.json` or
+`chat_template.jinja`), never from this code; the `<think>` ids and the stop ids are read
+from the tokenizer and generation_config.json, never hard-coded. One lock guards the
+tokenizer, so the UI thread can count tokens while the engine thread decodes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qwen_tui.engine.base import EngineFailure, ErrorKind
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    """The exact prompt text the template produced and its token ids."""
+
+    text: str
+    ids: tuple[int, ...]
+
+
+class ChatTokenizer:
+    """The tokenizer of the model in `model_dir`, checked for what a chat needs."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from transformers import AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        except (OSError, ValueError, TypeError) as exc:
+            raise EngineFailure(
+                f"could not load the tokenizer from {model_dir} ({_first_line(exc)})",
+                ErrorKind.MODEL_MISSING,
+            ) from exc
+        if not self.tokenizer.chat_template:
+            raise EngineFailure(
+                f"the tokenizer in {model_dir} has no chat template (chat_template in "
+                "tokenizer_config.json or chat_template.jinja); use the model's original files",
+                ErrorKind.BAD_REQUEST,
+            )
+        self.think_start_id = self._special_id("<think>", model_dir)
+        self.think_end_id = self._special_id("</think>", model_dir)
+        self._lock = threading.Lock()
+
+    def render(
+        self, messages: Iterable[Mapping[str, str]], enable_thinking: bool
+    ) -> RenderedPrompt:
+        """The prompt for the next assistant turn, as text and ids."""
+        with self._lock:
+            text = self.tokenizer.apply_chat_template(
+                [dict(m) for m in messages],
+                tokenize=False,
+                add_generation_prompt=True,
+                enable_thinking=enable_thinking,
+            )
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return RenderedPrompt(text, tuple(ids))
+
+    def decode(self, ids: list[int]) -> str:
+        """Text of `ids`, special tokens left out (the splitter handles the think tags)."""
+        with self._lock:
+            return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def _special_id(self, token: str, model_dir: Path) -> int:
+        token_id = self.tokenizer.convert_tokens_to_ids(token)
+        if token_id is None or token_id == self.tokenizer.unk_token_id:
+            raise EngineFailure(
+                f"the tokenizer in {model_dir} has no {token} token; is this a Qwen3 model?",
+                ErrorKind.BAD_REQUEST,
+            )
+        return token_id
+
+
+def stop_ids(
+    model_dir: Path, config: Mapping[str, Any], tokenizer: ChatTokenizer
+) -> frozenset[int]:
+    """The ids that end a reply: generation_config.json's eos ids, else config.json's plus
+    `<|im_end|>`."""
+    path = model_dir / "generation_config.json"
+    found = (
+        json.loads(path.read_text(encoding="utf-8")).get("eos_token_id") if path.is_file() else None
+    )
+    if found is None:
+        found = config.get("eos_token_id")
+        end_of_turn = tokenizer.tokenizer.convert_tokens_to_ids("<|im_end|>")
+        extra = [end_of_turn] if isinstance(end_of_turn, int) else []
+        found = ([found] if isinstance(found, int) else list(found or [])) + extra
+    ids = frozenset([found] if isinstance(found, int) else found)
+    if not ids:
+        raise EngineFailure(
+            f"{model_dir} defines no end-of-sequence token id", ErrorKind.BAD_REQUEST
+        )
+    return ids
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
