@@ -14,7 +14,6 @@ from qwen_tui.chat.messages import Conversation, FinishReason, Message
 from qwen_tui.chat.turn_plan import plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import (
-    AnswerDelta,
     Engine,
     EngineError,
     EngineEvent,
@@ -23,8 +22,8 @@ from qwen_tui.engine.base import (
     ErrorKind,
     GenerationFinished,
     GenerationRequest,
-    ThinkingDelta,
 )
+from qwen_tui.sessions.recorded import RecordedConversation
 from qwen_tui.sessions.recorder import SessionRecorder
 
 EventHandler = Callable[[EngineEvent], None]
@@ -48,11 +47,15 @@ class BlockingChat:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.conversation = conversation or Conversation(system_prompt=settings.system_prompt)
-        self.recorder = recorder
+        conversation = conversation or Conversation(system_prompt=settings.system_prompt)
+        self.recorded = RecordedConversation(conversation, recorder)
         self.on_event = on_event
         self._events: queue.Queue[EngineEvent] = queue.Queue()
         self._request_id = 0
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.recorded.conversation
 
     def start(self) -> EngineReady:
         """Start the engine and wait until it has loaded; raises EngineFailure if it fails."""
@@ -67,23 +70,14 @@ class BlockingChat:
     def send(self, prompt: str) -> Message:
         """One exchange: the reply is added to the conversation (and recorded) whatever
         its end; a failed turn then raises EngineFailure."""
-        plan = plan_turn(self.conversation, prompt, self.settings)
-        user = self.conversation.add_user(prompt)
-        if self.recorder:
-            self.recorder.record_user(user)
+        # Engines that know their weights say whether the card's quantized preset applies.
+        quantized = getattr(self.engine, "quantized", None) is not False
+        plan = plan_turn(self.conversation, prompt, self.settings, quantized)
+        self.recorded.begin(prompt)
         self._request_id += 1
         self.engine.submit(GenerationRequest.from_plan(plan, self._request_id))
         finished, error = self._await_finish()
-        reply = self.conversation.add_assistant(
-            finished.answer,
-            finished.thinking,
-            settings=plan.turn_settings(),
-            finish_reason=finished.reason,
-            stats=finished.stats,
-            thinking_finished=finished.thinking_finished,
-        )
-        if self.recorder:
-            self.recorder.record_assistant(reply)
+        reply = self.recorded.finish(finished, plan)
         if error is not None:
             raise EngineFailure(error.message, error.kind)
         if finished.reason is FinishReason.ERROR:
@@ -94,10 +88,8 @@ class BlockingChat:
         error = None
         while True:
             event = self._next_event()
-            if isinstance(event, ThinkingDelta | AnswerDelta) and self.recorder:
-                kind = "thinking" if isinstance(event, ThinkingDelta) else "answer"
-                self.recorder.record_delta(kind, event.text)
-            elif isinstance(event, EngineError):
+            self.recorded.on_event(event)
+            if isinstance(event, EngineError):
                 error = event
             elif isinstance(event, GenerationFinished) and event.request_id == self._request_id:
                 return event, error
