@@ -29,11 +29,10 @@ def parity(runner: Runner, vocab: int) -> dict:
     decoder = runner.decoder
     fast = decoder.prefill(ids, 0)
     step_fast = decoder.decode_step(ids[:1], torch.tensor([64], device="cuda"))
-    decoder.ops.use_triton, attention = False, decoder.attention
-    decoder.attention = None
+    fast_step, decoder.fast, decoder.ops.use_triton = decoder.fast, None, False
     ref = decoder.prefill(ids, 0)
     step_ref = decoder.decode_step(ids[:1], torch.tensor([64], device="cuda"))
-    decoder.ops.use_triton, decoder.attention = True, attention
+    decoder.fast, decoder.ops.use_triton = fast_step, True
     return {
         "prefill_logits_rel_err": _rel(fast, ref),
         "decode_logits_rel_err": _rel(step_fast, step_ref),

@@ -28,13 +28,11 @@ class Decoder:
         probe = torch.empty(1, device=device, dtype=dtype)
         cos, sin = weights.rotary(probe, positions)
         self.cos, self.sin = cos[0], sin[0]  # [max_len, D], in the model's dtype
-        self.attention = None
+        self.fast = None
         if use_triton:
-            from qwen_tui.engine.kernels.decode_attention import DecodeAttention
+            from qwen_tui.engine.runner.fast_step import FastDecodeStep
 
-            self.attention = DecodeAttention(
-                weights.num_heads, weights.num_kv_heads, weights.head_dim, max_len, device
-            )
+            self.fast = FastDecodeStep(weights, self.k_cache, self.v_cache, self.cos, self.sin)
 
     @torch.inference_mode()
     def prefill(self, ids: torch.Tensor, start: int) -> torch.Tensor:
@@ -54,7 +52,9 @@ class Decoder:
 
     @torch.inference_mode()
     def decode_step(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
-        """token [1] int64 at position pos [1] int64 -> logits [V]. Capturable."""
+        """token [1] int64 at position pos [1] int64 -> logits [V]. Capturable when fast."""
+        if self.fast is not None:
+            return self.fast(token, pos)
         h = self.w.embed[token]
         cos, sin = self.cos[pos], self.sin[pos]
         seq_len = (pos + 1).to(torch.int32)
@@ -62,11 +62,8 @@ class Decoder:
             q, k, v = self._qkv(h, layer, cos, sin)
             self.k_cache[i].index_copy_(1, pos, k.transpose(0, 1))
             self.v_cache[i].index_copy_(1, pos, v.transpose(0, 1))
-            if self.attention is not None:
-                attn = self.attention(q[0], self.k_cache[i], self.v_cache[i], seq_len).view(1, -1)
-            else:
-                end = int(seq_len.item())  # reference path only; never captured
-                attn = self._prefill_attention(q, i, end - 1, end)
+            end = int(seq_len.item())  # the reference path is never captured
+            attn = self._prefill_attention(q, i, end - 1, end)
             h = self._finish_layer(h, attn, layer)
         return self._logits(h)
 

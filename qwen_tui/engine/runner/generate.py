@@ -34,7 +34,7 @@ class Runner:
         self.sampler = DeviceSampler(weights.lm_head.shape[0], device, top_k)
         self.token = torch.zeros(1, dtype=torch.int64, device=device)
         self.pos = torch.zeros(1, dtype=torch.int64, device=device)
-        self.use_graph = use_graph and device.type == "cuda"
+        self.use_graph = use_graph and use_triton and device.type == "cuda"
         self._graph: torch.cuda.CUDAGraph | None = None
 
     @property

@@ -27,7 +27,7 @@ def dequantize_int4(
     g_idx: torch.Tensor | None,
     group_size: int,
 ) -> torch.Tensor:
-    """The reference: W [K, N] in the scales' dtype, w = (q - (z_stored + 1)) * scale."""
+    """The reference: W [K, N] in float32, w = (q - (z_stored + 1)) * scale."""
     shifts = torch.arange(0, 32, 4, device=qweight.device, dtype=torch.int32)
     q = (qweight.unsqueeze(1) >> shifts[None, :, None]) & 0xF  # [K/8, 8, N]
     q = q.reshape(-1, qweight.shape[-1])
@@ -38,7 +38,7 @@ def dequantize_int4(
         if g_idx is not None
         else (torch.arange(q.shape[0], device=q.device) // group_size)
     )
-    return (q - z[groups]).to(scales.dtype) * scales[groups]
+    return (q - z[groups]).float() * scales[groups].float()
 
 
 class Ops:

@@ -1,0 +1,138 @@
+"""The decode step on Triton kernels: about a dozen launches a layer, all of fixed shape.
+
+Activations live in buffers allocated once; the int4 GEMVs add into fp32 accumulators that
+the next fused norm empties again, so a CUDA graph replays the step with no allocation, no
+host sync and no zeroing kernels. Weights the fused kernels don't take (desc_act reorders,
+unquantized layers) fall back to `Ops`, still inside the graph.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from qwen_tui.engine.kernels.decode_attention import DecodeAttention
+from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
+from qwen_tui.engine.kernels.moe_decode import moe_decode_into, route_topk
+from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.runner.ops import Ops
+from qwen_tui.engine.runner.weights import (
+    Int4Weight,
+    LayerWeights,
+    Linear,
+    ModelWeights,
+    MoeMlp,
+    QuantExperts,
+)
+
+
+class FastDecodeStep:
+    def __init__(
+        self,
+        w: ModelWeights,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+    ) -> None:
+        self.w, self.k_cache, self.v_cache, self.cos, self.sin = w, k_cache, v_cache, cos, sin
+        self.ops = Ops(use_triton=True)
+        device, dtype = w.embed.device, w.embed.dtype
+        hidden = w.embed.shape[1]
+        qkv_width = (w.num_heads + 2 * w.num_kv_heads) * w.head_dim
+        self.qkv = [_fuse_qkv(layer) for layer in w.layers]
+        self.h = torch.zeros(1, hidden, device=device, dtype=dtype)
+        self.x = torch.zeros(1, hidden, device=device, dtype=dtype)
+        self.acc_h = torch.zeros(1, hidden, device=device, dtype=torch.float32)
+        self.acc_qkv = torch.zeros(1, qkv_width, device=device, dtype=torch.float32)
+        self.q = torch.zeros(1, w.num_heads, w.head_dim, device=device, dtype=dtype)
+        self.attention = DecodeAttention(
+            w.num_heads, w.num_kv_heads, w.head_dim, k_cache.shape[2], device
+        )
+        moe = next((layer.mlp for layer in w.layers if isinstance(layer.mlp, MoeMlp)), None)
+        if moe is not None:
+            self.ids = torch.zeros(1, moe.top_k, device=device, dtype=torch.int32)
+            self.route_w = torch.zeros(1, moe.top_k, device=device, dtype=torch.float32)
+            inter = moe.experts.gate.out_features if isinstance(moe.experts, QuantExperts) else 0
+            self.act = torch.zeros(moe.top_k, max(inter, 1), device=device, dtype=dtype)
+
+    def __call__(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+        """token [1], pos [1] int64 -> logits [V]."""
+        w = self.w
+        seq_len = (pos + 1).to(torch.int32)
+        self.h.copy_(w.embed[token])
+        add_rmsnorm(self.h, self.acc_h, w.layers[0].input_norm, self.x, w.rms_eps)
+        for i, layer in enumerate(w.layers):
+            self._qkv_into(i, layer)
+            qk_norm_rope_cache(
+                self.acc_qkv,
+                self.q,
+                self.k_cache[i],
+                self.v_cache[i],
+                pos,
+                self.cos,
+                self.sin,
+                layer.q_norm,
+                layer.k_norm,
+                w.rms_eps,
+            )
+            attn = self.attention(self.q[0], self.k_cache[i], self.v_cache[i], seq_len)
+            self._linear_into(attn.view(1, -1), layer.o, self.acc_h)
+            add_rmsnorm(self.h, self.acc_h, layer.post_norm, self.x, w.rms_eps)
+            self._mlp_into(layer)
+            after = w.layers[i + 1].input_norm if i + 1 < len(w.layers) else w.final_norm
+            add_rmsnorm(self.h, self.acc_h, after, self.x, w.rms_eps)
+        return F.linear(self.x, w.lm_head)[0]
+
+    def _qkv_into(self, i: int, layer: LayerWeights) -> None:
+        if self.qkv[i] is not None:
+            self._linear_into(self.x, self.qkv[i], self.acc_qkv)
+            return
+        start = 0
+        for proj in (layer.q, layer.k, layer.v):
+            width = _out_features(proj)
+            self._linear_into(self.x, proj, self.acc_qkv[:, start : start + width])
+            start += width
+
+    def _linear_into(self, x: torch.Tensor, weight: Linear, acc: torch.Tensor) -> None:
+        if _gemv_ready(weight):
+            int4_gemv_into(x, weight.qweight, weight.qzeros, weight.scales, weight.group_size, acc)
+        else:
+            acc += self.ops.linear(x, weight).float()
+
+    def _mlp_into(self, layer: LayerWeights) -> None:
+        mlp = layer.mlp
+        if isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts):
+            logits = self.ops.linear(self.x, mlp.router)
+            route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w)
+            e = mlp.experts
+            moe_decode_into(
+                self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.act, self.acc_h
+            )
+        else:
+            self.acc_h += self.ops.mlp(self.x, mlp).float()
+
+
+def _out_features(weight: Linear) -> int:
+    return weight.qweight.shape[1] if isinstance(weight, Int4Weight) else weight.shape[0]
+
+
+def _gemv_ready(weight: Linear) -> bool:
+    if not isinstance(weight, Int4Weight) or weight.g_idx is not None or weight.bias is not None:
+        return False
+    k, block_k = weight.qweight.shape[0] * 8, gemv_block_k(weight.group_size)
+    return k % block_k == 0 and weight.group_size % block_k == 0
+
+
+def _fuse_qkv(layer: LayerWeights) -> Int4Weight | None:
+    """q, k and v side by side as one weight (one launch), when all three allow it."""
+    parts = (layer.q, layer.k, layer.v)
+    if not all(_gemv_ready(p) for p in parts) or len({p.group_size for p in parts}) != 1:
+        return None
+    return Int4Weight(
+        torch.cat([p.qweight for p in parts], dim=1),
+        torch.cat([p.qzeros for p in parts], dim=1),
+        torch.cat([p.scales for p in parts], dim=1),
+        None,
+        parts[0].group_size,
+    )
