@@ -11,6 +11,7 @@ from qwen_tui.commands import doctor as doctor_cmd
 from qwen_tui.commands import play as play_cmd
 from qwen_tui.commands import replay as replay_cmd
 from qwen_tui.commands import resume as resume_cmd
+from qwen_tui.commands import run as run_cmd
 from qwen_tui.commands import sessions as sessions_cmd
 from qwen_tui.commands.options import (
     DeviceOpt,
@@ -43,6 +44,7 @@ app.add_typer(sessions_cmd.app)
 app.command()(resume_cmd.resume)
 app.command()(replay_cmd.replay)
 app.command()(play_cmd.play)
+app.command()(run_cmd.run)
 
 
 def _version(value: bool) -> None:

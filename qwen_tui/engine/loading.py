@@ -24,7 +24,7 @@ from qwen_tui.engine.gptq.loader import check_checkpoint, fill_model
 from qwen_tui.engine.gptq.plan import load_plan, model_tensors
 from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
 from qwen_tui.engine.gptq.shards import Shards
-from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, model_class
+from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, materialize, model_class
 from qwen_tui.engine.model_files import resolve_model_dir
 from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
 
@@ -80,7 +80,7 @@ def load_model(
     weight_bytes = sum(t.numel() * t.element_size() for t in model_tensors(skeleton).values())
     devices.check_fits(weight_bytes, target, gptq is not None, model)
     try:
-        skeleton.to_empty(device=target)
+        materialize(skeleton, target)
         fill_model(skeleton, plan, shards, _bytes_progress(progress))
     except torch.OutOfMemoryError as exc:
         free, total = torch.cuda.mem_get_info(target)

@@ -24,7 +24,8 @@ _PROGRESS_STEPS = 200
 def check_checkpoint(model: nn.Module, plan: dict[str, Slot], shards: Shards) -> None:
     """Raise EngineFailure naming every missing, unused or wrongly shaped tensor."""
     present = shards.tensors
-    missing = [n for n, slot in plan.items() if n not in present and slot.default is None]
+    optional = {n for n, slot in plan.items() if slot.default is not None or slot.alias}
+    missing = [n for n in plan if n not in present and n not in optional]
     unused = [n for n in present if n not in plan]
     tensors = model_tensors(model)
     wrong = []

@@ -47,8 +47,7 @@ def build_skeleton(
     """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules."""
     with torch.device("meta"):
         model = model_class(config.model_type)(config).to(dtype)
-        if getattr(config, "tie_word_embeddings", False):
-            model.lm_head.weight = model.model.embed_tokens.weight
+        tie_embeddings(model)
         quantized = _quantized_modules(model, checkpoint_names)
         if quantized and gptq is None:
             raise EngineFailure(
@@ -59,6 +58,18 @@ def build_skeleton(
         for name in quantized:
             _swap(model, name, _int4_module(model.get_submodule(name), config, gptq))
     return model
+
+
+def materialize(model: nn.Module, device: torch.device) -> None:
+    """Allocate every tensor on `device` (uninitialized), keeping tied weights tied."""
+    model.to_empty(device=device)
+    tie_embeddings(model)  # to_empty gives each parameter its own new tensor
+
+
+def tie_embeddings(model: nn.Module) -> None:
+    """Share the embedding with the lm_head when the config ties them (Qwen3-0.6B does)."""
+    if getattr(model.config, "tie_word_embeddings", False):
+        model.lm_head.weight = model.model.embed_tokens.weight
 
 
 def _quantized_modules(model: nn.Module, names: Collection[str]) -> list[str]:

@@ -1,0 +1,206 @@
+"""`qwen-chat run PROMPT`: answer once without the UI, like `ollama run` or `llm prompt`.
+
+The answer streams to stdout; `--show-thinking` streams the thinking, dimmed, to stderr;
+`--json` prints one JSON object at the end instead (prompt, ids, thinking, answer, stats).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from qwen_tui.chat.messages import Conversation
+from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
+from qwen_tui.commands.options import (
+    DeviceOpt,
+    DtypeOpt,
+    EngineOpt,
+    MaxNewOpt,
+    MinPOpt,
+    ModelOpt,
+    PresenceOpt,
+    SystemOpt,
+    TemperatureOpt,
+    ThinkOpt,
+    TopKOpt,
+    TopPOpt,
+    YarnOpt,
+    settings_from_flags,
+)
+from qwen_tui.config import ConfigError
+from qwen_tui.engine.base import (
+    AnswerDelta,
+    Engine,
+    EngineError,
+    EngineEvent,
+    EngineFailure,
+    EngineReady,
+    GenerationFinished,
+    GenerationRequest,
+    ThinkingDelta,
+)
+
+INTERRUPTED_EXIT = 130
+
+
+def run(
+    prompt: Annotated[str, typer.Argument(help="What to ask the model.", show_default=False)],
+    model: ModelOpt = None,
+    engine: EngineOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
+    yarn_factor: YarnOpt = None,
+    think: ThinkOpt = None,
+    temperature: TemperatureOpt = None,
+    top_p: TopPOpt = None,
+    top_k: TopKOpt = None,
+    min_p: MinPOpt = None,
+    presence_penalty: PresenceOpt = None,
+    max_new_tokens: MaxNewOpt = None,
+    system: SystemOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object with the prompt, ids and stats.")
+    ] = False,
+    show_thinking: Annotated[
+        bool, typer.Option("--show-thinking", help="Print the thinking too, dimmed, on stderr.")
+    ] = False,
+) -> None:
+    """Answer one prompt without the UI and exit."""
+    if not prompt.strip():
+        raise _fail("the prompt is empty; pass the question as an argument")
+    try:
+        settings = settings_from_flags(
+            model=model,
+            engine=engine,
+            device=device,
+            dtype=dtype,
+            yarn_factor=yarn_factor,
+            thinking=think,
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            min_p=min_p,
+            presence_penalty=presence_penalty,
+            max_new_tokens=max_new_tokens,
+            system=system,
+        )
+        from qwen_tui.engine.factory import create_engine
+
+        chat_engine = create_engine(settings)
+    except (ConfigError, EngineFailure) as exc:
+        raise _fail(str(exc)) from None
+    events: queue.Queue[EngineEvent] = queue.Queue()
+    try:
+        _answer(chat_engine, events, settings, prompt, as_json, show_thinking)
+    finally:
+        chat_engine.close()
+
+
+def _answer(
+    chat_engine: Engine,
+    events: queue.Queue[EngineEvent],
+    settings,
+    prompt: str,
+    as_json: bool,
+    show_thinking: bool,
+) -> None:
+    chat_engine.start(events.put)
+    ready = _wait_ready(events)
+    quantized = getattr(chat_engine, "quantized", None)
+    plan = plan_turn(Conversation(), prompt, settings, quantized=quantized is not False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for warning in plan.warnings:
+        err.print(f"qwen-chat: warning: {warning}", markup=False)
+    chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))
+    printer = None if as_json else _StreamPrinter(err, show_thinking)
+    try:
+        finished = _wait_finished(events, printer)
+    except KeyboardInterrupt:
+        chat_engine.cancel()
+        finished = _wait_finished(events, printer)
+        if printer is not None:
+            printer.end()
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    if printer is not None:
+        printer.end()
+    else:
+        typer.echo(json.dumps(_report(chat_engine, plan, finished, ready), ensure_ascii=False))
+
+
+class _StreamPrinter:
+    def __init__(self, err: Console, show_thinking: bool) -> None:
+        self.err, self.show_thinking = err, show_thinking
+        self.answer_ends_line = True
+        self.thinking_shown = False
+
+    def __call__(self, event: EngineEvent) -> None:
+        if isinstance(event, ThinkingDelta) and self.show_thinking:
+            self.err.print(event.text, style="dim", end="", markup=False)
+            self.thinking_shown = True
+        elif isinstance(event, AnswerDelta):
+            if self.thinking_shown:
+                self.err.print()
+                self.thinking_shown = False
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+            self.answer_ends_line = event.text.endswith("\n")
+
+    def end(self) -> None:
+        if self.thinking_shown:
+            self.err.print()
+        if not self.answer_ends_line:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+
+
+def _wait_ready(events: queue.Queue[EngineEvent]) -> EngineReady:
+    while True:
+        event = events.get()
+        if isinstance(event, EngineReady):
+            return event
+        if isinstance(event, EngineError):
+            raise _fail(event.message)
+
+
+def _wait_finished(events: queue.Queue[EngineEvent], printer) -> GenerationFinished:
+    error = None
+    while True:
+        event = events.get()
+        if printer is not None:
+            printer(event)
+        if isinstance(event, EngineError):
+            error = event
+        elif isinstance(event, GenerationFinished):
+            if error is not None:
+                raise _fail(error.message)
+            return event
+
+
+def _report(
+    chat_engine: Engine, plan: TurnPlan, finished: GenerationFinished, ready: EngineReady
+) -> dict[str, Any]:
+    render = getattr(chat_engine, "render_prompt", None)
+    rendered = render(plan.messages, plan.enable_thinking) if render else None
+    return {
+        "model": ready.model_name,
+        "prompt": rendered.text if rendered else None,
+        "prompt_ids": list(rendered.ids) if rendered else None,
+        "thinking": finished.thinking,
+        "answer": finished.answer,
+        "token_ids": list(finished.token_ids),
+        "finish_reason": finished.reason.value,
+        "thinking_mode": plan.thinking,
+        "sampling": asdict(plan.sampling),
+        "stats": asdict(finished.stats) | {"load_s": ready.load_seconds},
+    }
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"qwen-chat: error: {message}", err=True)
+    return typer.Exit(2)
