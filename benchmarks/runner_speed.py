@@ -16,6 +16,7 @@ import torch
 
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.runner import generate
 from qwen_tui.engine.runner.generate import Runner
 
 
@@ -44,15 +45,35 @@ def time_decode(runner: Runner, context: int, steps: int = 64) -> float:
     """Tokens/s of graph replays at a given context length (the cache contents are random)."""
     runner.sampler.configure(THINKING_PRESET, seed=0)
     runner.pos.fill_(context)
-    runner._step()  # capture on first use
+    runner._step(context)  # capture on first use
     torch.cuda.synchronize()
     start = time.perf_counter()
     for _ in range(steps):
         runner.pos.fill_(context)
-        runner._step()
+        runner._step(context)
         runner.token.item()  # the per-token host copy the engine makes
     torch.cuda.synchronize()
     return steps / (time.perf_counter() - start)
+
+
+def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
+    """Decode speed for every attention chunk size at each context, to set CHUNK_BUCKETS."""
+    from qwen_tui.engine.kernels import decode_attention
+
+    saved = decode_attention.chunk_for
+    results = {}
+    try:
+        for chunk in (32, 64, 128, 256, 512):
+            decode_attention.chunk_for = lambda _context, c=chunk: c
+            generate.chunk_for = decode_attention.chunk_for
+            runner._graphs.clear()
+            for ctx in (1024, 4096, 8192, 16384, 32768):
+                if ctx < max_len:
+                    results[f"chunk{chunk}_ctx{ctx}"] = round(time_decode(runner, ctx), 1)
+    finally:
+        decode_attention.chunk_for = generate.chunk_for = saved
+        runner._graphs.clear()
+    return results
 
 
 def time_prefill(runner: Runner, tokens: int, vocab: int) -> float:
@@ -69,6 +90,7 @@ def profile_step(runner: Runner) -> list[tuple[str, float]]:
     from torch.profiler import ProfilerActivity, profile
 
     runner.pos.fill_(1024)
+    runner.decoder.fast.attention.chunk = 64
     with torch.inference_mode(), profile(activities=[ProfilerActivity.CUDA]) as prof:
         runner._eager_step()
         torch.cuda.synchronize()
@@ -81,6 +103,7 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=48)
     parser.add_argument("--max-len", type=int, default=40960)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--chunks", action="store_true", help="sweep attention chunk sizes")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -96,6 +119,8 @@ def main() -> None:
         for ctx in (1024, 8192, 32768):
             if ctx < args.max_len:
                 report[f"decode_tok_s_{ctx}"] = round(time_decode(runner, ctx), 1)
+        if args.chunks:
+            report["decode_tok_s_by_chunk"] = chunk_sweep(runner, args.max_len)
         if args.profile:
             report["profile_ms"] = profile_step(runner)
     report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)

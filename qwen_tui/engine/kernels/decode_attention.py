@@ -15,7 +15,14 @@ import torch
 import triton
 import triton.language as tl
 
-CHUNK = 256
+# Context length -> chunk size: short chunks spread a short context over enough programs,
+# long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
+CHUNK_BUCKETS = ((4096, 64), (16384, 128), (None, 256))
+
+
+def chunk_for(context: int) -> int:
+    """The chunk size the decode step should use at this context length."""
+    return next(chunk for limit, chunk in CHUNK_BUCKETS if limit is None or context < limit)
 
 
 @triton.jit
@@ -128,8 +135,8 @@ class DecodeAttention:
         self.group = num_heads // num_kv_heads
         self.num_heads, self.num_kv_heads, self.head_dim = num_heads, num_kv_heads, head_dim
         self.max_len = max_len
-        self.splits = triton.cdiv(max_len, CHUNK)
-        parts = num_kv_heads * self.splits * self.group
+        self.chunk = min(chunk for _, chunk in CHUNK_BUCKETS)
+        parts = num_kv_heads * triton.cdiv(max_len, self.chunk) * self.group
         self.m = torch.empty(parts, device=device, dtype=torch.float32)
         self.l = torch.empty(parts, device=device, dtype=torch.float32)
         self.acc = torch.empty(parts, head_dim, device=device, dtype=torch.float32)
@@ -141,7 +148,8 @@ class DecodeAttention:
         counting the current token, already written to the cache. Returns [num_heads, dim]."""
         out = torch.empty_like(q)
         scale = self.head_dim**-0.5
-        _partial_kernel[(self.num_kv_heads, self.splits)](
+        splits = triton.cdiv(self.max_len, self.chunk)
+        _partial_kernel[(self.num_kv_heads, splits)](
             q,
             k_cache,
             v_cache,
@@ -151,11 +159,11 @@ class DecodeAttention:
             self.acc,
             scale,
             self.max_len,
-            self.splits,
+            splits,
             GROUP=self.group,
             GROUP_PAD=max(16, triton.next_power_of_2(self.group)),
             HEAD_DIM=self.head_dim,
-            CHUNK_SIZE=CHUNK,
+            CHUNK_SIZE=self.chunk,
             BLOCK_S=64,
         )
         _merge_kernel[(self.num_heads,)](
@@ -164,11 +172,11 @@ class DecodeAttention:
             self.l,
             self.acc,
             out,
-            self.splits,
+            splits,
             GROUP=self.group,
             HEAD_DIM=self.head_dim,
-            CHUNK_SIZE=CHUNK,
-            SPLITS_PAD=triton.next_power_of_2(self.splits),
+            CHUNK_SIZE=self.chunk,
+            SPLITS_PAD=triton.next_power_of_2(splits),
             BLOCK_P=16,
         )
         return out

@@ -1,11 +1,12 @@
 """Decode-time y += x @ W for GPTQ int4 W with groups in order (desc_act false).
 
-The memory-bound case: one or a few rows against a whole weight. Each program reads a tile of
-packed int32 once and unpacks it with shifts in registers; within a tile all rows share one
-group, so the zero point and the scale are applied once per column after the reduction:
-sum_k x_k (q_k - z) s = s (sum_k x_k q_k - z sum_k x_k). K is split across programs so that
-even a 2048x512 projection keeps every SM streaming; partial sums meet in an fp32 buffer
-through atomics, and the buffer's consumer zeroes it again (see `norms.py`).
+The memory-bound case: one row against a whole weight, so the whole game is keeping enough
+bytes in flight. Each program streams a K range of one column block: it reads each packed
+int32 once, unpacks it with shifts in registers, and accumulates elementwise into a
+[BLOCK_K, BLOCK_N] tile, reducing across K only once at the end. A tile lies in one group,
+so its zero and scale are one row each. K is split across programs (about four per SM);
+partial sums meet in an fp32 buffer through atomics, and the buffer's consumer zeroes it
+again (see `norms.py`), so nothing here allocates.
 """
 
 from __future__ import annotations
@@ -14,7 +15,46 @@ import torch
 import triton
 import triton.language as tl
 
-TARGET_PROGRAMS = 264  # two per SM on an H100
+TARGET_PROGRAMS = 1056  # eight small programs per SM keep the most loads in flight
+BLOCK_N = 64
+
+
+@triton.jit
+def _int4_tile_sum(
+    x_ptr,
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    k_lo,
+    k_hi,
+    offs_n,
+    mask_n,
+    N,
+    group_size,
+    BLOCK_K: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+):
+    """sum over k in [k_lo, k_hi) of x[k] * W[k, offs_n] -> [BLOCK_N] fp32."""
+    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
+    for k0 in range(k_lo, k_hi, BLOCK_K):
+        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+        x = tl.load(x_ptr + offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]).to(tl.float32)
+        acc += _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
+    return acc
+
+
+@triton.jit
+def _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size):
+    """x [BLOCK_K/8, 8] (row k = 8 * r + j) against one tile of W lying in one group: each
+    packed int32 is read once and unpacked in registers; no reshape, so no data shuffles."""
+    packed = tl.load(qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0)
+    q = ((packed[:, None, :] >> (tl.arange(0, 8) * 4)[None, :, None]) & 0xF).to(tl.float32)
+    group = k0 // group_size
+    scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
+    zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
+    zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
+    qx = tl.sum(tl.sum(q * x[:, :, None], axis=1), axis=0)
+    return (qx - tl.sum(tl.sum(x, axis=1), axis=0) * zero) * scale
 
 
 @triton.jit
@@ -24,51 +64,34 @@ def _gemv_kernel(
     qz_ptr,
     sc_ptr,
     out_ptr,
-    M,
     N,
     K,
     group_size,
     k_per_split,
-    stride_out,
-    BLOCK_M: tl.constexpr,
     BLOCK_N: tl.constexpr,
     BLOCK_K: tl.constexpr,
 ):
-    pid_n = tl.program_id(0)
-    pid_k = tl.program_id(1)
-    offs_m = tl.arange(0, BLOCK_M)
-    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-    mask_m = offs_m < M
+    offs_n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     mask_n = offs_n < N
-    shifts = tl.arange(0, 8) * 4
-    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
-    k_start = pid_k * k_per_split
-    for k0 in range(k_start, tl.minimum(k_start + k_per_split, K), BLOCK_K):
-        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-        packed = tl.load(
-            qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0
-        )
-        q = (packed[:, None, :] >> shifts[None, :, None]) & 0xF
-        q = tl.reshape(q, (BLOCK_K, BLOCK_N)).to(tl.float32)
-        x = tl.load(
-            x_ptr + offs_m[:, None] * K + k0 + tl.arange(0, BLOCK_K)[None, :],
-            mask=mask_m[:, None],
-            other=0.0,
-        ).to(tl.float32)
-        group = k0 // group_size
-        scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
-        zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
-        zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
-        dot = tl.sum(x[:, :, None] * q[None, :, :], axis=1)
-        x_sum = tl.sum(x, axis=1)
-        acc += (dot - x_sum[:, None] * zero[None, :]) * scale[None, :]
-    out = out_ptr + offs_m[:, None] * stride_out + offs_n[None, :]
-    tl.atomic_add(out, acc, mask=mask_m[:, None] & mask_n[None, :])
+    k_lo = tl.program_id(1) * k_per_split
+    k_hi = tl.minimum(k_lo + k_per_split, K)
+    acc = _int4_tile_sum(
+        x_ptr, qw_ptr, qz_ptr, sc_ptr, k_lo, k_hi, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
+    )
+    tl.atomic_add(out_ptr + offs_n, acc, mask=mask_n)
 
 
 def gemv_block_k(group_size: int) -> int:
     """Tile depth: one group per tile, at most 128 rows."""
     return min(128, group_size)
+
+
+def k_splits(k: int, block_k: int, programs_per_split: int) -> tuple[int, int]:
+    """(number of K splits, rows per split) so that the launch has about TARGET_PROGRAMS."""
+    tiles = k // block_k
+    splits = max(1, min(tiles, TARGET_PROGRAMS // max(1, programs_per_split)))
+    per_split = triton.cdiv(tiles, splits) * block_k
+    return triton.cdiv(k, per_split), per_split
 
 
 def int4_gemv_into(
@@ -79,30 +102,24 @@ def int4_gemv_into(
     group_size: int,
     out: torch.Tensor,
 ) -> None:
-    """out [M, N] (fp32, may be a column slice of a wider buffer) += x [M, K] @ W."""
-    M, K = x.shape
-    N = qweight.shape[1]
-    block_n, block_k = 64, gemv_block_k(group_size)
-    if K % block_k or group_size % block_k:
-        raise ValueError(f"K={K} and group size {group_size} must be multiples of {block_k}")
-    n_blocks = triton.cdiv(N, block_n)
-    k_blocks = K // block_k
-    splits = max(1, min(k_blocks, TARGET_PROGRAMS // n_blocks))
-    k_per_split = triton.cdiv(k_blocks, splits) * block_k
-    splits = triton.cdiv(K, k_per_split)
+    """out [1, N] (fp32, may be a column slice of a wider buffer) += x [1, K] @ W."""
+    K, N = qweight.shape[0] * 8, qweight.shape[1]
+    block_k = gemv_block_k(group_size)
+    if x.shape[0] != 1 or K % block_k or group_size % block_k:
+        raise ValueError(f"one row, K={K} and group size {group_size} multiples of {block_k}")
+    n_blocks = triton.cdiv(N, BLOCK_N)
+    splits, per_split = k_splits(K, block_k, n_blocks)
     _gemv_kernel[(n_blocks, splits)](
         x,
         qweight,
         qzeros,
         scales,
         out,
-        M,
         N,
         K,
         group_size,
-        k_per_split,
-        out.stride(0),
-        BLOCK_M=max(1, triton.next_power_of_2(M)),
-        BLOCK_N=block_n,
+        per_split,
+        BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
+        num_warps=2,
     )

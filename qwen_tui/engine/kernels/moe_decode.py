@@ -1,9 +1,10 @@
 """The MoE layer at decode: route on the GPU, then read only the chosen experts' weights.
 
-Three launches for a token: `route_topk` (softmax, top-k, renormalise in one program),
-`moe_gate_up` (gate and up of each chosen expert, SiLU(gate) * up fused), and `moe_down`
-(down of each chosen expert, scaled by its routing weight and added into an fp32 buffer with
-atomics). Every shape is fixed, so the three are captured in the decode graph.
+Three launches for a token. `route_topk` takes softmax, top-k and renormalises in one
+program, and clears the gate/up accumulator. `moe_gate_up` reads gate and up of each chosen
+expert, split along K into fp32 atomics. `moe_down` computes SiLU(gate) * up as it loads it,
+reads down of each chosen expert, scales by the routing weight and adds into the layer's fp32
+output buffer. Every shape is fixed, so the three are captured in the decode graph.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
-from qwen_tui.engine.kernels.int4_gemv import gemv_block_k
+from qwen_tui.engine.kernels.int4_gemv import (
+    BLOCK_N,
+    _int4_tile_sum,
+    _packed_dot,
+    gemv_block_k,
+    k_splits,
+)
 
 
 @triton.jit
@@ -21,12 +28,24 @@ def _route_kernel(
     logits_ptr,
     ids_ptr,
     weights_ptr,
+    clear_ptr,
+    clear_n,
     E,
     TOP_K: tl.constexpr,
     E_PAD: tl.constexpr,
     NORMALIZE: tl.constexpr,
+    CLEAR_BLOCK: tl.constexpr,
 ):
     row = tl.program_id(0)
+    part = tl.program_id(1)
+    if part > 0:  # the other programs clear the accumulator, one block each
+        offs_c = (part - 1) * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)
+        tl.store(
+            clear_ptr + row * clear_n + offs_c,
+            tl.zeros((CLEAR_BLOCK,), tl.float32),
+            mask=offs_c < clear_n,
+        )
+        return
     offs = tl.arange(0, E_PAD)
     logits = tl.load(logits_ptr + row * E + offs, mask=offs < E, other=float("-inf"))
     logits = logits.to(tl.float32)
@@ -47,37 +66,10 @@ def _route_kernel(
 
 
 @triton.jit
-def _dot_tile(
-    x,
-    qw_ptr,
-    qz_ptr,
-    sc_ptr,
-    k0,
-    offs_n,
-    mask_n,
-    N,
-    group_size,
-    BLOCK_K: tl.constexpr,
-    BLOCK_N: tl.constexpr,
-):
-    """sum_k x[k] * W[k0 + k, offs_n] for one tile lying in one group -> [BLOCK_N] fp32."""
-    shifts = tl.arange(0, 8) * 4
-    offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-    packed = tl.load(qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0)
-    q = tl.reshape((packed[:, None, :] >> shifts[None, :, None]) & 0xF, (BLOCK_K, BLOCK_N))
-    group = k0 // group_size
-    scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
-    zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
-    zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
-    dot = tl.sum(x[:, None] * q.to(tl.float32), axis=0)
-    return (dot - tl.sum(x, axis=0) * zero) * scale
-
-
-@triton.jit
 def _gate_up_kernel(
     x_ptr,
     ids_ptr,
-    act_ptr,
+    out_ptr,
     g_qw,
     g_qz,
     g_sc,
@@ -88,6 +80,7 @@ def _gate_up_kernel(
     K,
     group_size,
     top_k,
+    k_per_split,
     stride_qw,
     stride_qz,
     stride_sc,
@@ -95,47 +88,27 @@ def _gate_up_kernel(
     BLOCK_K: tl.constexpr,
 ):
     pair = tl.program_id(0)
-    offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)
+    col = tl.program_id(1)  # gate columns, then up columns
+    is_up = col * BLOCK_N >= N
+    offs_n = (col * BLOCK_N - tl.where(is_up, N, 0)) + tl.arange(0, BLOCK_N)
     mask_n = offs_n < N
     expert = tl.load(ids_ptr + pair).to(tl.int64)
+    qw = tl.where(is_up, u_qw, g_qw) + expert * stride_qw
+    qz = tl.where(is_up, u_qz, g_qz) + expert * stride_qz
+    sc = tl.where(is_up, u_sc, g_sc) + expert * stride_sc
+    k_lo = tl.program_id(2) * k_per_split
+    k_hi = tl.minimum(k_lo + k_per_split, K)
     token = pair // top_k
-    gate = tl.zeros((BLOCK_N,), tl.float32)
-    up = tl.zeros((BLOCK_N,), tl.float32)
-    for k0 in range(0, K, BLOCK_K):
-        x = tl.load(x_ptr + token * K + k0 + tl.arange(0, BLOCK_K)).to(tl.float32)
-        gate += _dot_tile(
-            x,
-            g_qw + expert * stride_qw,
-            g_qz + expert * stride_qz,
-            g_sc + expert * stride_sc,
-            k0,
-            offs_n,
-            mask_n,
-            N,
-            group_size,
-            BLOCK_K,
-            BLOCK_N,
-        )
-        up += _dot_tile(
-            x,
-            u_qw + expert * stride_qw,
-            u_qz + expert * stride_qz,
-            u_sc + expert * stride_sc,
-            k0,
-            offs_n,
-            mask_n,
-            N,
-            group_size,
-            BLOCK_K,
-            BLOCK_N,
-        )
-    act = gate / (1.0 + tl.exp(-gate)) * up
-    tl.store(act_ptr + pair * N + offs_n, act.to(act_ptr.dtype.element_ty), mask=mask_n)
+    acc = _int4_tile_sum(
+        x_ptr + token * K, qw, qz, sc, k_lo, k_hi, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
+    )
+    dst = out_ptr + pair * 2 * N + tl.where(is_up, N, 0) + offs_n
+    tl.atomic_add(dst, acc, mask=mask_n)
 
 
 @triton.jit
 def _down_kernel(
-    act_ptr,
+    gu_ptr,
     ids_ptr,
     weights_ptr,
     out_ptr,
@@ -146,9 +119,11 @@ def _down_kernel(
     K,
     group_size,
     top_k,
+    k_per_split,
     stride_qw,
     stride_qz,
     stride_sc,
+    act_dtype: tl.constexpr,
     BLOCK_N: tl.constexpr,
     BLOCK_K: tl.constexpr,
 ):
@@ -156,33 +131,47 @@ def _down_kernel(
     offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)
     mask_n = offs_n < N
     expert = tl.load(ids_ptr + pair).to(tl.int64)
-    acc = tl.zeros((BLOCK_N,), tl.float32)
-    for k0 in range(0, K, BLOCK_K):
-        a = tl.load(act_ptr + pair * K + k0 + tl.arange(0, BLOCK_K)).to(tl.float32)
-        acc += _dot_tile(
-            a,
-            qw + expert * stride_qw,
-            qz + expert * stride_qz,
-            sc + expert * stride_sc,
-            k0,
-            offs_n,
-            mask_n,
-            N,
-            group_size,
-            BLOCK_K,
-            BLOCK_N,
-        )
-    acc *= tl.load(weights_ptr + pair)
-    tl.atomic_add(out_ptr + (pair // top_k) * N + offs_n, acc, mask=mask_n)
+    qw += expert * stride_qw
+    qz += expert * stride_qz
+    sc += expert * stride_sc
+    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
+    k_lo = tl.program_id(2) * k_per_split
+    for k0 in range(k_lo, tl.minimum(k_lo + k_per_split, K), BLOCK_K):
+        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+        offs_k = offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]
+        # SiLU(gate) * up, rounded where transformers rounds (each op in the model dtype).
+        gate = tl.load(gu_ptr + pair * 2 * K + offs_k).to(act_dtype).to(tl.float32)
+        up = tl.load(gu_ptr + pair * 2 * K + K + offs_k).to(act_dtype).to(tl.float32)
+        silu = (gate / (1.0 + tl.exp(-gate))).to(act_dtype).to(tl.float32)
+        a = (silu * up).to(act_dtype).to(tl.float32)
+        acc += _packed_dot(a, qw, qz, sc, k0, offs_k8, offs_n, mask_n, N, group_size)
+    out = acc * tl.load(weights_ptr + pair)
+    tl.atomic_add(out_ptr + (pair // top_k) * N + offs_n, out, mask=mask_n)
 
 
 def route_topk(
-    logits: torch.Tensor, top_k: int, normalize: bool, ids: torch.Tensor, weights: torch.Tensor
+    logits: torch.Tensor,
+    top_k: int,
+    normalize: bool,
+    ids: torch.Tensor,
+    weights: torch.Tensor,
+    clear: torch.Tensor,
 ) -> None:
-    """logits [T, E] -> ids [T, k] int32 and weights [T, k] fp32, written in place."""
+    """logits [T, E] -> ids [T, k] int32 and weights [T, k] fp32, in place; zeroes `clear`
+    ([T, ...] fp32, the gate/up accumulator the next launch adds into)."""
     T, E = logits.shape
-    _route_kernel[(T,)](
-        logits, ids, weights, E, TOP_K=top_k, E_PAD=triton.next_power_of_2(E), NORMALIZE=normalize
+    clear_n = clear.numel() // T
+    _route_kernel[(T, 1 + triton.cdiv(clear_n, 2048))](
+        logits,
+        ids,
+        weights,
+        clear,
+        clear_n,
+        E,
+        TOP_K=top_k,
+        E_PAD=triton.next_power_of_2(E),
+        NORMALIZE=normalize,
+        CLEAR_BLOCK=2048,
     )
 
 
@@ -193,17 +182,20 @@ def moe_decode_into(
     gate: Int4Experts,
     up: Int4Experts,
     down: Int4Experts,
-    act: torch.Tensor,
+    gate_up: torch.Tensor,
     out: torch.Tensor,
 ) -> None:
-    """out [T, H] fp32 += the MoE output for x [T, H], using `act` [T*k, I] as scratch."""
+    """out [T, H] fp32 += the MoE output for x [T, H]; `gate_up` [T*k, 2I] fp32 must be zero
+    (route_topk clears it)."""
     pairs, top_k = ids.numel(), ids.shape[-1]
     inter, hidden = gate.out_features, down.out_features
     block_k = gemv_block_k(gate.group_size)
-    _gate_up_kernel[(pairs, triton.cdiv(inter, 32))](
+    col_blocks = 2 * triton.cdiv(inter, BLOCK_N)
+    splits, per_split = k_splits(gate.in_features, block_k, pairs * col_blocks)
+    _gate_up_kernel[(pairs, col_blocks, splits)](
         x,
         ids,
-        act,
+        gate_up,
         gate.qweight,
         gate.qzeros,
         gate.scales,
@@ -214,14 +206,19 @@ def moe_decode_into(
         gate.in_features,
         gate.group_size,
         top_k,
+        per_split,
         gate.qweight.stride(0),
         gate.qzeros.stride(0),
         gate.scales.stride(0),
-        BLOCK_N=32,
+        BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
+        num_warps=2,
     )
-    _down_kernel[(pairs, triton.cdiv(hidden, 64))](
-        act,
+    block_k = gemv_block_k(down.group_size)
+    n_blocks = triton.cdiv(hidden, BLOCK_N)
+    splits, per_split = k_splits(down.in_features, block_k, pairs * n_blocks)
+    _down_kernel[(pairs, n_blocks, splits)](
+        gate_up,
         ids,
         weights,
         out,
@@ -232,9 +229,18 @@ def moe_decode_into(
         down.in_features,
         down.group_size,
         top_k,
+        per_split,
         down.qweight.stride(0),
         down.qzeros.stride(0),
         down.scales.stride(0),
-        BLOCK_N=64,
-        BLOCK_K=gemv_block_k(down.group_size),
+        act_dtype=_tl_dtype(x.dtype),
+        BLOCK_N=BLOCK_N,
+        BLOCK_K=block_k,
+        num_warps=2,
     )
+
+
+def _tl_dtype(dtype: torch.dtype):
+    return {torch.bfloat16: tl.bfloat16, torch.float16: tl.float16, torch.float32: tl.float32}[
+        dtype
+    ]

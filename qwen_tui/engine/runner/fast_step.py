@@ -54,7 +54,9 @@ class FastDecodeStep:
             self.ids = torch.zeros(1, moe.top_k, device=device, dtype=torch.int32)
             self.route_w = torch.zeros(1, moe.top_k, device=device, dtype=torch.float32)
             inter = moe.experts.gate.out_features if isinstance(moe.experts, QuantExperts) else 0
-            self.act = torch.zeros(moe.top_k, max(inter, 1), device=device, dtype=dtype)
+            self.gate_up = torch.zeros(
+                moe.top_k, 2 * max(inter, 1), device=device, dtype=torch.float32
+            )
 
     def __call__(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """token [1], pos [1] int64 -> logits [V]."""
@@ -104,10 +106,10 @@ class FastDecodeStep:
         mlp = layer.mlp
         if isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts):
             logits = self.ops.linear(self.x, mlp.router)
-            route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w)
+            route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w, self.gate_up)
             e = mlp.experts
             moe_decode_into(
-                self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.act, self.acc_h
+                self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.gate_up, self.acc_h
             )
         else:
             self.acc_h += self.ops.mlp(self.x, mlp).float()

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import torch
 
 from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.engine.kernels.decode_attention import chunk_for
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.sampler import DeviceSampler
 from qwen_tui.engine.runner.weights import ModelWeights
@@ -35,7 +36,8 @@ class Runner:
         self.token = torch.zeros(1, dtype=torch.int64, device=device)
         self.pos = torch.zeros(1, dtype=torch.int64, device=device)
         self.use_graph = use_graph and use_triton and device.type == "cuda"
-        self._graph: torch.cuda.CUDAGraph | None = None
+        self._graphs: dict[int, torch.cuda.CUDAGraph] = {}  # by attention chunk size
+        self._pool = None
 
     @property
     def max_len(self) -> int:
@@ -54,7 +56,7 @@ class Runner:
         end, or `cancelled` is set."""
         if self.sampler.top_k != _effective_top_k(params.top_k, self.sampler.vocab_size):
             self.sampler = DeviceSampler(self.sampler.vocab_size, self.token.device, params.top_k)
-            self._graph = None
+            self._graphs.clear()
         self.sampler.configure(params, seed)
         ids = torch.tensor(list(prompt_ids), dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
@@ -68,17 +70,22 @@ class Runner:
                 return
             if cancelled is not None and cancelled.is_set():
                 return
-            self._step()
+            self._step(len(prompt_ids) + produced)
 
-    def _step(self) -> None:
-        """Decode the token in `self.token` at `self.pos`; leave the next one in its place."""
+    def _step(self, context: int) -> None:
+        """Decode the token in `self.token` at `self.pos` (== context, known to the host
+        too); leave the next one in its place. Each attention chunk size has its graph."""
+        fast = self.decoder.fast
+        if fast is not None:
+            fast.attention.chunk = chunk_for(context)
         if not self.use_graph:
             with torch.inference_mode():
                 self._eager_step()
             return
-        if self._graph is None:
-            self._graph = self._capture()
-        self._graph.replay()
+        graph = self._graphs.get(fast.attention.chunk)
+        if graph is None:
+            graph = self._graphs[fast.attention.chunk] = self._capture()
+        graph.replay()
 
     def _eager_step(self) -> None:
         logits = self.decoder.decode_step(self.token, self.pos)
@@ -100,8 +107,9 @@ class Runner:
         graph = torch.cuda.CUDAGraph()
         if hasattr(graph, "register_generator_state"):
             graph.register_generator_state(self.sampler.generator)
-        with torch.cuda.graph(graph), torch.inference_mode():
+        with torch.cuda.graph(graph, pool=self._pool), torch.inference_mode():
             self._eager_step()
+        self._pool = graph.pool()  # graphs never run at once, so they share one pool
         self._restore(saved)
         return graph
 
