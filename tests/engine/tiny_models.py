@@ -35,7 +35,7 @@ VARIANTS: dict[str, tuple[dict, QuantSpec | None, int]] = {
         2**30,
     ),
     "moe_sym_desc_g128": (tiny_config(), QuantSpec(group_size=128, desc_act=True), 2**30),
-    "dense_asym_g128": (tiny_config(moe=False), QuantSpec(group_size=128, sym=False), 300_000),
+    "dense_asym_g128": (tiny_config(moe=False), QuantSpec(group_size=128, sym=False), 100_000),
     "dense_sym_gall_desc": (tiny_config(moe=False), QuantSpec(group_size=-1, desc_act=True), 2**30),
     "dense_plain_tied": (tiny_config(moe=False, tie_word_embeddings=True), None, 2**30),
     "moe_plain": (tiny_config(), None, 2**30),

@@ -1,0 +1,186 @@
+"""Every bad model a user may point at gets one readable line saying what is wrong."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from qwen_tui.engine import devices
+from qwen_tui.engine.base import EngineError, EngineFailure, ErrorKind
+from qwen_tui.engine.loading import load_model
+from qwen_tui.engine.synthetic import PUBLISHED_GPTQ, QWEN3_30B_A3B, tiny_config, write_checkpoint
+from tests.engine.tiny_models import EngineRun
+
+
+def copy_of(tiny, name, tmp_path):
+    return shutil.copytree(tiny[name], tmp_path / name)
+
+
+def edit_config(path, **changes):
+    config = json.loads((path / "config.json").read_text())
+    for key, value in changes.items():
+        config[key] = value
+    (path / "config.json").write_text(json.dumps(config))
+
+
+def edit_tensors(path, edit):
+    file = path / "model.safetensors"
+    tensors = load_file(file)
+    edit(tensors)
+    save_file(tensors, str(file))
+
+
+def load(path, **options):
+    return load_model(str(path), **({"device": "cpu", "dtype": "float32"} | options))
+
+
+def failure(path, **options) -> EngineFailure:
+    with pytest.raises(EngineFailure) as info:
+        load(path, **options)
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return info.value
+
+
+def test_missing_directory(tmp_path):
+    error = failure(tmp_path / "nowhere")
+    assert "does not exist" in str(error) and error.kind is ErrorKind.MODEL_MISSING
+
+
+def test_hub_id_not_in_cache_says_how_to_download():
+    message = str(failure("Qwen/Qwen3-Nonexistent-7B"))
+    assert "not in the local cache" in message and "hf download" in message
+
+
+def test_non_qwen3_config(tiny, tmp_path):
+    path = copy_of(tiny, "dense_plain_tied", tmp_path)
+    edit_config(path, model_type="llama", architectures=["LlamaForCausalLM"])
+    assert "holds a llama model" in str(failure(path))
+
+
+@pytest.mark.parametrize(
+    ("quantization", "expected"),
+    [
+        ({"quant_method": "gptq", "bits": 8, "group_size": 128}, "8-bit GPTQ"),
+        ({"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm"}, "'awq'"),
+    ],
+)
+def test_unsupported_quantization(tiny, tmp_path, quantization, expected):
+    path = copy_of(tiny, "dense_sym_gall_desc", tmp_path)
+    edit_config(path, quantization_config=quantization)
+    message = str(failure(path))
+    assert "unsupported quantization" in message and expected in message
+
+
+def test_gptq_tensors_without_quantization_config(tiny, tmp_path):
+    path = copy_of(tiny, "dense_sym_gall_desc", tmp_path)
+    config = json.loads((path / "config.json").read_text())
+    del config["quantization_config"]
+    (path / "config.json").write_text(json.dumps(config))
+    assert "no quantization_config" in str(failure(path))
+
+
+def test_truncated_safetensors(tiny, tmp_path):
+    path = copy_of(tiny, "moe_sym_g32", tmp_path)  # sharded
+    shard = sorted(path.glob("model-*.safetensors"))[1]
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    message = str(failure(path))
+    assert shard.name in message and "truncated or corrupt" in message
+
+
+def test_shard_listed_in_index_but_missing(tiny, tmp_path):
+    path = copy_of(tiny, "moe_sym_g32", tmp_path)
+    shard = sorted(path.glob("model-*.safetensors"))[-1]
+    shard.unlink()
+    assert f"{shard.name} listed in model.safetensors.index.json is missing" in str(failure(path))
+
+
+def test_missing_tensor_is_named(tiny, tmp_path):
+    path = copy_of(tiny, "moe_sym_desc_g128", tmp_path)
+    gone = ["model.layers.1.mlp.experts.3.up_proj.scales", "model.norm.weight"]
+    edit_tensors(path, lambda tensors: [tensors.pop(name) for name in gone])
+    message = str(failure(path))
+    assert "2 tensor(s) missing from the checkpoint" in message
+    assert all(name in message for name in gone)
+
+
+def test_unused_and_misshapen_tensors_are_named(tiny, tmp_path):
+    path = copy_of(tiny, "dense_sym_gall_desc", tmp_path)
+
+    def edit(tensors):
+        tensors["model.layers.0.mlp.extra_proj.weight"] = torch.zeros(4, 4)
+        tensors["model.norm.weight"] = torch.ones(7)
+
+    edit_tensors(path, edit)
+    message = str(failure(path))
+    assert "not used by the model: model.layers.0.mlp.extra_proj.weight" in message
+    assert "wrong shape: model.norm.weight [7] (expected [128])" in message
+
+
+def test_in_order_g_idx_may_be_absent(tiny, tmp_path, reference):
+    """Some exporters drop g_idx when desc_act is off; the groups are then k // G."""
+    path = copy_of(tiny, "dense_asym_g128", tmp_path)
+    for shard in path.glob("model-*.safetensors"):
+        tensors = load_file(shard)
+        save_file({k: v for k, v in tensors.items() if not k.endswith(".g_idx")}, str(shard))
+    index = json.loads((path / "model.safetensors.index.json").read_text())
+    index["weight_map"] = {k: v for k, v in index["weight_map"].items() if "g_idx" not in k}
+    (path / "model.safetensors.index.json").write_text(json.dumps(index))
+    ids = torch.arange(1, 20)[None]
+    with torch.inference_mode():
+        ours = load(path).model(input_ids=ids).logits
+        theirs = reference("dense_asym_g128")(input_ids=ids).logits
+    torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=0)
+
+
+def test_tokenizer_without_chat_template(tmp_path):
+    path = write_checkpoint(tmp_path / "m", tiny_config(moe=False), chat_template=None)
+    assert "has no chat template" in str(failure(path))
+
+
+def test_chat_template_file_beside_the_tokenizer_is_used(tmp_path):
+    path = write_checkpoint(tmp_path / "m", tiny_config(moe=False), template_file=True)
+    assert (path / "chat_template.jinja").is_file()
+    prompt = load(path).tokenizer.render([{"role": "user", "content": "hi"}], False).text
+    assert prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+
+
+def test_30b_model_on_a_machine_without_gpu_is_refused_before_loading(tmp_path):
+    """Only config and tokenizer exist: the refusal must come before any weight is read."""
+    path = tmp_path / "Qwen3-30B-A3B-GPTQ-Int4"
+    path.mkdir()
+    config = QWEN3_30B_A3B | {"quantization_config": PUBLISHED_GPTQ.config_entry()}
+    (path / "config.json").write_text(json.dumps(config))
+    write_checkpoint(tmp_path / "donor", tiny_config(moe=False))
+    for name in ("tokenizer.json", "tokenizer_config.json", "generation_config.json"):
+        shutil.copy(tmp_path / "donor" / name, path / name)
+    error = failure(path, device="cpu")
+    assert "needs an NVIDIA GPU" in str(error) and error.kind is ErrorKind.OUT_OF_MEMORY
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_requested_without_gpu(tiny):
+    assert "no CUDA GPU is available" in str(failure(tiny["dense_plain_tied"], device="cuda"))
+
+
+def test_gpu_out_of_memory_says_needed_and_free(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (3 * 2**30, 80 * 2**30))
+    with pytest.raises(EngineFailure) as info:
+        devices.check_fits(17 * 2**30, torch.device("cuda", 0), True, "big")
+    assert info.value.kind is ErrorKind.OUT_OF_MEMORY
+    assert "need 17.0 GiB, 3.0 GiB of 80.0 GiB is free" in str(info.value)
+
+
+def test_engine_reports_a_bad_model_as_an_error_event(tmp_path):
+    run = EngineRun(tmp_path / "nowhere")
+    try:
+        event = run.wait_ready()
+    finally:
+        run.close()
+    assert isinstance(event, EngineError) and event.kind is ErrorKind.MODEL_MISSING
+    with pytest.raises(EngineFailure, match="does not exist"):
+        run.engine.count_prompt_tokens(({"role": "user", "content": "hi"},), True)
