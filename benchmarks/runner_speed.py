@@ -66,13 +66,13 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
         for chunk in (32, 64, 128, 256, 512):
             decode_attention.chunk_for = lambda _context, c=chunk: c
             generate.chunk_for = decode_attention.chunk_for
-            runner._graphs.clear()
+            runner.reset_graphs()
             for ctx in (1024, 4096, 8192, 16384, 32768):
                 if ctx < max_len:
                     results[f"chunk{chunk}_ctx{ctx}"] = round(time_decode(runner, ctx), 1)
     finally:
         decode_attention.chunk_for = generate.chunk_for = saved
-        runner._graphs.clear()
+        runner.reset_graphs()
     return results
 
 

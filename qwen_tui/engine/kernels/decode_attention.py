@@ -17,7 +17,7 @@ import triton.language as tl
 
 # Context length -> chunk size: short chunks spread a short context over enough programs,
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
-CHUNK_BUCKETS = ((4096, 64), (16384, 128), (None, 256))
+CHUNK_BUCKETS = ((2048, 64), (6144, 256), (None, 512))
 
 
 def chunk_for(context: int) -> int:

@@ -56,7 +56,7 @@ class Runner:
         end, or `cancelled` is set."""
         if self.sampler.top_k != _effective_top_k(params.top_k, self.sampler.vocab_size):
             self.sampler = DeviceSampler(self.sampler.vocab_size, self.token.device, params.top_k)
-            self._graphs.clear()
+            self.reset_graphs()
         self.sampler.configure(params, seed)
         ids = torch.tensor(list(prompt_ids), dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
@@ -71,6 +71,11 @@ class Runner:
             if cancelled is not None and cancelled.is_set():
                 return
             self._step(len(prompt_ids) + produced)
+
+    def reset_graphs(self) -> None:
+        """Drop the captured graphs (and their memory pool); the next step captures again."""
+        self._graphs.clear()
+        self._pool = None
 
     def _step(self, context: int) -> None:
         """Decode the token in `self.token` at `self.pos` (== context, known to the host
