@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from qwen_tui.chat.messages import Conversation
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.commands.options import (
     DeviceOpt,
@@ -45,6 +44,8 @@ from qwen_tui.engine.base import (
     GenerationRequest,
     ThinkingDelta,
 )
+from qwen_tui.sessions import SessionError
+from qwen_tui.sessions.recorded import RecordedConversation
 
 INTERRUPTED_EXIT = 130
 
@@ -70,6 +71,17 @@ def run(
     show_thinking: Annotated[
         bool, typer.Option("--show-thinking", help="Print the thinking too, dimmed, on stderr.")
     ] = False,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Do not save the exchange as a session.")
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            help="Continue session ID: its history goes with the prompt.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Answer one prompt without the UI and exit."""
     if not prompt.strip():
@@ -93,19 +105,22 @@ def run(
         from qwen_tui.engine.factory import create_engine
 
         chat_engine = create_engine(settings)
-    except (ConfigError, EngineFailure) as exc:
+        recorded = RecordedConversation.open(settings, chat_engine, save=not no_save, resume=resume)
+    except (ConfigError, EngineFailure, SessionError) as exc:
         raise _fail(str(exc)) from None
     events: queue.Queue[EngineEvent] = queue.Queue()
     try:
-        _answer(chat_engine, events, settings, prompt, as_json, show_thinking)
+        _answer(chat_engine, events, settings, recorded, prompt, as_json, show_thinking)
     finally:
         chat_engine.close()
+        recorded.close()
 
 
 def _answer(
     chat_engine: Engine,
     events: queue.Queue[EngineEvent],
     settings,
+    recorded: RecordedConversation,
     prompt: str,
     as_json: bool,
     show_thinking: bool,
@@ -113,20 +128,23 @@ def _answer(
     chat_engine.start(events.put)
     ready = _wait_ready(events)
     quantized = getattr(chat_engine, "quantized", None)
-    plan = plan_turn(Conversation(), prompt, settings, quantized=quantized is not False)
+    plan = plan_turn(recorded.conversation, prompt, settings, quantized=quantized is not False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for warning in plan.warnings:
         err.print(f"qwen-chat: warning: {warning}", markup=False)
+    recorded.begin(prompt)
     chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))
     printer = None if as_json else _StreamPrinter(err, show_thinking)
     try:
-        finished = _wait_finished(events, printer)
+        finished = _wait_finished(events, printer, recorded)
     except KeyboardInterrupt:
         chat_engine.cancel()
-        finished = _wait_finished(events, printer)
+        finished = _wait_finished(events, printer, recorded)
+        recorded.finish(finished, plan)
         if printer is not None:
             printer.end()
         raise typer.Exit(INTERRUPTED_EXIT) from None
+    recorded.finish(finished, plan)
     if printer is not None:
         printer.end()
     else:
@@ -168,10 +186,13 @@ def _wait_ready(events: queue.Queue[EngineEvent]) -> EngineReady:
             raise _fail(event.message)
 
 
-def _wait_finished(events: queue.Queue[EngineEvent], printer) -> GenerationFinished:
+def _wait_finished(
+    events: queue.Queue[EngineEvent], printer, recorded: RecordedConversation
+) -> GenerationFinished:
     error = None
     while True:
         event = events.get()
+        recorded.on_event(event)
         if printer is not None:
             printer(event)
         if isinstance(event, EngineError):

@@ -193,3 +193,35 @@ def test_play_rejects_a_speed_of_zero(saved, fake_ui):
     result = run("play", saved, "--speed", "0")
     assert result.exit_code == 2 and "--speed must be above 0" in result.output
     assert fake_ui.calls == []
+
+
+def test_run_saves_its_exchange_as_a_session(store, fast_demo):
+    result = run("run", "--engine", "demo", "How do I reverse a string?")
+    assert result.exit_code == 0, result.output
+    [session_id] = store.ids()
+    session = store.load(session_id)
+    assert session.title == "How do I reverse a string?"
+    assert session.conversation.last_assistant.content.strip() in result.stdout
+
+
+def test_run_no_save_leaves_no_session(store, fast_demo):
+    result = run("run", "--engine", "demo", "--no-save", "Hi")
+    assert result.exit_code == 0, result.output
+    assert store.ids() == []
+
+
+def test_run_resume_continues_a_session_with_its_history(store, saved, fast_demo):
+    result = run("run", "--engine", "demo", "--resume", saved[-4:], "And in Roman numerals?")
+    assert result.exit_code == 0, result.output
+    session = store.load(saved)
+    assert session.turns == 3
+    assert session.conversation.user_messages[-1].content == "And in Roman numerals?"
+    assert store.ids() == [saved]
+
+
+def test_run_resume_of_an_unknown_session_is_one_line(fast_demo):
+    result = run("run", "--engine", "demo", "--resume", "nope", "Hi")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "qwen-chat: error: no session matches 'nope'; `qwen-chat sessions list` shows them"
+    ]
