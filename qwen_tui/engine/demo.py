@@ -105,6 +105,9 @@ class DemoEngine(ThreadedEngine):
     def _pause(self, seconds: float, cancelled: threading.Event, until: bool = False) -> bool:
         """Wait `seconds` (or until that monotonic time); False if cancelled meanwhile."""
         if math.isinf(self.tokens_per_s):
+            # A real engine waits on the GPU between tokens, letting the UI thread run;
+            # without this yield a pure-Python loop would starve it of the GIL.
+            time.sleep(0)
             return not cancelled.is_set()
         delay = seconds - time.monotonic() if until else seconds
         return not cancelled.wait(max(0.0, delay)) if delay > 0 else not cancelled.is_set()

@@ -1,0 +1,152 @@
+"""`ChatApp` and `run_chat_app`: the Textual application behind `qwen-chat`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from qwen_tui import config
+from qwen_tui.chat.messages import Conversation
+from qwen_tui.config import Settings
+from qwen_tui.engine.base import Engine
+from qwen_tui.ui.screens.chat_screen import ChatScreen
+from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
+
+if TYPE_CHECKING:
+    from qwen_tui.sessions import SessionRecorder
+
+RecorderFactory = Callable[[], "SessionRecorder | None"]
+
+
+class ChatApp(App[None]):
+    """The chat. The engine starts loading on its own thread as soon as the screen shows;
+    everything it reports arrives as messages (see `engine_bridge.py`)."""
+
+    CSS_PATH = "chat.tcss"
+    TITLE = "qwen-chat"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        conversation: Conversation | None = None,
+        queued_prompts: Sequence[str] = (),
+        recorder_factory: RecorderFactory | None = None,
+    ) -> None:
+        """`engine` defaults to `create_engine(settings)`; `conversation` pre-fills the
+        view (resume); `queued_prompts` are sent one after another as if typed;
+        `recorder_factory` defaults to saving a new session in the sessions directory."""
+        super().__init__()
+        if engine is None:
+            from qwen_tui.engine.factory import create_engine
+
+            engine = create_engine(settings)
+        self.settings = settings
+        self.engine = engine
+        self._conversation = conversation or Conversation(settings.system_prompt)
+        self._queued_prompts = tuple(queued_prompts)
+        self._recorder_factory = recorder_factory or _default_recorder_factory(settings, engine)
+        self._theme_problems: tuple[str, ...] = ()
+        self._register_themes()
+
+    def _register_themes(self) -> None:
+        loaded = load_themes()
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self._theme_problems = loaded.problems
+        self.bundled_theme_names = tuple(theme.name for theme in loaded.themes)
+        wanted = self.settings.theme
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self._theme_problems += (f"No theme {wanted!r}; using {DEFAULT_THEME}.",)
+
+    def get_default_screen(self) -> Screen:
+        self.chat_screen = ChatScreen(
+            self.engine,
+            self.settings,
+            self._conversation,
+            self._queued_prompts,
+            self._recorder_factory,
+        )
+        return self.chat_screen
+
+    def on_mount(self) -> None:
+        for problem in self._theme_problems:
+            self.notify(problem, title="Themes", severity="warning", timeout=8)
+        if self.theme == self.settings.theme:  # e.g. --theme: remember it
+            self._save_theme(self.theme)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+
+    def _save_theme(self, name: str) -> None:
+        """Remember the theme in config.toml (only when it changed)."""
+        try:
+            if name != config.load_settings().theme:
+                config.save_setting("theme", name)
+        except (OSError, config.ConfigError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, ChatScreen):
+            return
+        yield SystemCommand(
+            "New conversation", "Start over (Ctrl+N)", screen.action_new_conversation
+        )
+        yield SystemCommand(
+            "Thinking on/off",
+            "The hard switch for the next turns (Ctrl+T)",
+            screen.action_toggle_thinking,
+        )
+        yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
+        yield SystemCommand(
+            "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes
+        )
+        yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
+        for name in self.bundled_theme_names:
+            yield SystemCommand(f"Theme: {name}", "Switch and remember", _set_theme(self, name))
+
+    def on_unmount(self) -> None:
+        if hasattr(self, "chat_screen"):
+            self.chat_screen.driver.stop_recording()
+        self.engine.close()
+
+
+def _set_theme(app: App, name: str) -> Callable[[], None]:
+    def apply() -> None:
+        app.theme = name
+
+    return apply
+
+
+def _default_recorder_factory(settings: Settings, engine: Engine) -> RecorderFactory | None:
+    """Save every conversation as a session, if the sessions package is installed."""
+    try:
+        from qwen_tui.sessions import SessionStore
+        from qwen_tui.sessions.autosave import RecorderSource
+    except ImportError:
+        return None
+    return RecorderSource(
+        SessionStore(), settings, engine_name=engine.name, model_name=engine.model_name
+    )
+
+
+def run_chat_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    conversation: Conversation | None = None,
+    queued_prompts: Sequence[str] = (),
+    recorder_factory: RecorderFactory | None = None,
+) -> None:
+    """Run the chat in this terminal until the user quits."""
+    ChatApp(
+        settings,
+        engine=engine,
+        conversation=conversation,
+        queued_prompts=queued_prompts,
+        recorder_factory=recorder_factory,
+    ).run()

@@ -1,0 +1,66 @@
+"""Slash commands typed in the input, kept apart from the model's own soft switches.
+
+`/think` and `/no_think` are the model's protocol: a line starting with them is a message
+and goes to the model as typed. App commands have other names. An unknown `/word` is
+refused with a hint instead of being sent, so a typo never reaches the model by accident;
+a line that starts with a space is always sent as a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SOFT_SWITCHES = ("/think", "/no_think")
+
+
+@dataclass(frozen=True)
+class AppCommand:
+    """A command the app runs itself."""
+
+    name: str
+    usage: str
+    does: str
+
+
+APP_COMMANDS = (
+    AppCommand("new", "/new", "start a new conversation (also Ctrl+N)"),
+    AppCommand("clear", "/clear", "same as /new: clear the screen and the history"),
+    AppCommand("help", "/help", "keys and commands (also F1)"),
+    AppCommand("theme", "/theme [NAME]", "switch the colour theme (no name: list them)"),
+    AppCommand("copy", "/copy", "copy the last answer (also F2)"),
+    AppCommand("save", "/save [FILE]", "write the conversation to FILE (.md or .json)"),
+    AppCommand("title", "/title TEXT", "name this session"),
+    AppCommand("quit", "/quit", "leave (also Ctrl+Q)"),
+)
+_BY_NAME = {command.name: command for command in APP_COMMANDS}
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """A parsed app command and the rest of its line."""
+
+    command: AppCommand
+    argument: str
+
+
+class UnknownCommand(ValueError):
+    """The line starts with a `/word` that is neither a command nor a soft switch."""
+
+
+def parse_command(line: str) -> CommandLine | None:
+    """The app command `line` runs, or None when `line` is a message for the model.
+
+    Raises UnknownCommand (with a one-line message) for an unknown `/word`.
+    """
+    if not line.startswith("/"):
+        return None
+    word, *rest = line.split(maxsplit=1)
+    if word in SOFT_SWITCHES:
+        return None
+    command = _BY_NAME.get(word[1:].lower())
+    if command is None:
+        raise UnknownCommand(
+            f"Unknown command {word}: /help lists the commands; "
+            "start the line with a space to send it to the model as it is."
+        )
+    return CommandLine(command, rest[0].strip() if rest else "")

@@ -1,0 +1,67 @@
+"""Every key of the app in one place: the chat screen's bindings and the help table.
+
+The help screen (F1) and the README list `help_rows()`; a test checks that every binding
+the app has appears there, so the documentation cannot fall behind the keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    """One row of the key table: the keys as shown, where they work, what they do."""
+
+    keys: str
+    where: str
+    does: str
+
+
+CHAT_BINDINGS: list[Binding] = [
+    Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off (hard switch)"),
+    Binding("escape", "cancel", "Stop", tooltip="Stop the reply; the partial text is kept"),
+    Binding("ctrl+o", "toggle_pane", "Thoughts", tooltip="Open/fold the thinking pane"),
+    Binding("f3", "toggle_all_panes", "All thoughts", tooltip="Open/fold every thinking pane"),
+    Binding("f2", "copy_last", "Copy", tooltip="Copy the last answer"),
+    Binding("ctrl+n", "new_conversation", "New", tooltip="New conversation"),
+    Binding("f1", "help", "Help", tooltip="This help"),
+]
+
+_WHERE_ANYWHERE = "anywhere"
+
+_GLOBAL_ROWS = [
+    KeyHelp("Ctrl+P", _WHERE_ANYWHERE, "command palette: app commands and themes"),
+    KeyHelp("Ctrl+Q", _WHERE_ANYWHERE, "quit"),
+    KeyHelp("Tab / Shift+Tab", _WHERE_ANYWHERE, "move between the input and the messages"),
+]
+
+_INPUT_ROWS = [
+    KeyHelp("Enter", "input", "send the message (or run a /command)"),
+    KeyHelp("Shift+Enter, Ctrl+J", "input", "new line"),
+    KeyHelp("Up / Down", "input", "at the first or last line: earlier prompts"),
+]
+
+_MESSAGE_ROWS = [
+    KeyHelp("Enter, T", "reply", "open/fold its thinking"),
+    KeyHelp("Enter", "thinking pane", "open/fold it (a click does too)"),
+    KeyHelp("C, Y", "any message", "copy it to the clipboard"),
+    KeyHelp("E", "your message", "edit it again in the input"),
+]
+
+
+def key_display(key: str) -> str:
+    """`ctrl+t` as `Ctrl+T`, `escape` as `Esc`, `f1` as `F1`."""
+    names = {"escape": "Esc", "enter": "Enter"}
+    return "+".join(names.get(part, part.capitalize()) for part in key.split("+"))
+
+
+def help_rows() -> list[KeyHelp]:
+    """Every key of the app, in the order the help screen shows them."""
+    chat = [
+        KeyHelp(key_display(b.key), _WHERE_ANYWHERE, b.tooltip or b.description)
+        for b in CHAT_BINDINGS
+    ]
+    return chat + _GLOBAL_ROWS + _INPUT_ROWS + _MESSAGE_ROWS

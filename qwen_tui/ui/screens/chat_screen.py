@@ -1,0 +1,219 @@
+"""The main screen: the conversation, the load bar, the input, the status line."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from qwen_tui.chat.messages import Conversation, GenerationStats
+from qwen_tui.chat.switches import soft_switch
+from qwen_tui.config import Settings
+from qwen_tui.engine.base import Engine, EngineReady, LoadProgress
+from qwen_tui.ui.app_commands import UnknownCommand, parse_command
+from qwen_tui.ui.chat_actions import ChatActions
+from qwen_tui.ui.engine_bridge import BridgedEvent, EngineBridge, EngineEventsWaiting
+from qwen_tui.ui.gpu_memory import gpu_memory_text
+from qwen_tui.ui.keymap import CHAT_BINDINGS
+from qwen_tui.ui.turn_driver import RecorderFactory, TurnDriver
+from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
+from qwen_tui.ui.widgets.conversation_view import ConversationView
+from qwen_tui.ui.widgets.load_bar import LoadBar
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.status_bar import StatusBar
+from qwen_tui.ui.widgets.user_turn import UserTurn
+
+WIDE_COLUMNS = 120
+"""From this width on, thinking panes sit beside their answers instead of above them."""
+FRAME_S = 1 / 30
+"""Engine events are applied at most this often, however fast tokens come."""
+
+
+class ChatScreen(ChatActions, Screen):
+    BINDINGS = CHAT_BINDINGS
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        conversation: Conversation,
+        queued_prompts: Sequence[str],
+        recorder_factory: RecorderFactory | None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.driver = TurnDriver(self, engine, settings, conversation, recorder_factory)
+        self.driver.pending.extend(queued_prompts)
+        self.bridge = EngineBridge(self)
+        self._base_thinking = True
+        self._last_drain = 0.0
+        self._drain_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ConversationView(id="conversation")
+        yield LoadBar(id="load-bar")
+        history = [m.content for m in self.driver.conversation.user_messages]
+        yield PromptInput(history, id="prompt")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
+        status = self.query_one(StatusBar)
+        status.engine_name = self.engine.name
+        status.model_name = self.engine.model_name
+        status.thinking = self.driver.settings.thinking
+        status.state = "loading"
+        await self.show_conversation(self.driver.conversation)
+        self.driver.start_recording()
+        self.query_one(PromptInput).focus()
+        self.set_interval(2.0, self._refresh_gpu)
+        try:
+            self.engine.start(self.bridge.sink)
+        except Exception as exc:  # noqa: BLE001 - a broken engine must not end the app
+            self.driver.state = "failed"
+            self.driver.load_error = str(exc)
+            self.show_load_failed(str(exc))
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+
+    # -- engine events, at most once a frame ----------------------------------------------
+
+    async def on_engine_events_waiting(self, _: EngineEventsWaiting) -> None:
+        if self._drain_timer is not None:
+            return
+        wait = self._last_drain + FRAME_S - time.monotonic()
+        if wait > 0:
+            self._drain_timer = self.set_timer(wait, self._apply_engine_events)
+        else:
+            await self._apply_engine_events()
+
+    async def _apply_engine_events(self) -> None:
+        self._drain_timer = None
+        self._last_drain = time.monotonic()
+        await self.driver.handle(self.bridge.drain())
+
+    def drain_bridge(self) -> list[BridgedEvent]:
+        """Take every engine event waiting now (Esc applies them before it stops a turn)."""
+        return self.bridge.drain()
+
+    # -- input ----------------------------------------------------------------------------
+
+    async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
+        prompt = self.query_one(PromptInput)
+        try:
+            command = parse_command(event.text)
+        except UnknownCommand as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        prompt.remember(event.text.strip())
+        prompt.clear()
+        if command is not None:
+            await self.run_command(command)
+        elif not await self.driver.send(event.text.strip()):
+            self.restore_input(event.text)
+        self.refresh_mode_hint()
+
+    def on_text_area_changed(self) -> None:
+        self.refresh_mode_hint()
+
+    def on_user_turn_edit_requested(self, event: UserTurn.EditRequested) -> None:
+        prompt = self.query_one(PromptInput)
+        prompt.text = event.text
+        prompt.move_cursor(prompt.document.end)
+        prompt.focus()
+
+    def restore_input(self, text: str) -> None:
+        """Give a message that was not sent back to the input (if it is empty)."""
+        prompt = self.query_one(PromptInput)
+        if not prompt.text.strip():
+            prompt.text = text
+            prompt.move_cursor(prompt.document.end)
+
+    def refresh_mode_hint(self) -> None:
+        """Show under the input which mode the message being typed will run in."""
+        prompt = self.query_one(PromptInput)
+        switch = soft_switch(prompt.text)
+        if not self.driver.settings.thinking:
+            ignored = " (/think is ignored)" if switch else ""
+            hint = f"thinking off: Ctrl+T{ignored}"
+        elif switch is not None:
+            hint = f"thinking {'on' if switch else 'off'}: {'/think' if switch else '/no_think'}"
+        else:
+            hint = "thinking on" if self._base_thinking else "thinking off: earlier /no_think"
+        queued = len(self.driver.pending)
+        prompt.border_subtitle = f"▸ {hint}" + (f" · {queued} queued" if queued else "")
+        prompt.border_title = "Message" + (
+            " (sent when the model is ready)" if self.driver.state == "loading" else ""
+        )
+
+    # -- what the driver shows ------------------------------------------------------------
+
+    async def show_conversation(self, conversation: Conversation) -> None:
+        await self.query_one(ConversationView).show_conversation(conversation)
+        self.refresh_context()
+
+    async def add_turns(self, text: str, expect_thinking: bool) -> AssistantTurn:
+        view = self.query_one(ConversationView)
+        await view.add_user(text)
+        return await view.add_assistant(expect_thinking)
+
+    def mark_dropped_turns(self, count: int) -> None:
+        """Dim the oldest `count` turns still in context: the model no longer sees them."""
+        users = 0
+        for turn in self.query_one(ConversationView).query_children("UserTurn, AssistantTurn"):
+            if turn.has_class("-dropped"):
+                continue
+            if isinstance(turn, UserTurn):
+                users += 1
+                if users > count:
+                    break
+            turn.add_class("-dropped")
+
+    def set_generating(self, generating: bool) -> None:
+        status = self.query_one(StatusBar)
+        if self.driver.state == "ready":
+            status.state = "generating" if generating else "ready"
+        self.refresh_bindings()
+        self.refresh_mode_hint()
+
+    def show_load_progress(self, progress: LoadProgress) -> None:
+        self.query_one(LoadBar).advance(progress)
+        percent = 100 * progress.done // max(progress.total, 1)
+        self.query_one(StatusBar).state = f"loading {percent}%"
+
+    def show_ready(self, ready: EngineReady) -> None:
+        self.query_one(LoadBar).display = False
+        status = self.query_one(StatusBar)
+        status.model_name = ready.model_name or self.engine.model_name
+        status.state = "ready"
+        self.refresh_context()
+
+    def show_load_failed(self, message: str) -> None:
+        self.query_one(LoadBar).display = False
+        self.query_one(StatusBar).state = "failed to load"
+        self.query_one(PromptInput).border_title = f"Engine failed: {message}"
+
+    def show_stats(self, stats: GenerationStats) -> None:
+        if stats.generated_tokens:
+            self.query_one(StatusBar).last_stats = stats
+
+    def refresh_context(self) -> None:
+        """Recount the context in use and the mode the next message runs in."""
+        self._base_thinking = self.driver.base_thinking()
+        status = self.query_one(StatusBar)
+        last = self.driver.conversation.last_assistant
+        if last is not None and last.stats is not None and status.last_stats is None:
+            status.last_stats = last.stats
+        if self.driver.state == "ready":
+            status.context_limit = self.engine.context_limit
+            status.context_used = self.driver.context_used()
+        self.refresh_mode_hint()
+
+    def _refresh_gpu(self) -> None:
+        self.query_one(StatusBar).gpu_memory = gpu_memory_text()

@@ -1,0 +1,39 @@
+"""The answer of one assistant turn as Markdown, written incrementally while it streams."""
+
+from __future__ import annotations
+
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownStream
+
+
+class AnswerView(Markdown):
+    """Markdown fed through `Markdown.get_stream()`: each delta is appended, never the whole
+    reply re-rendered; `finish` renders the final text once so code fences come out right."""
+
+    def __init__(self, answer: str = "") -> None:
+        super().__init__(answer)
+        self._parts: list[str] = [answer] if answer else []
+        self._stream: MarkdownStream | None = None
+
+    @property
+    def text(self) -> str:
+        """The answer so far."""
+        return "".join(self._parts)
+
+    async def write(self, text: str) -> None:
+        """Append a streamed piece of the answer."""
+        if not text:
+            return
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self)
+        self._parts.append(text)
+        await self._stream.write(text)
+
+    async def finish(self, final_text: str | None = None) -> None:
+        """The stream ended: stop it and render the final text (default: what streamed)."""
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        if final_text is not None:
+            self._parts = [final_text]
+        await self.update(self.text)

@@ -1,0 +1,47 @@
+"""The status line: engine, model, thinking mode, last reply's speed, context, GPU memory."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from qwen_tui.chat.messages import GenerationStats
+
+_SEPARATOR = " │ "
+
+
+class StatusBar(Widget):
+    """One line; every field is a reactive, so setting it redraws the bar."""
+
+    engine_name: reactive[str] = reactive("")
+    model_name: reactive[str] = reactive("")
+    state: reactive[str] = reactive("starting")
+    """What the engine is doing: "loading 40%", "ready", "generating", "failed"."""
+    thinking: reactive[bool] = reactive(True)
+    """The hard switch (Ctrl+T)."""
+    last_stats: reactive[GenerationStats | None] = reactive(None)
+    context_used: reactive[int] = reactive(0)
+    context_limit: reactive[int] = reactive(0)
+    gpu_memory: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        demo = self.engine_name == "demo"
+        text.append(f" {self.engine_name} ", "bold reverse" if demo else "bold")
+        text.append(" ")
+        text.append(self.model_name, "italic" if demo else "")
+        text.append(_SEPARATOR + self.state)
+        text.append(_SEPARATOR)
+        text.append(f"think {'on' if self.thinking else 'off'}", "bold" if self.thinking else "")
+        if self.last_stats is not None:
+            stats = self.last_stats
+            text.append(
+                f"{_SEPARATOR}{stats.decode_tokens_per_s:.1f} tok/s"
+                f" · TTFT {stats.time_to_first_token_s:.2f} s"
+            )
+        if self.context_limit:
+            text.append(f"{_SEPARATOR}ctx {self.context_used:,}/{self.context_limit:,}")
+        if self.gpu_memory:
+            text.append(_SEPARATOR + self.gpu_memory)
+        return text

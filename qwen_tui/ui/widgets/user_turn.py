@@ -1,0 +1,36 @@
+"""One user message in the conversation view."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.message import Message as TextualMessage
+from textual.widgets import Static
+
+
+class UserTurn(Static, can_focus=True):
+    """The text as typed (soft switches included); `c` copies it, `e` edits it again."""
+
+    BINDINGS = [
+        Binding("c,y", "copy", "Copy", show=False),
+        Binding("e", "edit", "Edit again", show=False),
+    ]
+
+    class EditRequested(TextualMessage):
+        """The user wants this text back in the input."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, markup=False)
+        self.text = text
+
+    def action_copy(self) -> None:
+        """Copy this message to the clipboard."""
+        self.app.copy_to_clipboard(self.text)
+        self.notify(f"Copied your message ({len(self.text):,} characters).")
+
+    def action_edit(self) -> None:
+        """Put this message back into the input."""
+        self.post_message(self.EditRequested(self.text))

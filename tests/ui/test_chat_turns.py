@@ -1,0 +1,141 @@
+"""Pilot tests of a chat turn: thinking streams and folds, switches reach the engine,
+Esc stops at once, history carries no thinking."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from ui_harness import (
+    LongReplyEngine,
+    RecorderSpy,
+    RecordingEngine,
+    assistant_turns,
+    make_app,
+    press_now,
+    ready,
+    send,
+    until_idle,
+    wait_for,
+)
+
+from qwen_tui.chat.messages import FinishReason
+from qwen_tui.ui.widgets.status_bar import StatusBar
+
+
+async def test_thinking_pane_streams_live_then_folds_when_the_answer_starts():
+    app = make_app(RecordingEngine(tokens_per_s=150))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await send(pilot, "How do I reverse a string?")
+        await wait_for(pilot, lambda: assistant_turns(app), what="a turn")
+        pane = assistant_turns(app)[0].thinking
+        await wait_for(pilot, lambda: len(pane.text.split()) > 5, what="thinking text")
+        header = str(pane.query_one(".thinking-header").render())
+        assert pane.streaming and pane.expanded
+        assert header.startswith("▾ Thinking…") and "tokens" in header
+        assert pane.text.split()[-1] in str(pane.query_one(".thinking-body").render())
+
+        await wait_for(pilot, lambda: assistant_turns(app)[0].answer.text, what="answer")
+        await pilot.pause()
+        header = str(pane.query_one(".thinking-header").render())
+        assert not pane.streaming and not pane.expanded
+        assert header.startswith("▸ Thought for ") and header.endswith(" tokens")
+        assert pane.query_one(".thinking-body").region.height == 0  # folded: one line left
+
+
+async def test_ctrl_t_turns_thinking_off_for_the_next_request():
+    engine = RecordingEngine()
+    app = make_app(engine)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+t")
+        assert app.chat_screen.query_one(StatusBar).thinking is False
+        await send(pilot, "Reverse a string /think")
+        await until_idle(pilot)
+        assert engine.requests[-1].enable_thinking is False
+        turn = assistant_turns(app)[-1]
+        assert not turn.thinking.display and turn.answer.text.startswith("## ")
+        await pilot.press("ctrl+t")
+        await send(pilot, "again")
+        await until_idle(pilot)
+        assert engine.requests[-1].enable_thinking is True
+
+
+async def test_no_think_reaches_the_engine_inside_the_message():
+    engine = RecordingEngine()
+    app = make_app(engine)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "/no_think how do I read a file?")
+        await until_idle(pilot)
+        request = engine.requests[-1]
+        assert request.messages[-1] == {
+            "role": "user",
+            "content": "/no_think how do I read a file?",
+        }
+        assert request.enable_thinking is True
+        assert request.sampling.temperature == 0.7  # the non-thinking preset
+        assert not assistant_turns(app)[-1].thinking.display
+
+
+async def test_escape_cancels_within_a_frame_and_keeps_the_partial_reply():
+    recorder = RecorderSpy()
+    app = make_app(LongReplyEngine(words=400, tokens_per_s=300), recorder=recorder)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "Tell me everything")
+        await wait_for(pilot, lambda: assistant_turns(app), what="a turn")
+        turn = assistant_turns(app)[0]
+        await wait_for(pilot, lambda: len(turn.thinking.text) > 50, what="some thinking")
+        pressed = time.monotonic()
+        await press_now(pilot, "escape")
+        while not turn.has_class("-cancelled") and time.monotonic() - pressed < 1:
+            await asyncio.sleep(0.001)
+        # Marked stopped within a frame or two (at 30 a second), without waiting for the engine.
+        assert time.monotonic() - pressed < 3 / 30
+        assert "cancelled" in str(turn.query_one(".turn-note").render())
+        message = app.chat_screen.driver.conversation.messages[-1]
+        assert message.finish_reason is FinishReason.CANCELLED
+        assert message.thinking == turn.thinking.text and message.thinking.startswith("thought0")
+        assert not message.thinking_finished
+        kept = turn.thinking.text
+        await pilot.pause(0.3)
+        assert turn.thinking.text == kept  # nothing streams into a cancelled turn
+        assert recorder.assistants[-1].finish_reason is FinishReason.CANCELLED
+        await until_idle(pilot)  # the engine really stopped, so the next message can run
+        await send(pilot, "next")
+        await wait_for(pilot, lambda: len(assistant_turns(app)) == 2, what="second turn")
+
+
+async def test_second_turn_history_carries_the_answer_but_no_thinking():
+    engine = RecordingEngine()
+    app = make_app(engine)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "How do I reverse a string?")
+        await until_idle(pilot)
+        first = app.chat_screen.driver.conversation.messages[-1]
+        assert first.thinking  # the UI keeps it for display...
+        await send(pilot, "And a file?")
+        await until_idle(pilot)
+        history = engine.requests[-1].messages
+        assert [m["role"] for m in history] == ["user", "assistant", "user"]
+        assert history[1]["content"] == first.content
+        assert all(first.thinking not in m["content"] for m in history)  # ...never the model
+        assert "<think>" not in history[1]["content"]
+
+
+async def test_recorder_gets_the_user_message_every_delta_and_the_reply():
+    recorder = RecorderSpy()
+    app = make_app(RecordingEngine(tokens_per_s=2_000), recorder=recorder)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "How do I reverse a string?")
+        await until_idle(pilot)
+        reply = recorder.assistants[-1]
+        assert recorder.users == ["How do I reverse a string?"]
+        assert len(recorder.deltas) > 100  # one call per streamed delta, not per frame
+        assert "".join(t for k, t in recorder.deltas if k == "thinking") == reply.thinking
+        assert "".join(t for k, t in recorder.deltas if k == "answer") == reply.content
+        assert reply.finish_reason is FinishReason.STOP and reply.stats.generated_tokens > 0

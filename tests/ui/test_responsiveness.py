@@ -1,0 +1,47 @@
+"""The UI answers keys promptly while the engine streams as fast as it can."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+from textual import events
+from ui_harness import LongReplyEngine, make_app, ready, send, wait_for
+
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+
+PROMPT_S = 0.25
+"""Slowest acceptable answer to a key press (a frozen UI takes seconds)."""
+
+
+async def test_typing_and_esc_are_answered_promptly_while_the_engine_streams_at_full_speed():
+    engine = LongReplyEngine(words=60_000, tokens_per_s=math.inf)
+    app = make_app(engine)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await send(pilot, "think hard")
+        driver = app.chat_screen.driver
+        await wait_for(pilot, lambda: driver.live and driver.live.widget.thinking.text)
+        prompt = app.chat_screen.query_one(PromptInput)
+        prompt.focus()
+        latencies = []
+        while driver.live is not None and len(latencies) < 10:
+            typed = len(prompt.text)
+            started = time.monotonic()
+            app.post_message(events.Key("x", "x"))
+            while len(prompt.text) == typed:
+                await asyncio.sleep(0.001)
+            latencies.append(time.monotonic() - started)
+            await asyncio.sleep(0.05)
+        streamed = len(driver.live.widget.thinking.text) if driver.live else None
+        assert len(latencies) >= 3, "the reply ended before the UI could be probed"
+        assert max(latencies) < PROMPT_S, f"key latencies {latencies}"
+        assert streamed is None or streamed > 1_000  # it really was streaming meanwhile
+        if driver.live is not None:  # and Esc stops it just as promptly
+            turn = driver.live.widget
+            started = time.monotonic()
+            app.post_message(events.Key("escape", None))
+            while not turn.has_class("-cancelled"):
+                await asyncio.sleep(0.001)
+            assert time.monotonic() - started < PROMPT_S

@@ -1,0 +1,47 @@
+"""Snapshots of the main screen (wide and narrow) and the help screen.
+
+They show a resumed conversation with fixed figures, so nothing depends on a clock.
+Update them with `pytest tests/ui/test_snapshots.py --snapshot-update` after a deliberate
+change, and look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from ui_harness import NARROW, WIDE, make_app, ready, sample_conversation
+
+
+async def _settled(pilot) -> None:
+    await ready(pilot)
+    await pilot.pause()
+
+
+async def _open_first_thoughts(pilot) -> None:
+    await _settled(pilot)
+    await pilot.press("f3")
+    await pilot.pause()
+
+
+def test_main_screen_wide_with_thinking_beside_the_answer(snap_compare):
+    app = make_app(conversation=sample_conversation())
+    assert snap_compare(app, terminal_size=WIDE, run_before=_open_first_thoughts)
+
+
+def test_main_screen_narrow_with_thinking_above_the_answer(snap_compare):
+    app = make_app(conversation=sample_conversation())
+    assert snap_compare(app, terminal_size=NARROW, run_before=_open_first_thoughts)
+
+
+def test_main_screen_wide_with_thoughts_folded(snap_compare):
+    app = make_app(conversation=sample_conversation())
+    assert snap_compare(app, terminal_size=WIDE, run_before=_settled)
+
+
+def test_help_screen(snap_compare):
+    app = make_app()
+
+    async def open_help(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 40), run_before=open_help)
