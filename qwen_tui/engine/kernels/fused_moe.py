@@ -18,7 +18,7 @@ import torch
 import triton
 import triton.language as tl
 
-from qwen_tui.engine.kernels.int4_matmul import _dequant_tile
+from qwen_tui.engine.kernels.int4_matmul import _dequant_tile_ordered
 
 
 @dataclass(frozen=True)
@@ -95,26 +95,16 @@ def _grouped_int4_kernel(
             mask=mask_m[:, None] & mask_k[None, :],
             other=0.0,
         )
-        w = _dequant_tile(
-            qw_ptr, qz_ptr, sc_ptr, qw_ptr, offs_k, offs_n, mask_k, mask_n, N, group_size, False
+        w = _dequant_tile_ordered(
+            qw_ptr, qz_ptr, sc_ptr, k0, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
         )
         if USE_DOT:
             acc += tl.dot(x, w.to(x.dtype))
         else:
             acc += tl.sum(x.to(tl.float32)[:, :, None] * w[None, :, :], axis=1)
         if GATE_UP:
-            w2 = _dequant_tile(
-                qw2_ptr,
-                qz2_ptr,
-                sc2_ptr,
-                qw2_ptr,
-                offs_k,
-                offs_n,
-                mask_k,
-                mask_n,
-                N,
-                group_size,
-                False,
+            w2 = _dequant_tile_ordered(
+                qw2_ptr, qz2_ptr, sc2_ptr, k0, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
             )
             if USE_DOT:
                 acc2 += tl.dot(x, w2.to(x.dtype))
@@ -227,7 +217,7 @@ def _launch(
     N, K = proj.out_features, proj.in_features
     use_dot = block_m >= 16
     block_n = 64 if use_dot else 32
-    block_k = 64 if use_dot else 128
+    block_k = min(64 if use_dot else 128, proj.group_size)
     grid = (pair_ids.numel() // block_m, triton.cdiv(N, block_n))
     other = second or proj
     _grouped_int4_kernel[grid](

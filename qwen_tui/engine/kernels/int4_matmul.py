@@ -45,6 +45,33 @@ def _dequant_tile(
 
 
 @triton.jit
+def _dequant_tile_ordered(
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    k0,
+    offs_n,
+    mask_n,
+    N,
+    group_size,
+    BLOCK_K: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+):
+    """W[k0:k0+BLOCK_K, offs_n] in fp32 for a tile inside one group (groups in order): each
+    packed int32 is loaded once, and the tile's zero and scale are one row each."""
+    offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+    packed = tl.load(qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0)
+    q = tl.reshape(
+        (packed[:, None, :] >> (tl.arange(0, 8) * 4)[None, :, None]) & 0xF, (BLOCK_K, BLOCK_N)
+    )
+    group = k0 // group_size
+    scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
+    zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
+    zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
+    return (q.to(tl.float32) - zero[None, :]) * scale[None, :]
+
+
+@triton.jit
 def _int4_matmul_kernel(
     x_ptr,
     qw_ptr,
@@ -63,6 +90,7 @@ def _int4_matmul_kernel(
     HAS_GIDX: tl.constexpr,
     USE_DOT: tl.constexpr,
     ATOMIC: tl.constexpr,
+    ORDERED: tl.constexpr,
 ):
     pid_n = tl.program_id(0)
     pid_k = tl.program_id(1)
@@ -76,19 +104,24 @@ def _int4_matmul_kernel(
     for k0 in range(k_start, k_start + k_per_split, BLOCK_K):
         offs_k = k0 + tl.arange(0, BLOCK_K)
         mask_k = offs_k < K
-        w = _dequant_tile(
-            qw_ptr,
-            qz_ptr,
-            sc_ptr,
-            gidx_ptr,
-            offs_k,
-            offs_n,
-            mask_k,
-            mask_n,
-            N,
-            group_size,
-            HAS_GIDX,
-        )
+        if ORDERED:
+            w = _dequant_tile_ordered(
+                qw_ptr, qz_ptr, sc_ptr, k0, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
+            )
+        else:
+            w = _dequant_tile(
+                qw_ptr,
+                qz_ptr,
+                sc_ptr,
+                gidx_ptr,
+                offs_k,
+                offs_n,
+                mask_k,
+                mask_n,
+                N,
+                group_size,
+                HAS_GIDX,
+            )
         x = tl.load(
             x_ptr + offs_m[:, None] * K + offs_k[None, :],
             mask=mask_m[:, None] & mask_k[None, :],
@@ -127,7 +160,7 @@ def int4_matmul(
         splits = max(1, min(K // 256, 8 if N >= 2048 else 16))
         use_dot = False
     else:
-        block_m, block_n, block_k, splits, use_dot = 64, 64, 64, 1, True
+        block_m, block_n, block_k, splits, use_dot = 64, 128, 64, 1, True
     k_per_split = triton.cdiv(triton.cdiv(K, splits), block_k) * block_k
     splits = triton.cdiv(K, k_per_split)
     atomic = splits > 1
@@ -155,5 +188,6 @@ def int4_matmul(
         HAS_GIDX=g_idx is not None,
         USE_DOT=use_dot,
         ATOMIC=atomic,
+        ORDERED=g_idx is None and K % block_k == 0 and group_size % block_k == 0,
     )
     return out.to(x.dtype).reshape(*x.shape[:-1], N)

@@ -80,19 +80,17 @@ class Decoder:
 
     def _prefill_attention(self, q, layer: int, start: int, end: int) -> torch.Tensor:
         """q [T, heads, D] at positions start..end-1 over the cache [0, end) -> [T, heads*D]."""
-        keys = self.k_cache[layer, :, :end][None]
-        values = self.v_cache[layer, :, :end][None]
+        # Repeat the KV heads for their query groups: SDPA's flash kernel takes no GQA.
+        group = self.w.num_heads // self.w.num_kv_heads
+        keys = self.k_cache[layer, :, :end].repeat_interleave(group, dim=0)[None]
+        values = self.v_cache[layer, :, :end].repeat_interleave(group, dim=0)[None]
         query = q.transpose(0, 1)[None]
         if start == 0:
-            out = F.scaled_dot_product_attention(
-                query, keys, values, is_causal=True, enable_gqa=True
-            )
+            out = F.scaled_dot_product_attention(query, keys, values, is_causal=True)
         else:
             rows = torch.arange(start, end, device=q.device)[:, None]
             mask = torch.arange(end, device=q.device)[None, :] <= rows
-            out = F.scaled_dot_product_attention(
-                query, keys, values, attn_mask=mask, enable_gqa=True
-            )
+            out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask)
         return out[0].transpose(0, 1).reshape(q.shape[0], -1)
 
     def _finish_layer(self, h, attn, layer: LayerWeights) -> torch.Tensor:
