@@ -29,6 +29,7 @@ class Int4Experts:
     qzeros: torch.Tensor
     scales: torch.Tensor
     group_size: int
+    g_idx: torch.Tensor | None = None  # [E, K], only when desc_act reorders (no kernel path)
 
     @property
     def in_features(self) -> int:

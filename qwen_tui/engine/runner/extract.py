@@ -78,8 +78,8 @@ def _g_idx(module: nn.Module) -> torch.Tensor | None:
     g_idx = getattr(module, "g_idx", None)
     if g_idx is None:
         return None
-    in_order = torch.arange(g_idx.numel(), device=g_idx.device) // module.group_size
-    return None if torch.equal(g_idx.long(), in_order) else g_idx.int()
+    in_order = torch.arange(g_idx.shape[-1], device=g_idx.device) // module.group_size
+    return None if bool((g_idx.long() == in_order).all()) else g_idx.int()
 
 
 def _mlp(mlp: nn.Module, config) -> MoeMlp | DenseMlp:
@@ -95,4 +95,4 @@ def _mlp(mlp: nn.Module, config) -> MoeMlp | DenseMlp:
 
 def _int4_experts(experts: nn.Module, name: str) -> Int4Experts:
     proj = getattr(experts, f"{name}_proj")
-    return Int4Experts(proj.qweight, proj.qzeros, proj.scales, proj.group_size)
+    return Int4Experts(proj.qweight, proj.qzeros, proj.scales, proj.group_size, _g_idx(proj))

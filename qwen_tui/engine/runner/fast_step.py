@@ -104,7 +104,7 @@ class FastDecodeStep:
 
     def _mlp_into(self, layer: LayerWeights) -> None:
         mlp = layer.mlp
-        if isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts):
+        if _fast_moe(mlp):
             logits = self.ops.linear(self.x, mlp.router)
             route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w, self.gate_up)
             e = mlp.experts
@@ -113,6 +113,27 @@ class FastDecodeStep:
             )
         else:
             self.acc_h += self.ops.mlp(self.x, mlp).float()
+
+
+def graph_blockers(w: ModelWeights) -> list[str]:
+    """Why the decode step cannot be captured in a CUDA graph (empty when it can): the
+    fallbacks for desc_act experts and unquantized experts loop on the host."""
+    blockers = []
+    for i, layer in enumerate(w.layers):
+        if isinstance(layer.mlp, MoeMlp) and not _fast_moe(layer.mlp):
+            blockers.append(f"layer {i}: experts without the fused kernel (desc_act or 16-bit)")
+    return blockers
+
+
+def _fast_moe(mlp) -> bool:
+    if not (isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts)):
+        return False
+    experts = mlp.experts
+    return experts.ordered and all(
+        p.group_size % gemv_block_k(p.group_size) == 0
+        and p.in_features % gemv_block_k(p.group_size) == 0
+        for p in (experts.gate, experts.up, experts.down)
+    )
 
 
 def _out_features(weight: Linear) -> int:

@@ -16,6 +16,7 @@ import torch
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.engine.kernels.decode_attention import chunk_for
 from qwen_tui.engine.runner.decoder import Decoder
+from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.sampler import DeviceSampler
 from qwen_tui.engine.runner.weights import ModelWeights
 
@@ -35,7 +36,9 @@ class Runner:
         self.sampler = DeviceSampler(weights.lm_head.shape[0], device, top_k)
         self.token = torch.zeros(1, dtype=torch.int64, device=device)
         self.pos = torch.zeros(1, dtype=torch.int64, device=device)
-        self.use_graph = use_graph and use_triton and device.type == "cuda"
+        self.use_graph = (
+            use_graph and use_triton and device.type == "cuda" and not graph_blockers(weights)
+        )
         self._graphs: dict[int, torch.cuda.CUDAGraph] = {}  # by attention chunk size
         self._pool = None
 

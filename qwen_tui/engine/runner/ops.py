@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from qwen_tui.engine.gptq.format import PackedInt4, dequantize
 from qwen_tui.engine.kernels.fused_moe import Int4Experts, route
 from qwen_tui.engine.runner.weights import (
     DenseExperts,
@@ -20,25 +21,13 @@ from qwen_tui.engine.runner.weights import (
 )
 
 
-def dequantize_int4(
-    qweight: torch.Tensor,
-    qzeros: torch.Tensor,
-    scales: torch.Tensor,
-    g_idx: torch.Tensor | None,
-    group_size: int,
-) -> torch.Tensor:
-    """The reference: W [K, N] in float32, w = (q - (z_stored + 1)) * scale."""
-    shifts = torch.arange(0, 32, 4, device=qweight.device, dtype=torch.int32)
-    q = (qweight.unsqueeze(1) >> shifts[None, :, None]) & 0xF  # [K/8, 8, N]
-    q = q.reshape(-1, qweight.shape[-1])
-    z = (qzeros.unsqueeze(2) >> shifts[None, None, :]) & 0xF  # [K/G, N/8, 8]
-    z = z.reshape(qzeros.shape[0], -1) + 1
-    groups = (
-        g_idx.long()
-        if g_idx is not None
-        else (torch.arange(q.shape[0], device=q.device) // group_size)
-    )
-    return (q - z[groups]).float() * scales[groups].float()
+def dequantize_int4(w: Int4Weight) -> torch.Tensor:
+    """The reference: W [K, N] in float32 (see `gptq.format.dequantize`)."""
+    k = w.qweight.shape[0] * 8
+    g_idx = w.g_idx
+    if g_idx is None:
+        g_idx = torch.arange(k, device=w.qweight.device, dtype=torch.int32) // w.group_size
+    return dequantize(PackedInt4(w.qweight, w.qzeros, w.scales, g_idx))
 
 
 class Ops:
@@ -53,8 +42,7 @@ class Ops:
 
             y = int4_matmul(x, w.qweight, w.qzeros, w.scales, w.g_idx, w.group_size)
         else:
-            deq = dequantize_int4(w.qweight, w.qzeros, w.scales, w.g_idx, w.group_size)
-            y = x @ deq.to(x.dtype)
+            y = x @ dequantize_int4(w).to(x.dtype)
         return y + w.bias if w.bias is not None else y
 
     def mlp(self, x: torch.Tensor, mlp: MoeMlp | DenseMlp) -> torch.Tensor:
@@ -63,7 +51,7 @@ class Ops:
             return self.linear(F.silu(self.linear(x, mlp.gate)) * self.linear(x, mlp.up), mlp.down)
         logits = self.linear(x, mlp.router)
         experts = mlp.experts
-        if isinstance(experts, QuantExperts) and self.use_triton:
+        if isinstance(experts, QuantExperts) and experts.ordered and self.use_triton:
             from qwen_tui.engine.kernels.fused_moe import fused_moe
 
             return fused_moe(
@@ -88,8 +76,9 @@ class Ops:
 
 
 def _expert_weight(experts: Int4Experts, e: int) -> Int4Weight:
+    g_idx = experts.g_idx[e] if experts.g_idx is not None else None
     return Int4Weight(
-        experts.qweight[e], experts.qzeros[e], experts.scales[e], None, experts.group_size
+        experts.qweight[e], experts.qzeros[e], experts.scales[e], g_idx, experts.group_size
     )
 
 

@@ -42,6 +42,11 @@ class QuantExperts:
     up: Int4Experts
     down: Int4Experts
 
+    @property
+    def ordered(self) -> bool:
+        """True when no projection reorders its groups (desc_act off): the kernels' case."""
+        return all(p.g_idx is None for p in (self.gate, self.up, self.down))
+
 
 @dataclass(frozen=True)
 class DenseMlp:
