@@ -131,6 +131,7 @@ class _Source:
         overrides: Mapping[str, torch.Tensor],
     ) -> None:
         self.quant, self.gen, self.std, self.overrides = quant, generator, std, overrides
+        self.pools: dict[tuple[int, int], torch.Tensor] = {}
 
     def plain(self, name: str, shape: tuple[int, ...]) -> Iterator[tuple[str, torch.Tensor]]:
         weight = self.overrides.get(name)
@@ -154,7 +155,10 @@ class _Source:
         assert self.quant is not None
         weight = self.overrides.get(f"{prefix}.weight")
         if weight is None and self.quant.random_codes:
-            packed = _random_codes(out, inp, self.quant, self.gen, self.std)
+            shape = (inp // PACK, out)
+            if shape not in self.pools:
+                self.pools[shape] = _random_int32(shape, self.gen)
+            packed = _random_codes(out, inp, self.quant, self.gen, self.std, self.pools[shape])
         else:
             if weight is None:
                 weight = torch.randn((out, inp), generator=self.gen) * self.std
@@ -186,10 +190,13 @@ def _is_moe_layer(config: Mapping[str, Any], layer: int) -> bool:
 
 
 def _random_codes(
-    out: int, inp: int, quant: QuantSpec, gen: torch.Generator, std: float
+    out: int, inp: int, quant: QuantSpec, gen: torch.Generator, std: float, pool: torch.Tensor
 ) -> PackedInt4:
+    """Random int4 codes: a shared random pool XOR a random 32-bit mask, because drawing
+    15 GB of fresh random bits for a full-size model would take minutes."""
     groups = 1 if quant.group_size == -1 else inp // quant.group_size
-    qweight = torch.randint(-(2**31), 2**31, (inp // PACK, out), generator=gen, dtype=torch.int64)
+    mask = torch.randint(0, 256, (4,), generator=gen, dtype=torch.uint8).view(torch.int32)
+    qweight = pool ^ mask
     if quant.sym:
         zeros = torch.full((groups, out), 8)
     else:
@@ -199,4 +206,11 @@ def _random_codes(
     g_idx = (torch.arange(inp) // (inp // groups)).to(torch.int32)
     if quant.desc_act:
         g_idx = g_idx[torch.randperm(inp, generator=gen)]
-    return PackedInt4(qweight.to(torch.int32), pack_cols(zeros - ZERO_OFFSET), scales.half(), g_idx)
+    return PackedInt4(qweight, pack_cols(zeros - ZERO_OFFSET), scales.half(), g_idx)
+
+
+def _random_int32(shape: tuple[int, int], gen: torch.Generator) -> torch.Tensor:
+    """Uniform over all 32-bit patterns (so every nibble takes all 16 values)."""
+    return torch.randint(0, 256, (*shape, 4), generator=gen, dtype=torch.uint8).view(torch.int32)[
+        ..., 0
+    ]
