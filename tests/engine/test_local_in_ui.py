@@ -1,0 +1,50 @@
+"""The chat UI on the local engine with a tiny checkpoint, end to end: load, send, stream
+the thinking and the answer into their panes."""
+
+from __future__ import annotations
+
+import time
+
+from qwen_tui.config import Settings
+from qwen_tui.engine.local import LocalEngine
+from qwen_tui.ui.app import ChatApp
+from qwen_tui.ui.widgets.conversation_view import ConversationView
+from tests.engine.tiny_models import chain_checkpoint, special_id, token_ids
+
+
+async def wait_for(pilot, condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.02)
+
+
+async def test_ui_chats_with_a_tiny_checkpoint(tmp_path):
+    chain = [
+        special_id("<think>"),
+        *token_ids("Let me think"),
+        special_id("</think>"),
+        *token_ids("\n\nParis is the capital."),
+        special_id("<|im_end|>"),
+    ]
+    model = chain_checkpoint(tmp_path / "tiny", chain)
+    settings = Settings(
+        model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=64
+    )
+    app = ChatApp(settings, engine=LocalEngine(settings), recorder_factory=lambda: None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        driver = app.chat_screen.driver
+        await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")
+        app.chat_screen.query_one("#prompt").text = "What is the capital of France?"
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: len(driver.conversation.messages) == 2 and not driver.busy,
+            30,
+            "the reply",
+        )
+        reply = driver.conversation.messages[-1]
+        assert (reply.thinking, reply.content) == ("Let me think", "Paris is the capital.")
+        turn = app.chat_screen.query_one(ConversationView).assistant_turns()[-1]
+        assert turn.answer.text == "Paris is the capital."
+        assert turn.thinking.text == "Let me think"
