@@ -28,7 +28,7 @@ APP_COMMANDS = (
     AppCommand("help", "/help", "keys and commands (also F1)"),
     AppCommand("theme", "/theme [NAME]", "switch the colour theme (no name: list them)"),
     AppCommand("copy", "/copy", "copy the last answer (also F2)"),
-    AppCommand("save", "/save [FILE]", "write the conversation to FILE (.md or .json)"),
+    AppCommand("save", "/save [FILE]", "write the session to FILE (.md or .json; default ./ID.md)"),
     AppCommand("title", "/title TEXT", "name this session"),
     AppCommand("quit", "/quit", "leave (also Ctrl+Q)"),
 )

@@ -27,7 +27,15 @@ class ChatActions(_Base):
         if action == "cancel":
             # Esc only means "stop" while a reply streams; otherwise it is left alone.
             return self.driver.live is not None
+        if action == "toggle_playback":
+            return hasattr(self.engine, "toggle_pause")
         return True
+
+    def action_toggle_playback(self) -> None:
+        """Space during `qwen-chat play`: hold or continue the recorded session."""
+        paused = self.engine.toggle_pause()  # type: ignore[attr-defined]
+        self.query_one(StatusBar).state = "paused" if paused else "playing"
+        self.notify("Playback paused; Space resumes." if paused else "Playback resumed.")
 
     def action_toggle_thinking(self) -> None:
         """Ctrl+T: the hard switch for the turns that follow."""

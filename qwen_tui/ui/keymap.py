@@ -21,14 +21,18 @@ class KeyHelp:
 
 
 CHAT_BINDINGS: list[Binding] = [
-    Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off (hard switch)"),
-    Binding("escape", "cancel", "Stop", tooltip="Stop the reply; the partial text is kept"),
-    Binding("ctrl+o", "toggle_pane", "Thoughts", tooltip="Open/fold the thinking pane"),
-    Binding("f3", "toggle_all_panes", "All thoughts", tooltip="Open/fold every thinking pane"),
-    Binding("f2", "copy_last", "Copy", tooltip="Copy the last answer"),
-    Binding("ctrl+n", "new_conversation", "New", tooltip="New conversation"),
-    Binding("f1", "help", "Help", tooltip="This help"),
+    Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="thinking on/off for the next turns"),
+    Binding("escape", "cancel", "Stop", tooltip="stop the reply now; its text so far is kept"),
+    Binding(
+        "ctrl+o", "toggle_pane", "Thoughts", tooltip="open/fold the latest (or focused) thinking"
+    ),
+    Binding("f3", "toggle_all_panes", "All thoughts", tooltip="open/fold every thinking pane"),
+    Binding("f2", "copy_last", "Copy", tooltip="copy the last answer to the clipboard"),
+    Binding("ctrl+n", "new_conversation", "New", tooltip="new conversation (and session)"),
+    Binding("f1", "help", "Help", tooltip="this help"),
+    Binding("space", "toggle_playback", "Pause", tooltip="pause/resume qwen-chat play"),
 ]
+_WHERE = {"space": "not in the input"}
 
 _WHERE_ANYWHERE = "anywhere"
 
@@ -40,7 +44,7 @@ _GLOBAL_ROWS = [
 
 _INPUT_ROWS = [
     KeyHelp("Enter", "input", "send the message (or run a /command)"),
-    KeyHelp("Shift+Enter, Ctrl+J", "input", "new line"),
+    KeyHelp("Shift+Enter, Ctrl+J", "input", "new line (Shift+Enter where the terminal reports it)"),
     KeyHelp("Up / Down", "input", "at the first or last line: earlier prompts"),
 ]
 
@@ -61,7 +65,7 @@ def key_display(key: str) -> str:
 def help_rows() -> list[KeyHelp]:
     """Every key of the app, in the order the help screen shows them."""
     chat = [
-        KeyHelp(key_display(b.key), _WHERE_ANYWHERE, b.tooltip or b.description)
+        KeyHelp(key_display(b.key), _WHERE.get(b.key, _WHERE_ANYWHERE), b.tooltip or b.description)
         for b in CHAT_BINDINGS
     ]
     return chat + _GLOBAL_ROWS + _INPUT_ROWS + _MESSAGE_ROWS

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from qwen_tui.chat.budget import BudgetVerdict, check_budget
 from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
@@ -28,6 +27,7 @@ from qwen_tui.engine.base import (
     GenerationRequest,
     LoadProgress,
 )
+from qwen_tui.ui.context_budget import accepted, drop_oldest_turns, judge_turn
 from qwen_tui.ui.engine_bridge import BridgedEvent, StreamChunk
 from qwen_tui.ui.screens.budget_screen import BudgetChoice, BudgetScreen
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
@@ -50,6 +50,8 @@ class LiveTurn:
 
 
 class TurnDriver:
+    """The conversation's traffic with the engine, for one `ChatScreen`."""
+
     def __init__(
         self,
         screen: ChatScreen,
@@ -133,19 +135,11 @@ class TurnDriver:
         plan = plan_turn(self.conversation, text, self.settings, self._quantized())
         for warning in plan.warnings:
             self.screen.notify(warning, severity="warning")
-        prompt_tokens = self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
-        budget = check_budget(prompt_tokens, plan.max_new_tokens, self.engine.context_limit)
-        if budget.verdict is BudgetVerdict.FITS or (
-            budget.verdict is BudgetVerdict.FEWER_NEW_TOKENS and self.short_replies_ok
-        ):
-            await self._submit(text, replace(plan, max_new_tokens=budget.max_new_tokens))
+        budget = judge_turn(self.engine, self.conversation, plan, self.short_replies_ok)
+        if accepted(budget, self.short_replies_ok):
+            plan = replace(plan, max_new_tokens=budget.max_new_tokens)
+            await self._submit(text, plan, budget.prompt_tokens)
             return
-        budget = check_budget(
-            prompt_tokens,
-            plan.max_new_tokens,
-            self.engine.context_limit,
-            turn_tokens=self._turn_tokens(plan.enable_thinking),
-        )
 
         async def chosen(choice: BudgetChoice | None) -> None:
             self.choosing = False
@@ -164,12 +158,14 @@ class TurnDriver:
         if choice is BudgetChoice.SHORTER:
             self.short_replies_ok = True
         elif choice is BudgetChoice.DROP:
-            self._drop_oldest_turns(turns_to_drop)
+            drop_oldest_turns(self.conversation, turns_to_drop)
+            self.screen.mark_dropped_turns(turns_to_drop)
+            self.screen.notify(f"The oldest {turns_to_drop} turn(s) left the model's context.")
         else:
             await self.new_conversation()
         await self._start(text)
 
-    async def _submit(self, text: str, plan: TurnPlan) -> None:
+    async def _submit(self, text: str, plan: TurnPlan, prompt_tokens: int) -> None:
         request_id, self._next_id = self._next_id, self._next_id + 1
         request = GenerationRequest.from_plan(plan, request_id)
         user = self.conversation.add_user(text)
@@ -180,6 +176,7 @@ class TurnDriver:
         self.live = LiveTurn(request_id, widget, plan)
         self.engine.submit(request)
         self.screen.set_generating(True)
+        self.screen.show_context_used(prompt_tokens)
 
     # -- engine events -------------------------------------------------------------------
 
@@ -285,22 +282,6 @@ class TurnDriver:
         if not messages:
             return 0
         return self.engine.count_prompt_tokens(messages, self.settings.thinking)
-
-    def _turn_tokens(self, enable_thinking: bool) -> list[int]:
-        """Prompt tokens each earlier turn (a user message and its reply) takes."""
-        turns: list[list[dict[str, str]]] = []
-        for message in self.conversation.messages:
-            if message.role is Role.USER or not turns:
-                turns.append([])
-            turns[-1].append({"role": str(message.role), "content": message.content})
-        return [self.engine.count_prompt_tokens(tuple(t), enable_thinking) for t in turns]
-
-    def _drop_oldest_turns(self, count: int) -> None:
-        users = [i for i, m in enumerate(self.conversation.messages) if m.role is Role.USER]
-        cut = users[count] if count < len(users) else len(self.conversation.messages)
-        del self.conversation.messages[:cut]
-        self.screen.mark_dropped_turns(count)
-        self.screen.notify(f"The oldest {count} turn(s) left the model's context.")
 
     def _quantized(self) -> bool:
         return getattr(self.engine, "quantized", True)

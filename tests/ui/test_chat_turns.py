@@ -14,12 +14,15 @@ from ui_harness import (
     make_app,
     press_now,
     ready,
+    sample_conversation,
     send,
     until_idle,
     wait_for,
 )
 
 from qwen_tui.chat.messages import FinishReason
+from qwen_tui.engine.playback import PlaybackEngine, PlaybackTurn
+from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.status_bar import StatusBar
 
 
@@ -139,3 +142,42 @@ async def test_recorder_gets_the_user_message_every_delta_and_the_reply():
         assert "".join(t for k, t in recorder.deltas if k == "thinking") == reply.thinking
         assert "".join(t for k, t in recorder.deltas if k == "answer") == reply.content
         assert reply.finish_reason is FinishReason.STOP and reply.stats.generated_tokens > 0
+
+
+async def test_a_resumed_conversation_is_shown_and_the_next_turn_carries_its_history():
+    engine = RecordingEngine()
+    app = make_app(engine, conversation=sample_conversation())
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        assert len(assistant_turns(app)) == 2
+        await send(pilot, "one more")
+        await until_idle(pilot)
+        history = engine.requests[-1].messages
+        assert [m["role"] for m in history] == ["user", "assistant"] * 2 + ["user"]
+        assert history[1]["content"].startswith("## Reversing a string")
+
+
+async def test_space_pauses_and_resumes_a_session_being_played_back():
+    turn = PlaybackTurn(
+        chunks=[(0.0, "thinking", "Recorded thinking."), (30.0, "answer", "Recorded answer.")],
+        thinking="Recorded thinking.",
+        answer="Recorded answer.",
+    )
+    engine = PlaybackEngine([turn], speed=1.0)
+    app = make_app(engine, queued_prompts=("recorded question",))
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: assistant_turns(app), what="the played turn")
+        await pilot.press("space")
+        assert engine.paused
+        assert app.chat_screen.query_one(PromptInput).text == ""  # Space did not type
+        await pilot.press("space")
+        assert not engine.paused
+        await app.chat_screen.driver.cancel()
+
+
+async def test_space_types_a_space_in_a_normal_chat():
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await pilot.press("a", "space", "b")
+        assert app.chat_screen.query_one(PromptInput).text == "a b"

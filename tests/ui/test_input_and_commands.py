@@ -19,6 +19,7 @@ from ui_harness import (
 from qwen_tui import locations
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.user_turn import UserTurn
 
 
 async def test_enter_sends_and_ctrl_j_adds_a_line():
@@ -116,7 +117,7 @@ async def test_new_conversation_forgets_the_history():
         assert not assistant_turns(app)
 
 
-async def test_copy_the_last_answer_and_a_focused_message():
+async def test_copy_the_last_answer_or_a_focused_message_and_edit_one_again():
     app = make_app(conversation=sample_conversation())
     async with app.run_test() as pilot:
         await ready(pilot)
@@ -126,6 +127,11 @@ async def test_copy_the_last_answer_and_a_focused_message():
         first.focus()
         await pilot.press("c")
         assert app.clipboard.startswith("## Reversing a string")
+        app.chat_screen.query(UserTurn).last().focus()
+        await pilot.press("c")
+        assert app.clipboard == "And without thinking? /no_think"
+        await pilot.press("e")
+        assert app.chat_screen.query_one(PromptInput).text == "And without thinking? /no_think"
 
 
 async def test_f1_and_slash_help_open_the_help_screen():

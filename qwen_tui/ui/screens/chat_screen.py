@@ -70,7 +70,9 @@ class ChatScreen(ChatActions, Screen):
         status.state = "loading"
         await self.show_conversation(self.driver.conversation)
         self.driver.start_recording()
-        self.query_one(PromptInput).focus()
+        # A played-back session needs no typing, and Space there pauses it.
+        playback = hasattr(self.engine, "toggle_pause")
+        self.query_one(ConversationView if playback else PromptInput).focus()
         self.set_interval(2.0, self._refresh_gpu)
         try:
             self.engine.start(self.bridge.sink)
@@ -203,6 +205,11 @@ class ChatScreen(ChatActions, Screen):
         if stats.generated_tokens:
             self.query_one(StatusBar).last_stats = stats
 
+    def show_context_used(self, tokens: int) -> None:
+        status = self.query_one(StatusBar)
+        status.context_limit = self.engine.context_limit
+        status.context_used = tokens
+
     def refresh_context(self) -> None:
         """Recount the context in use and the mode the next message runs in."""
         self._base_thinking = self.driver.base_thinking()
@@ -211,8 +218,7 @@ class ChatScreen(ChatActions, Screen):
         if last is not None and last.stats is not None and status.last_stats is None:
             status.last_stats = last.stats
         if self.driver.state == "ready":
-            status.context_limit = self.engine.context_limit
-            status.context_used = self.driver.context_used()
+            self.show_context_used(self.driver.context_used())
         self.refresh_mode_hint()
 
     def _refresh_gpu(self) -> None:

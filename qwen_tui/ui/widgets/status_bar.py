@@ -26,22 +26,24 @@ class StatusBar(Widget):
     gpu_memory: reactive[str] = reactive("")
 
     def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
         demo = self.engine_name == "demo"
-        text.append(f" {self.engine_name} ", "bold reverse" if demo else "bold")
-        text.append(" ")
-        text.append(self.model_name, "italic" if demo else "")
-        text.append(_SEPARATOR + self.state)
-        text.append(_SEPARATOR)
-        text.append(f"think {'on' if self.thinking else 'off'}", "bold" if self.thinking else "")
+        tail = Text(_SEPARATOR + self.state + _SEPARATOR)
+        tail.append(f"think {'on' if self.thinking else 'off'}", "bold" if self.thinking else "")
         if self.last_stats is not None:
             stats = self.last_stats
-            text.append(
+            tail.append(
                 f"{_SEPARATOR}{stats.decode_tokens_per_s:.1f} tok/s"
                 f" · TTFT {stats.time_to_first_token_s:.2f} s"
             )
         if self.context_limit:
-            text.append(f"{_SEPARATOR}ctx {self.context_used:,}/{self.context_limit:,}")
+            tail.append(f"{_SEPARATOR}ctx {self.context_used:,}/{self.context_limit:,}")
         if self.gpu_memory:
-            text.append(_SEPARATOR + self.gpu_memory)
-        return text
+            tail.append(_SEPARATOR + self.gpu_memory)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {self.engine_name} ", "bold reverse" if demo else "bold")
+        text.append(" ")
+        # The model name gives way first when the terminal is narrow.
+        room = max(self.size.width - text.cell_len - tail.cell_len, 8)
+        model = Text(self.model_name, "italic" if demo else "")
+        model.truncate(room, overflow="ellipsis")
+        return text + model + tail

@@ -1,0 +1,99 @@
+"""The small parts behind the chat screen: slash commands, the key table and its docs,
+the palette, GPU memory, the engine factory and session saving."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from ui_harness import make_app, ready, send, until_idle
+
+from qwen_tui import locations
+from qwen_tui.config import Settings
+from qwen_tui.engine.demo import DemoEngine
+from qwen_tui.engine.factory import create_engine
+from qwen_tui.ui.app import ChatApp
+from qwen_tui.ui.app_commands import UnknownCommand, parse_command
+from qwen_tui.ui.gpu_memory import gpu_memory_text
+from qwen_tui.ui.keymap import CHAT_BINDINGS, help_rows, key_display
+from qwen_tui.ui.screens.help_screen import help_tables
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize(
+    "line", ["/think explain", "/no_think\nshort answer", "hello /new", " /new as text"]
+)
+def test_soft_switches_and_ordinary_text_are_messages_for_the_model(line):
+    assert parse_command(line) is None
+
+
+def test_app_commands_parse_with_their_argument():
+    parsed = parse_command("/theme   qwen-light ")
+    assert parsed.command.name == "theme" and parsed.argument == "qwen-light"
+    assert parse_command("/NEW").command.name == "new"
+
+
+def test_unknown_slash_words_are_refused_with_a_hint():
+    with pytest.raises(UnknownCommand, match="/help lists the commands"):
+        parse_command("/thinking about it")
+
+
+def test_help_lists_every_key_the_chat_screen_binds():
+    shown = {row.keys for row in help_rows()}
+    for binding in CHAT_BINDINGS:
+        assert key_display(binding.key) in shown
+    assert {"Ctrl+P", "Ctrl+Q", "Enter", "Shift+Enter, Ctrl+J"} <= shown
+    assert help_tables().renderables  # renders without a screen
+
+
+def test_the_readme_documents_every_key():
+    readme = README.read_text(encoding="utf-8")
+    for row in help_rows():
+        assert f"| {row.keys} |" in readme, f"README lacks a row for {row.keys}"
+
+
+async def test_the_palette_offers_app_commands_and_each_theme():
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"New conversation", "Thinking on/off", "Copy last answer"} <= titles
+        assert {"Theme: qwen-dark", "Theme: qwen-light", "Theme: qwen-high-contrast"} <= titles
+
+
+def test_gpu_memory_is_empty_without_an_initialised_cuda(monkeypatch):
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    assert gpu_memory_text() == ""
+    cuda = SimpleNamespace(is_initialized=lambda: False)
+    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda))
+    assert gpu_memory_text() == ""
+
+
+def test_gpu_memory_reads_the_allocator_of_a_torch_already_loaded(monkeypatch):
+    gib = 1024**3
+    cuda = SimpleNamespace(
+        is_initialized=lambda: True,
+        current_device=lambda: 0,
+        memory_reserved=lambda device: 18 * gib,
+        get_device_properties=lambda device: SimpleNamespace(total_memory=80 * gib),
+    )
+    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda))
+    assert gpu_memory_text() == "GPU 18.0/80.0 GiB"
+
+
+def test_the_demo_engine_is_built_for_engine_demo_and_labelled_demo():
+    engine = create_engine(Settings(engine="demo"))
+    assert isinstance(engine, DemoEngine) and engine.name == "demo"
+
+
+async def test_by_default_every_conversation_is_saved_as_a_session():
+    app = ChatApp(Settings(engine="demo"), engine=DemoEngine(tokens_per_s=10_000, load_s=0))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "save me")
+        await until_idle(pilot)
+    files = list(locations.sessions_dir().glob("*"))
+    assert files and "save me" in "".join(f.read_text() for f in files if f.is_file())

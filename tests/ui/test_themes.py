@@ -1,0 +1,69 @@
+"""Themes are data: bundled TOML files, user files that add or replace them, bad files
+skipped with a one-line reason, and the chosen theme remembered."""
+
+from __future__ import annotations
+
+import tomllib
+
+from ui_harness import make_app, ready
+
+from qwen_tui import locations
+from qwen_tui.config import Settings
+from qwen_tui.ui.theming import bundled_themes_dir, load_themes
+
+
+def test_dark_light_and_high_contrast_themes_ship_with_the_package(tmp_path):
+    loaded = load_themes(tmp_path / "no-user-themes")
+    by_name = {theme.name: theme for theme in loaded.themes}
+    assert {"qwen-dark", "qwen-light", "qwen-high-contrast"} <= set(by_name)
+    assert by_name["qwen-dark"].dark and not by_name["qwen-light"].dark
+    assert by_name["qwen-high-contrast"].background == "#000000"
+    assert loaded.problems == ()
+    assert (bundled_themes_dir() / "qwen-dark.toml").is_file()
+
+
+def test_user_themes_add_to_and_replace_the_bundled_ones(tmp_path):
+    (tmp_path / "solar.toml").write_text('primary = "#ffaa00"\ndark = true\n')
+    (tmp_path / "light.toml").write_text('name = "qwen-light"\nprimary = "#123456"\n')
+    by_name = {theme.name: theme for theme in load_themes(tmp_path).themes}
+    assert by_name["solar"].primary == "#ffaa00"  # named after its file
+    assert by_name["qwen-light"].primary == "#123456"
+
+
+def test_a_broken_user_theme_is_skipped_with_one_readable_line(tmp_path):
+    (tmp_path / "typo.toml").write_text('primary = "#ffaa00"\nbackgrund = "#000"\n')
+    (tmp_path / "colour.toml").write_text('primary = "not-a-colour"\n')
+    (tmp_path / "syntax.toml").write_text("primary = \n")
+    loaded = load_themes(tmp_path)
+    names = {theme.name for theme in loaded.themes}
+    assert not {"typo", "colour", "syntax"} & names
+    assert len(loaded.problems) == 3
+    assert all("\n" not in problem and "skipped" in problem for problem in loaded.problems)
+    assert any("backgrund" in problem for problem in loaded.problems)
+
+
+async def test_the_theme_flag_applies_and_is_remembered_for_next_time():
+    app = make_app(settings=Settings(engine="demo", theme="qwen-high-contrast"))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        assert app.theme == "qwen-high-contrast"
+    saved = tomllib.loads(locations.config_file().read_text())
+    assert saved["theme"] == "qwen-high-contrast"
+
+
+async def test_an_unknown_theme_falls_back_with_a_notice_and_is_not_saved():
+    app = make_app(settings=Settings(engine="demo", theme="no-such-theme"))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        assert app.theme == "qwen-dark"
+        assert any("no-such-theme" in n.message for n in app._notifications)
+    assert not locations.config_file().exists()
+
+
+async def test_a_user_theme_from_the_config_dir_can_be_chosen():
+    locations.user_themes_dir().mkdir(parents=True)
+    (locations.user_themes_dir() / "mine.toml").write_text('primary = "#ff0000"\n')
+    app = make_app(settings=Settings(engine="demo", theme="mine"))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        assert app.theme == "mine"
