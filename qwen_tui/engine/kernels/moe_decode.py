@@ -32,6 +32,7 @@ def _route_kernel(
     clear_n,
     E,
     TOP_K: tl.constexpr,
+    TOP_K_PAD: tl.constexpr,
     E_PAD: tl.constexpr,
     NORMALIZE: tl.constexpr,
     CLEAR_BLOCK: tl.constexpr,
@@ -60,9 +61,10 @@ def _route_kernel(
         total += best
         probs = tl.where(offs == index, -1.0, probs)
     if NORMALIZE:
-        w_offs = tl.arange(0, TOP_K)
-        w = tl.load(weights_ptr + row * TOP_K + w_offs)
-        tl.store(weights_ptr + row * TOP_K + w_offs, w / total)
+        w_offs = tl.arange(0, TOP_K_PAD)
+        mask = w_offs < TOP_K
+        w = tl.load(weights_ptr + row * TOP_K + w_offs, mask=mask)
+        tl.store(weights_ptr + row * TOP_K + w_offs, w / total, mask=mask)
 
 
 @triton.jit
@@ -169,6 +171,7 @@ def route_topk(
         clear_n,
         E,
         TOP_K=top_k,
+        TOP_K_PAD=triton.next_power_of_2(top_k),
         E_PAD=triton.next_power_of_2(E),
         NORMALIZE=normalize,
         CLEAR_BLOCK=2048,

@@ -1,0 +1,109 @@
+"""The fast runner (static cache, fused kernels) generates what stock transformers does.
+
+On the CPU it runs twice per checkpoint: on its torch reference ops, and on the Triton kernels
+in Triton's interpreter (the exact code the GPU runs, in float32). Checkpoints whose experts
+reorder their groups (desc_act) take the reference ops only, as they do on the GPU.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from qwen_tui.engine.loading import load_model
+from qwen_tui.engine.runner.extract import weights_from_model
+from qwen_tui.engine.runner.fast_step import graph_blockers
+from qwen_tui.engine.runner.generate import Runner
+from tests.engine.tiny_models import GREEDY, VARIANTS
+
+NAMES = list(VARIANTS)
+KERNEL_NAMES = ["moe_sym_g32", "dense_asym_g128", "dense_plain_tied", "moe_plain"]
+
+
+@pytest.fixture(scope="module")
+def loaded(tiny):
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = load_model(str(tiny[name]), device="cpu", dtype="float32")
+        return cache[name]
+
+    return get
+
+
+def prompt_ids(model) -> list[int]:
+    messages = [{"role": "user", "content": "Tell me about the sea."}]
+    return list(model.tokenizer.render(messages, enable_thinking=True).ids)
+
+
+def stock_greedy(reference, name: str, prompt: list[int], n: int) -> list[int]:
+    with torch.inference_mode():
+        out = reference(name).generate(
+            torch.tensor([prompt]),
+            do_sample=False,
+            max_new_tokens=n,
+            min_new_tokens=n,
+            pad_token_id=0,
+        )
+    return out[0, len(prompt) :].tolist()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_path_greedy_matches_stock_transformers(name, loaded, reference):
+    model = loaded(name)
+    prompt = prompt_ids(model)
+    runner = Runner(weights_from_model(model.model), 256, use_triton=False, use_graph=False)
+    ours = list(runner.generate(prompt, GREEDY, 16, stop_ids=set()))
+    assert ours == stock_greedy(reference, name, prompt, 16)
+
+
+@pytest.mark.parametrize("name", KERNEL_NAMES)
+def test_kernel_path_greedy_and_logits_match_stock_transformers(name, loaded, reference):
+    model = loaded(name)
+    prompt = prompt_ids(model)
+    weights = weights_from_model(model.model)
+    runner = Runner(weights, 256, use_triton=True, use_graph=False)
+    ours = list(runner.generate(prompt, GREEDY, 8, stop_ids=set()))
+    assert ours == stock_greedy(reference, name, prompt, 8)
+    # The last decode step's logits, against a full forward over the same tokens.
+    sequence = torch.tensor([prompt + ours[:-1]])
+    with torch.inference_mode():
+        expected = reference(name)(input_ids=sequence).logits[0, -1]
+        runner.pos.fill_(len(prompt) + len(ours) - 2)
+        runner.token.fill_(ours[-2])
+        got = runner.decoder.decode_step(runner.token, runner.pos)
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)
+
+
+def test_desc_act_experts_are_named_as_blocking_the_graph(loaded):
+    desc = weights_from_model(loaded("moe_asym_desc_g64_qrouter").model)
+    plain = weights_from_model(loaded("moe_sym_g32").model)
+    assert graph_blockers(desc) and not graph_blockers(plain)
+
+
+def test_generation_stops_at_a_stop_id_at_the_limit_and_on_cancel(loaded):
+    model = loaded("moe_sym_g32")
+    prompt = prompt_ids(model)
+    runner = Runner(weights_from_model(model.model), 256, use_triton=False, use_graph=False)
+    free = list(runner.generate(prompt, GREEDY, 10, stop_ids=set()))
+    assert len(free) == 10
+    stopped = list(runner.generate(prompt, GREEDY, 10, stop_ids={free[3]}))
+    assert stopped == free[: free.index(free[3]) + 1]
+    cancel = threading.Event()
+    produced = []
+    for token in runner.generate(prompt, GREEDY, 10, stop_ids=set(), cancelled=cancel):
+        produced.append(token)
+        cancel.set()
+    assert produced == free[:1]
+
+
+def test_generation_never_runs_past_the_cache(loaded):
+    model = loaded("dense_plain_tied")
+    prompt = prompt_ids(model)
+    runner = Runner(
+        weights_from_model(model.model), len(prompt) + 5, use_triton=False, use_graph=False
+    )
+    assert len(list(runner.generate(prompt, GREEDY, 100, stop_ids=set()))) == 5

@@ -1,0 +1,65 @@
+"""Attention over the KV cache and the fused norms of the decode step match torch."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from qwen_tui.engine.kernels import decode_attention
+from qwen_tui.engine.kernels.decode_attention import DecodeAttention
+from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.runner.ops import apply_rope, rms_norm
+
+HEADS, KV, D, MAX_LEN = 8, 2, 32, 600
+
+
+@pytest.mark.parametrize("chunk", sorted({c for _, c in decode_attention.CHUNK_BUCKETS}))
+@pytest.mark.parametrize("length", [1, 63, 65, 300, 600])
+def test_decode_attention_matches_softmax_attention(length, chunk):
+    attention = DecodeAttention(HEADS, KV, D, MAX_LEN, torch.device("cpu"))
+    attention.chunk = chunk
+    k, v = torch.randn(KV, MAX_LEN, D), torch.randn(KV, MAX_LEN, D)
+    q = torch.randn(HEADS, D)
+    out = attention(q, k, v, torch.tensor([length], dtype=torch.int32))
+    keys = k[:, :length].repeat_interleave(HEADS // KV, 0)
+    values = v[:, :length].repeat_interleave(HEADS // KV, 0)
+    scores = (q[:, None, :] @ keys.transpose(1, 2)) / math.sqrt(D)
+    ref = (torch.softmax(scores, -1) @ values)[:, 0]
+    assert torch.allclose(out, ref, atol=1e-5)
+
+
+def test_chunk_grows_with_the_context():
+    chunks = [decode_attention.chunk_for(n) for n in (100, 3000, 20000, 40000)]
+    assert chunks == sorted(chunks) and chunks[0] < chunks[-1]
+
+
+def test_add_rmsnorm_updates_the_residual_and_empties_the_accumulator():
+    h, acc, weight = torch.randn(2, 96), torch.randn(2, 96), torch.randn(96)
+    expected_h = h + acc
+    x = torch.empty(2, 96)
+    add_rmsnorm(h, acc, weight, x, 1e-6)
+    assert torch.allclose(h, expected_h)
+    assert torch.allclose(x, rms_norm(expected_h, weight, 1e-6), atol=1e-5)
+    assert torch.all(acc == 0)
+
+
+def test_qk_norm_rope_cache_writes_q_and_the_cache_row_at_the_position():
+    width = (HEADS + 2 * KV) * D
+    acc = torch.randn(1, width)
+    qkv = acc.clone()
+    q = torch.empty(1, HEADS, D)
+    k_cache, v_cache = torch.zeros(KV, 16, D), torch.zeros(KV, 16, D)
+    angles = torch.randn(16, D // 2).repeat(1, 2)
+    cos, sin = angles.cos(), angles.sin()
+    q_norm, k_norm = torch.randn(D), torch.randn(D)
+    pos = torch.tensor([5])
+    qk_norm_rope_cache(acc, q, k_cache, v_cache, pos, cos, sin, q_norm, k_norm, 1e-6)
+    q_ref, k_ref, v_ref = qkv.split([HEADS * D, KV * D, KV * D], dim=1)
+    q_ref = apply_rope(rms_norm(q_ref.view(1, HEADS, D), q_norm, 1e-6), cos[pos], sin[pos])
+    k_ref = apply_rope(rms_norm(k_ref.view(1, KV, D), k_norm, 1e-6), cos[pos], sin[pos])
+    assert torch.allclose(q, q_ref, atol=1e-5)
+    assert torch.allclose(k_cache[:, 5], k_ref[0], atol=1e-5)
+    assert torch.allclose(v_cache[:, 5], v_ref.view(KV, D))
+    assert torch.all(k_cache[:, :5] == 0) and torch.all(acc == 0)
