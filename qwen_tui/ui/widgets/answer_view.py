@@ -31,9 +31,12 @@ class AnswerView(Markdown):
 
     async def finish(self, final_text: str | None = None) -> None:
         """The stream ended: stop it and render the final text (default: what streamed)."""
+        streamed = self._stream is not None
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
-        if final_text is not None:
+        if final_text is not None and final_text != self.text:
             self._parts = [final_text]
+        elif not streamed:
+            return  # nothing streamed and nothing changed: the shown text is final
         await self.update(self.text)

@@ -62,10 +62,10 @@ class AssistantTurn(Horizontal, can_focus=True):
     async def finish(self, message: Message) -> None:
         """The turn ended: fold the thinking, render the answer once, show how it ended."""
         self.thinking.stop(final_text=message.thinking, early=not message.thinking_finished)
-        await self.answer.finish(message.content)
         self._note.update(_note_text(message))
         self.remove_class("-streaming")
         self.set_class(message.finish_reason is FinishReason.CANCELLED, "-cancelled")
+        await self.answer.finish(message.content)
 
     def action_toggle_thinking(self) -> None:
         """Open or fold this turn's thinking."""
