@@ -1,0 +1,140 @@
+"""qwen-tui's decode speed on a model directory, against stock transformers in the same run.
+
+    python -m benchmarks.decode --model DIR [--peer] [--json-out FILE]
+
+Prints one JSON object: the device; load time; time to first token for 1k and 4k prompts;
+decode tokens/s at 1k, 8k and 32k of context (tokens streamed to the host one by one, as
+the engine does); peak GPU memory with the full 40,960-token cache; the fast path's logits
+against the torch reference path; and with --peer the same figures for stock transformers
+on the same weights dequantized to bf16, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import time
+
+import torch
+
+from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.kernels import available
+from qwen_tui.engine.loading import load_model
+from qwen_tui.engine.runner.extract import weights_from_model
+from qwen_tui.engine.runner.fast_step import graph_blockers
+from qwen_tui.engine.runner.generate import Runner
+
+
+def random_prompt(length: int, vocab: int, seed: int) -> list[int]:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(0, min(vocab, 150_000), (length,), generator=gen).tolist()
+
+
+def sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def time_to_first_token(runner: Runner, prompt: list[int]) -> float:
+    sync()
+    start = time.perf_counter()
+    next(iter(runner.generate(prompt, THINKING_PRESET, 1, stop_ids=set())))
+    return time.perf_counter() - start
+
+
+def decode_rate(runner: Runner, prompt: list[int], tokens: int) -> float:
+    """Tokens/s after the first token, each token copied to the host as it comes."""
+    stamps = []
+    for _ in runner.generate(prompt, THINKING_PRESET, tokens, stop_ids=set()):
+        stamps.append(time.perf_counter())
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+def logits_agreement(runner: Runner, vocab: int) -> dict:
+    """The Triton path against the torch reference path on one prompt, same weights."""
+    device = runner.token.device
+    ids = torch.tensor(random_prompt(64, vocab, 7), device=device)
+    pos = torch.tensor([64], device=device)
+    decoder = runner.decoder
+    with torch.inference_mode():
+        fast = decoder.prefill(ids, 0).float()
+        step = decoder.decode_step(ids[:1], pos).float()
+        fast_step, decoder.fast, decoder.ops.use_triton = decoder.fast, None, False
+        ref = decoder.prefill(ids, 0).float()
+        ref_step = decoder.decode_step(ids[:1], pos).float()
+        decoder.fast, decoder.ops.use_triton = fast_step, True
+
+    def rel(a, b):
+        return round(((a - b).norm() / b.norm()).item(), 5)
+
+    return {
+        "prefill_rel_err": rel(fast, ref),
+        "decode_rel_err": rel(step, ref_step),
+        "decode_top1_equal": bool(step.argmax() == ref_step.argmax()),
+        "tolerance": "rel err < 0.02 (bf16 activations, fp32 accumulation)",
+    }
+
+
+def measure_ours(model_dir: str, args) -> tuple[dict, object]:
+    gpu = torch.cuda.is_available()
+    if gpu:
+        torch.cuda.reset_peak_memory_stats()
+    started = time.perf_counter()
+    loaded = load_model(model_dir, device="cuda" if gpu else "cpu", dtype="bfloat16")
+    weights = weights_from_model(loaded.model)
+    runner = Runner(weights, args.max_len, use_triton=available(loaded.device.type), use_graph=True)
+    sync()
+    report: dict = {"load_s": round(time.perf_counter() - started, 1)}
+    vocab = loaded.model.config.vocab_size
+    time_to_first_token(runner, random_prompt(min(512, args.max_len // 2), vocab, 0))  # compile
+    for n in args.prompts:
+        report[f"ttft_s_{n}"] = round(time_to_first_token(runner, random_prompt(n, vocab, n)), 4)
+    for ctx in args.contexts:
+        rate = decode_rate(runner, random_prompt(ctx, vocab, ctx + 1), args.steps)
+        report[f"decode_tok_s_{ctx}"] = round(rate, 1)
+    if gpu:
+        report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    report["cache_tokens"] = args.max_len
+    report["graph_blockers"] = graph_blockers(weights)
+    report["logits_vs_reference"] = logits_agreement(runner, vocab)
+    return report, loaded
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--max-len", type=int, default=40960)
+    parser.add_argument("--steps", type=int, default=128)
+    parser.add_argument("--peer", action="store_true", help="also run stock transformers")
+    parser.add_argument("--prompts", type=int, nargs="+", default=[1024, 4096])
+    parser.add_argument("--contexts", type=int, nargs="+", default=[1024, 8192, 32768])
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    report = {"device": device, "torch": torch.__version__}
+    ours, loaded = measure_ours(args.model, args)
+    report["qwen_tui"] = ours
+    print(json.dumps(report, indent=1), flush=True)
+    if args.peer:
+        from benchmarks.stock_peer import measure_stock
+
+        gc.collect()  # the runner, its cache and graphs go before the peer is built
+        report["stock_transformers"] = peer = measure_stock(loaded, args.prompts, args.contexts)
+        decode = {
+            f"decode_{c}": round(ours[f"decode_tok_s_{c}"] / peer[f"decode_tok_s_{c}"], 1)
+            for c in args.contexts
+        }
+        ttft = {
+            f"ttft_{n}": round(peer[f"ttft_s_{n}"] / ours[f"ttft_s_{n}"], 1) for n in args.prompts
+        }
+        report["speedup_over_stock"] = decode | ttft
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.json_out:
+        with open(args.json_out, "w") as out:
+            out.write(text)
+
+
+if __name__ == "__main__":
+    main()
