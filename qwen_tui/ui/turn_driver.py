@@ -81,6 +81,7 @@ class TurnDriver:
 
     def start_recording(self) -> None:
         """Ask the factory for the recorder of the conversation that starts now."""
+        self.stop_recording()
         if self._recorder_factory is not None:
             self.recorder = self._guard(self._recorder_factory)
 

@@ -17,6 +17,8 @@ from ui_harness import (
 )
 
 from qwen_tui import locations
+from qwen_tui.config import Settings
+from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.user_turn import UserTurn
@@ -132,6 +134,9 @@ async def test_copy_the_last_answer_or_a_focused_message_and_edit_one_again():
         assert app.clipboard == "And without thinking? /no_think"
         await pilot.press("e")
         assert app.chat_screen.query_one(PromptInput).text == "And without thinking? /no_think"
+        first.thinking.focus()
+        await pilot.press("c")
+        assert app.clipboard.startswith("Okay, the user wants to reverse a string.")
 
 
 async def test_f1_and_slash_help_open_the_help_screen():
@@ -144,3 +149,20 @@ async def test_f1_and_slash_help_open_the_help_screen():
         assert not isinstance(app.screen, HelpScreen)
         await enter(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_save_writes_the_session_and_title_names_it(tmp_path):
+    app = ChatApp(Settings(engine="demo"), engine=RecordingEngine())
+    target = tmp_path / "chat.md"
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await enter(pilot, f"/save {target}")
+        assert any("Nothing saved" in n.message for n in app._notifications)
+        await send(pilot, "How do I reverse a string?")
+        await until_idle(pilot)
+        await enter(pilot, "/title Strings")
+        await enter(pilot, f"/save {target}")
+        await pilot.pause()
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Strings")
+    assert "How do I reverse a string?" in text and "text[::-1]" in text

@@ -7,8 +7,9 @@ import math
 import time
 
 from textual import events
-from ui_harness import LongReplyEngine, make_app, ready, send, wait_for
+from ui_harness import LongReplyEngine, make_app, ready, send, until_idle, wait_for
 
+from qwen_tui.ui.engine_bridge import EngineEventsWaiting
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 
 PROMPT_S = 0.25
@@ -45,3 +46,18 @@ async def test_typing_and_esc_are_answered_promptly_while_the_engine_streams_at_
             while not turn.has_class("-cancelled"):
                 await asyncio.sleep(0.001)
             assert time.monotonic() - started < PROMPT_S
+
+
+async def test_a_flood_of_deltas_reaches_the_ui_as_a_few_batched_messages():
+    seen: list[object] = []
+    engine = LongReplyEngine(words=5_000, tokens_per_s=math.inf)
+    app = make_app(engine)
+    async with app.run_test(message_hook=seen.append) as pilot:
+        await ready(pilot)
+        await send(pilot, "think hard")
+        await until_idle(pilot)
+        finished = app.chat_screen.driver.conversation.messages[-1]
+    wakeups = sum(isinstance(message, EngineEventsWaiting) for message in seen)
+    assert finished.stats.generated_tokens > 5_000
+    assert wakeups < finished.stats.generated_tokens / 20  # about one per frame, not per token
+    assert finished.thinking.startswith("thought0") and finished.thinking.endswith("thought4999")

@@ -51,7 +51,10 @@ class ThinkingPane(Vertical, can_focus=True):
     Streams open, folds when the answer starts; Enter or a click opens and closes it.
     """
 
-    BINDINGS = [Binding("enter", "toggle", "Open/fold", show=False)]
+    BINDINGS = [
+        Binding("enter", "toggle", "Open/fold", show=False),
+        Binding("c,y", "copy", "Copy thinking", show=False),
+    ]
 
     expanded: reactive[bool] = reactive(True)
 
@@ -126,6 +129,11 @@ class ThinkingPane(Vertical, can_focus=True):
     def action_toggle(self) -> None:
         """Open or fold the thinking."""
         self.expanded = not self.expanded
+
+    def action_copy(self) -> None:
+        """Copy the thinking to the clipboard."""
+        self.app.copy_to_clipboard(self.text)
+        self.notify(f"Copied the thinking ({len(self.text):,} characters).")
 
     def on_click(self) -> None:
         self.action_toggle()
