@@ -56,7 +56,12 @@ class LocalEngine(ThreadedEngine):
 
     def close(self, timeout: float = 5.0) -> None:
         super().close(timeout)
-        self._loaded = None
+        loaded, self._loaded = self._loaded, None
+        if loaded is not None and loaded.device.type == "cuda":
+            import torch
+
+            del loaded
+            torch.cuda.empty_cache()  # give the weights' memory back to other programs
 
     def _load(self, sink: EventSink) -> EngineReady:
         from qwen_tui.engine.loading import load_model

@@ -51,7 +51,8 @@ def parse_quant_config(raw: dict[str, Any], model_dir: Path | str = "") -> GPTQC
     bits = raw.get("bits", 4)
     if bits != 4:
         raise _unsupported(model_dir, f"{bits}-bit GPTQ (only 4-bit is supported)")
-    fmt = str(raw.get("checkpoint_format", "gptq")).lower()
+    # GPTQModel writes "checkpoint_format"; some of its versions write "format".
+    fmt = str(raw.get("checkpoint_format", raw.get("format", "gptq"))).lower()
     if fmt != "gptq":
         raise _unsupported(model_dir, f"checkpoint_format {fmt!r} (only 'gptq' is supported)")
     group_size = raw.get("group_size", 128)
