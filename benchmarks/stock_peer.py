@@ -66,8 +66,10 @@ def _prefill(model, prompt: list[int]) -> tuple[DynamicCache, torch.Tensor, floa
     start = time.perf_counter()
     with torch.inference_mode():
         logits = model(input_ids=ids, past_key_values=cache, logits_to_keep=1).logits
-        logits[0, -1].argmax().item()  # the first token reaches the host
-    return cache, ids, time.perf_counter() - start
+        first = logits[0, -1].argmax().item()  # the first token reaches the host
+    elapsed = time.perf_counter() - start
+    # generate() runs the ids the cache does not hold: the prompt plus the first token.
+    return cache, torch.cat([ids, torch.tensor([[first]], device=ids.device)], dim=1), elapsed
 
 
 def _decode_rate(model, prompt: list[int], tokens: int) -> float:

@@ -13,6 +13,8 @@ import torch.nn.functional as F
 from qwen_tui.engine.runner.ops import Ops, apply_rope, rms_norm
 from qwen_tui.engine.runner.weights import LayerWeights, ModelWeights
 
+PREFILL_CHUNK = 4096  # tokens per prefill pass: bounds the MoE's activation memory
+
 
 class Decoder:
     def __init__(self, weights: ModelWeights, max_len: int, use_triton: bool) -> None:
@@ -36,10 +38,19 @@ class Decoder:
 
     @torch.inference_mode()
     def prefill(self, ids: torch.Tensor, start: int) -> torch.Tensor:
-        """ids [T] at positions start..start+T-1 -> logits [V] of the last position."""
+        """ids [T] at positions start..start+T-1 -> logits [V] of the last position.
+
+        Long prompts go through in chunks, so activation memory stays that of one chunk."""
         end = start + ids.shape[0]
         if end > self.max_len:
             raise ValueError(f"{end} tokens exceed the cache of {self.max_len}")
+        for chunk_start in range(0, ids.shape[0], PREFILL_CHUNK):
+            chunk = ids[chunk_start : chunk_start + PREFILL_CHUNK]
+            logits = self._prefill_chunk(chunk, start + chunk_start)
+        return logits
+
+    def _prefill_chunk(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+        end = start + ids.shape[0]
         h = self.w.embed[ids]
         positions = torch.arange(start, end, device=ids.device)
         for i, layer in enumerate(self.w.layers):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import torch
 
-from qwen_tui.chat.sampling import SamplingParams
-from qwen_tui.engine.kernels.decode_attention import chunk_for
+from qwen_tui.chat.sampling import THINKING_PRESET, SamplingParams
+from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS, chunk_for
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.sampler import DeviceSampler
@@ -74,6 +75,18 @@ class Runner:
             if cancelled is not None and cancelled.is_set():
                 return
             self._step(len(prompt_ids) + produced)
+
+    def warm_up(self) -> None:
+        """Compile the kernels and capture the decode graph of every attention chunk size
+        now, so no reply pays for it (the cache rows written here are overwritten later)."""
+        if not self.use_graph:
+            return
+        self.sampler.configure(replace(THINKING_PRESET, top_k=self.sampler.top_k), seed=0)
+        for limit, _chunk in CHUNK_BUCKETS:
+            context = min(limit or self.max_len, self.max_len) - 1
+            self.pos.fill_(context)
+            self._step(context)
+        torch.cuda.synchronize()
 
     def reset_graphs(self) -> None:
         """Drop the captured graphs (and their memory pool); the next step captures again."""
