@@ -67,12 +67,18 @@ def check_fits(weight_bytes: int, device: torch.device, quantized: bool, model_n
         )
 
 
-def out_of_memory(needed_bytes: int, free_bytes: int, total_bytes: int) -> EngineFailure:
+def out_of_memory(
+    needed_bytes: int, free_bytes: int, total_bytes: int, what: str = "the weights"
+) -> EngineFailure:
     """The one-line CUDA out-of-memory message: needed against free."""
+    advice = (
+        "close other GPU programs or use a smaller model"
+        if what == "the weights"
+        else "close other GPU programs, or pass --yarn-factor only when you need the length"
+    )
     return EngineFailure(
-        f"not enough GPU memory: the weights need {needed_bytes / GIB:.1f} GiB, "
-        f"{free_bytes / GIB:.1f} GiB of {total_bytes / GIB:.1f} GiB is free; "
-        "close other GPU programs or use a smaller model",
+        f"not enough GPU memory: {what} need {needed_bytes / GIB:.1f} GiB, "
+        f"{free_bytes / GIB:.1f} GiB of {total_bytes / GIB:.1f} GiB is free; {advice}",
         ErrorKind.OUT_OF_MEMORY,
     )
 

@@ -1,7 +1,10 @@
-"""The decode loop: prefill the prompt, then one token per step with the model's KV cache.
+"""The decode loop: take tokens from a source one at a time, stream each, and stop.
 
-Each step hands its token to a callback at once (streaming), then checks the stop ids, the
-length limit and the cancel flag, so a cancel takes effect within one step.
+A source is an iterator of token ids: `transformers_tokens` (the model's own forward with a
+`DynamicCache`, anywhere) or the fast runner's `Runner.generate` (static cache, CUDA graph).
+`decode` asks the source for one token per step, hands it to a callback at once
+(streaming), then checks the stop ids, the length limit and the cancel flag, so a cancel
+takes effect within one step whichever source runs.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -29,50 +32,62 @@ class Decoded:
     stats: GenerationStats
 
 
+def transformers_tokens(
+    model: nn.Module, prompt_ids: Sequence[int], sampler: Sampler
+) -> Iterator[int]:
+    """Tokens from transformers' forward: the prompt once, then one token per step."""
+    device = next(model.parameters()).device
+    cache = DynamicCache(config=model.config)
+    cache_arg = _cache_argument(model)
+    with torch.inference_mode():
+        inputs = torch.tensor([list(prompt_ids)], dtype=torch.long, device=device)
+        while True:
+            out = model(input_ids=inputs, use_cache=True, logits_to_keep=1, **{cache_arg: cache})
+            token = sampler(out.logits[0, -1])
+            yield token
+            inputs = torch.tensor([[token]], dtype=torch.long, device=device)
+
+
 def decode(
-    model: nn.Module,
-    prompt_ids: Sequence[int],
-    sampler: Sampler,
+    tokens: Iterator[int],
+    prompt_tokens: int,
     *,
     max_new_tokens: int,
     stop_ids: frozenset[int],
     cancelled: threading.Event,
     on_token: Callable[[int], None],
 ) -> Decoded:
-    """Generate up to `max_new_tokens` ids after `prompt_ids`."""
+    """Generate up to `max_new_tokens` ids from `tokens`, a source that has the prompt."""
     started = time.perf_counter()
-    device = next(model.parameters()).device
-    cache = DynamicCache(config=model.config)
-    cache_arg = _cache_argument(model)
-    tokens: list[int] = []
+    generated: list[int] = []
     first_at = last_at = started
     reason = FinishReason.CANCELLED
-    with torch.inference_mode():
-        inputs = torch.tensor([list(prompt_ids)], dtype=torch.long, device=device)
-        while not cancelled.is_set():
-            out = model(input_ids=inputs, use_cache=True, logits_to_keep=1, **{cache_arg: cache})
-            token = sampler(out.logits[0, -1])
-            last_at = time.perf_counter()
-            if not tokens:
-                first_at = last_at
-            tokens.append(token)
-            on_token(token)
-            if token in stop_ids:
-                reason = FinishReason.STOP
-                break
-            if len(tokens) >= max_new_tokens:
-                reason = FinishReason.LENGTH
-                break
-            inputs = torch.tensor([[token]], dtype=torch.long, device=device)
+    while not cancelled.is_set():
+        token = next(tokens, None)
+        if token is None:  # the source ran out of room (the runner's cache is full)
+            reason = FinishReason.LENGTH
+            break
+        last_at = time.perf_counter()
+        if not generated:
+            first_at = last_at
+        generated.append(token)
+        on_token(token)
+        if token in stop_ids:
+            reason = FinishReason.STOP
+            break
+        if len(generated) >= max_new_tokens:
+            reason = FinishReason.LENGTH
+            break
     decode_s = last_at - first_at
+    count = len(generated)
     stats = GenerationStats(
-        prompt_tokens=len(prompt_ids),
-        generated_tokens=len(tokens),
-        time_to_first_token_s=first_at - started if tokens else 0.0,
-        decode_tokens_per_s=(len(tokens) - 1) / decode_s if len(tokens) > 1 and decode_s else 0.0,
+        prompt_tokens=prompt_tokens,
+        generated_tokens=count,
+        time_to_first_token_s=first_at - started if generated else 0.0,
+        decode_tokens_per_s=(count - 1) / decode_s if count > 1 and decode_s else 0.0,
         total_s=time.perf_counter() - started,
     )
-    return Decoded(tuple(tokens), reason, stats)
+    return Decoded(tuple(generated), reason, stats)
 
 
 def _cache_argument(model: nn.Module) -> str:

@@ -8,7 +8,7 @@ incrementally so a character split across tokens never shows half-made.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from qwen_tui.chat.splitter import Delta, TokenThinkingSplitter
 from qwen_tui.config import Settings
@@ -22,6 +22,7 @@ from qwen_tui.engine.base import (
     GenerationRequest,
     ThinkingDelta,
 )
+from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompting import ChatTokenizer, RenderedPrompt
 from qwen_tui.engine.worker import ThreadedEngine
 
@@ -39,6 +40,9 @@ class LocalEngine(ThreadedEngine):
         self.quantized: bool | None = None
         """Whether the loaded checkpoint is GPTQ int4; None until loaded."""
         self._loaded = None
+        self._runner = None
+        self.fast_path_blockers: list[str] = []
+        """Why the fast GPU runner is not in use (empty when it is)."""
         self._tokenizer: ChatTokenizer | None = None
         self._tokenizer_known = threading.Event()
         self._load_error: str | None = None
@@ -82,9 +86,28 @@ class LocalEngine(ThreadedEngine):
         self._loaded = loaded
         self.quantized = loaded.quantized
         self.context_limit = loaded.context_limit
+        self.fast_path_blockers = fast_path_blockers(loaded)
+        if not self.fast_path_blockers:
+            self._runner = build_runner(loaded, sink)
         return EngineReady(
             self.model_name, loaded.context_limit, loaded.load_seconds, str(loaded.device)
         )
+
+    def _token_source(
+        self, prompt: Sequence[int], request: GenerationRequest, budget: int
+    ) -> Iterator[int]:
+        """The fast runner where it runs, else transformers' own forward."""
+        loaded = self._loaded
+        if self._runner is not None:
+            return self._runner.generate(
+                prompt, request.sampling, budget, set(loaded.stop_ids), seed=self.seed
+            )
+        from qwen_tui.engine.generation import transformers_tokens
+        from qwen_tui.engine.sampler import Sampler
+
+        vocab = loaded.model.config.vocab_size
+        sampler = Sampler(request.sampling, vocab, loaded.device, self.seed)
+        return transformers_tokens(loaded.model, prompt, sampler)
 
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
         self._tokenizer = tokenizer
@@ -100,7 +123,6 @@ class LocalEngine(ThreadedEngine):
         self, request: GenerationRequest, sink: EventSink, cancelled: threading.Event
     ) -> GenerationFinished:
         from qwen_tui.engine.generation import decode
-        from qwen_tui.engine.sampler import Sampler
 
         loaded = self._loaded
         assert loaded is not None
@@ -124,12 +146,11 @@ class LocalEngine(ThreadedEngine):
             if token not in loaded.stop_ids:
                 _send(sink, request.request_id, splitter.feed([token]))
 
-        vocab = loaded.model.config.vocab_size
+        budget = min(request.max_new_tokens, room)
         result = decode(
-            loaded.model,
-            prompt,
-            Sampler(request.sampling, vocab, loaded.device, self.seed),
-            max_new_tokens=min(request.max_new_tokens, room),
+            self._token_source(prompt, request, budget),
+            len(prompt),
+            max_new_tokens=budget,
             stop_ids=loaded.stop_ids,
             cancelled=cancelled,
             on_token=stream,

@@ -13,7 +13,7 @@ import threading
 import pytest
 import torch
 
-from qwen_tui.engine.generation import decode
+from qwen_tui.engine.generation import decode, transformers_tokens
 from qwen_tui.engine.gptq.modules import QuantExperts, QuantLinear, QuantRouter
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.sampler import Sampler
@@ -69,9 +69,10 @@ def test_greedy_continuation_matches_stock_generate(name, loaded, reference):
         [{"role": "user", "content": "Hello, how are you?"}], enable_thinking=False
     ).ids
     result = decode(
-        model.model,
-        prompt,
-        Sampler(GREEDY, model.model.config.vocab_size, model.device),
+        transformers_tokens(
+            model.model, prompt, Sampler(GREEDY, model.model.config.vocab_size, model.device)
+        ),
+        len(prompt),
         max_new_tokens=20,
         stop_ids=model.stop_ids,
         cancelled=threading.Event(),

@@ -35,7 +35,9 @@ class DeviceSampler:
         self.min_p.fill_(params.min_p)
         self.presence_penalty.fill_(params.presence_penalty)
         self.seen.zero_()
-        if seed is not None:
+        if seed is None:
+            self.generator.seed()  # a fresh draw per reply unless a seed is asked for
+        else:
             self.generator.manual_seed(seed)
 
     def sample(self, logits: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,57 @@
+"""Whether a loaded model gets the fast runner (Triton kernels, static cache, CUDA graph),
+and building it.
+
+The runner needs a CUDA device, Triton, and weights its kernels take (every checkpoint
+except MoE experts with desc_act); anything else decodes on transformers' own forward,
+correctly but slowly. The static KV cache for the whole context is allocated here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from qwen_tui.engine import devices
+from qwen_tui.engine.base import LoadProgress
+from qwen_tui.engine.kernels import available
+
+
+def fast_path_blockers(loaded) -> list[str]:
+    """Why `loaded` (a LoadedModel) cannot use the fast runner; empty when it can."""
+    if loaded.device.type != "cuda":
+        return ["the fast path needs a CUDA GPU"]
+    if not available("cuda"):
+        return ["Triton is not installed (pip install 'qwen-tui[gpu]')"]
+    from qwen_tui.engine.runner.extract import weights_from_model
+    from qwen_tui.engine.runner.fast_step import graph_blockers
+
+    return graph_blockers(weights_from_model(loaded.model))
+
+
+def build_runner(loaded, progress: Callable[[LoadProgress], None] | None = None):
+    """The fast runner for `loaded`, its cache sized to the context limit, kernels compiled
+    and decode graphs captured. Raises EngineFailure when the cache does not fit."""
+    from qwen_tui.engine.runner.extract import weights_from_model
+    from qwen_tui.engine.runner.generate import Runner
+
+    if progress is not None:
+        progress(LoadProgress(0, 1, unit="steps", message="compiling GPU kernels"))
+    weights = weights_from_model(loaded.model)
+    try:
+        runner = Runner(weights, loaded.context_limit, use_triton=True, use_graph=True)
+        runner.warm_up()
+    except torch.OutOfMemoryError as exc:
+        free, total = torch.cuda.mem_get_info(loaded.device)
+        cache = loaded.context_limit * kv_bytes_per_token(loaded.model.config, loaded.dtype)
+        raise devices.out_of_memory(cache, free, total, what="the KV cache") from exc
+    if progress is not None:
+        progress(LoadProgress(1, 1, unit="steps", message="GPU kernels ready"))
+    return runner
+
+
+def kv_bytes_per_token(config, dtype: torch.dtype) -> int:
+    """Cache bytes per token: keys and values of every layer (98,304 for Qwen3-30B-A3B)."""
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    per_layer = 2 * config.num_key_value_heads * head_dim * torch.finfo(dtype).bits // 8
+    return config.num_hidden_layers * per_layer
