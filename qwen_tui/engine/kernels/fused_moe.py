@@ -19,6 +19,7 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.int4_matmul import _dequant_tile_ordered
+from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Int4Experts:
 
 
 @triton.jit
-def _grouped_int4_kernel(
+def _grouped_int4_kernel_body(
     x_ptr,
     out_ptr,
     pair_ids_ptr,
@@ -117,6 +118,13 @@ def _grouped_int4_kernel(
         acc *= tl.load(route_w_ptr + pairs, mask=mask_m, other=0.0).to(tl.float32)[:, None]
     out = out_ptr + pairs[:, None] * N + offs_n[None, :]
     tl.store(out, acc.to(out_ptr.dtype.element_ty), mask=mask_m[:, None] & mask_n[None, :])
+
+
+_grouped_int4_kernel = triton.autotune(
+    configs=prefill_configs(),
+    key=["N", "K", "BLOCK_M", "GATE_UP"],
+    prune_configs_by={"early_config_prune": fits_group},
+)(_grouped_int4_kernel_body)
 
 
 def route(
@@ -217,11 +225,17 @@ def _launch(
 ) -> None:
     N, K = proj.out_features, proj.in_features
     use_dot = block_m >= 16
-    block_n = 64 if use_dot else 32
-    block_k = min(64 if use_dot else 128, proj.group_size)
-    grid = (pair_ids.numel() // block_m, triton.cdiv(N, block_n))
     other = second or proj
-    _grouped_int4_kernel[grid](
+    if use_dot:  # prefill: tiles chosen by the autotuner
+        kernel, tiles = _grouped_int4_kernel, {}
+
+        def grid(meta):
+            return (pair_ids.numel() // block_m, triton.cdiv(N, meta["BLOCK_N"]))
+    else:
+        kernel = _grouped_int4_kernel_body
+        tiles = {"BLOCK_N": 32, "BLOCK_K": min(128, proj.group_size)}
+        grid = (pair_ids.numel() // block_m, triton.cdiv(N, 32))
+    kernel[grid](
         x,
         out,
         pair_ids,
@@ -242,9 +256,8 @@ def _launch(
         proj.qzeros.stride(0),
         proj.scales.stride(0),
         BLOCK_M=block_m,
-        BLOCK_N=block_n,
-        BLOCK_K=block_k,
         GATE_UP=gate_up,
         USE_DOT=use_dot,
         MUL_ROUTE=not gate_up,
+        **tiles,
     )

@@ -15,6 +15,8 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
+
 
 @triton.jit
 def _dequant_tile(
@@ -139,6 +141,13 @@ def _int4_matmul_kernel(
         tl.store(out, acc.to(out_ptr.dtype.element_ty), mask=mask)
 
 
+_int4_matmul_prefill = triton.autotune(
+    configs=prefill_configs(with_block_m=64),
+    key=["N", "K", "ORDERED"],
+    prune_configs_by={"early_config_prune": fits_group},
+)(_int4_matmul_kernel)
+
+
 def int4_matmul(
     x: torch.Tensor,
     qweight: torch.Tensor,
@@ -155,11 +164,36 @@ def int4_matmul(
     K, N = qweight.shape[0] * 8, qweight.shape[1]
     x2 = x.reshape(-1, K).contiguous()
     M = x2.shape[0]
-    if M <= 8:  # decode: memory-bound GEMV, split K for parallelism
+    gidx = g_idx if g_idx is not None else qweight  # a placeholder pointer when unused
+    if M > 8 and g_idx is None:  # prefill, groups in order: autotuned tiles
+        out = torch.empty(M, N, device=x.device, dtype=x.dtype)
+
+        def grid(meta):
+            return (triton.cdiv(N, meta["BLOCK_N"]), 1, triton.cdiv(M, meta["BLOCK_M"]))
+
+        _int4_matmul_prefill[grid](
+            x2,
+            qweight,
+            qzeros,
+            scales,
+            gidx,
+            out,
+            M,
+            N,
+            K,
+            group_size,
+            K,
+            HAS_GIDX=False,
+            USE_DOT=True,
+            ATOMIC=False,
+            ORDERED=True,
+        )
+        return out.reshape(*x.shape[:-1], N)
+    if M <= 8:  # a few rows: memory-bound, split K for parallelism
         block_m, block_n, block_k = triton.next_power_of_2(M), 64, 64
         splits = max(1, min(K // 256, 8 if N >= 2048 else 16))
         use_dot = False
-    else:
+    else:  # prefill with desc_act: per-row groups
         block_m, block_n, block_k, splits, use_dot = 64, 128, 64, 1, True
     k_per_split = triton.cdiv(triton.cdiv(K, splits), block_k) * block_k
     splits = triton.cdiv(K, k_per_split)
@@ -175,7 +209,7 @@ def int4_matmul(
         qweight,
         qzeros,
         scales,
-        g_idx if g_idx is not None else qweight,
+        gidx,
         out,
         M,
         N,

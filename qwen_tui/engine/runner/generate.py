@@ -77,10 +77,15 @@ class Runner:
             self._step(len(prompt_ids) + produced)
 
     def warm_up(self) -> None:
-        """Compile the kernels and capture the decode graph of every attention chunk size
-        now, so no reply pays for it (the cache rows written here are overwritten later)."""
+        """Compile the kernels, let the autotuner pick the prefill tiles, and capture the
+        decode graph of every attention chunk size now, so no reply pays for it. (The cache
+        rows written here are overwritten before they are read.)"""
         if not self.use_graph:
             return
+        for length in (64, min(4096, self.max_len)):  # both prefill tile regimes
+            ids = torch.zeros(length, dtype=torch.int64, device=self.token.device)
+            with torch.inference_mode():
+                self.decoder.prefill(ids, 0)
         self.sampler.configure(replace(THINKING_PRESET, top_k=self.sampler.top_k), seed=0)
         for limit, _chunk in CHUNK_BUCKETS:
             context = min(limit or self.max_len, self.max_len) - 1
