@@ -3,11 +3,16 @@
 The model card is firm that past assistant turns carry only their final answer. The shipped
 template strips thinking itself, but an engine that builds prompts another way must not see
 it at all, so it never leaves the conversation.
+
+A turn that never got a reply is not history either: a user message whose reply failed
+before any answer (finish reason `error`), or that has no reply at all because the process
+died mid-reply, is left out with its failed reply. Sessions keep such turns, so replay can
+send them again; the model just never sees them as an exchange that happened.
 """
 
 from __future__ import annotations
 
-from qwen_tui.chat.messages import Conversation, Role
+from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
 
 
 def template_messages(
@@ -18,13 +23,46 @@ def template_messages(
 
     `pending_user` is the message about to be sent; it must not already be in `conversation`.
     Soft switches (`/think`, `/no_think`) stay in the text: they are the model's protocol.
+    Unanswered turns are left out (see the module docstring).
     """
     messages: list[dict[str, str]] = []
     if conversation.system_prompt:
         messages.append({"role": str(Role.SYSTEM), "content": conversation.system_prompt})
-    for message in conversation.messages:
+    for message in answered_messages(conversation.messages, pending_user is not None):
         # For an assistant turn `content` is the answer alone; `thinking` is kept apart.
         messages.append({"role": str(message.role), "content": message.content})
     if pending_user is not None:
         messages.append({"role": str(Role.USER), "content": pending_user})
     return tuple(messages)
+
+
+def answered_messages(messages: list[Message], more_follow: bool = False) -> list[Message]:
+    """`messages` without the turns that got no reply: a user message followed by another
+    user message (or, when `more_follow`, ending the list), and a user message whose reply
+    failed with no answer, together with that reply. A user message ending the list is
+    kept otherwise: its reply may be on its way."""
+    kept: list[Message] = []
+    for index, message in enumerate(messages):
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        if message.role is Role.USER and _unanswered(following, more_follow):
+            continue
+        if _failed_reply(message):
+            if kept and kept[-1].role is Role.USER:
+                kept.pop()
+            continue
+        kept.append(message)
+    return kept
+
+
+def _unanswered(following: Message | None, more_follow: bool) -> bool:
+    if following is None:
+        return more_follow
+    return following.role is Role.USER
+
+
+def _failed_reply(message: Message) -> bool:
+    return (
+        message.role is Role.ASSISTANT
+        and message.finish_reason is FinishReason.ERROR
+        and not message.content
+    )

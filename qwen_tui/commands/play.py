@@ -11,10 +11,10 @@ from qwen_tui.commands.sessions import SessionIdArg, fail, load_session, session
 from qwen_tui.engine.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.replay import (
+    answered_prompts,
     continued_settings,
     playback_turns,
     replay_start,
-    user_prompts,
 )
 
 
@@ -32,8 +32,7 @@ def play(
     turns = playback_turns(session)
     if not turns:
         raise fail(f"session {session.id} has no replies to play")
-    # A reply cut off by a crash has no recording: play up to the last recorded one.
-    prompts = user_prompts(session)[: len(turns)]
+    prompts = answered_prompts(session)
     recorded_thinking = session.settings.get("thinking")
     settings = settings_from_flags(
         thinking=recorded_thinking if isinstance(recorded_thinking, bool) else None

@@ -1,7 +1,12 @@
 """`qwen-chat run PROMPT`: answer once without the UI, like `ollama run` or `llm prompt`.
 
-The answer streams to stdout; `--show-thinking` streams the thinking, dimmed, to stderr;
-`--json` prints one JSON object at the end instead (prompt, ids, thinking, answer, stats).
+The answer streams to stdout and nothing else goes there, so it pipes cleanly;
+`--show-thinking` streams the thinking, dimmed, to stderr and ends with the saved
+session's id there; `--json` prints one JSON object at the end instead (prompt, ids,
+thinking, answer, stats, and `session`: the saved session's id or null).
+
+A turn the engine fails is saved too, as a reply with finish reason `error` and no
+answer, so the session never ends on an unanswered question.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from qwen_tui.chat.messages import FinishReason
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.commands.options import (
     DeviceOpt,
@@ -136,10 +142,10 @@ def _answer(
     chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))
     printer = None if as_json else _StreamPrinter(err, show_thinking)
     try:
-        finished = _wait_finished(events, printer, recorded)
+        finished, error = _wait_finished(events, printer, recorded)
     except KeyboardInterrupt:
         chat_engine.cancel()
-        finished = _wait_finished(events, printer, recorded)
+        finished, error = _wait_finished(events, printer, recorded)
         recorded.finish(finished, plan)
         if printer is not None:
             printer.end()
@@ -147,8 +153,16 @@ def _answer(
     recorded.finish(finished, plan)
     if printer is not None:
         printer.end()
-    else:
-        typer.echo(json.dumps(_report(chat_engine, plan, finished, ready), ensure_ascii=False))
+    if error is not None:
+        raise _fail(error.message)
+    if finished.reason is FinishReason.ERROR:
+        raise _fail("the engine failed without saying why")
+    if printer is not None:
+        if show_thinking and recorded.session_id:
+            err.print(f"session {recorded.session_id}", style="dim", markup=False)
+        return
+    report = _report(chat_engine, plan, finished, ready) | {"session": recorded.session_id}
+    typer.echo(json.dumps(report, ensure_ascii=False))
 
 
 class _StreamPrinter:
@@ -188,7 +202,8 @@ def _wait_ready(events: queue.Queue[EngineEvent]) -> EngineReady:
 
 def _wait_finished(
     events: queue.Queue[EngineEvent], printer, recorded: RecordedConversation
-) -> GenerationFinished:
+) -> tuple[GenerationFinished, EngineError | None]:
+    """The turn's end, and the engine's error if it failed."""
     error = None
     while True:
         event = events.get()
@@ -198,9 +213,7 @@ def _wait_finished(
         if isinstance(event, EngineError):
             error = event
         elif isinstance(event, GenerationFinished):
-            if error is not None:
-                raise _fail(error.message)
-            return event
+            return event, error
 
 
 def _report(

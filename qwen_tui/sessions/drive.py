@@ -57,6 +57,12 @@ class BlockingChat:
     def conversation(self) -> Conversation:
         return self.recorded.conversation
 
+    @property
+    def quantized(self) -> bool:
+        """Whether the model card's quantized preset (presence penalty 1.5) applies: the
+        engine's `quantized` flag where it knows its weights, True where it does not say."""
+        return getattr(self.engine, "quantized", None) is not False
+
     def start(self) -> EngineReady:
         """Start the engine and wait until it has loaded; raises EngineFailure if it fails."""
         self.engine.start(self._events.put)
@@ -70,9 +76,7 @@ class BlockingChat:
     def send(self, prompt: str) -> Message:
         """One exchange: the reply is added to the conversation (and recorded) whatever
         its end; a failed turn then raises EngineFailure."""
-        # Engines that know their weights say whether the card's quantized preset applies.
-        quantized = getattr(self.engine, "quantized", None) is not False
-        plan = plan_turn(self.conversation, prompt, self.settings, quantized)
+        plan = plan_turn(self.conversation, prompt, self.settings, quantized=self.quantized)
         self.recorded.begin(prompt)
         self._request_id += 1
         self.engine.submit(GenerationRequest.from_plan(plan, self._request_id))

@@ -19,8 +19,21 @@ _ESTIMATED_CHARS_PER_S = 200.0  # about 50 tokens/s when a reply has no recorded
 
 
 def user_prompts(session: Session) -> list[str]:
-    """The user's messages, in order: what a replay sends again."""
+    """The user's messages, in order: what a replay sends again. A turn whose reply failed
+    or was lost in a crash is sent again too: it is a question the user asked."""
     return [m.content for m in session.conversation.user_messages]
+
+
+def answered_prompts(session: Session) -> list[str]:
+    """The user's messages that got a recorded reply (failed ones included), in order:
+    what playback sends, one per entry of `playback_turns`. A message left without a reply
+    by a crash has nothing to play, so it is skipped rather than paired with a later reply."""
+    messages = session.conversation.messages
+    return [
+        message.content
+        for message, following in zip(messages, messages[1:], strict=False)
+        if message.role is Role.USER and following.role is Role.ASSISTANT
+    ]
 
 
 def replay_start(session: Session) -> Conversation:
@@ -35,7 +48,8 @@ def continued_settings(session: Session, settings: Settings) -> Settings:
 
 
 def playback_turns(session: Session) -> list[PlaybackTurn]:
-    """Every recorded reply, in order, ready for `PlaybackEngine`."""
+    """Every recorded reply, in order, ready for `PlaybackEngine`; a failed one plays
+    as an empty turn that ends with its error."""
     replies = [m for m in session.conversation.messages if m.role is Role.ASSISTANT]
     return [
         PlaybackTurn(

@@ -1,0 +1,121 @@
+"""`qwen-chat run` and its session: the id in `--json`, a clean stdout, and a failed
+turn saved so that resume, replay and play still make sense of the session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from qwen_tui.chat.messages import FinishReason, Role
+from qwen_tui.cli import app
+from qwen_tui.sessions.replay import answered_prompts, playback_turns, user_prompts
+from tests.sessions.engines import FailingDemo, RecordingDemo
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, ["run", "--engine", "demo", *args])
+
+
+@pytest.fixture
+def engines(monkeypatch):
+    """Every engine `run` creates, in order; the next one is `engines.next` (a class)."""
+    import qwen_tui.engine.factory as factory
+
+    made: list[RecordingDemo] = []
+
+    def create(settings):
+        made.append(create.next())
+        return made[-1]
+
+    create.next = RecordingDemo
+    monkeypatch.setattr(factory, "create_engine", create)
+    create.made = made
+    return create
+
+
+def test_json_names_the_saved_session(store, engines):
+    result = run("--json", "How do I reverse a string?")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["session"] == store.ids()[0]
+    assert store.load(report["session"]).conversation.last_assistant.content == report["answer"]
+
+
+def test_json_session_is_null_with_no_save(store, engines):
+    result = run("--json", "--no-save", "Hi")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["session"] is None
+    assert store.ids() == []
+
+
+def test_plain_run_prints_the_answer_and_nothing_else(store, engines):
+    result = run("How do I reverse a string?")
+    assert result.exit_code == 0, result.output
+    [session_id] = store.ids()
+    answer = store.load(session_id).conversation.last_assistant.content
+    assert result.stdout == answer + "\n"
+    assert session_id not in result.stderr
+
+
+def test_show_thinking_ends_its_stderr_with_the_session_id(store, engines):
+    result = run("--show-thinking", "How do I reverse a string?")
+    assert result.exit_code == 0, result.output
+    [session_id] = store.ids()
+    assert session_id not in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == f"session {session_id}"
+
+
+def test_a_failed_turn_is_saved_as_a_failed_reply_not_a_dangling_question(store, engines):
+    engines.next = FailingDemo
+    result = run("--show-thinking", "Explain YaRN /no_think")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("qwen-chat: error: CUDA out of memory")
+    assert result.stdout == ""
+    [session_id] = store.ids()
+    messages = store.load(session_id).conversation.messages
+    assert [m.role for m in messages] == [Role.USER, Role.ASSISTANT]
+    assert messages[1].finish_reason is FinishReason.ERROR and messages[1].content == ""
+
+
+def test_resume_replay_and_play_handle_a_failed_turn(store, engines):
+    engines.next = FailingDemo
+    assert run("Explain YaRN /no_think").exit_code == 2
+    [session_id] = store.ids()
+
+    engines.next = RecordingDemo
+    result = run("--resume", session_id, "What is a KV cache?")
+    assert result.exit_code == 0, result.output
+    request = engines.made[-1].requests[-1]
+    # The failed question (and its /no_think) never reached the model as history.
+    assert [m["content"] for m in request.messages] == ["What is a KV cache?"]
+    assert request.enable_thinking and "Explain YaRN" not in str(request.messages)
+
+    session = store.load(session_id)
+    assert user_prompts(session) == ["Explain YaRN /no_think", "What is a KV cache?"]
+    assert answered_prompts(session) == user_prompts(session)
+    turns = playback_turns(session)
+    assert [t.reason for t in turns] == [FinishReason.ERROR, FinishReason.STOP]
+
+    replayed = CliRunner().invoke(
+        app, ["replay", session_id, "--print", "--engine", "demo", "--no-think"]
+    )
+    assert replayed.exit_code == 0, replayed.output
+    sent = [r.messages[-1]["content"] for r in engines.made[-1].requests]
+    assert sent == user_prompts(session)  # the failed question is asked again
+
+
+def test_play_skips_a_question_a_crash_left_without_a_reply(store):
+    from qwen_tui.chat.messages import Message
+    from qwen_tui.config import Settings
+
+    with store.create(Settings(), engine_name="demo", model_name="demo") as recorder:
+        recorder.record_user(Message(Role.USER, "Killed mid-reply"))
+        recorder.record_user(Message(Role.USER, "Asked after resuming"))
+        recorder.record_assistant(
+            Message(Role.ASSISTANT, "Answered", finish_reason=FinishReason.STOP)
+        )
+    session = store.load(recorder.session_id)
+    assert answered_prompts(session) == ["Asked after resuming"]
+    assert [t.answer for t in playback_turns(session)] == ["Answered"]
