@@ -105,6 +105,10 @@ class ChatApp(App[None]):
         yield SystemCommand(
             "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes
         )
+        if screen.check_action("sessions", ()):
+            yield SystemCommand(
+                "Sessions", "Open, rename or delete a saved session (F4)", screen.action_sessions
+            )
         yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
         for name in self.bundled_theme_names:
             yield SystemCommand(f"Theme: {name}", "Switch and remember", _set_theme(self, name))
@@ -123,15 +127,22 @@ def _set_theme(app: App, name: str) -> Callable[[], None]:
 
 
 def _default_recorder_factory(settings: Settings, engine: Engine) -> RecorderFactory | None:
-    """Save every conversation as a session, if the sessions package is installed."""
+    """Save every conversation as a session, if the sessions package is installed.
+
+    The model is named when each session starts: an engine still loading may not know its
+    model's name yet (LocalEngine), so the configured model stands in for it."""
     try:
         from qwen_tui.sessions import SessionStore
         from qwen_tui.sessions.autosave import RecorderSource
     except ImportError:
         return None
-    return RecorderSource(
-        SessionStore(), settings, engine_name=engine.name, model_name=engine.model_name
-    )
+    source = RecorderSource(SessionStore(), settings, engine_name=engine.name, model_name="")
+
+    def next_recorder() -> SessionRecorder:
+        source.model_name = engine.model_name or settings.model
+        return source()
+
+    return next_recorder
 
 
 def run_chat_app(

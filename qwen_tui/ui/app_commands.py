@@ -30,6 +30,7 @@ APP_COMMANDS = (
     AppCommand("copy", "/copy", "copy the last answer (also F2)"),
     AppCommand("save", "/save [FILE]", "write the session to FILE (.md or .json; default ./ID.md)"),
     AppCommand("title", "/title TEXT", "name this session"),
+    AppCommand("sessions", "/sessions", "saved sessions: open, rename, delete (also F4)"),
     AppCommand("quit", "/quit", "leave (also Ctrl+Q)"),
 )
 _BY_NAME = {command.name: command for command in APP_COMMANDS}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from qwen_tui.ui.app_commands import CommandLine
 from qwen_tui.ui.screens.help_screen import HelpScreen
+from qwen_tui.ui.screens.sessions_screen import SessionsScreen
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from qwen_tui.ui.widgets.status_bar import StatusBar
@@ -29,6 +30,9 @@ class ChatActions(_Base):
             return self.driver.live is not None
         if action == "toggle_playback":
             return hasattr(self.engine, "toggle_pause")
+        if action == "sessions":
+            # A played-back session is shown, not continued: nothing could be appended.
+            return not hasattr(self.engine, "toggle_pause")
         return True
 
     def action_toggle_playback(self) -> None:
@@ -85,6 +89,44 @@ class ChatActions(_Base):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
+    def action_sessions(self) -> None:
+        """F4: the saved sessions, to open, rename or delete one."""
+        from qwen_tui.sessions import SessionStore
+
+        if not self.check_action("sessions", ()):
+            self.notify("Sessions cannot be opened while one is played back.")
+            return
+
+        screen = SessionsScreen(
+            SessionStore(), current=self.driver.recorder, open_session=self.open_session
+        )
+        self.app.push_screen(screen)
+
+    async def open_session(self, session_id: str) -> bool:
+        """Show `session_id` here and append what follows to it, as `qwen-chat resume`
+        does; False, with a notice, if it is locked by another process or unreadable."""
+        from qwen_tui.sessions import SessionError, SessionStore
+        from qwen_tui.sessions.continuing import continue_session
+
+        settings = self.driver.settings
+        try:
+            continued = continue_session(
+                SessionStore(),
+                session_id,
+                settings,
+                engine_name=self.engine.name,
+                model_name=self.engine.model_name or settings.model,
+            )
+        except (SessionError, OSError) as exc:
+            self.notify(str(exc), title="Sessions", severity="error", timeout=10)
+            return False
+        self.driver.settings = continued.settings
+        await self.driver.continue_session(continued.session.conversation, continued.recorder)
+        for warning in continued.session.warnings:
+            self.notify(warning, title="Sessions", severity="warning", timeout=10)
+        self.notify(f"Continuing “{continued.session.title}”.")
+        return True
+
     def _turns(self) -> list[AssistantTurn]:
         return self.query_one(ConversationView).assistant_turns()
 
@@ -97,6 +139,8 @@ class ChatActions(_Base):
             await self.action_new_conversation()
         elif name == "help":
             self.action_help()
+        elif name == "sessions":
+            self.action_sessions()
         elif name == "copy":
             self.action_copy_last()
         elif name == "quit":

@@ -29,10 +29,18 @@ CHAT_BINDINGS: list[Binding] = [
     Binding("f3", "toggle_all_panes", "All thoughts", tooltip="open/fold every thinking pane"),
     Binding("f2", "copy_last", "Copy", tooltip="copy the last answer to the clipboard"),
     Binding("ctrl+n", "new_conversation", "New", tooltip="new conversation (and session)"),
+    Binding("f4", "sessions", "Sessions", tooltip="saved sessions: open, rename or delete one"),
     Binding("f1", "help", "Help", tooltip="this help"),
     Binding("space", "toggle_playback", "Pause", tooltip="pause/resume qwen-chat play"),
 ]
 _WHERE = {"space": "not in the input"}
+
+SESSIONS_BINDINGS: list[Binding] = [
+    Binding("r", "rename", "Rename", show=False, tooltip="rename the highlighted session"),
+    Binding("d,delete", "delete", "Delete", show=False, tooltip="delete it (after a confirmation)"),
+    Binding("escape,f4,q", "dismiss(None)", "Close", show=False, tooltip="back to the chat"),
+]
+_SESSIONS_WHERE = "sessions screen"
 
 _WHERE_ANYWHERE = "anywhere"
 
@@ -57,9 +65,12 @@ _MESSAGE_ROWS = [
 
 
 def key_display(key: str) -> str:
-    """`ctrl+t` as `Ctrl+T`, `escape` as `Esc`, `f1` as `F1`."""
+    """`ctrl+t` as `Ctrl+T`, `escape` as `Esc`, `f1` as `F1`, `d,delete` as `D, Delete`."""
     names = {"escape": "Esc", "enter": "Enter"}
-    return "+".join(names.get(part, part.capitalize()) for part in key.split("+"))
+    return ", ".join(
+        "+".join(names.get(part, part.capitalize()) for part in one.split("+"))
+        for one in key.split(",")
+    )
 
 
 def help_rows() -> list[KeyHelp]:
@@ -68,4 +79,9 @@ def help_rows() -> list[KeyHelp]:
         KeyHelp(key_display(b.key), _WHERE.get(b.key, _WHERE_ANYWHERE), b.tooltip or b.description)
         for b in CHAT_BINDINGS
     ]
-    return chat + _GLOBAL_ROWS + _INPUT_ROWS + _MESSAGE_ROWS
+    sessions = [
+        KeyHelp(key_display(b.key), _SESSIONS_WHERE, b.tooltip or b.description)
+        for b in SESSIONS_BINDINGS
+    ]
+    open_row = KeyHelp("Enter", _SESSIONS_WHERE, "open the session and go on with it here")
+    return chat + _GLOBAL_ROWS + _INPUT_ROWS + _MESSAGE_ROWS + [open_row, *sessions]

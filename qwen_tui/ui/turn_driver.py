@@ -92,11 +92,23 @@ class TurnDriver:
 
     async def new_conversation(self) -> None:
         """Stop any reply, forget the history and the queue, start a new session."""
-        await self.cancel()
+        await self._switch(Conversation(self.conversation.system_prompt), None)
+
+    async def continue_session(self, conversation: Conversation, recorder: SessionRecorder) -> None:
+        """Stop any reply and the queue, then go on with a saved `conversation`, recording
+        into `recorder` (opened on its session, lock held)."""
+        await self._switch(conversation, recorder)
+
+    async def _switch(self, conversation: Conversation, recorder: SessionRecorder | None) -> None:
+        await self.cancel()  # the stopped reply is saved in the session it belongs to
         self.pending.clear()
-        self.conversation = Conversation(self.conversation.system_prompt)
+        self.conversation = conversation
         self.short_replies_ok = False
-        self.start_recording()
+        if recorder is None:
+            self.start_recording()
+        else:
+            self.stop_recording()
+            self.recorder = recorder
         await self.screen.show_conversation(self.conversation)
 
     def base_thinking(self) -> bool:
@@ -285,7 +297,8 @@ class TurnDriver:
         return self.engine.count_prompt_tokens(messages, self.settings.thinking)
 
     def _quantized(self) -> bool:
-        return getattr(self.engine, "quantized", True)
+        # An engine that does not say (or does not know yet) gets the card's quantized preset.
+        return getattr(self.engine, "quantized", None) is not False
 
     def _guard(self, action: Callable[[], T]) -> T | None:
         """Run a session-file action; a failure is a notice and recording stops."""

@@ -8,12 +8,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from ui_harness import make_app, ready, send, until_idle
+from ui_harness import RecordingEngine, make_app, ready, send, until_idle
 
 from qwen_tui import locations
+from qwen_tui.chat.sampling import QUANTIZED_PRESENCE_PENALTY
 from qwen_tui.config import Settings
 from qwen_tui.engine.demo import DemoEngine
 from qwen_tui.engine.factory import create_engine
+from qwen_tui.sessions import SessionStore
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.app_commands import UnknownCommand, parse_command
 from qwen_tui.ui.gpu_memory import gpu_memory_text
@@ -97,3 +99,31 @@ async def test_by_default_every_conversation_is_saved_as_a_session():
         await until_idle(pilot)
     files = list(locations.sessions_dir().glob("*"))
     assert files and "save me" in "".join(f.read_text() for f in files if f.is_file())
+
+
+class _NamelessUntilLoaded(DemoEngine):
+    """Like LocalEngine: no model name before the model has loaded."""
+
+    model_name = ""
+
+
+async def test_a_session_started_before_the_model_loads_records_the_configured_model():
+    settings = Settings(engine="demo", model="/models/Qwen3-30B-A3B-GPTQ-Int4")
+    app = ChatApp(settings, engine=_NamelessUntilLoaded(tokens_per_s=10_000, load_s=0))
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "which model?")
+        await until_idle(pilot)
+    [session_id] = SessionStore().ids()
+    assert SessionStore().load(session_id).model == "/models/Qwen3-30B-A3B-GPTQ-Int4"
+
+
+async def test_an_engine_that_does_not_know_its_quantization_gets_the_quantized_preset():
+    engine = RecordingEngine()
+    engine.quantized = None
+    app = make_app(engine)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "Hi")
+        await until_idle(pilot)
+    assert engine.requests[-1].sampling.presence_penalty == QUANTIZED_PRESENCE_PENALTY

@@ -154,6 +154,8 @@ async def test_cancelling_the_budget_dialog_gives_the_message_back():
         await ready(pilot)
         await enter(pilot, LONG_HELLO)
         await wait_for(pilot, lambda: isinstance(app.screen, BudgetScreen), what="dialog")
+        labels = [str(button.label) for button in app.screen.query("Button")]
+        assert labels[-1] == "Cancel [Esc]" and labels[0].endswith("[S]")  # keys shown
         await pilot.press("escape")
         await pilot.pause()
         assert not engine.requests

@@ -1,12 +1,14 @@
-"""Snapshots of the main screen (wide and narrow) and the help screen.
+"""Snapshots of the main screen (wide and narrow), the help screen and the sessions screen.
 
-They show a resumed conversation with fixed figures, so nothing depends on a clock.
+They show a resumed conversation with fixed figures, and sessions with fixed ids and
+dates, so nothing depends on a clock.
 Update them with `pytest tests/ui/test_snapshots.py --snapshot-update` after a deliberate
 change, and look at the new SVGs before committing them.
 """
 
 from __future__ import annotations
 
+from session_files import save_sessions
 from ui_harness import NARROW, WIDE, make_app, ready, sample_conversation
 
 
@@ -45,3 +47,15 @@ def test_help_screen(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 40), run_before=open_help)
+
+
+def test_sessions_screen(snap_compare, monkeypatch):
+    save_sessions(monkeypatch)
+    app = make_app()
+
+    async def open_sessions(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=open_sessions)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -54,9 +55,10 @@ class BudgetScreen(ModalScreen[BudgetChoice | None]):
             yield Static("The conversation is too long", classes="dialog-title")
             yield Static(self.budget.message, markup=False)
             with Horizontal(classes="dialog-buttons"):
+                # Content, not a str: "[S]" would be read as markup and vanish.
                 for choice, label in self.options():
-                    yield Button(label, id=f"choice-{choice}")
-                yield Button("Cancel [Esc]", id="choice-cancel", variant="default")
+                    yield Button(Content(label), id=f"choice-{choice}")
+                yield Button(Content("Cancel [Esc]"), id="choice-cancel", variant="default")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         name = (event.button.id or "").removeprefix("choice-")

@@ -1,0 +1,148 @@
+"""The sessions screen (F4, /sessions or the palette): every saved session, to open one in
+this chat and go on with it, rename it, or delete it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+
+from qwen_tui.sessions import SessionError, SessionRecorder, SessionStore, SessionSummary
+from qwen_tui.ui.keymap import SESSIONS_BINDINGS
+from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
+from qwen_tui.ui.screens.rename_screen import RenameScreen
+from qwen_tui.ui.widgets.session_list import SessionList
+
+HINT = "Enter open · R rename · D delete · Esc close"
+EMPTY = "No saved sessions yet. Every conversation is saved as you go."
+
+SessionOpener = Callable[[str], Awaitable[bool]]
+"""Continues a session in the chat; False (after telling the user why) if it could not."""
+
+
+class SessionsScreen(ModalScreen[None]):
+    """The list comes from `store`; `current` is the session this chat writes now (it is
+    renamed through its own recorder and cannot be deleted while open)."""
+
+    BINDINGS = SESSIONS_BINDINGS
+
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        current: SessionRecorder | None,
+        open_session: SessionOpener,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.current = current
+        self.open_session = open_session
+
+    @property
+    def current_id(self) -> str | None:
+        return self.current.session_id if self.current is not None else None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sessions-panel"):
+            yield Static("Sessions", id="sessions-title", classes="dialog-title")
+            yield SessionList(id="session-list")
+            yield Static(EMPTY, id="sessions-empty", markup=False)
+            yield Static(HINT, classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.refresh_sessions()
+        self.query_one(SessionList).focus()
+
+    def refresh_sessions(self) -> None:
+        """Read the sessions directory again."""
+        summaries = self.store.list()
+        listing = self.query_one(SessionList)
+        listing.show(summaries, self.current_id)
+        listing.display = bool(summaries)
+        self.query_one("#sessions-empty").display = not summaries
+        count = f" ({len(summaries)})" if summaries else ""
+        self.query_one("#sessions-title", Static).update(f"Sessions{count}")
+
+    def _chosen(self, done: str) -> SessionSummary | None:
+        """The highlighted session, if it can be `done` ("opened", ...), else a notice.
+        An unreadable session can only be deleted."""
+        summary = self.query_one(SessionList).highlighted_summary
+        if summary is not None and summary.problem is not None and done != "deleted":
+            self.notify(
+                f"Session {summary.id} cannot be read, so it cannot be {done}; D deletes it.",
+                severity="warning",
+            )
+            return None
+        return summary
+
+    # -- open ----------------------------------------------------------------------------
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        summary = self._chosen("opened")
+        if summary is None:
+            return
+        if summary.id == self.current_id:
+            self.notify("That session is the one open now.")
+            self.dismiss(None)
+        elif await self.open_session(summary.id):
+            self.dismiss(None)
+
+    # -- rename --------------------------------------------------------------------------
+
+    def action_rename(self) -> None:
+        summary = self._chosen("renamed")
+        if summary is None:
+            return
+
+        def renamed(title: str | None) -> None:
+            if title:
+                self._rename(summary.id, title)
+
+        self.app.push_screen(RenameScreen(summary.title), renamed)
+
+    def _rename(self, session_id: str, title: str) -> None:
+        try:
+            if session_id == self.current_id and self.current is not None:
+                self.current.rename(title)
+            else:
+                self.store.rename(session_id, title)
+        except (SessionError, OSError, ValueError) as exc:
+            self.notify(f"Could not rename the session: {exc}", severity="error", timeout=8)
+            return
+        self.refresh_sessions()
+        self.notify(f"Renamed to {title!r}.")
+
+    # -- delete --------------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        summary = self._chosen("deleted")
+        if summary is None:
+            return
+        if summary.id == self.current_id:
+            self.notify(
+                "That session is open in this chat; start a new conversation (Ctrl+N) "
+                "before deleting it.",
+                severity="warning",
+            )
+            return
+        what = f"{summary.id} (unreadable)" if summary.problem else f"“{summary.title}”"
+        question = f"Delete session {what}? Its file is removed for good."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(summary.id)
+
+        self.app.push_screen(ConfirmScreen("Delete session", question, yes="Delete"), answered)
+
+    def _delete(self, session_id: str) -> None:
+        try:
+            self.store.delete(session_id)
+        except (SessionError, OSError) as exc:
+            self.notify(f"Could not delete the session: {exc}", severity="error", timeout=8)
+            return
+        self.refresh_sessions()
+        self.notify(f"Deleted session {session_id}.")

@@ -1,0 +1,71 @@
+"""The saved sessions as a list: two lines each, the title and date, then the details."""
+
+from __future__ import annotations
+
+import os
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from qwen_tui.sessions import SessionSummary
+
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+class SessionList(OptionList):
+    """Most recently used first; each option's id is its session id."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.summaries: dict[str, SessionSummary] = {}
+
+    def show(self, summaries: list[SessionSummary], current_id: str | None) -> None:
+        """List `summaries`, marking the session open in this chat; the highlight stays on
+        the same session if it is still there, else on the same row."""
+        kept_id, kept_index = self.highlighted_id, self.highlighted or 0
+        self.summaries = {s.id: s for s in summaries}
+        self.set_options(Option(_entry(s, s.id == current_id), id=s.id) for s in summaries)
+        if not summaries:
+            return
+        ids = [s.id for s in summaries]
+        self.highlighted = ids.index(kept_id) if kept_id in ids else min(kept_index, len(ids) - 1)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
+
+    @property
+    def highlighted_summary(self) -> SessionSummary | None:
+        session_id = self.highlighted_id
+        return self.summaries.get(session_id) if session_id else None
+
+
+def _entry(summary: SessionSummary, current: bool) -> RenderableType:
+    grid = Table.grid(expand=True, padding=(0, 1))
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    grid.add_column(justify="right", no_wrap=True)
+    date = Text(f"{summary.updated:{DATE_FORMAT}}", style="dim")
+    if summary.problem is not None:
+        grid.add_row(Text(f"⚠ {summary.id}", style="bold red"), date)
+        problem = Text(f"unreadable: {_short_problem(summary)}", style="red")
+        return Group(grid, Padding(problem, (0, 0, 0, 2)))
+    title = Text(summary.title, style="bold")
+    if current:
+        title.append("  ● open now", style="green")
+    grid.add_row(title, date)
+    details = [f"{summary.turns} turn{'' if summary.turns == 1 else 's'}"]
+    details += [part for part in (summary.model, summary.id) if part]
+    if summary.replay_of:
+        details.append(f"replay of {summary.replay_of}")
+    line = Text(" · ".join(details), style="dim", no_wrap=True, overflow="ellipsis")
+    return Group(grid, Padding(line, (0, 0, 0, 2)))
+
+
+def _short_problem(summary: SessionSummary) -> str:
+    """The problem without the sessions folder in front of every file name."""
+    return (summary.problem or "").replace(f"{summary.path.parent}{os.sep}", "")
