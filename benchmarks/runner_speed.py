@@ -14,7 +14,6 @@ import time
 
 import torch
 
-from benchmarks.decode import decode_rate
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.runner import generate
@@ -110,7 +109,6 @@ def main() -> None:
     config = config_30b_a3b(num_hidden_layers=args.layers)
     weights = random_weights(config)
     runner = Runner(weights, args.max_len, use_triton=True, use_graph=True)
-    runner.warm_up()
     runner.decoder.k_cache.normal_()
     runner.decoder.v_cache.normal_()
     report = {"device": torch.cuda.get_device_name(), "layers": args.layers}
@@ -121,10 +119,6 @@ def main() -> None:
         for ctx in (1024, 8192, 32768):
             if ctx < args.max_len:
                 report[f"decode_tok_s_{ctx}"] = round(time_decode(runner, ctx), 1)
-        for ctx in (1024, 32768):  # through generate(): pipelined, one token to the host each
-            if ctx < args.max_len:
-                prompt = torch.randint(0, config.vocab_size, (ctx,)).tolist()
-                report[f"generate_tok_s_{ctx}"] = round(decode_rate(runner, prompt, 128), 1)
         if args.chunks:
             report["decode_tok_s_by_chunk"] = chunk_sweep(runner, args.max_len)
         if args.profile:

@@ -36,8 +36,6 @@ def _route_kernel(
     E_PAD: tl.constexpr,
     NORMALIZE: tl.constexpr,
     CLEAR_BLOCK: tl.constexpr,
-    LOGIT_DTYPE: tl.constexpr,
-    CLEAR_LOGITS: tl.constexpr,
 ):
     row = tl.program_id(0)
     part = tl.program_id(1)
@@ -51,10 +49,7 @@ def _route_kernel(
         return
     offs = tl.arange(0, E_PAD)
     logits = tl.load(logits_ptr + row * E + offs, mask=offs < E, other=float("-inf"))
-    if CLEAR_LOGITS:  # fp32 sums from a split-K GEMV: empty them for the next layer
-        tl.store(logits_ptr + row * E + offs, tl.zeros_like(logits), mask=offs < E)
-    # Rounded as transformers rounds the router's output (to the model dtype).
-    logits = logits.to(LOGIT_DTYPE).to(tl.float32)
+    logits = logits.to(tl.float32)
     probs = tl.exp(logits - tl.max(logits, axis=0))
     probs = probs / tl.sum(probs, axis=0)
     total = 0.0
@@ -163,11 +158,9 @@ def route_topk(
     ids: torch.Tensor,
     weights: torch.Tensor,
     clear: torch.Tensor,
-    logit_dtype: torch.dtype | None = None,
 ) -> None:
     """logits [T, E] -> ids [T, k] int32 and weights [T, k] fp32, in place; zeroes `clear`
-    ([T, ...] fp32, the gate/up accumulator the next launch adds into). fp32 logits are
-    taken as a GEMV's accumulator: rounded to `logit_dtype` (the model's) and zeroed."""
+    ([T, ...] fp32, the gate/up accumulator the next launch adds into)."""
     T, E = logits.shape
     clear_n = clear.numel() // T
     _route_kernel[(T, 1 + triton.cdiv(clear_n, 2048))](
@@ -182,8 +175,6 @@ def route_topk(
         E_PAD=triton.next_power_of_2(E),
         NORMALIZE=normalize,
         CLEAR_BLOCK=2048,
-        LOGIT_DTYPE=_tl_dtype(logit_dtype or logits.dtype),
-        CLEAR_LOGITS=logits.dtype == torch.float32 and logit_dtype is not None,
     )
 
 

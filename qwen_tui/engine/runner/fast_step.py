@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention
-from qwen_tui.engine.kernels.dense_gemv import dense_gemv_into
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into, route_topk
 from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
@@ -25,8 +24,6 @@ from qwen_tui.engine.runner.weights import (
     MoeMlp,
     QuantExperts,
 )
-
-DENSE_GEMV_MAX_N = 1024  # small 16-bit projections (the router); larger ones go to cuBLAS
 
 
 class FastDecodeStep:
@@ -56,8 +53,6 @@ class FastDecodeStep:
         if moe is not None:
             self.ids = torch.zeros(1, moe.top_k, device=device, dtype=torch.int32)
             self.route_w = torch.zeros(1, moe.top_k, device=device, dtype=torch.float32)
-            num_experts = _out_features(moe.router)
-            self.router_logits = torch.zeros(1, num_experts, device=device, dtype=torch.float32)
             inter = moe.experts.gate.out_features if isinstance(moe.experts, QuantExperts) else 0
             self.gate_up = torch.zeros(
                 moe.top_k, 2 * max(inter, 1), device=device, dtype=torch.float32
@@ -104,24 +99,14 @@ class FastDecodeStep:
     def _linear_into(self, x: torch.Tensor, weight: Linear, acc: torch.Tensor) -> None:
         if _gemv_ready(weight):
             int4_gemv_into(x, weight.qweight, weight.qzeros, weight.scales, weight.group_size, acc)
-        elif isinstance(weight, torch.Tensor) and weight.shape[0] <= DENSE_GEMV_MAX_N:
-            dense_gemv_into(x, weight, acc)
         else:
             acc += self.ops.linear(x, weight).float()
 
     def _mlp_into(self, layer: LayerWeights) -> None:
         mlp = layer.mlp
         if _fast_moe(mlp):
-            self._linear_into(self.x, mlp.router, self.router_logits)
-            route_topk(
-                self.router_logits,
-                mlp.top_k,
-                mlp.normalize,
-                self.ids,
-                self.route_w,
-                self.gate_up,
-                logit_dtype=self.x.dtype,
-            )
+            logits = self.ops.linear(self.x, mlp.router)
+            route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w, self.gate_up)
             e = mlp.experts
             moe_decode_into(
                 self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.gate_up, self.acc_h

@@ -41,9 +41,6 @@ class Runner:
             use_graph and use_triton and device.type == "cuda" and not graph_blockers(weights)
         )
         self._graphs: dict[int, torch.cuda.CUDAGraph] = {}  # by attention chunk size
-        self._host_tokens = (
-            torch.zeros(2, 1, dtype=torch.int64).pin_memory() if (self.use_graph) else None
-        )
         self._pool = None
 
     @property
@@ -70,9 +67,6 @@ class Runner:
             self.token.copy_(self.sampler.sample(self.decoder.prefill(ids, 0)))
         self.pos.fill_(len(prompt_ids))
         budget = min(max_new_tokens, self.max_len - len(prompt_ids))
-        if self.use_graph:
-            yield from self._pipelined(len(prompt_ids), budget, stop_ids, cancelled)
-            return
         for produced in range(budget):
             token = int(self.token.item())
             yield token
@@ -81,34 +75,6 @@ class Runner:
             if cancelled is not None and cancelled.is_set():
                 return
             self._step(len(prompt_ids) + produced)
-
-    def _pipelined(
-        self, start: int, budget: int, stop_ids: set[int], cancelled: threading.Event | None
-    ) -> Iterator[int]:
-        """The graph loop, one step ahead: the next step is queued on the GPU before the host
-        waits for the token it streams, so the GPU never idles while the host works. A step
-        queued past a stop is discarded (its cache row is rewritten before it is read)."""
-        tokens = self._host_tokens
-        ready = [torch.cuda.Event(), torch.cuda.Event()]
-
-        def fetch(slot: int) -> None:
-            tokens[slot].copy_(self.token, non_blocking=True)
-            ready[slot].record()
-
-        fetch(0)
-        for produced in range(budget):
-            slot = produced % 2
-            more = produced + 1 < budget
-            if more:
-                self._step(start + produced)
-                fetch(1 - slot)
-            ready[slot].synchronize()
-            token = int(tokens[slot])
-            yield token
-            if token in stop_ids or not more:
-                return
-            if cancelled is not None and cancelled.is_set():
-                return
 
     def warm_up(self) -> None:
         """Compile the kernels, let the autotuner pick the prefill tiles, and capture the
