@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from qwen_tui.engine.loading import load_model
 from tests.engine.tiny_models import build_variants, dequantized_copy, stock_model
 
 
@@ -32,6 +33,19 @@ def reference(tiny, tmp_path_factory):
     def get(name: str):
         if name not in cache:
             cache[name] = stock_model(dequantized_copy(tiny[name], root / name))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def loaded(tiny):
+    """Variant name -> LoadedModel on the CPU in float32, loaded once per test module."""
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = load_model(str(tiny[name]), device="cpu", dtype="float32")
         return cache[name]
 
     return get

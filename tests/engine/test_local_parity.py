@@ -22,18 +22,6 @@ from tests.engine.tiny_models import GREEDY, VARIANTS
 NAMES = list(VARIANTS)
 
 
-@pytest.fixture(scope="module")
-def loaded(tiny):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = load_model(str(tiny[name]), device="cpu", dtype="float32")
-        return cache[name]
-
-    return get
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_int4_layers_load_into_the_project_modules(name, loaded):
     model = loaded(name).model

@@ -12,7 +12,6 @@ import threading
 import pytest
 import torch
 
-from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.generate import Runner
@@ -20,18 +19,6 @@ from tests.engine.tiny_models import GREEDY, VARIANTS
 
 NAMES = list(VARIANTS)
 KERNEL_NAMES = ["moe_sym_g32", "dense_asym_g128", "dense_plain_tied", "moe_plain"]
-
-
-@pytest.fixture(scope="module")
-def loaded(tiny):
-    cache: dict = {}
-
-    def get(name: str):
-        if name not in cache:
-            cache[name] = load_model(str(tiny[name]), device="cpu", dtype="float32")
-        return cache[name]
-
-    return get
 
 
 def prompt_ids(model) -> list[int]:
