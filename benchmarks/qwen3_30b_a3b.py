@@ -18,31 +18,15 @@ from qwen_tui.engine.runner.weights import (
     MoeMlp,
     QuantExperts,
 )
+from qwen_tui.engine.synthetic import QWEN3_30B_A3B
 
 GROUP_SIZE = 128
 
 
 def config_30b_a3b(**overrides) -> Qwen3MoeConfig:
-    shape = dict(
-        vocab_size=151936,
-        hidden_size=2048,
-        intermediate_size=6144,
-        moe_intermediate_size=768,
-        num_hidden_layers=48,
-        num_attention_heads=32,
-        num_key_value_heads=4,
-        head_dim=128,
-        num_experts=128,
-        num_experts_per_tok=8,
-        norm_topk_prob=True,
-        rms_norm_eps=1e-6,
-        max_position_embeddings=40960,
-        rope_theta=1_000_000.0,
-        tie_word_embeddings=False,
-        torch_dtype="bfloat16",
-    )
-    shape.update(overrides)
-    return Qwen3MoeConfig(**shape)
+    """The published model's config (as the synthetic checkpoint writes it), with overrides."""
+    shape = {k: v for k, v in QWEN3_30B_A3B.items() if k not in ("architectures", "model_type")}
+    return Qwen3MoeConfig(**(shape | overrides))
 
 
 def _packed(*batch: int, k: int, n: int, device) -> tuple[torch.Tensor, ...]:
