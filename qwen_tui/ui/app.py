@@ -60,9 +60,13 @@ class ChatApp(App[None]):
         self._theme_problems = loaded.problems
         self.bundled_theme_names = tuple(theme.name for theme in loaded.themes)
         wanted = self.settings.theme
-        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
-        if wanted not in self.available_themes:
-            self._theme_problems += (f"No theme {wanted!r}; using {DEFAULT_THEME}.",)
+        if wanted in self.available_themes:
+            self.theme = wanted
+            return
+        # Without our bundled themes (a broken install) fall back to one of Textual's own.
+        fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = fallback
+        self._theme_problems += (f"No theme {wanted!r}; using {fallback}.",)
 
     def get_default_screen(self) -> Screen:
         self.chat_screen = ChatScreen(
