@@ -13,9 +13,10 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from qwen_tui import __version__, locations
+from qwen_tui import __version__
 from qwen_tui.cli import app
 from qwen_tui.config import ConfigError
+from tests.config_files import write_config
 
 WIDE = {"COLUMNS": "240"}
 
@@ -31,13 +32,6 @@ def qwen_chat(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [script, *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
-
-
-def write_config(text: str):
-    path = locations.config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_help_lists_the_commands_and_model_options():

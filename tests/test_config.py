@@ -9,13 +9,7 @@ import pytest
 from qwen_tui import locations
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.config import ConfigError, SamplingOverrides, Settings, load_settings, save_setting
-
-
-def write_config(text: str):
-    path = locations.config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.config_files import write_config
 
 
 def test_defaults_without_a_file():

@@ -7,7 +7,7 @@ import pytest
 from qwen_tui.chat.sampling import QUANTIZED_PRESENCE_PENALTY
 from qwen_tui.config import Settings
 from qwen_tui.sessions.drive import BlockingChat
-from tests.sessions.engines import RecordingDemo
+from tests.recording_engine import RecordingEngine
 
 
 @pytest.mark.parametrize(
@@ -15,7 +15,7 @@ from tests.sessions.engines import RecordingDemo
     [(False, 0.0), (True, QUANTIZED_PRESENCE_PENALTY), (None, QUANTIZED_PRESENCE_PENALTY)],
 )
 def test_the_engine_s_quantized_flag_picks_the_presence_penalty(flag, penalty):
-    engine = RecordingDemo()
+    engine = RecordingEngine()
     engine.quantized = flag
     chat = BlockingChat(engine, Settings(engine="demo"))
     chat.start()
@@ -25,7 +25,7 @@ def test_the_engine_s_quantized_flag_picks_the_presence_penalty(flag, penalty):
 
 
 def test_an_engine_that_does_not_say_gets_the_quantized_preset():
-    engine = RecordingDemo()
+    engine = RecordingEngine()
     assert not hasattr(engine, "quantized")
     chat = BlockingChat(engine, Settings(engine="demo"))
     chat.start()

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from qwen_tui.chat.messages import FinishReason, Role
 from qwen_tui.cli import app
 from qwen_tui.sessions.replay import answered_prompts, playback_turns, user_prompts
-from tests.sessions.engines import FailingDemo, RecordingDemo
+from tests.recording_engine import RecordingEngine
+from tests.sessions.engines import FailingDemo
 
 
 def run(*args: str):
@@ -23,13 +24,13 @@ def engines(monkeypatch):
     """Every engine `run` creates, in order; the next one is `engines.next` (a class)."""
     import qwen_tui.engine.factory as factory
 
-    made: list[RecordingDemo] = []
+    made: list[RecordingEngine] = []
 
     def create(settings):
         made.append(create.next())
         return made[-1]
 
-    create.next = RecordingDemo
+    create.next = RecordingEngine
     monkeypatch.setattr(factory, "create_engine", create)
     create.made = made
     return create
@@ -84,7 +85,7 @@ def test_resume_replay_and_play_handle_a_failed_turn(store, engines):
     assert run("Explain YaRN /no_think").exit_code == 2
     [session_id] = store.ids()
 
-    engines.next = RecordingDemo
+    engines.next = RecordingEngine
     result = run("--resume", session_id, "What is a KV cache?")
     assert result.exit_code == 0, result.output
     request = engines.made[-1].requests[-1]

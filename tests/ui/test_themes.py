@@ -69,9 +69,7 @@ async def test_a_user_theme_from_the_config_dir_can_be_chosen():
         assert app.theme == "mine"
 
 
-async def test_without_the_bundled_themes_the_app_still_starts_with_a_notice(
-    monkeypatch, tmp_path
-):
+async def test_without_the_bundled_themes_the_app_still_starts_with_a_notice(monkeypatch, tmp_path):
     monkeypatch.setattr("qwen_tui.ui.theming.bundled_themes_dir", lambda: tmp_path / "missing")
     app = make_app(settings=Settings(engine="demo"))
     async with app.run_test() as pilot:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
-import threading
 import time
 from collections.abc import Callable
 
@@ -13,28 +11,15 @@ from textual.pilot import Pilot
 
 from qwen_tui.chat.messages import Conversation, GenerationStats
 from qwen_tui.config import Settings
-from qwen_tui.engine.base import EventSink, GenerationFinished, GenerationRequest
+from qwen_tui.engine.base import GenerationRequest
 from qwen_tui.engine.demo import DemoEngine
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView
+from tests.recording_engine import RecordingEngine
 
 WIDE = (160, 48)
 NARROW = (80, 24)
-
-
-class RecordingEngine(DemoEngine):
-    """The demo engine, keeping every request it was asked to generate."""
-
-    def __init__(self, tokens_per_s: float = math.inf, load_s: float = 0.0, **kwargs) -> None:
-        super().__init__(tokens_per_s=tokens_per_s, load_s=load_s, **kwargs)
-        self.requests: list[GenerationRequest] = []
-
-    def _generate(
-        self, request: GenerationRequest, sink: EventSink, cancelled: threading.Event
-    ) -> GenerationFinished:
-        self.requests.append(request)
-        return super()._generate(request, sink, cancelled)
 
 
 class LongReplyEngine(RecordingEngine):
