@@ -16,6 +16,7 @@ from qwen_tui.chat.messages import Message
 from qwen_tui.commands.options import EngineOpt, ModelOpt, ThinkOpt, settings_from_flags
 from qwen_tui.commands.sessions import (
     SessionIdArg,
+    chat_in_ui,
     engine_identity,
     fail,
     load_session,
@@ -23,7 +24,6 @@ from qwen_tui.commands.sessions import (
 )
 from qwen_tui.engine.base import AnswerDelta, EngineEvent, ThinkingDelta
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.autosave import RecorderSource
 from qwen_tui.sessions.drive import BlockingChat
 from qwen_tui.sessions.export import turn_summary
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
@@ -73,21 +73,16 @@ def replay(
             chat_engine.close()
         typer.echo(f"Saved as session {recorder.session_id} (replay of {original.id}).", err=True)
         return
-    source = RecorderSource(
-        store, settings, engine_name=engine_name, model_name=model_name, first=recorder
+    chat_in_ui(
+        settings,
+        chat_engine,
+        store,
+        recorder,
+        engine_name=engine_name,
+        model_name=model_name,
+        conversation=replay_start(original),
+        prompts=prompts,
     )
-    from qwen_tui.ui.app import run_chat_app
-
-    try:
-        run_chat_app(
-            settings,
-            engine=chat_engine,
-            conversation=replay_start(original),
-            queued_prompts=prompts,
-            recorder_factory=source,
-        )
-    finally:
-        source.close()
 
 
 def _print_replay(chat: BlockingChat, printer: _TranscriptPrinter, prompts: list[str]) -> None:

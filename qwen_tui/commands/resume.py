@@ -14,9 +14,8 @@ from qwen_tui.commands.options import (
     ThinkOpt,
     settings_from_flags,
 )
-from qwen_tui.commands.sessions import engine_identity, load_session, session_errors
+from qwen_tui.commands.sessions import chat_in_ui, engine_identity, load_session, session_errors
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.autosave import RecorderSource
 from qwen_tui.sessions.replay import continued_settings
 
 
@@ -51,17 +50,12 @@ def resume(
         except BaseException:
             recorder.close()
             raise
-    source = RecorderSource(
-        store, settings, engine_name=engine_name, model_name=model_name, first=recorder
+    chat_in_ui(
+        settings,
+        chat_engine,
+        store,
+        recorder,
+        engine_name=engine_name,
+        model_name=model_name,
+        conversation=session.conversation,
     )
-    from qwen_tui.ui.app import run_chat_app
-
-    try:
-        run_chat_app(
-            settings,
-            engine=chat_engine,
-            conversation=session.conversation,
-            recorder_factory=source,
-        )
-    finally:
-        source.close()

@@ -58,6 +58,37 @@ def engine_identity(settings: Settings, engine: Engine) -> tuple[str, str]:
     return engine.name, engine.model_name or settings.model
 
 
+def chat_in_ui(
+    settings: Settings,
+    engine: Engine,
+    store: SessionStore,
+    recorder,
+    *,
+    engine_name: str,
+    model_name: str,
+    conversation,
+    prompts: list[str] | tuple[str, ...] = (),
+) -> None:
+    """Open the chat UI on `conversation`, saving its turns through `recorder` (a new
+    conversation started in the UI gets a session of its own); recorders close at the end."""
+    from qwen_tui.sessions.autosave import RecorderSource
+    from qwen_tui.ui.app import run_chat_app
+
+    source = RecorderSource(
+        store, settings, engine_name=engine_name, model_name=model_name, first=recorder
+    )
+    try:
+        run_chat_app(
+            settings,
+            engine=engine,
+            conversation=conversation,
+            queued_prompts=prompts,
+            recorder_factory=source,
+        )
+    finally:
+        source.close()
+
+
 def load_session(store: SessionStore, query: str | None) -> Session:
     """The session `query` names, or the latest one; warnings go to stderr."""
     if query is None:
