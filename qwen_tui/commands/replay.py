@@ -13,7 +13,17 @@ from rich.console import Console
 from rich.text import Text
 
 from qwen_tui.chat.messages import Message
-from qwen_tui.commands.options import EngineOpt, ModelOpt, ThinkOpt, settings_from_flags
+from qwen_tui.commands.options import (
+    DeviceOpt,
+    DtypeOpt,
+    EngineOpt,
+    MaxNewOpt,
+    ModelOpt,
+    TemperatureOpt,
+    ThinkOpt,
+    YarnOpt,
+    settings_from_flags,
+)
 from qwen_tui.commands.sessions import (
     SessionIdArg,
     chat_in_ui,
@@ -34,12 +44,26 @@ def replay(
     think: ThinkOpt = None,
     engine: EngineOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
+    yarn_factor: YarnOpt = None,
+    temperature: TemperatureOpt = None,
+    max_new_tokens: MaxNewOpt = None,
     print_only: Annotated[
         bool, typer.Option("--print", help="Run without the UI and print the transcript.")
     ] = False,
 ) -> None:
     """Send a session's user turns through the current model again, into a new linked session."""
-    settings = settings_from_flags(model=model, engine=engine, thinking=think)
+    settings = settings_from_flags(
+        model=model,
+        engine=engine,
+        thinking=think,
+        device=device,
+        dtype=dtype,
+        yarn_factor=yarn_factor,
+        temperature=temperature,
+        max_new_tokens=max_new_tokens,
+    )
     store = SessionStore()
     with session_errors():
         original = load_session(store, session_id)

@@ -162,6 +162,17 @@ def test_replay_print_sends_the_same_turns_into_a_linked_session(store, saved, f
     assert f"Saved as session {new_id} (replay of {saved})" in result.output
 
 
+def test_replay_takes_the_model_and_length_options_like_run(store, saved, fast_demo):
+    result = run(
+        "replay", saved, "--print", "--engine", "demo", "--device", "cpu", "--max-new-tokens", "5"
+    )
+    assert result.exit_code == 0, result.output
+    new_id = next(i for i in store.ids() if i != saved)
+    replies = store.load(new_id).conversation.messages[1::2]
+    assert all(reply.settings.max_new_tokens == 5 for reply in replies)
+    assert all(reply.stats.generated_tokens <= 5 for reply in replies)
+
+
 def test_replay_in_the_ui_queues_the_user_turns_and_records_a_linked_session(
     store, saved, fake_ui, fast_demo
 ):
