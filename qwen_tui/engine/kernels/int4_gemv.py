@@ -15,6 +15,8 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
+
 TARGET_PROGRAMS = 1056  # eight small programs per SM keep the most loads in flight
 BLOCK_N = 64
 
@@ -47,12 +49,8 @@ def _int4_tile_sum(
 def _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size):
     """x [BLOCK_K/8, 8] (row k = 8 * r + j) against one tile of W lying in one group: each
     packed int32 is read once and unpacked in registers; no reshape, so no data shuffles."""
-    packed = tl.load(qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0)
-    q = ((packed[:, None, :] >> (tl.arange(0, 8) * 4)[None, :, None]) & 0xF).to(tl.float32)
-    group = k0 // group_size
-    scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
-    zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
-    zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
+    q = unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N).to(tl.float32)
+    scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
     qx = tl.sum(tl.sum(q * x[:, :, None], axis=1), axis=0)
     return (qx - tl.sum(tl.sum(x, axis=1), axis=0) * zero) * scale
 

@@ -15,6 +15,7 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
 from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
 
 
@@ -62,14 +63,8 @@ def _dequant_tile_ordered(
     """W[k0:k0+BLOCK_K, offs_n] in fp32 for a tile inside one group (groups in order): each
     packed int32 is loaded once, and the tile's zero and scale are one row each."""
     offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-    packed = tl.load(qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0)
-    q = tl.reshape(
-        (packed[:, None, :] >> (tl.arange(0, 8) * 4)[None, :, None]) & 0xF, (BLOCK_K, BLOCK_N)
-    )
-    group = k0 // group_size
-    scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
-    zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
-    zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
+    q = tl.reshape(unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N), (BLOCK_K, BLOCK_N))
+    scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
     return (q.to(tl.float32) - zero[None, :]) * scale[None, :]
 
 
