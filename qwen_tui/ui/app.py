@@ -13,12 +13,11 @@ from qwen_tui.chat.messages import Conversation
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.screens.chat_screen import ChatScreen
+from qwen_tui.ui.session_recording import RecorderFactory
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
     from qwen_tui.sessions import SessionRecorder
-
-RecorderFactory = Callable[[], "SessionRecorder | None"]
 
 
 class ChatApp(App[None]):
@@ -119,7 +118,7 @@ class ChatApp(App[None]):
 
     def on_unmount(self) -> None:
         if hasattr(self, "chat_screen"):
-            self.chat_screen.driver.stop_recording()
+            self.chat_screen.driver.recording.stop()
         self.engine.close()
 
 

@@ -144,6 +144,26 @@ async def test_recorder_gets_the_user_message_every_delta_and_the_reply():
         assert reply.finish_reason is FinishReason.STOP and reply.stats.generated_tokens > 0
 
 
+class BrokenDiskRecorder(RecorderSpy):
+    """Fails on the first streamed delta, as a full disk would."""
+
+    def record_delta(self, kind: str, text: str) -> None:
+        raise OSError("No space left on device")
+
+
+async def test_a_session_write_that_fails_is_one_notice_and_the_reply_still_arrives():
+    recorder = BrokenDiskRecorder()
+    app = make_app(RecordingEngine(), recorder=recorder)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "How do I reverse a string?")
+        await until_idle(pilot)
+        notices = [n.message for n in app._notifications if "Session not saved" in n.message]
+        assert notices == ["Session not saved: No space left on device"]
+        assert assistant_turns(app)[-1].answer.text  # the reply is shown in full
+        assert recorder.assistants == []  # nothing more is written to the broken session
+
+
 async def test_a_resumed_conversation_is_shown_and_the_next_turn_carries_its_history():
     engine = RecordingEngine()
     app = make_app(engine, conversation=sample_conversation())

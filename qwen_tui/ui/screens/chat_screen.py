@@ -19,7 +19,8 @@ from qwen_tui.ui.chat_actions import ChatActions
 from qwen_tui.ui.engine_bridge import BridgedEvent, EngineBridge, EngineEventsWaiting
 from qwen_tui.ui.gpu_memory import gpu_memory_text
 from qwen_tui.ui.keymap import CHAT_BINDINGS
-from qwen_tui.ui.turn_driver import RecorderFactory, TurnDriver
+from qwen_tui.ui.session_recording import RecorderFactory
+from qwen_tui.ui.turn_driver import TurnDriver
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from qwen_tui.ui.widgets.load_bar import LoadBar
@@ -69,7 +70,7 @@ class ChatScreen(ChatActions, Screen):
         status.thinking = self.driver.settings.thinking
         status.state = "loading"
         await self.show_conversation(self.driver.conversation)
-        self.driver.start_recording()
+        self.driver.recording.start()
         # A played-back session needs no typing, and Space there pauses it.
         playback = hasattr(self.engine, "toggle_pause")
         self.query_one(ConversationView if playback else PromptInput).focus()
