@@ -21,6 +21,7 @@ from qwen_tui.config import Settings
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.status_bar import StatusBar
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
 
@@ -117,6 +118,28 @@ async def test_new_conversation_forgets_the_history():
         await enter(pilot, "/clear")
         await pilot.pause()
         assert not assistant_turns(app)
+
+
+async def test_a_new_conversation_starts_without_the_last_reply_speed_or_earlier_prompts():
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "How do I reverse a string?")
+        await until_idle(pilot)
+        status = app.chat_screen.query_one(StatusBar)
+        assert "tok/s" in str(status.render())
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert "tok/s" not in str(status.render()) and "TTFT" not in str(status.render())
+        prompt = app.chat_screen.query_one(PromptInput)
+        await pilot.press(*"draft", "up")
+        assert prompt.text == "draft"  # nothing to recall in a new conversation
+        await send(pilot, "fresh start")
+        await until_idle(pilot)
+        await pilot.press("up")
+        assert prompt.text == "fresh start"
+        await pilot.press("up")
+        assert prompt.text == "fresh start"  # the earlier conversation's prompt is gone
 
 
 async def test_copy_the_last_answer_or_a_focused_message_and_edit_one_again():

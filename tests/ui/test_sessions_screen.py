@@ -15,7 +15,11 @@ from qwen_tui.sessions import SessionLocked, SessionStore
 from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screens.rename_screen import RenameScreen
 from qwen_tui.ui.screens.sessions_screen import SessionsScreen
+from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.session_list import SessionList
+from qwen_tui.ui.widgets.status_bar import StatusBar
+from tests.sessions.helpers import record
+from tests.sessions.helpers import sample_conversation as recorded_conversation
 
 READABLE, OLDER = (s[0] for s in SESSIONS)
 
@@ -99,6 +103,27 @@ async def test_opening_a_session_shows_it_and_new_turns_append_to_it_under_its_l
     assert [m.content for m in session.conversation.user_messages][-1] == "And in one line?"
     assert session.conversation.messages[-1].role is Role.ASSISTANT
     assert '"type":"resume"' in store.path_for(OLDER).read_text()
+
+
+async def test_an_opened_session_shows_its_own_reply_speed_and_up_recalls_its_prompts():
+    session_id = record(SessionStore(), recorded_conversation())  # last reply: 50 tok/s, TTFT 0.1 s
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "A question in the chat before")
+        await until_idle(pilot)
+        status = app.chat_screen.query_one(StatusBar)
+        assert "tok/s" in str(status.render()) and "50.0 tok/s" not in str(status.render())
+        await _open_sessions(pilot, highlight=session_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "50.0 tok/s · TTFT 0.10 s" in str(status.render())
+        prompt = app.chat_screen.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press("up")
+        assert prompt.text == "And in words? /no_think"
+        await pilot.press("up", "up")
+        assert prompt.text == "What is 6 × 7? /think"  # and nothing from the chat before
 
 
 async def test_a_session_locked_by_another_process_gives_a_notice_and_nothing_changes(

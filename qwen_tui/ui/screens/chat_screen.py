@@ -57,8 +57,7 @@ class ChatScreen(ChatActions, Screen):
     def compose(self) -> ComposeResult:
         yield ConversationView(id="conversation")
         yield LoadBar(id="load-bar")
-        history = [m.content for m in self.driver.conversation.user_messages]
-        yield PromptInput(history, id="prompt")
+        yield PromptInput(id="prompt")  # its history comes with the conversation, on mount
         yield StatusBar(id="status")
         yield Footer()
 
@@ -158,7 +157,12 @@ class ChatScreen(ChatActions, Screen):
     # -- what the driver shows ------------------------------------------------------------
 
     async def show_conversation(self, conversation: Conversation) -> None:
+        """Show `conversation` in place of the one before: its turns, its prompts for Up and
+        Down, and its own last reply's speed (none yet in a new conversation)."""
         await self.query_one(ConversationView).show_conversation(conversation)
+        prompts = (m.content for m in conversation.user_messages)
+        self.query_one(PromptInput).replace_history(prompts)
+        self.query_one(StatusBar).last_stats = None
         self.refresh_context()
 
     async def add_turns(self, text: str, expect_thinking: bool) -> AssistantTurn:

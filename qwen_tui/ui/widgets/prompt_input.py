@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
@@ -25,6 +27,12 @@ class PromptInput(TextArea):
         super().__init__(soft_wrap=True, show_line_numbers=False, **kwargs)
         self.prompt_history: list[str] = list(history or [])
         self._history_index: int | None = None  # None: editing the draft
+        self._draft = ""
+
+    def replace_history(self, prompts: Iterable[str]) -> None:
+        """Recall `prompts` (oldest first) instead, e.g. those of a conversation just opened."""
+        self.prompt_history = list(prompts)
+        self._history_index = None
         self._draft = ""
 
     def remember(self, text: str) -> None:
