@@ -1,13 +1,16 @@
 """The context budget as the chat screen applies it: count, judge, and trim the history.
 
 `chat/budget.py` decides; this module feeds it the engine's token counts and carries out
-the user's choice of dropping the oldest turns.
+the user's choice of dropping the oldest turns. A turn here is one the model sees: those
+history leaves out (a reply that failed with no answer, a question with no reply) are
+neither counted nor numbered, and go with the turns dropped after them.
 """
 
 from __future__ import annotations
 
 from qwen_tui.chat.budget import Budget, BudgetVerdict, check_budget
-from qwen_tui.chat.messages import Conversation, Role
+from qwen_tui.chat.history import answered_messages
+from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.turn_plan import TurnPlan
 from qwen_tui.engine.base import Engine
 
@@ -36,17 +39,34 @@ def accepted(budget: Budget, short_replies_ok: bool) -> bool:
 def turn_token_counts(
     engine: Engine, conversation: Conversation, enable_thinking: bool
 ) -> list[int]:
-    """Prompt tokens each earlier turn (a user message and its reply) takes, oldest first."""
-    turns: list[list[dict[str, str]]] = []
-    for message in conversation.messages:
+    """Prompt tokens each earlier turn the model sees (a user message and its reply) takes,
+    oldest first. Turns history leaves out (a failed reply, no reply) are not counted."""
+    counts = []
+    for turn in _sent_turns(conversation):
+        messages = tuple({"role": str(m.role), "content": m.content} for m in turn)
+        counts.append(engine.count_prompt_tokens(messages, enable_thinking))
+    return counts
+
+
+def drop_oldest_turns(conversation: Conversation, count: int) -> int:
+    """Remove the oldest `count` turns the model sees, with any unsent turns among or before
+    them, from the conversation; how many user messages went (to dim as many on screen)."""
+    turns = _sent_turns(conversation)
+    if count < len(turns):
+        first_kept = turns[count][0]
+        cut = next(i for i, m in enumerate(conversation.messages) if m is first_kept)
+    else:
+        cut = len(conversation.messages)
+    dropped = sum(1 for m in conversation.messages[:cut] if m.role is Role.USER)
+    del conversation.messages[:cut]
+    return dropped
+
+
+def _sent_turns(conversation: Conversation) -> list[list[Message]]:
+    """The messages the next turn's prompt carries, one list per turn, oldest first."""
+    turns: list[list[Message]] = []
+    for message in answered_messages(conversation.messages, more_follow=True):
         if message.role is Role.USER or not turns:
             turns.append([])
-        turns[-1].append({"role": str(message.role), "content": message.content})
-    return [engine.count_prompt_tokens(tuple(turn), enable_thinking) for turn in turns]
-
-
-def drop_oldest_turns(conversation: Conversation, count: int) -> None:
-    """Remove the oldest `count` turns from what the model will see."""
-    users = [i for i, m in enumerate(conversation.messages) if m.role is Role.USER]
-    cut = users[count] if count < len(users) else len(conversation.messages)
-    del conversation.messages[:cut]
+        turns[-1].append(message)
+    return turns

@@ -77,8 +77,8 @@ class TurnSending(_Base):
         if choice is BudgetChoice.SHORTER:
             self.short_replies_ok = True
         elif choice is BudgetChoice.DROP:
-            drop_oldest_turns(self.conversation, turns_to_drop)
-            self.screen.mark_dropped_turns(turns_to_drop)
+            shown = drop_oldest_turns(self.conversation, turns_to_drop)
+            self.screen.mark_dropped_turns(shown)
             self.screen.notify(f"The oldest {turns_to_drop} turn(s) left the model's context.")
         else:
             await self.new_conversation()

@@ -16,7 +16,7 @@ from ui_harness import (
     wait_for,
 )
 
-from qwen_tui.chat.messages import FinishReason
+from qwen_tui.chat.messages import Conversation, FinishReason
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import (
     EngineFailure,
@@ -131,6 +131,35 @@ async def test_outgrown_context_offers_a_choice_and_dropping_turns_sends_less_hi
         users = [m["content"] for m in engine.requests[-1].messages if m["role"] == "user"]
         assert "How do I reverse a string in Python?" not in users
         assert users[-1].startswith("Another question")
+
+
+def _after_a_failed_long_question() -> Conversation:
+    """A 200-word question whose reply failed (never sent again), then a sent exchange."""
+    conversation = Conversation()
+    conversation.add_user("word " * 200)
+    conversation.add_assistant("", finish_reason=FinishReason.ERROR)
+    conversation.add_user("alpha " * 60)
+    conversation.add_assistant("beta " * 60)
+    return conversation
+
+
+async def test_dropping_turns_counts_only_turns_the_model_sees_so_one_drop_is_enough():
+    engine = TinyContextEngine()
+    settings = Settings(engine="demo", max_new_tokens=1_200)
+    app = make_app(engine, settings=settings, conversation=_after_a_failed_long_question())
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await enter(pilot, "new question")
+        await wait_for(pilot, lambda: isinstance(app.screen, BudgetScreen), what="dialog")
+        assert "drop the oldest turn," in app.screen.budget.message
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(app.screen, BudgetScreen)  # not asked a second time
+        await until_idle(pilot)
+        assert [m["content"] for m in engine.requests[-1].messages] == ["new question"]
+        assert engine.requests[-1].max_new_tokens == 1_200  # the full reply fits now
+        turns = app.chat_screen.query("UserTurn, AssistantTurn")
+        assert [t.has_class("-dropped") for t in turns] == [True] * 4 + [False] * 2
 
 
 async def test_outgrown_context_can_be_answered_with_a_shorter_reply():

@@ -171,7 +171,8 @@ class ChatScreen(ChatActions, Screen):
         return await view.add_assistant(expect_thinking)
 
     def mark_dropped_turns(self, count: int) -> None:
-        """Dim the oldest `count` turns still in context: the model no longer sees them."""
+        """Dim the oldest `count` user messages still in context, each with what follows it
+        (failed turns too): the model no longer sees them."""
         users = 0
         for turn in self.query_one(ConversationView).query_children("UserTurn, AssistantTurn"):
             if turn.has_class("-dropped"):
