@@ -127,3 +127,11 @@ async def test_an_engine_that_does_not_know_its_quantization_gets_the_quantized_
         await send(pilot, "Hi")
         await until_idle(pilot)
     assert engine.requests[-1].sampling.presence_penalty == QUANTIZED_PRESENCE_PENALTY
+
+
+def test_load_progress_reads_bytes_as_gib_and_counts_as_counts():
+    from qwen_tui.engine.base import LoadProgress
+    from qwen_tui.ui.widgets.load_bar import progress_counts
+
+    assert progress_counts(LoadProgress(3 * 2**30, 16 * 2**30, unit="bytes")) == "3.0/16.0 GiB"
+    assert progress_counts(LoadProgress(120, 531)) == "120/531 tensors"

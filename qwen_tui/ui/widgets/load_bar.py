@@ -19,6 +19,13 @@ class LoadBar(Horizontal):
     def advance(self, progress: LoadProgress) -> None:
         """Show how far loading got."""
         label = progress.message or "Loading the model"
-        counts = f"{progress.done:,}/{progress.total:,} {progress.unit}"
+        counts = progress_counts(progress)
         self.query_one(Label).update(f"{label}: {counts} · you can type meanwhile")
         self.query_one(ProgressBar).update(total=max(progress.total, 1), progress=progress.done)
+
+
+def progress_counts(progress: LoadProgress) -> str:
+    """'3.2/15.8 GiB' for bytes, '120/531 tensors' for anything counted."""
+    if progress.unit == "bytes":
+        return f"{progress.done / 2**30:.1f}/{progress.total / 2**30:.1f} GiB"
+    return f"{progress.done:,}/{progress.total:,} {progress.unit}"
