@@ -64,8 +64,8 @@ def decode(
     reason = FinishReason.CANCELLED
     while not cancelled.is_set():
         token = next(tokens, None)
-        if token is None:  # the source ran out of room (the runner's cache is full)
-            reason = FinishReason.LENGTH
+        if token is None:  # the source stopped: cancelled in its prefill, or its cache is full
+            reason = FinishReason.CANCELLED if cancelled.is_set() else FinishReason.LENGTH
             break
         last_at = time.perf_counter()
         if not generated:

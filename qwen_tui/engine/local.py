@@ -94,13 +94,17 @@ class LocalEngine(ThreadedEngine):
         )
 
     def _token_source(
-        self, prompt: Sequence[int], request: GenerationRequest, budget: int
+        self,
+        prompt: Sequence[int],
+        request: GenerationRequest,
+        budget: int,
+        cancelled: threading.Event,
     ) -> Iterator[int]:
         """The fast runner where it runs, else transformers' own forward."""
         loaded = self._loaded
         if self._runner is not None:
             return self._runner.generate(
-                prompt, request.sampling, budget, set(loaded.stop_ids), seed=self.seed
+                prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, self.seed
             )
         from qwen_tui.engine.generation import transformers_tokens
         from qwen_tui.engine.sampler import Sampler
@@ -148,7 +152,7 @@ class LocalEngine(ThreadedEngine):
 
         budget = min(request.max_new_tokens, room)
         result = decode(
-            self._token_source(prompt, request, budget),
+            self._token_source(prompt, request, budget, cancelled),
             len(prompt),
             max_new_tokens=budget,
             stop_ids=loaded.stop_ids,

@@ -94,3 +94,46 @@ def test_generation_never_runs_past_the_cache(loaded):
         weights_from_model(model.model), len(prompt) + 5, use_triton=False, use_graph=False
     )
     assert len(list(runner.generate(prompt, GREEDY, 100, stop_ids=set()))) == 5
+
+
+def test_a_cancel_during_a_long_prompt_stops_between_prefill_chunks(loaded, monkeypatch):
+    from qwen_tui.engine.runner import decoder as decoder_module
+
+    model = loaded("dense_plain_tied")
+    runner = Runner(weights_from_model(model.model), 256, use_triton=False, use_graph=False)
+    monkeypatch.setattr(decoder_module, "PREFILL_CHUNK", 8)
+    cancel = threading.Event()
+    chunks_run = []
+    run_chunk = runner.decoder._prefill_chunk
+
+    def chunk_then_cancel(ids, start):
+        chunks_run.append(start)
+        cancel.set()  # Esc pressed while the first chunk runs
+        return run_chunk(ids, start)
+
+    monkeypatch.setattr(runner.decoder, "_prefill_chunk", chunk_then_cancel)
+    prompt = list(range(30, 60))  # four chunks of 8
+    assert list(runner.generate(prompt, GREEDY, 5, set(), cancel)) == []
+    assert chunks_run == [0]
+
+
+@pytest.mark.parametrize(("cancel", "reason"), [(True, "cancelled"), (False, "length")])
+def test_a_source_that_stops_early_ends_the_reply_as_cancelled_or_full(cancel, reason):
+    from qwen_tui.engine.generation import decode
+
+    cancelled = threading.Event()
+
+    def source():
+        if cancel:
+            cancelled.set()
+        yield from ()
+
+    result = decode(
+        source(),
+        3,
+        max_new_tokens=10,
+        stop_ids=frozenset(),
+        cancelled=cancelled,
+        on_token=lambda token: None,
+    )
+    assert result.reason.value == reason and result.token_ids == ()

@@ -7,6 +7,8 @@ captured once in a CUDA graph and replayed for every position.
 
 from __future__ import annotations
 
+import threading
+
 import torch
 import torch.nn.functional as F
 
@@ -37,16 +39,25 @@ class Decoder:
             self.fast = FastDecodeStep(weights, self.k_cache, self.v_cache, self.cos, self.sin)
 
     @torch.inference_mode()
-    def prefill(self, ids: torch.Tensor, start: int) -> torch.Tensor:
-        """ids [T] at positions start..start+T-1 -> logits [V] of the last position.
+    def prefill(
+        self, ids: torch.Tensor, start: int, cancelled: threading.Event | None = None
+    ) -> torch.Tensor | None:
+        """ids [T] at positions start..start+T-1 -> logits [V] of the last position, or None
+        when `cancelled` was set between two chunks.
 
-        Long prompts go through in chunks, so activation memory stays that of one chunk."""
+        Long prompts go through in chunks, so activation memory stays that of one chunk and
+        a cancel waits for one chunk at most."""
         end = start + ids.shape[0]
         if end > self.max_len:
             raise ValueError(f"{end} tokens exceed the cache of {self.max_len}")
         for chunk_start in range(0, ids.shape[0], PREFILL_CHUNK):
             chunk = ids[chunk_start : chunk_start + PREFILL_CHUNK]
             logits = self._prefill_chunk(chunk, start + chunk_start)
+            if cancelled is not None and chunk_start + PREFILL_CHUNK < ids.shape[0]:
+                if ids.is_cuda:
+                    torch.cuda.synchronize(ids.device)  # the chunk really ran, not just queued
+                if cancelled.is_set():
+                    return None
         return logits
 
     def _prefill_chunk(self, ids: torch.Tensor, start: int) -> torch.Tensor:

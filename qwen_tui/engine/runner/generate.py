@@ -64,7 +64,10 @@ class Runner:
         self.sampler.configure(params, seed)
         ids = torch.tensor(list(prompt_ids), dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
-            self.token.copy_(self.sampler.sample(self.decoder.prefill(ids, 0)))
+            logits = self.decoder.prefill(ids, 0, cancelled)
+            if logits is None:  # cancelled during a long prompt
+                return
+            self.token.copy_(self.sampler.sample(logits))
         self.pos.fill_(len(prompt_ids))
         budget = min(max_new_tokens, self.max_len - len(prompt_ids))
         for produced in range(budget):
