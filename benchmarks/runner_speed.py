@@ -14,31 +14,11 @@ import time
 
 import torch
 
+from benchmarks.decode import logits_agreement
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.runner import generate
 from qwen_tui.engine.runner.generate import Runner
-
-
-def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
-    return ((a.float() - b.float()).norm() / b.float().norm()).item()
-
-
-def parity(runner: Runner, vocab: int) -> dict:
-    """Triton path against the torch reference on the same weights and prompt."""
-    ids = torch.randint(0, vocab, (64,), device="cuda")
-    decoder = runner.decoder
-    fast = decoder.prefill(ids, 0)
-    step_fast = decoder.decode_step(ids[:1], torch.tensor([64], device="cuda"))
-    fast_step, decoder.fast, decoder.ops.use_triton = decoder.fast, None, False
-    ref = decoder.prefill(ids, 0)
-    step_ref = decoder.decode_step(ids[:1], torch.tensor([64], device="cuda"))
-    decoder.fast, decoder.ops.use_triton = fast_step, True
-    return {
-        "prefill_logits_rel_err": _rel(fast, ref),
-        "decode_logits_rel_err": _rel(step_fast, step_ref),
-        "decode_argmax_equal": bool(step_fast.argmax() == step_ref.argmax()),
-    }
 
 
 def time_decode(runner: Runner, context: int, steps: int = 64) -> float:
@@ -113,7 +93,7 @@ def main() -> None:
     runner.decoder.v_cache.normal_()
     report = {"device": torch.cuda.get_device_name(), "layers": args.layers}
     with torch.inference_mode():
-        report["parity"] = parity(runner, config.vocab_size)
+        report["parity"] = logits_agreement(runner, config.vocab_size)
         for n in (1024, 4096):
             report[f"ttft_s_{n}"] = round(time_prefill(runner, n, config.vocab_size), 4)
         for ctx in (1024, 8192, 32768):
