@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from qwen_tui.engine.kernels.fused_moe import align_pairs, fused_moe, route
-from qwen_tui.engine.kernels.moe_decode import moe_decode_into, route_topk
+from qwen_tui.engine.kernels.moe_decode import moe_decode_into
+from qwen_tui.engine.kernels.moe_route import RouterRoute, route_topk
 from tests.kernels.int4_weights import int4_experts, rel_err
 
 E, H, INTER, TOP_K = 8, 128, 64, 3
@@ -66,6 +67,21 @@ def test_route_topk_agrees_with_softmax_topk(normalize):
     ref_w, ref_ids = route(logits, 8, normalize)
     assert torch.equal(ids.long(), ref_ids)
     assert torch.allclose(weights, ref_w, atol=1e-6)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_router_route_picks_the_experts_of_the_router_logits(normalize):
+    x, router = torch.randn(1, 96), torch.randn(128, 96)
+    ids = torch.zeros(1, 8, dtype=torch.int32)
+    weights = torch.zeros(1, 8)
+    scratch = torch.full((8, 40), 5.0)  # stale gate/up sums from the previous layer
+    router_route = RouterRoute(128, torch.device("cpu"))
+    for _ in range(2):  # the counter resets itself: a second launch routes again
+        router_route(x, router, 8, normalize, ids, weights, scratch)
+    ref_w, ref_ids = route(x @ router.T, 8, normalize)
+    assert torch.equal(ids.long(), ref_ids)
+    assert torch.allclose(weights, ref_w, atol=1e-6)
+    assert torch.all(scratch == 0) and router_route.counter.item() == 0
 
 
 def test_align_pairs_groups_each_expert_into_whole_blocks():

@@ -1,10 +1,10 @@
 """The MoE layer at decode: route on the GPU, then read only the chosen experts' weights.
 
-Three launches for a token. `route_topk` takes softmax, top-k and renormalises in one
-program, and clears the gate/up accumulator. `moe_gate_up` reads gate and up of each chosen
-expert, split along K into fp32 atomics. `moe_down` computes SiLU(gate) * up as it loads it,
-reads down of each chosen expert, scales by the routing weight and adds into the layer's fp32
-output buffer. Every shape is fixed, so the three are captured in the decode graph.
+Three launches for a token. Routing (`moe_route.py`) picks the experts and clears the
+gate/up accumulator. `_gate_up_kernel` reads gate and up of each chosen expert, split along K
+into fp32 atomics. `_down_kernel` computes SiLU(gate) * up as it loads it, reads down of each
+chosen expert, scales by the routing weight and adds into the layer's fp32 output buffer.
+Every shape is fixed, so the three are captured in the decode graph.
 """
 
 from __future__ import annotations
@@ -21,50 +21,6 @@ from qwen_tui.engine.kernels.int4_gemv import (
     gemv_block_k,
     k_splits,
 )
-
-
-@triton.jit
-def _route_kernel(
-    logits_ptr,
-    ids_ptr,
-    weights_ptr,
-    clear_ptr,
-    clear_n,
-    E,
-    TOP_K: tl.constexpr,
-    TOP_K_PAD: tl.constexpr,
-    E_PAD: tl.constexpr,
-    NORMALIZE: tl.constexpr,
-    CLEAR_BLOCK: tl.constexpr,
-):
-    row = tl.program_id(0)
-    part = tl.program_id(1)
-    if part > 0:  # the other programs clear the accumulator, one block each
-        offs_c = (part - 1) * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)
-        tl.store(
-            clear_ptr + row * clear_n + offs_c,
-            tl.zeros((CLEAR_BLOCK,), tl.float32),
-            mask=offs_c < clear_n,
-        )
-        return
-    offs = tl.arange(0, E_PAD)
-    logits = tl.load(logits_ptr + row * E + offs, mask=offs < E, other=float("-inf"))
-    logits = logits.to(tl.float32)
-    probs = tl.exp(logits - tl.max(logits, axis=0))
-    probs = probs / tl.sum(probs, axis=0)
-    total = 0.0
-    for i in tl.static_range(TOP_K):
-        best = tl.max(probs, axis=0)
-        index = tl.min(tl.where(probs == best, offs, E_PAD), axis=0)  # lowest index on ties
-        tl.store(ids_ptr + row * TOP_K + i, index)
-        tl.store(weights_ptr + row * TOP_K + i, best)
-        total += best
-        probs = tl.where(offs == index, -1.0, probs)
-    if NORMALIZE:
-        w_offs = tl.arange(0, TOP_K_PAD)
-        mask = w_offs < TOP_K
-        w = tl.load(weights_ptr + row * TOP_K + w_offs, mask=mask)
-        tl.store(weights_ptr + row * TOP_K + w_offs, w / total, mask=mask)
 
 
 @triton.jit
@@ -151,33 +107,6 @@ def _down_kernel(
     tl.atomic_add(out_ptr + (pair // top_k) * N + offs_n, out, mask=mask_n)
 
 
-def route_topk(
-    logits: torch.Tensor,
-    top_k: int,
-    normalize: bool,
-    ids: torch.Tensor,
-    weights: torch.Tensor,
-    clear: torch.Tensor,
-) -> None:
-    """logits [T, E] -> ids [T, k] int32 and weights [T, k] fp32, in place; zeroes `clear`
-    ([T, ...] fp32, the gate/up accumulator the next launch adds into)."""
-    T, E = logits.shape
-    clear_n = clear.numel() // T
-    _route_kernel[(T, 1 + triton.cdiv(clear_n, 2048))](
-        logits,
-        ids,
-        weights,
-        clear,
-        clear_n,
-        E,
-        TOP_K=top_k,
-        TOP_K_PAD=triton.next_power_of_2(top_k),
-        E_PAD=triton.next_power_of_2(E),
-        NORMALIZE=normalize,
-        CLEAR_BLOCK=2048,
-    )
-
-
 def moe_decode_into(
     x: torch.Tensor,
     ids: torch.Tensor,
@@ -189,7 +118,7 @@ def moe_decode_into(
     out: torch.Tensor,
 ) -> None:
     """out [T, H] fp32 += the MoE output for x [T, H]; `gate_up` [T*k, 2I] fp32 must be zero
-    (route_topk clears it)."""
+    (the routing launch clears it)."""
     pairs, top_k = ids.numel(), ids.shape[-1]
     inter, hidden = gate.out_features, down.out_features
     block_k = gemv_block_k(gate.group_size)

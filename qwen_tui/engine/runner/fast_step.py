@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
-from qwen_tui.engine.kernels.moe_decode import moe_decode_into, route_topk
+from qwen_tui.engine.kernels.moe_decode import moe_decode_into
+from qwen_tui.engine.kernels.moe_route import RouterRoute, route_topk
 from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import Ops
 from qwen_tui.engine.runner.weights import (
@@ -57,6 +58,7 @@ class FastDecodeStep:
             self.gate_up = torch.zeros(
                 moe.top_k, 2 * max(inter, 1), device=device, dtype=torch.float32
             )
+            self.router_route = RouterRoute(_out_features(moe.router), device)
 
     def __call__(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """token [1], pos [1] int64 -> logits [V]."""
@@ -105,8 +107,19 @@ class FastDecodeStep:
     def _mlp_into(self, layer: LayerWeights) -> None:
         mlp = layer.mlp
         if _fast_moe(mlp):
-            logits = self.ops.linear(self.x, mlp.router)
-            route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w, self.gate_up)
+            if isinstance(mlp.router, torch.Tensor):  # the published router is 16-bit
+                self.router_route(
+                    self.x,
+                    mlp.router,
+                    mlp.top_k,
+                    mlp.normalize,
+                    self.ids,
+                    self.route_w,
+                    self.gate_up,
+                )
+            else:
+                logits = self.ops.linear(self.x, mlp.router)
+                route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w, self.gate_up)
             e = mlp.experts
             moe_decode_into(
                 self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.gate_up, self.acc_h

@@ -2,8 +2,9 @@
 
 The graph holds the whole decode step (every layer, the lm_head and sampling) and feeds its
 own output token back as the next input, and advances the position, on the device. Per token
-the host replays the graph and copies one int64 back for streaming; that copy is also where
-a cancel is noticed, so Esc acts within one token.
+the host queues the next replay, then waits for this token's int64 to reach it for streaming
+(`host_tokens.py`), so the GPU never waits on the host. A cancel is noticed between tokens,
+so Esc acts within one token (one queued step runs on and is discarded).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from qwen_tui.chat.sampling import THINKING_PRESET, SamplingParams
 from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS, chunk_for
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.fast_step import graph_blockers
+from qwen_tui.engine.runner.host_tokens import HostTokens
 from qwen_tui.engine.runner.sampler import DeviceSampler
 from qwen_tui.engine.runner.weights import ModelWeights
 
@@ -41,6 +43,7 @@ class Runner:
             use_graph and use_triton and device.type == "cuda" and not graph_blockers(weights)
         )
         self._graphs: dict[int, torch.cuda.CUDAGraph] = {}  # by attention chunk size
+        self._host = HostTokens(device)
         self._pool = None
 
     @property
@@ -70,14 +73,17 @@ class Runner:
             self.token.copy_(self.sampler.sample(logits))
         self.pos.fill_(len(prompt_ids))
         budget = min(max_new_tokens, self.max_len - len(prompt_ids))
+        self._host.send(0, self.token)
         for produced in range(budget):
-            token = int(self.token.item())
+            if produced + 1 < budget:  # queue the next token's step before waiting for this one
+                self._step(len(prompt_ids) + produced)
+                self._host.send(produced + 1, self.token)
+            token = self._host.receive(produced)
             yield token
             if token in stop_ids or produced + 1 == budget:
                 return
             if cancelled is not None and cancelled.is_set():
                 return
-            self._step(len(prompt_ids) + produced)
 
     def warm_up(self) -> None:
         """Compile the kernels, let the autotuner pick the prefill tiles, and capture the
