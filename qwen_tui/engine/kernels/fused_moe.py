@@ -144,24 +144,27 @@ def align_pairs(
     """Sort (token, expert) pairs by expert, each expert padded to a multiple of `block_m`.
 
     Returns pair ids [P] (padding = num_pairs, an id no row has) and each block's expert
-    [P / block_m]. P is the worst case, so shapes never depend on the routing (no sync).
+    [P / block_m]. P is the worst case, so shapes never depend on the routing, and every
+    step is a fixed-shape op: no host sync, so the host keeps queueing the next layers.
+    (`torch.bincount` would sync on CUDA to size its output; a scatter-add into E zeros
+    does not.)
     """
-    flat = expert_ids.reshape(-1)
+    flat = expert_ids.reshape(-1).long()
     num_pairs = flat.numel()
+    device = flat.device
     capacity = triton.cdiv(num_pairs + num_experts * (block_m - 1), block_m) * block_m
-    counts = torch.bincount(flat, minlength=num_experts)
+    counts = torch.zeros(num_experts, dtype=torch.int64, device=device)
+    counts.scatter_add_(0, flat, torch.ones_like(flat))
     padded = (counts + block_m - 1) // block_m * block_m
     starts = torch.cumsum(padded, 0) - padded
     order = torch.argsort(flat, stable=True)
-    sorted_experts = flat[order]
-    rank_in_expert = (
-        torch.arange(num_pairs, device=flat.device)
-        - (torch.cumsum(counts, 0) - counts)[sorted_experts]
-    )
-    slots = starts[sorted_experts] + rank_in_expert
-    pair_ids = torch.full((capacity,), num_pairs, dtype=torch.int64, device=flat.device)
-    pair_ids[slots] = order
-    block_starts = torch.arange(0, capacity, block_m, device=flat.device)
+    sorted_experts = flat.gather(0, order)
+    first_of_expert = (torch.cumsum(counts, 0) - counts).gather(0, sorted_experts)
+    rank_in_expert = torch.arange(num_pairs, device=device) - first_of_expert
+    slots = starts.gather(0, sorted_experts) + rank_in_expert
+    pair_ids = torch.full((capacity,), num_pairs, dtype=torch.int64, device=device)
+    pair_ids.scatter_(0, slots, order)
+    block_starts = torch.arange(0, capacity, block_m, device=device)
     ends = torch.cumsum(padded, 0)
     block_expert = torch.searchsorted(ends, block_starts, right=True).clamp_(max=num_experts - 1)
     return pair_ids, block_expert
