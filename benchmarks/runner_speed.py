@@ -1,6 +1,6 @@
 """Decode and prefill speed of the runner on random Qwen3-30B-A3B-shaped int4 weights.
 
-    python benchmarks/runner_speed.py [--layers 48] [--max-len 40960] [--profile]
+    python benchmarks/runner_speed.py [--layers 48] [--max-len 40960] [--profile] [--warps]
 
 Prints one JSON object: the device, Triton-vs-reference logits agreement, time to first
 token for 1k and 4k prompts, decode tokens/s at 1k, 8k and 32k of context, and peak memory.
@@ -56,6 +56,28 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
     return results
 
 
+def warps_sweep(runner: Runner) -> dict[str, float]:
+    """Decode speed for each warp count of the router/top-k and attention-merge launches,
+    the two small kernels whose latency is mostly reductions."""
+    from qwen_tui.engine.kernels import decode_attention, moe_route
+
+    saved = moe_route.WARPS, decode_attention.MERGE_WARPS
+    results = {}
+    try:
+        for route_warps in (1, 4):
+            for merge_warps in (1, 2, 4):
+                moe_route.WARPS, decode_attention.MERGE_WARPS = route_warps, merge_warps
+                runner.reset_graphs()
+                for ctx in (1024, 32768):
+                    if ctx < runner.max_len:
+                        key = f"route{route_warps}_merge{merge_warps}_ctx{ctx}"
+                        results[key] = round(time_decode(runner, ctx), 1)
+    finally:
+        moe_route.WARPS, decode_attention.MERGE_WARPS = saved
+        runner.reset_graphs()
+    return results
+
+
 def time_prefill(runner: Runner, tokens: int, vocab: int) -> float:
     ids = torch.randint(0, vocab, (tokens,), device="cuda")
     runner.decoder.prefill(ids, 0)  # warm-up: Triton compiles per shape bucket
@@ -84,6 +106,7 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=40960)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--chunks", action="store_true", help="sweep attention chunk sizes")
+    parser.add_argument("--warps", action="store_true", help="sweep small kernels' warps")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -101,6 +124,8 @@ def main() -> None:
                 report[f"decode_tok_s_{ctx}"] = round(time_decode(runner, ctx), 1)
         if args.chunks:
             report["decode_tok_s_by_chunk"] = chunk_sweep(runner, args.max_len)
+        if args.warps:
+            report["decode_tok_s_by_warps"] = warps_sweep(runner)
         if args.profile:
             report["profile_ms"] = profile_step(runner)
     report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)

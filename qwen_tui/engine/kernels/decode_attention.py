@@ -2,8 +2,7 @@
 
 At decode one query token per head meets up to 40,960 cached positions. Each program takes
 one KV head (with its group of query heads, GQA) and one chunk of the sequence, and keeps a
-running softmax (max, sum, weighted values); the last chunk of a head to finish merges them
-all, so one launch does the whole attention. The length
+running softmax (max, sum, weighted values); a second launch merges the chunks. The length
 comes from a device tensor, so one CUDA graph serves every position: programs past the end
 return at once, and the work read grows with the context, not with the cache size.
 
@@ -19,6 +18,7 @@ import triton.language as tl
 # Context length -> chunk size: short chunks spread a short context over enough programs,
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
 CHUNK_BUCKETS = ((2048, 64), (6144, 256), (None, 512))
+MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --warps)
 
 
 def chunk_for(context: int) -> int:
@@ -35,8 +35,6 @@ def _partial_kernel(
     m_ptr,
     l_ptr,
     acc_ptr,
-    counter_ptr,
-    out_ptr,
     scale,
     max_len,
     splits,
@@ -45,7 +43,6 @@ def _partial_kernel(
     HEAD_DIM: tl.constexpr,
     CHUNK_SIZE: tl.constexpr,
     BLOCK_S: tl.constexpr,
-    BLOCK_P: tl.constexpr,
 ):
     kv_head = tl.program_id(0)
     split = tl.program_id(1)
@@ -89,73 +86,45 @@ def _partial_kernel(
     tl.store(m_ptr + part, m_i, mask=mask_g)
     tl.store(l_ptr + part, l_i, mask=mask_g)
     tl.store(acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], acc, mask=mask_g[:, None])
-    # The last chunk of this KV head to finish merges them all (acq_rel: the others'
-    # partials are visible once their count is), then resets the counter for the next layer.
-    used = tl.cdiv(seq_len, CHUNK_SIZE)
-    if tl.atomic_add(counter_ptr + kv_head, 1) == used - 1:
-        _merge_chunks(
-            m_ptr,
-            l_ptr,
-            acc_ptr,
-            out_ptr,
-            kv_head,
-            used,
-            splits,
-            GROUP,
-            GROUP_PAD,
-            HEAD_DIM,
-            BLOCK_P,
-        )
-        tl.store(counter_ptr + kv_head, 0)
 
 
 @triton.jit
-def _merge_chunks(
+def _merge_kernel(
+    len_ptr,
     m_ptr,
     l_ptr,
     acc_ptr,
     out_ptr,
-    kv_head,
-    used,
     splits,
     GROUP: tl.constexpr,
-    GROUP_PAD: tl.constexpr,
     HEAD_DIM: tl.constexpr,
+    CHUNK_SIZE: tl.constexpr,
+    SPLITS_PAD: tl.constexpr,
     BLOCK_P: tl.constexpr,
 ):
-    """Combine the `used` chunk partials of one KV head's query heads, a few chunks at a
-    time, with the same running max as within a chunk; write out [heads, HEAD_DIM]."""
-    offs_g = tl.arange(0, GROUP_PAD)
+    head = tl.program_id(0)
+    kv_head = head // GROUP
+    g = head % GROUP
+    used = tl.cdiv(tl.load(len_ptr), CHUNK_SIZE)
+    offs_all = tl.arange(0, SPLITS_PAD)
+    m_all = tl.load(
+        m_ptr + (kv_head * splits + offs_all) * GROUP + g, mask=offs_all < used, other=float("-inf")
+    )
+    m_max = tl.max(m_all, axis=0)
     offs_d = tl.arange(0, HEAD_DIM)
-    mask_g = offs_g < GROUP
-    m_run = tl.full((GROUP_PAD,), float("-inf"), tl.float32)
-    l_run = tl.zeros((GROUP_PAD,), tl.float32)
-    acc = tl.zeros((GROUP_PAD, HEAD_DIM), tl.float32)
+    acc = tl.zeros((HEAD_DIM,), tl.float32)
+    total = 0.0
     for p0 in range(0, used, BLOCK_P):
         offs_p = p0 + tl.arange(0, BLOCK_P)
-        mask = (offs_p < used)[:, None] & mask_g[None, :]
-        part = (kv_head * splits + offs_p)[:, None] * GROUP + offs_g[None, :]
-        m = tl.load(m_ptr + part, mask=mask, other=float("-inf"), cache_modifier=".cg")
-        sums = tl.load(l_ptr + part, mask=mask, other=0.0, cache_modifier=".cg")
+        mask_p = offs_p < used
+        part = (kv_head * splits + offs_p) * GROUP + g
+        w = tl.where(mask_p, tl.exp(tl.load(m_ptr + part, mask=mask_p, other=0.0) - m_max), 0.0)
+        total += tl.sum(tl.load(l_ptr + part, mask=mask_p, other=0.0) * w, axis=0)
         block = tl.load(
-            acc_ptr + part[:, :, None] * HEAD_DIM + offs_d[None, None, :],
-            mask=mask[:, :, None],
-            other=0.0,
-            cache_modifier=".cg",
+            acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], mask=mask_p[:, None], other=0.0
         )
-        m_new = tl.maximum(m_run, tl.max(m, axis=0))
-        alpha = tl.exp(m_run - m_new)
-        w = tl.where(mask, tl.exp(m - m_new[None, :]), 0.0)
-        acc = acc * alpha[:, None] + tl.sum(block * w[:, :, None], axis=0)
-        l_run = l_run * alpha + tl.sum(sums * w, axis=0)
-        m_run = m_new
-    heads = kv_head * GROUP + offs_g
-    out = acc / l_run[:, None]
-    tl.store(
-        out_ptr + heads[:, None] * HEAD_DIM + offs_d[None, :],
-        out.to(out_ptr.dtype.element_ty),
-        mask=mask_g[:, None],
-    )
+        acc += tl.sum(block * w[:, None], axis=0)
+    tl.store(out_ptr + head * HEAD_DIM + offs_d, (acc / total).to(out_ptr.dtype.element_ty))
 
 
 class DecodeAttention:
@@ -172,7 +141,6 @@ class DecodeAttention:
         self.m = torch.empty(parts, device=device, dtype=torch.float32)
         self.l = torch.empty(parts, device=device, dtype=torch.float32)
         self.acc = torch.empty(parts, head_dim, device=device, dtype=torch.float32)
-        self.finished = torch.zeros(num_kv_heads, device=device, dtype=torch.int32)
 
     def __call__(
         self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, seq_len: torch.Tensor
@@ -190,8 +158,6 @@ class DecodeAttention:
             self.m,
             self.l,
             self.acc,
-            self.finished,
-            out,
             scale,
             self.max_len,
             splits,
@@ -200,6 +166,19 @@ class DecodeAttention:
             HEAD_DIM=self.head_dim,
             CHUNK_SIZE=self.chunk,
             BLOCK_S=64,
-            BLOCK_P=4,
+        )
+        _merge_kernel[(self.num_heads,)](
+            seq_len,
+            self.m,
+            self.l,
+            self.acc,
+            out,
+            splits,
+            GROUP=self.group,
+            HEAD_DIM=self.head_dim,
+            CHUNK_SIZE=self.chunk,
+            SPLITS_PAD=triton.next_power_of_2(splits),
+            BLOCK_P=16,
+            num_warps=MERGE_WARPS,
         )
         return out
