@@ -34,7 +34,7 @@ class HostSyncRecorder(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         name = func.overloadpacket._qualified_op_name.replace("::", ".")
         kwargs = kwargs or {}
-        if name in SYNCING_OPS or _mask_indexing(name, args) or _data_sized(name, kwargs):
+        if name in SYNCING_OPS or _mask_indexing(name, args) or _data_sized(func, kwargs):
             self.syncs.append(name)
         return func(*args, **kwargs)
 
@@ -47,6 +47,12 @@ def _mask_indexing(name: str, args) -> bool:
     return any(isinstance(i, torch.Tensor) and i.dtype == torch.bool for i in indices)
 
 
-def _data_sized(name: str, kwargs) -> bool:
-    """repeat_interleave with tensor repeats sizes its output from their sum, unless told."""
-    return name == "aten.repeat_interleave" and kwargs.get("output_size") is None
+def _data_sized(func, kwargs) -> bool:
+    """repeat_interleave with tensor repeats sizes its output from their sum, unless told
+    (int repeats, the `self_int` overload, know the size on the host)."""
+    tensor_repeats = func._overloadname in ("Tensor", "self_Tensor")
+    return (
+        func.overloadpacket.__name__ == "repeat_interleave"
+        and tensor_repeats
+        and kwargs.get("output_size") is None
+    )

@@ -31,7 +31,13 @@ def prefill_configs(with_block_m: int | None = None) -> list[triton.Config]:
         if with_block_m is not None:
             tiles["BLOCK_M"] = with_block_m
         configs.append(triton.Config(tiles, num_warps=warps, num_stages=stages))
-    return configs[:1] if os.environ.get("TRITON_INTERPRET") == "1" else configs
+    return configs[:1] if interpreted() else configs
+
+
+def interpreted() -> bool:
+    """True when Triton runs kernels in its CPU interpreter (tests), where each program
+    costs milliseconds of Python: launch few, large programs there."""
+    return os.environ.get("TRITON_INTERPRET") == "1"
 
 
 def fits_group(configs, named_args, **kwargs):

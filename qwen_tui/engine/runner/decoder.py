@@ -12,7 +12,7 @@ import threading
 import torch
 import torch.nn.functional as F
 
-from qwen_tui.engine.runner.ops import Ops, apply_rope, rms_norm
+from qwen_tui.engine.runner.ops import Ops, apply_rope, causal_attention, rms_norm
 from qwen_tui.engine.runner.weights import LayerWeights, ModelWeights
 
 PREFILL_CHUNK = 4096  # tokens per prefill pass: bounds the MoE's activation memory
@@ -32,11 +32,16 @@ class Decoder:
         probe = torch.empty(1, device=device, dtype=dtype)
         cos, sin = weights.rotary(probe, positions)
         self.cos, self.sin = cos[0], sin[0]  # [max_len, D], in the model's dtype
-        self.fast = None
+        self.fast = self.fast_prefill = None
         if use_triton:
+            from qwen_tui.engine.runner.fast_prefill import FastPrefill
             from qwen_tui.engine.runner.fast_step import FastDecodeStep
 
             self.fast = FastDecodeStep(weights, self.k_cache, self.v_cache, self.cos, self.sin)
+            if FastPrefill.takes(self.fast.qkv):
+                self.fast_prefill = FastPrefill(
+                    weights, self.k_cache, self.v_cache, self.cos, self.sin, self.fast.qkv
+                )
 
     @torch.inference_mode()
     def prefill(
@@ -61,6 +66,9 @@ class Decoder:
         return logits
 
     def _prefill_chunk(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+        # The fused path, unless a parity check switched the ops to the reference.
+        if self.fast_prefill is not None and self.ops.use_triton:
+            return self.fast_prefill(ids, start)
         end = start + ids.shape[0]
         h = self.w.embed[ids]
         positions = torch.arange(start, end, device=ids.device)
@@ -102,18 +110,7 @@ class Decoder:
 
     def _prefill_attention(self, q, layer: int, start: int, end: int) -> torch.Tensor:
         """q [T, heads, D] at positions start..end-1 over the cache [0, end) -> [T, heads*D]."""
-        # Repeat the KV heads for their query groups: SDPA's flash kernel takes no GQA.
-        group = self.w.num_heads // self.w.num_kv_heads
-        keys = self.k_cache[layer, :, :end].repeat_interleave(group, dim=0)[None]
-        values = self.v_cache[layer, :, :end].repeat_interleave(group, dim=0)[None]
-        query = q.transpose(0, 1)[None]
-        if start == 0:
-            out = F.scaled_dot_product_attention(query, keys, values, is_causal=True)
-        else:
-            rows = torch.arange(start, end, device=q.device)[:, None]
-            mask = torch.arange(end, device=q.device)[None, :] <= rows
-            out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask)
-        return out[0].transpose(0, 1).reshape(q.shape[0], -1)
+        return causal_attention(q, self.k_cache[layer], self.v_cache[layer], start, end)
 
     def _finish_layer(self, h, attn, layer: LayerWeights) -> torch.Tensor:
         h = h + self.ops.linear(attn, layer.o)

@@ -89,6 +89,26 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
     return weight * xf.to(x.dtype)
 
 
+def causal_attention(
+    q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, start: int, end: int
+) -> torch.Tensor:
+    """q [T, heads, D] at positions start..end-1 over one layer's cache [kv, max_len, D] up
+    to `end` -> [T, heads * D]. SDPA picks a fused (flash) kernel; a q laid out head-major
+    underneath ([heads, T, D] transposed) goes in without a copy."""
+    # Repeat the KV heads for their query groups: SDPA's flash kernel takes no GQA.
+    group = q.shape[1] // k_cache.shape[0]
+    keys = k_cache[:, :end].repeat_interleave(group, dim=0)[None]
+    values = v_cache[:, :end].repeat_interleave(group, dim=0)[None]
+    query = q.transpose(0, 1)[None]
+    if start == 0:
+        out = F.scaled_dot_product_attention(query, keys, values, is_causal=True)
+    else:
+        rows = torch.arange(start, end, device=q.device)[:, None]
+        mask = torch.arange(end, device=q.device)[None, :] <= rows
+        out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask)
+    return out[0].transpose(0, 1).reshape(q.shape[0], -1)
+
+
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     """x [T, heads, D]; cos, sin [T, D]."""
     half = x.shape[-1] // 2

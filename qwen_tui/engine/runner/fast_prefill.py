@@ -1,0 +1,79 @@
+"""A prefill chunk on the fused kernels: eight launches a layer around the MoE, not ~40 ops.
+
+Per layer: h += the previous MLP's output and x = RMSNorm(h) in one launch; one int4 matmul
+for q|k|v on the decode step's fused weight (shared, not copied); one launch to norm and
+rotate q and k and write q (head-major, as attention reads it) and the k, v cache rows;
+flash attention; the o matmul; h += o and RMSNorm again in one launch; the MoE. The final
+norm and the lm_head run on the last row only.
+
+Every op has a fixed shape and none reads a value back, so the host queues the whole chunk
+without waiting for the GPU. Rounding is the reference path's: every matmul output and
+every sum into the residual is rounded to the model's dtype, as transformers does.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.runner.ops import Ops, causal_attention
+from qwen_tui.engine.runner.weights import Int4Weight, ModelWeights
+
+
+class FastPrefill:
+    def __init__(
+        self,
+        w: ModelWeights,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        qkv: list[Int4Weight],
+    ) -> None:
+        """`qkv`: each layer's q|k|v weight fused along N (the decode step's own list)."""
+        self.w, self.k_cache, self.v_cache, self.cos, self.sin = w, k_cache, v_cache, cos, sin
+        self.qkv = qkv
+        self.ops = Ops(use_triton=True)
+
+    @staticmethod
+    def takes(qkv: list[Int4Weight | None]) -> bool:
+        """True when every layer has a fused q|k|v weight (int4, groups in order, no bias);
+        other checkpoints prefill on the reference path."""
+        return all(weight is not None for weight in qkv)
+
+    def __call__(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+        """ids [T] at positions start..start+T-1 -> logits [V] of the last position; the
+        cache rows start..start+T-1 of every layer are written."""
+        w, eps = self.w, self.w.rms_eps
+        T, end = ids.shape[0], start + ids.shape[0]
+        positions = torch.arange(start, end, device=ids.device)
+        h = w.embed[ids]  # [T, H], a fresh copy: the residual stream, updated in place
+        x = torch.empty_like(h)
+        q_heads = torch.empty(w.num_heads, T, w.head_dim, device=h.device, dtype=h.dtype)
+        q = q_heads.transpose(0, 1)  # [T, heads, D] over head-major memory
+        add_rmsnorm(h, None, w.layers[0].input_norm, x, eps)
+        last = len(w.layers) - 1
+        for i, layer in enumerate(w.layers):
+            qkv = self.ops.linear(x, self.qkv[i])  # [T, (heads + 2 kv) * D]
+            k_cache, v_cache = self.k_cache[i], self.v_cache[i]
+            qk_norm_rope_cache(
+                qkv,
+                q,
+                k_cache,
+                v_cache,
+                positions,
+                self.cos,
+                self.sin,
+                layer.q_norm,
+                layer.k_norm,
+                eps,
+                clear=False,
+            )
+            attn = causal_attention(q, k_cache, v_cache, start, end)
+            add_rmsnorm(h, self.ops.linear(attn, layer.o), layer.post_norm, x, eps, clear=False)
+            out = self.ops.mlp(x, layer.mlp)
+            if i < last:
+                add_rmsnorm(h, out, w.layers[i + 1].input_norm, x, eps, clear=False)
+        add_rmsnorm(h[-1:], out[-1:], w.final_norm, x[-1:], eps, clear=False)
+        return F.linear(x[-1:], w.lm_head)[0]

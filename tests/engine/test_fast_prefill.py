@@ -1,0 +1,58 @@
+"""The fused prefill computes what the reference prefill computes: the same logits and the
+same KV cache rows, for a first chunk and for a chunk that continues at a later position.
+
+Both run the same int4 matmul and MoE kernels (in Triton's interpreter, float32); only the
+fusion of norms, rotary, cache writes and residual sums differs.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from qwen_tui.engine.runner.decoder import Decoder
+from qwen_tui.engine.runner.extract import weights_from_model
+from tests.kernels.host_syncs import HostSyncRecorder
+
+FUSED = ["moe_sym_g32", "dense_asym_g128"]
+MAX_LEN = 64
+
+
+def prefill_two_chunks(decoder: Decoder, ids: torch.Tensor, split: int):
+    decoder.k_cache.zero_()
+    decoder.v_cache.zero_()
+    first = decoder.prefill(ids[:split], 0)
+    second = decoder.prefill(ids[split:], split)
+    return first, second, decoder.k_cache.clone(), decoder.v_cache.clone()
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_prefill_gives_the_reference_logits_and_cache_rows(name, loaded):
+    decoder = Decoder(weights_from_model(loaded(name).model), MAX_LEN, use_triton=True)
+    assert decoder.fast_prefill is not None
+    ids = torch.randint(0, 400, (21,), generator=torch.Generator().manual_seed(5))
+    with torch.inference_mode():
+        fused = prefill_two_chunks(decoder, ids, split=13)
+        decoder.fast_prefill = None  # the same kernels, without the fusion
+        reference = prefill_two_chunks(decoder, ids, split=13)
+    for got, expected in zip(fused, reference, strict=True):
+        torch.testing.assert_close(got, expected, atol=2e-5, rtol=0)
+    assert fused[0].std() > 0.05  # real logits, not zeros
+    k_cache = fused[2]
+    assert torch.all(k_cache[:, :, : len(ids)].abs().sum(dim=-1) > 0)  # every row written
+    assert torch.all(k_cache[:, :, len(ids) :] == 0)  # and nothing past the prompt
+
+
+def test_fused_prefill_runs_no_op_that_waits_for_the_device(loaded):
+    decoder = Decoder(weights_from_model(loaded("moe_sym_g32").model), MAX_LEN, use_triton=True)
+    ids = torch.arange(30, 50)
+    with torch.inference_mode(), HostSyncRecorder() as recorder:
+        decoder.prefill(ids[:12], 0)
+        decoder.prefill(ids[12:], 12)
+    assert recorder.syncs == []
+
+
+@pytest.mark.parametrize("name", ["moe_asym_desc_g64_qrouter", "moe_plain", "dense_plain_tied"])
+def test_weights_the_fused_kernels_cannot_take_prefill_on_the_reference_path(name, loaded):
+    decoder = Decoder(weights_from_model(loaded(name).model), MAX_LEN, use_triton=True)
+    assert decoder.fast_prefill is None

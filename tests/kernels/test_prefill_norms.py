@@ -1,0 +1,77 @@
+"""The fused norms at prefill sizes: many rows at their own positions, the matmuls' outputs
+read in the model's dtype and left as they are, q written head-major for attention."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.runner.ops import apply_rope, rms_norm
+
+HEADS, KV, D, MAX_LEN = 8, 4, 32, 64
+START, T = 5, 37  # a second prefill chunk: rows 5..41 of the cache
+
+
+def rotary(dtype):
+    angles = torch.randn(MAX_LEN, D // 2, generator=torch.Generator().manual_seed(1))
+    angles = angles.repeat(1, 2)
+    return angles.cos().to(dtype), angles.sin().to(dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_rows_at_their_positions_match_norm_then_rope(dtype):
+    qkv = torch.randn(T, (HEADS + 2 * KV) * D).to(dtype)
+    before = qkv.clone()
+    q_heads = torch.empty(HEADS, T, D, dtype=dtype)
+    k_cache, v_cache = torch.zeros(KV, MAX_LEN, D, dtype=dtype), torch.zeros(KV, MAX_LEN, D)
+    v_cache = v_cache.to(dtype)
+    cos, sin = rotary(dtype)
+    q_norm, k_norm = torch.randn(D).to(dtype), torch.randn(D).to(dtype)
+    pos = torch.arange(START, START + T)
+    qk_norm_rope_cache(
+        qkv,
+        q_heads.transpose(0, 1),
+        k_cache,
+        v_cache,
+        pos,
+        cos,
+        sin,
+        q_norm,
+        k_norm,
+        1e-6,
+        clear=False,
+    )
+    q_ref, k_ref, v_ref = qkv.split([HEADS * D, KV * D, KV * D], dim=1)
+    q_ref = apply_rope(rms_norm(q_ref.view(T, HEADS, D), q_norm, 1e-6), cos[pos], sin[pos])
+    k_ref = apply_rope(rms_norm(k_ref.view(T, KV, D), k_norm, 1e-6), cos[pos], sin[pos])
+    # bf16: rotary rounds once in the kernel, after each product in torch, and the CPU
+    # interpreter truncates where a GPU rounds to nearest: a few ulps apart.
+    tol = {"atol": 1e-5, "rtol": 0} if dtype == torch.float32 else {"atol": 0.05, "rtol": 0.02}
+    torch.testing.assert_close(q_heads, q_ref.transpose(0, 1), **tol)
+    torch.testing.assert_close(k_cache[:, pos], k_ref.transpose(0, 1), **tol)
+    assert torch.equal(v_cache[:, pos], v_ref.view(T, KV, D).transpose(0, 1))
+    outside = torch.cat([k_cache[:, :START], k_cache[:, START + T :], v_cache[:, :START]], 1)
+    assert torch.all(outside == 0)
+    assert torch.equal(qkv, before)  # the matmul's output is left as it was
+
+
+def test_add_rmsnorm_adds_a_bf16_output_and_leaves_it_alone():
+    h = torch.randn(T, 96).bfloat16()
+    out = torch.randn(T, 96).bfloat16()
+    weight = torch.randn(96).bfloat16()
+    expected_h = h + out  # bf16 + bf16, rounded once, as the reference path adds
+    x = torch.empty_like(h)
+    add_rmsnorm(h, out, weight, x, 1e-6, clear=False)
+    # Within one bf16 step: the CPU interpreter truncates where a GPU rounds to nearest.
+    torch.testing.assert_close(h, expected_h, atol=0, rtol=2**-7)
+    torch.testing.assert_close(x, rms_norm(expected_h, weight, 1e-6), atol=0.02, rtol=0.01)
+    assert torch.all(out != 0)
+
+
+def test_add_rmsnorm_without_an_addend_only_norms():
+    h, weight = torch.randn(T, 96), torch.randn(96)
+    before, x = h.clone(), torch.empty(T, 96)
+    add_rmsnorm(h, None, weight, x, 1e-6)
+    assert torch.equal(h, before)
+    torch.testing.assert_close(x, rms_norm(before, weight, 1e-6), atol=1e-5, rtol=0)
