@@ -19,7 +19,7 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.int4_matmul import _dequant_tile_ordered
-from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
+from qwen_tui.engine.kernels.tuning import fits_group, moe_block_m, prefill_configs
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def fused_moe(
     num_experts = gate.qweight.shape[0]
     weights, ids = route(router_logits, top_k, normalize)
     decode = T <= 2
-    block_m = 1 if decode else (16 if T * top_k < 1024 else 64)
+    block_m = 1 if decode else moe_block_m(T, top_k, num_experts)
     if decode:
         pair_ids = torch.arange(T * top_k, device=hidden.device)
         block_expert = ids.reshape(-1)

@@ -15,8 +15,9 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels import tuning
 from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
-from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
+from qwen_tui.engine.kernels.tuning import fits_group, large_m_configs, prefill_configs
 
 
 @triton.jit
@@ -141,6 +142,12 @@ _int4_matmul_prefill = triton.autotune(
     key=["N", "K", "ORDERED"],
     prune_configs_by={"early_config_prune": fits_group},
 )(_int4_matmul_kernel)
+# Long prompts tune apart: the tile a short prompt picked would be reused at every M.
+_int4_matmul_prefill_large = triton.autotune(
+    configs=large_m_configs(),
+    key=["N", "K", "ORDERED"],
+    prune_configs_by={"early_config_prune": fits_group},
+)(_int4_matmul_kernel)
 
 
 def int4_matmul(
@@ -162,11 +169,12 @@ def int4_matmul(
     gidx = g_idx if g_idx is not None else qweight  # a placeholder pointer when unused
     if M > 8 and g_idx is None:  # prefill, groups in order: autotuned tiles
         out = torch.empty(M, N, device=x.device, dtype=x.dtype)
+        kernel = _int4_matmul_prefill_large if M >= tuning.LARGE_M else _int4_matmul_prefill
 
         def grid(meta):
             return (triton.cdiv(N, meta["BLOCK_N"]), 1, triton.cdiv(M, meta["BLOCK_M"]))
 
-        _int4_matmul_prefill[grid](
+        kernel[grid](
             x2,
             qweight,
             qzeros,

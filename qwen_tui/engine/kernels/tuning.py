@@ -1,9 +1,12 @@
 """Tile choices for the prefill matmuls, tried once per weight shape on the device at hand.
 
 Decode kernels are tuned by hand (`benchmarks/gemv_variants.py`); prefill kernels are
-compute-bound and their best tiles differ between GPUs, so Triton's autotuner picks among a
-few. In Triton's CPU interpreter (tests) only the first choice is used: there is nothing to
-time there.
+compute-bound and their best tiles differ between GPUs and between prompt lengths, so
+Triton's autotuner picks among a few. Large prompts get their own candidates (128-row
+tiles), tuned apart from short ones: the tile a 64-token prompt picks starves a 4k one.
+In Triton's CPU interpreter (tests) only the safe tile is used: there is nothing to time.
+
+The module constants are the knobs to sweep on a GPU (`benchmarks/prefill_tiles.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,23 @@ PREFILL_TILES = [  # (BLOCK_N, BLOCK_K, warps, stages)
     (128, 128, 8, 3),
     (256, 64, 8, 3),
 ]
+LARGE_M = 1024  # rows from which the dense matmul tunes among LARGE_M_TILES
+LARGE_M_TILES = [  # (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages)
+    (128, 128, 64, 8, 3),
+    (128, 256, 64, 8, 3),
+    (128, 128, 128, 8, 3),
+    (128, 128, 64, 4, 4),
+    (128, 64, 64, 4, 4),
+    (64, 128, 64, 4, 3),
+    (64, 256, 64, 8, 3),
+    (128, 128, 32, 8, 3),  # for group size 32
+    (64, 64, 32, 4, 3),
+]
+ACC_REGS_PER_THREAD = 128  # fp32 accumulator values a thread may hold without spilling
+# The MoE's rows per tile from the average rows an expert gets (tokens * top_k / experts):
+# a tile taller than an expert's rows computes padding, a shorter one rereads its weights.
+MOE_MEDIUM_ROWS = 8  # from this average on, 64-row tiles (below: 16)
+MOE_LARGE_ROWS = 128  # from this average on, 128-row tiles
 
 
 def prefill_configs(with_block_m: int | None = None) -> list[triton.Config]:
@@ -34,6 +54,26 @@ def prefill_configs(with_block_m: int | None = None) -> list[triton.Config]:
     return configs[:1] if interpreted() else configs
 
 
+def large_m_configs() -> list[triton.Config]:
+    """Candidates for the dense matmul at LARGE_M rows and more (BLOCK_M among them)."""
+    if interpreted():  # the safe tile, 128 rows high: tests reach the tall-tile masking
+        block_n, block_k, warps, stages = SAFE_TILE
+        tiles = {"BLOCK_M": 128, "BLOCK_N": block_n, "BLOCK_K": block_k}
+        return [triton.Config(tiles, num_warps=warps, num_stages=stages)]
+    return [
+        triton.Config({"BLOCK_M": m, "BLOCK_N": n, "BLOCK_K": k}, num_warps=w, num_stages=s)
+        for m, n, k, w, s in LARGE_M_TILES
+    ]
+
+
+def moe_block_m(tokens: int, top_k: int, num_experts: int) -> int:
+    """Rows per tile of the grouped expert matmul at prefill."""
+    rows_per_expert = tokens * top_k / num_experts
+    if rows_per_expert >= MOE_LARGE_ROWS:
+        return 128
+    return 64 if rows_per_expert >= MOE_MEDIUM_ROWS else 16
+
+
 def interpreted() -> bool:
     """True when Triton runs kernels in its CPU interpreter (tests), where each program
     costs milliseconds of Python: launch few, large programs there."""
@@ -41,6 +81,15 @@ def interpreted() -> bool:
 
 
 def fits_group(configs, named_args, **kwargs):
-    """Drop tiles deeper than a quantization group: a tile must lie in one group."""
+    """Drop tiles deeper than a quantization group (a tile must lie in one group) and
+    tiles whose fp32 accumulators (two for gate and up) would spill out of registers."""
     group = named_args["group_size"]
-    return [c for c in configs if group % c.kwargs["BLOCK_K"] == 0]
+    accumulators = 2 if kwargs.get("GATE_UP") else 1
+    in_group = [c for c in configs if group % c.kwargs["BLOCK_K"] == 0]
+
+    def acc_per_thread(config) -> float:
+        block_m = config.kwargs.get("BLOCK_M", kwargs.get("BLOCK_M"))
+        return accumulators * block_m * config.kwargs["BLOCK_N"] / (config.num_warps * 32)
+
+    fitting = [c for c in in_group if acc_per_thread(c) <= ACC_REGS_PER_THREAD]
+    return fitting or in_group
