@@ -91,8 +91,12 @@ class Runner:
         rows written here are overwritten before they are read.)"""
         if not self.use_graph:
             return
-        for length in (64, min(4096, self.max_len)):  # both prefill tile regimes
-            ids = torch.zeros(length, dtype=torch.int64, device=self.token.device)
+        # A prompt in every prefill tile regime (tuning.py: short/long dense matmul, MoE
+        # tiles of 16, 64 and 128 rows); varied tokens, so the experts tune on spread routing.
+        vocab = self.decoder.w.embed.shape[0]
+        for length in sorted({min(n, self.max_len) for n in (64, 1024, 4096)}):
+            ids = torch.randint(vocab, (length,), generator=torch.Generator().manual_seed(length))
+            ids = ids.to(self.token.device)
             with torch.inference_mode():
                 self.decoder.prefill(ids, 0)
         self.sampler.configure(replace(THINKING_PRESET, top_k=self.sampler.top_k), seed=0)
