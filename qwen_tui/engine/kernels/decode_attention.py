@@ -18,7 +18,7 @@ import triton.language as tl
 # Context length -> chunk size: short chunks spread a short context over enough programs,
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
 CHUNK_BUCKETS = ((2048, 64), (6144, 256), (None, 512))
-MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --variants)
+MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --warps)
 
 
 def chunk_for(context: int) -> int:
