@@ -7,8 +7,8 @@ Prints one JSON object. For each prompt length: the fused prefill's wall time to
 (synced) and its host time (until `prefill` returns, unsynced), each the median of a few
 runs, and the same for the unfused prefill on the same kernels. Host time close to wall
 time means the host is the bound (or the launch queue filled up and the host waited on it).
-`--sweep` times each variant of the module constants in kernels/tuning.py and
-kernels/norms.py; `--profile` lists the top 25 GPU kernels of the longest prompt.
+`--sweep` times each variant of the module constants in kernels/tuning.py,
+kernels/norms.py and runner/ops.py; `--profile` lists the top 25 GPU kernels of the longest prompt.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import torch
 
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from qwen_tui.engine.kernels import norms, tuning
+from qwen_tui.engine.runner import ops
 from qwen_tui.engine.runner.decoder import Decoder
 
 VARIANTS = {  # name: {(module, constant): value}; each tried against the defaults
@@ -38,6 +39,7 @@ VARIANTS = {  # name: {(module, constant): value}; each tried against the defaul
         (norms, "PREFILL_NORM_WARPS"): 4,
     },
     "norm_warps_1": {(norms, "PREFILL_NORM_WARPS"): 1},
+    "sdpa_gqa": {(ops, "SDPA_GQA"): True},
 }
 
 

@@ -56,3 +56,17 @@ def test_fused_prefill_runs_no_op_that_waits_for_the_device(loaded):
 def test_weights_the_fused_kernels_cannot_take_prefill_on_the_reference_path(name, loaded):
     decoder = Decoder(weights_from_model(loaded(name).model), MAX_LEN, use_triton=True)
     assert decoder.fast_prefill is None
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 7), (13, 20)])
+def test_attention_with_kv_heads_shared_equals_attention_on_repeated_heads(start, end, monkeypatch):
+    from qwen_tui.engine.runner import ops
+
+    gen = torch.Generator().manual_seed(2)
+    q = torch.randn(end - start, 8, 16, generator=gen)
+    k_cache, v_cache = torch.randn(2, 32, 16, generator=gen), torch.randn(2, 32, 16, generator=gen)
+    repeated = ops.causal_attention(q, k_cache, v_cache, start, end)
+    monkeypatch.setattr(ops, "SDPA_GQA", True)
+    shared = ops.causal_attention(q, k_cache, v_cache, start, end)
+    torch.testing.assert_close(shared, repeated, atol=1e-6, rtol=0)
+    assert not torch.allclose(repeated[0], repeated[-1])  # rows see different keys

@@ -20,6 +20,10 @@ from qwen_tui.engine.runner.weights import (
     QuantExperts,
 )
 
+# Let SDPA read the KV heads as they are (GQA) instead of repeated copies. Off: not every
+# SDPA backend takes GQA, and one that does not falls back to a slow kernel.
+SDPA_GQA = False
+
 
 def dequantize_int4(w: Int4Weight) -> torch.Tensor:
     """The reference: W [K, N] in float32 (see `gptq.format.dequantize`)."""
@@ -95,17 +99,20 @@ def causal_attention(
     """q [T, heads, D] at positions start..end-1 over one layer's cache [kv, max_len, D] up
     to `end` -> [T, heads * D]. SDPA picks a fused (flash) kernel; a q laid out head-major
     underneath ([heads, T, D] transposed) goes in without a copy."""
-    # Repeat the KV heads for their query groups: SDPA's flash kernel takes no GQA.
-    group = q.shape[1] // k_cache.shape[0]
-    keys = k_cache[:, :end].repeat_interleave(group, dim=0)[None]
-    values = v_cache[:, :end].repeat_interleave(group, dim=0)[None]
+    keys, values = k_cache[None, :, :end], v_cache[None, :, :end]
+    if not SDPA_GQA:  # repeat the KV heads for their query groups (a copy of each)
+        group = q.shape[1] // k_cache.shape[0]
+        keys = keys.repeat_interleave(group, dim=1)
+        values = values.repeat_interleave(group, dim=1)
     query = q.transpose(0, 1)[None]
     if start == 0:
-        out = F.scaled_dot_product_attention(query, keys, values, is_causal=True)
+        mask, causal = None, True
     else:
         rows = torch.arange(start, end, device=q.device)[:, None]
-        mask = torch.arange(end, device=q.device)[None, :] <= rows
-        out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask)
+        mask, causal = torch.arange(end, device=q.device)[None, :] <= rows, False
+    out = F.scaled_dot_product_attention(
+        query, keys, values, attn_mask=mask, is_causal=causal, enable_gqa=SDPA_GQA
+    )
     return out[0].transpose(0, 1).reshape(q.shape[0], -1)
 
 
