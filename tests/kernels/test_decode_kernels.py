@@ -22,7 +22,7 @@ def test_decode_attention_matches_softmax_attention(length, chunk):
     attention.chunk = chunk
     k, v = torch.randn(KV, MAX_LEN, D), torch.randn(KV, MAX_LEN, D)
     q = torch.randn(HEADS, D)
-    out = attention(q, k, v, torch.tensor([length], dtype=torch.int32))
+    out = attention(q, k, v, torch.tensor([length - 1]))  # the position of the last token
     keys = k[:, :length].repeat_interleave(HEADS // KV, 0)
     values = v[:, :length].repeat_interleave(HEADS // KV, 0)
     scores = (q[:, None, :] @ keys.transpose(1, 2)) / math.sqrt(D)

@@ -2,7 +2,7 @@
 
 At decode one query token per head meets up to 40,960 cached positions. Each program takes
 one KV head (with its group of query heads, GQA) and one chunk of the sequence, and keeps a
-running softmax (max, sum, weighted values); a second launch merges the chunks. The length
+running softmax (max, sum, weighted values); a second launch merges the chunks. The position
 comes from a device tensor, so one CUDA graph serves every position: programs past the end
 return at once, and the work read grows with the context, not with the cache size.
 
@@ -31,7 +31,7 @@ def _partial_kernel(
     q_ptr,
     k_ptr,
     v_ptr,
-    len_ptr,
+    pos_ptr,
     m_ptr,
     l_ptr,
     acc_ptr,
@@ -46,7 +46,7 @@ def _partial_kernel(
 ):
     kv_head = tl.program_id(0)
     split = tl.program_id(1)
-    seq_len = tl.load(len_ptr)
+    seq_len = tl.load(pos_ptr).to(tl.int32) + 1  # the current token is in the cache
     start = split * CHUNK_SIZE
     if start >= seq_len:
         return
@@ -90,7 +90,7 @@ def _partial_kernel(
 
 @triton.jit
 def _merge_kernel(
-    len_ptr,
+    pos_ptr,
     m_ptr,
     l_ptr,
     acc_ptr,
@@ -105,7 +105,7 @@ def _merge_kernel(
     head = tl.program_id(0)
     kv_head = head // GROUP
     g = head % GROUP
-    used = tl.cdiv(tl.load(len_ptr), CHUNK_SIZE)
+    used = tl.cdiv(tl.load(pos_ptr).to(tl.int32) + 1, CHUNK_SIZE)
     offs_all = tl.arange(0, SPLITS_PAD)
     m_all = tl.load(
         m_ptr + (kv_head * splits + offs_all) * GROUP + g, mask=offs_all < used, other=float("-inf")
@@ -143,10 +143,10 @@ class DecodeAttention:
         self.acc = torch.empty(parts, head_dim, device=device, dtype=torch.float32)
 
     def __call__(
-        self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, seq_len: torch.Tensor
+        self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, pos: torch.Tensor
     ) -> torch.Tensor:
-        """q [num_heads, head_dim]; caches [kv_heads, max_len, head_dim]; seq_len int32 [1]
-        counting the current token, already written to the cache. Returns [num_heads, dim]."""
+        """q [num_heads, head_dim]; caches [kv_heads, max_len, head_dim]; pos [1] the current
+        token's position, its key and value already in the cache. Returns [num_heads, dim]."""
         out = torch.empty_like(q)
         scale = self.head_dim**-0.5
         splits = triton.cdiv(self.max_len, self.chunk)
@@ -154,7 +154,7 @@ class DecodeAttention:
             q,
             k_cache,
             v_cache,
-            seq_len,
+            pos,
             self.m,
             self.l,
             self.acc,
@@ -168,7 +168,7 @@ class DecodeAttention:
             BLOCK_S=64,
         )
         _merge_kernel[(self.num_heads,)](
-            seq_len,
+            pos,
             self.m,
             self.l,
             self.acc,

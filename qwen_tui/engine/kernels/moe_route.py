@@ -32,15 +32,19 @@ def _pick_top_k(
     on ties, optionally renormalised; written to ids_ptr / weights_ptr."""
     probs = tl.exp(logits - tl.max(logits, axis=0))
     probs = probs / tl.sum(probs, axis=0)
+    # One reduction per pick: a probability's bits (>= 0, so they order as integers) above
+    # its reversed index, so the max is the best probability, then the lowest index.
+    keys = (probs.to(tl.int32, bitcast=True).to(tl.int64) << 32) | (E_PAD - 1 - offs)
     slots = tl.arange(0, TOP_K_PAD)
     picked_ids = tl.zeros((TOP_K_PAD,), tl.int32)
     picked = tl.zeros((TOP_K_PAD,), tl.float32)
     for i in tl.static_range(TOP_K):
-        best = tl.max(probs, axis=0)
-        index = tl.min(tl.where(probs == best, offs, E_PAD), axis=0)
+        best_key = tl.max(keys, axis=0)
+        index = (E_PAD - 1 - (best_key & 0xFFFFFFFF)).to(tl.int32)
+        best = (best_key >> 32).to(tl.int32).to(tl.float32, bitcast=True)
         picked_ids = tl.where(slots == i, index, picked_ids)
         picked = tl.where(slots == i, best, picked)
-        probs = tl.where(offs == index, -1.0, probs)
+        keys = tl.where(offs == index, -1, keys)
     if NORMALIZE:
         picked = picked / tl.sum(picked, axis=0)
     tl.store(ids_ptr + slots, picked_ids, mask=slots < TOP_K)

@@ -63,8 +63,7 @@ class FastDecodeStep:
     def __call__(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """token [1], pos [1] int64 -> logits [V]."""
         w = self.w
-        seq_len = (pos + 1).to(torch.int32)
-        self.h.copy_(w.embed[token])
+        torch.index_select(w.embed, 0, token, out=self.h)
         add_rmsnorm(self.h, self.acc_h, w.layers[0].input_norm, self.x, w.rms_eps)
         for i, layer in enumerate(w.layers):
             self._qkv_into(i, layer)
@@ -80,7 +79,7 @@ class FastDecodeStep:
                 layer.k_norm,
                 w.rms_eps,
             )
-            attn = self.attention(self.q[0], self.k_cache[i], self.v_cache[i], seq_len)
+            attn = self.attention(self.q[0], self.k_cache[i], self.v_cache[i], pos)
             self._linear_into(attn.view(1, -1), layer.o, self.acc_h)
             add_rmsnorm(self.h, self.acc_h, layer.post_norm, self.x, w.rms_eps)
             self._mlp_into(layer)

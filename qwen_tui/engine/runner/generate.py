@@ -128,7 +128,7 @@ class Runner:
 
     def _eager_step(self) -> None:
         logits = self.decoder.decode_step(self.token, self.pos)
-        self.token.copy_(self.sampler.sample(logits))
+        self.sampler.sample(logits, out=self.token)
         self.pos.add_(1)
 
     def _capture(self) -> torch.cuda.CUDAGraph:

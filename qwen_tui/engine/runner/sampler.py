@@ -40,9 +40,11 @@ class DeviceSampler:
         else:
             self.generator.manual_seed(seed)
 
-    def sample(self, logits: torch.Tensor) -> torch.Tensor:
-        """logits [V] (any float dtype) -> the next token id, int64 [1], and marks it seen."""
-        logits = logits.float() - self.presence_penalty * self.seen
+    def sample(self, logits: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """logits [V] (any float dtype) -> the next token id, int64 [1] (written into `out`
+        when given), and marks it seen."""
+        # logits - penalty * seen, promoted to float32, in one launch
+        logits = torch.addcmul(logits, self.seen, self.presence_penalty, value=-1)
         values, indices = torch.topk(logits, self.top_k)  # sorted, descending
         greedy = indices[:1]
         scaled = values / torch.clamp(self.temperature, min=1e-5)
@@ -54,6 +56,6 @@ class DeviceSampler:
         # Exponential race: argmax(p / E) with E ~ Exp(1) draws from p, with no host sync.
         noise = torch.empty_like(probs).exponential_(1.0, generator=self.generator)
         drawn = indices[torch.argmax(probs / noise).reshape(1)]
-        token = torch.where(self.temperature > 0, drawn, greedy)
+        token = torch.where(self.temperature > 0, drawn, greedy, out=out)
         self.seen.index_fill_(0, token, 1.0)
         return token
