@@ -6,7 +6,8 @@ Triton's autotuner picks among a few. Large prompts get their own candidates (12
 tiles), tuned apart from short ones: the tile a 64-token prompt picks starves a 4k one.
 In Triton's CPU interpreter (tests) only the safe tile is used: there is nothing to time.
 
-The module constants are the knobs to sweep on a GPU (`benchmarks/prefill_tiles.py`).
+The module constants are the knobs to sweep on a GPU (`benchmarks/prefill_speed.py --sweep`);
+`benchmarks/tile_registers.py` shows, without a GPU, which candidates spill registers.
 """
 
 from __future__ import annotations
@@ -20,20 +21,19 @@ PREFILL_TILES = [  # (BLOCK_N, BLOCK_K, warps, stages)
     SAFE_TILE,
     (128, 64, 4, 3),
     (64, 64, 4, 3),
+    (64, 64, 8, 3),  # the MoE's 128-row tiles without spills
     (128, 64, 8, 4),
     (128, 128, 8, 3),
     (256, 64, 8, 3),
 ]
 LARGE_M = 1024  # rows from which the dense matmul tunes among LARGE_M_TILES
-LARGE_M_TILES = [  # (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages)
+LARGE_M_TILES = [  # (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages), none spilling on sm_90
     (128, 128, 64, 8, 3),
-    (128, 256, 64, 8, 3),
-    (128, 128, 128, 8, 3),
-    (128, 128, 64, 4, 4),
-    (128, 64, 64, 4, 4),
+    (128, 64, 64, 8, 3),
+    (128, 256, 32, 8, 3),
+    (128, 128, 32, 8, 3),  # for group size 32
     (64, 128, 64, 4, 3),
     (64, 256, 64, 8, 3),
-    (128, 128, 32, 8, 3),  # for group size 32
     (64, 64, 32, 4, 3),
 ]
 ACC_REGS_PER_THREAD = 128  # fp32 accumulator values a thread may hold without spilling
