@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from qwen_tui.engine.kernels import moe_align
 from qwen_tui.engine.kernels.fused_moe import align_pairs, fused_moe
 from tests.kernels.host_syncs import HostSyncRecorder
 from tests.kernels.int4_weights import int4_experts
@@ -41,6 +42,27 @@ def test_each_expert_gets_whole_blocks_holding_exactly_its_pairs(tokens, block_m
         assert torch.equal(rows, rows.sort().values)  # token order kept within an expert
         assert mine.shape[0] == -(-int(counts[expert]) // block_m)
     assert sorted(pair_ids[pair_ids < flat.numel()].tolist()) == list(range(flat.numel()))
+
+
+@pytest.mark.parametrize(
+    ("tokens", "num_experts", "block_m", "chunk", "plan_rows"),
+    [
+        (1, E, 16, moe_align.CHUNK, moe_align.PLAN_ROWS),
+        (300, E, 128, moe_align.CHUNK, moe_align.PLAN_ROWS),
+        (300, 12, 64, 16, 2),  # many chunks, several planning passes, E not a power of 2
+        (70, 12, 16, 32, 1),
+    ],
+)
+def test_triton_alignment_places_every_pair_where_the_reference_does(
+    tokens, num_experts, block_m, chunk, plan_rows, monkeypatch
+):
+    monkeypatch.setattr(moe_align, "CHUNK", chunk)
+    monkeypatch.setattr(moe_align, "PLAN_ROWS", plan_rows)
+    ids = random_routing(tokens, 4, seed=tokens) % num_experts
+    pair_ids, block_expert = moe_align.align_pairs_triton(ids, num_experts, block_m)
+    ref_pairs, ref_blocks = align_pairs(ids, num_experts, block_m)
+    assert torch.equal(pair_ids, ref_pairs)
+    assert torch.equal(block_expert, ref_blocks)
 
 
 def test_alignment_runs_no_op_that_waits_for_the_device():

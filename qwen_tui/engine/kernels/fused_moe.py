@@ -19,6 +19,7 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.int4_matmul import _dequant_tile_ordered
+from qwen_tui.engine.kernels.moe_align import align_pairs_triton
 from qwen_tui.engine.kernels.tuning import fits_group, moe_block_m, prefill_configs
 
 
@@ -141,7 +142,8 @@ def route(
 def align_pairs(
     expert_ids: torch.Tensor, num_experts: int, block_m: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sort (token, expert) pairs by expert, each expert padded to a multiple of `block_m`.
+    """Sort (token, expert) pairs by expert, each expert padded to a multiple of `block_m`:
+    the torch reference of `moe_align.align_pairs_triton`, which the MoE launches.
 
     Returns pair ids [P] (padding = num_pairs, an id no row has) and each block's expert
     [P / block_m]. P is the worst case, so shapes never depend on the routing, and every
@@ -189,7 +191,7 @@ def fused_moe(
         pair_ids = torch.arange(T * top_k, device=hidden.device)
         block_expert = ids.reshape(-1)
     else:
-        pair_ids, block_expert = align_pairs(ids, num_experts, block_m)
+        pair_ids, block_expert = align_pairs_triton(ids, num_experts, block_m)
     num_pairs = T * top_k
     inter = gate.out_features
     act = torch.empty(num_pairs, inter, device=hidden.device, dtype=hidden.dtype)

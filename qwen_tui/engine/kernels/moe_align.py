@@ -1,0 +1,110 @@
+"""The MoE's alignment step (see `fused_moe.align_pairs`, its torch reference) in three small
+launches instead of some twenty torch ops a layer, each of them a launch the host pays for
+and a few microseconds the GPU idles.
+
+The (token, expert) pairs are cut into chunks of CHUNK. Launch one counts each chunk's pairs
+per expert; launch two, one program, turns the counts into each expert's padded start,
+each chunk's first slot per expert, and each block's expert; launch three places every
+pair at its chunk's slot plus its rank among the chunk's earlier pairs of that expert. The
+result is the reference's exactly: pairs in token order within each expert.
+"""
+
+from __future__ import annotations
+
+import torch
+import triton
+import triton.language as tl
+
+CHUNK = 128  # pairs per program of the counting and placing launches
+PLAN_ROWS = 32  # chunks the planning program reads at once
+
+
+@triton.jit
+def _one_hot(ids_ptr, chunk, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr):
+    """[CHUNK, E_PAD] int32: pair i of the chunk is expert e (0 past the last pair)."""
+    offs = chunk * CHUNK + tl.arange(0, CHUNK)
+    ids = tl.load(ids_ptr + offs, mask=offs < num_pairs, other=-1)
+    return (ids[:, None] == tl.arange(0, E_PAD)[None, :]).to(tl.int32)
+
+
+@triton.jit
+def _count_kernel(ids_ptr, counts_ptr, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr):
+    chunk = tl.program_id(0)
+    per_expert = tl.sum(_one_hot(ids_ptr, chunk, num_pairs, CHUNK, E_PAD), axis=0)
+    tl.store(counts_ptr + chunk * E_PAD + tl.arange(0, E_PAD), per_expert)
+
+
+@triton.jit
+def _plan_kernel(
+    counts_ptr,
+    base_ptr,
+    block_expert_ptr,
+    num_chunks,
+    num_blocks,
+    num_experts,
+    block_m,
+    E_PAD: tl.constexpr,
+    ROWS: tl.constexpr,
+):
+    experts = tl.arange(0, E_PAD)
+    totals = tl.zeros((E_PAD,), dtype=tl.int32)
+    for c0 in range(0, num_chunks, ROWS):
+        rows = c0 + tl.arange(0, ROWS)[:, None]
+        at = rows * E_PAD + experts[None, :]
+        totals += tl.sum(tl.load(counts_ptr + at, mask=rows < num_chunks, other=0), axis=0)
+    padded = (totals + block_m - 1) // block_m * block_m
+    ends = tl.cumsum(padded, axis=0)
+    seen = ends - padded  # each expert's first slot, then past the chunks placed so far
+    for c0 in range(0, num_chunks, ROWS):
+        rows = c0 + tl.arange(0, ROWS)[:, None]
+        at = rows * E_PAD + experts[None, :]
+        counts = tl.load(counts_ptr + at, mask=rows < num_chunks, other=0)
+        first = seen[None, :] + tl.cumsum(counts, axis=0) - counts
+        tl.store(base_ptr + at, first, mask=rows < num_chunks)
+        seen += tl.sum(counts, axis=0)
+    for b0 in range(0, num_blocks, ROWS):
+        blocks = b0 + tl.arange(0, ROWS)
+        before = (ends[None, :] <= (blocks * block_m)[:, None]).to(tl.int32)
+        expert = tl.minimum(tl.sum(before, axis=1), num_experts - 1)
+        tl.store(block_expert_ptr + blocks, expert.to(tl.int64), mask=blocks < num_blocks)
+
+
+@triton.jit
+def _place_kernel(
+    ids_ptr, base_ptr, pair_ids_ptr, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr
+):
+    chunk = tl.program_id(0)
+    one_hot = _one_hot(ids_ptr, chunk, num_pairs, CHUNK, E_PAD)
+    rank = tl.sum(one_hot * (tl.cumsum(one_hot, axis=0) - 1), axis=1)
+    first = tl.sum(one_hot * tl.load(base_ptr + chunk * E_PAD + tl.arange(0, E_PAD))[None, :], 1)
+    pairs = chunk * CHUNK + tl.arange(0, CHUNK)
+    tl.store(pair_ids_ptr + first + rank, pairs.to(tl.int64), mask=pairs < num_pairs)
+
+
+def align_pairs_triton(
+    expert_ids: torch.Tensor, num_experts: int, block_m: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """What `fused_moe.align_pairs` returns, from Triton kernels: pair ids [P] (padding =
+    num_pairs) and each block's expert [P / block_m], P the worst case. No host sync."""
+    flat = expert_ids.reshape(-1)
+    num_pairs, device = flat.numel(), flat.device
+    capacity = triton.cdiv(num_pairs + num_experts * (block_m - 1), block_m) * block_m
+    num_chunks, e_pad = triton.cdiv(num_pairs, CHUNK), triton.next_power_of_2(num_experts)
+    counts = torch.empty(2, num_chunks, e_pad, dtype=torch.int32, device=device)
+    pair_ids = torch.full((capacity,), num_pairs, dtype=torch.int64, device=device)
+    block_expert = torch.empty(capacity // block_m, dtype=torch.int64, device=device)
+    _count_kernel[(num_chunks,)](flat, counts[0], num_pairs, CHUNK=CHUNK, E_PAD=e_pad)
+    _plan_kernel[(1,)](
+        counts[0],
+        counts[1],
+        block_expert,
+        num_chunks,
+        capacity // block_m,
+        num_experts,
+        block_m,
+        E_PAD=e_pad,
+        ROWS=PLAN_ROWS,
+        num_warps=8,
+    )
+    _place_kernel[(num_chunks,)](flat, counts[1], pair_ids, num_pairs, CHUNK=CHUNK, E_PAD=e_pad)
+    return pair_ids, block_expert
