@@ -125,6 +125,7 @@ _grouped_int4_kernel = triton.autotune(
     configs=prefill_configs(),
     key=["N", "K", "BLOCK_M", "GATE_UP"],
     prune_configs_by={"early_config_prune": fits_group},
+    cache_results=True,
 )(_grouped_int4_kernel_body)
 
 

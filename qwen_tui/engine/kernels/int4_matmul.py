@@ -141,12 +141,14 @@ _int4_matmul_prefill = triton.autotune(
     configs=prefill_configs(with_block_m=64),
     key=["N", "K", "ORDERED"],
     prune_configs_by={"early_config_prune": fits_group},
+    cache_results=True,
 )(_int4_matmul_kernel)
 # Long prompts tune apart: the tile a short prompt picked would be reused at every M.
 _int4_matmul_prefill_large = triton.autotune(
     configs=large_m_configs(),
     key=["N", "K", "ORDERED"],
     prune_configs_by={"early_config_prune": fits_group},
+    cache_results=True,
 )(_int4_matmul_kernel)
 
 

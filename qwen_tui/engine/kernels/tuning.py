@@ -5,6 +5,9 @@ compute-bound and their best tiles differ between GPUs and between prompt length
 Triton's autotuner picks among a few. Large prompts get their own candidates (128-row
 tiles), tuned apart from short ones: the tile a 64-token prompt picks starves a 4k one.
 In Triton's CPU interpreter (tests) only the safe tile is used: there is nothing to time.
+The autotuners keep their timings in Triton's cache directory (`cache_results`), so only
+the first start on a machine pays for tuning; a change of kernel source or candidates
+tunes again.
 
 The module constants are the knobs to sweep on a GPU (`benchmarks/prefill_speed.py --sweep`);
 `benchmarks/tile_registers.py` shows, without a GPU, which candidates spill registers.
