@@ -21,6 +21,7 @@ import time
 import torch
 
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
+from benchmarks.variants import constants_set
 from qwen_tui.engine.kernels import norms, tuning
 from qwen_tui.engine.runner import ops
 from qwen_tui.engine.runner.decoder import Decoder
@@ -72,14 +73,8 @@ def time_lengths(decoder: Decoder, lengths: list[int], vocab: int, repeats: int)
 def sweep(decoder: Decoder, lengths: list[int], vocab: int, repeats: int) -> dict:
     results = {}
     for name, changes in VARIANTS.items():
-        saved = {key: getattr(*key) for key in changes}
-        try:
-            for (module, constant), value in changes.items():
-                setattr(module, constant, value)
+        with constants_set(changes):
             results[name] = time_lengths(decoder, lengths, vocab, repeats)
-        finally:
-            for (module, constant), value in saved.items():
-                setattr(module, constant, value)
     return results
 
 

@@ -1,6 +1,6 @@
 """Decode and prefill speed of the runner on random Qwen3-30B-A3B-shaped int4 weights.
 
-    python benchmarks/runner_speed.py [--layers 48] [--max-len 40960] [--profile] [--warps]
+    python benchmarks/runner_speed.py [--layers 48] [--max-len 40960] [--profile] [--variants]
 
 Prints one JSON object: the device, Triton-vs-reference logits agreement, time to first
 token for 1k and 4k prompts, decode tokens/s at 1k, 8k and 32k of context, and peak memory.
@@ -16,7 +16,9 @@ import torch
 
 from benchmarks.decode import logits_agreement
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
+from benchmarks.variants import Changes, constants_set
 from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.kernels import decode_attention, moe_route
 from qwen_tui.engine.runner import generate
 from qwen_tui.engine.runner.generate import Runner
 
@@ -38,8 +40,6 @@ def time_decode(runner: Runner, context: int, steps: int = 64) -> float:
 
 def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
     """Decode speed for every attention chunk size at each context, to set CHUNK_BUCKETS."""
-    from qwen_tui.engine.kernels import decode_attention
-
     saved = decode_attention.chunk_for
     results = {}
     try:
@@ -56,25 +56,24 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
     return results
 
 
-def warps_sweep(runner: Runner) -> dict[str, float]:
-    """Decode speed for each warp count of the router/top-k and attention-merge launches,
-    the two small kernels whose latency is mostly reductions."""
-    from qwen_tui.engine.kernels import decode_attention, moe_route
+DECODE_VARIANTS: dict[str, Changes] = {  # each tried against the defaults
+    "qk_norm_in_attention": {(decode_attention, "FUSE_QK"): True},
+    "route_warps_4": {(moe_route, "WARPS"): 4},
+    "merge_warps_2": {(decode_attention, "MERGE_WARPS"): 2},
+}
 
-    saved = moe_route.WARPS, decode_attention.MERGE_WARPS
+
+def variant_sweep(runner: Runner) -> dict[str, float]:
+    """Decode speed at 1k and 32k with the defaults and with each DECODE_VARIANTS entry
+    (the graphs are captured again for each)."""
     results = {}
-    try:
-        for route_warps in (1, 4):
-            for merge_warps in (1, 2, 4):
-                moe_route.WARPS, decode_attention.MERGE_WARPS = route_warps, merge_warps
-                runner.reset_graphs()
-                for ctx in (1024, 32768):
-                    if ctx < runner.max_len:
-                        key = f"route{route_warps}_merge{merge_warps}_ctx{ctx}"
-                        results[key] = round(time_decode(runner, ctx), 1)
-    finally:
-        moe_route.WARPS, decode_attention.MERGE_WARPS = saved
-        runner.reset_graphs()
+    for name, changes in {"defaults": {}, **DECODE_VARIANTS}.items():
+        with constants_set(changes):
+            runner.reset_graphs()
+            for ctx in (1024, 32768):
+                if ctx < runner.max_len:
+                    results[f"{name}_ctx{ctx}"] = round(time_decode(runner, ctx), 1)
+    runner.reset_graphs()
     return results
 
 
@@ -106,7 +105,7 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=40960)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--chunks", action="store_true", help="sweep attention chunk sizes")
-    parser.add_argument("--warps", action="store_true", help="sweep small kernels' warps")
+    parser.add_argument("--variants", action="store_true", help="try DECODE_VARIANTS")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -124,8 +123,8 @@ def main() -> None:
                 report[f"decode_tok_s_{ctx}"] = round(time_decode(runner, ctx), 1)
         if args.chunks:
             report["decode_tok_s_by_chunk"] = chunk_sweep(runner, args.max_len)
-        if args.warps:
-            report["decode_tok_s_by_warps"] = warps_sweep(runner)
+        if args.variants:
+            report["decode_tok_s_by_variant"] = variant_sweep(runner)
         if args.profile:
             report["profile_ms"] = profile_step(runner)
     report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)

@@ -12,6 +12,7 @@ import threading
 import pytest
 import torch
 
+from qwen_tui.engine.kernels import decode_attention
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.generate import Runner
@@ -47,8 +48,14 @@ def test_reference_path_greedy_matches_stock_transformers(name, loaded, referenc
     assert ours == stock_greedy(reference, name, prompt, 16)
 
 
-@pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_kernel_path_greedy_and_logits_match_stock_transformers(name, loaded, reference):
+@pytest.mark.parametrize(
+    ("name", "fuse_qk"), [(name, False) for name in KERNEL_NAMES] + [("moe_sym_g32", True)]
+)
+def test_kernel_path_greedy_and_logits_match_stock_transformers(
+    name, fuse_qk, loaded, reference, monkeypatch
+):
+    # fuse_qk: q/k norm, rope and the cache write done inside the decode attention
+    monkeypatch.setattr(decode_attention, "FUSE_QK", fuse_qk)
     model = loaded(name)
     prompt = prompt_ids(model)
     weights = weights_from_model(model.model)

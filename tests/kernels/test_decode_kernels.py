@@ -30,6 +30,26 @@ def test_decode_attention_matches_softmax_attention(length, chunk):
     assert torch.allclose(out, ref, atol=1e-5)
 
 
+@pytest.mark.parametrize("pos", [0, 70, 599])
+def test_attention_from_the_qkv_sums_equals_norm_rope_then_attention(pos):
+    """The fused decode path: q, k, v normed, rotated and cached inside the attention."""
+    attention = DecodeAttention(HEADS, KV, D, MAX_LEN, torch.device("cpu"))
+    sums = torch.randn(1, (HEADS + 2 * KV) * D)
+    angles = torch.randn(MAX_LEN, D // 2).repeat(1, 2)
+    cos, sin = angles.cos(), angles.sin()
+    q_norm, k_norm = torch.randn(D), torch.randn(D)
+    k, v = torch.randn(KV, MAX_LEN, D), torch.randn(KV, MAX_LEN, D)
+    k_ref, v_ref, q = k.clone(), v.clone(), torch.empty(1, HEADS, D)
+    position = torch.tensor([pos])
+    qk_norm_rope_cache(sums.clone(), q, k_ref, v_ref, position, cos, sin, q_norm, k_norm, 1e-6)
+    expected = attention(q[0], k_ref, v_ref, position)
+    qk = decode_attention.QkSums(sums, cos, sin, q_norm, k_norm, 1e-6)
+    out = attention(None, k, v, position, qk)
+    assert torch.allclose(out, expected, atol=1e-5)
+    assert torch.allclose(k, k_ref, atol=1e-6) and torch.equal(v, v_ref)
+    assert torch.all(sums == 0)  # emptied for the next layer's projection
+
+
 def test_chunk_grows_with_the_context():
     chunks = [decode_attention.chunk_for(n) for n in (100, 3000, 20000, 40000)]
     assert chunks == sorted(chunks) and chunks[0] < chunks[-1]

@@ -11,14 +11,20 @@ Cache layout per layer: k, v [num_kv_heads, max_len, head_dim].
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import triton
-import triton.language as tl
+
+from qwen_tui.engine.kernels.decode_attention_kernels import _merge_kernel, _partial_kernel
 
 # Context length -> chunk size: short chunks spread a short context over enough programs,
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
 CHUNK_BUCKETS = ((2048, 64), (6144, 256), (None, 512))
-MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --warps)
+# The decode step hands the attention the q|k|v sums instead of a normed, rotated q: one
+# launch fewer a layer. Off until measured on a GPU (runner_speed --variants).
+FUSE_QK = False
+MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --variants)
 
 
 def chunk_for(context: int) -> int:
@@ -26,105 +32,18 @@ def chunk_for(context: int) -> int:
     return next(chunk for limit, chunk in CHUNK_BUCKETS if limit is None or context < limit)
 
 
-@triton.jit
-def _partial_kernel(
-    q_ptr,
-    k_ptr,
-    v_ptr,
-    pos_ptr,
-    m_ptr,
-    l_ptr,
-    acc_ptr,
-    scale,
-    max_len,
-    splits,
-    GROUP: tl.constexpr,
-    GROUP_PAD: tl.constexpr,
-    HEAD_DIM: tl.constexpr,
-    CHUNK_SIZE: tl.constexpr,
-    BLOCK_S: tl.constexpr,
-):
-    kv_head = tl.program_id(0)
-    split = tl.program_id(1)
-    seq_len = tl.load(pos_ptr).to(tl.int32) + 1  # the current token is in the cache
-    start = split * CHUNK_SIZE
-    if start >= seq_len:
-        return
-    offs_g = tl.arange(0, GROUP_PAD)
-    offs_d = tl.arange(0, HEAD_DIM)
-    mask_g = offs_g < GROUP
-    q_rows = kv_head * GROUP + offs_g
-    q = tl.load(
-        q_ptr + q_rows[:, None] * HEAD_DIM + offs_d[None, :], mask=mask_g[:, None], other=0.0
-    )
-    m_i = tl.full((GROUP_PAD,), float("-inf"), tl.float32)
-    l_i = tl.zeros((GROUP_PAD,), tl.float32)
-    acc = tl.zeros((GROUP_PAD, HEAD_DIM), tl.float32)
-    base = kv_head.to(tl.int64) * max_len * HEAD_DIM
-    for s0 in range(start, start + CHUNK_SIZE, BLOCK_S):
-        offs_s = s0 + tl.arange(0, BLOCK_S)
-        mask_s = offs_s < seq_len
-        k = tl.load(
-            k_ptr + base + offs_s[:, None] * HEAD_DIM + offs_d[None, :],
-            mask=mask_s[:, None],
-            other=0.0,
-        )
-        scores = tl.dot(q, tl.trans(k)) * scale
-        scores = tl.where(mask_s[None, :], scores, float("-inf"))
-        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
-        alpha = tl.exp(m_i - m_new)
-        p = tl.exp(scores - m_new[:, None])
-        v = tl.load(
-            v_ptr + base + offs_s[:, None] * HEAD_DIM + offs_d[None, :],
-            mask=mask_s[:, None],
-            other=0.0,
-        )
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
-        l_i = l_i * alpha + tl.sum(p, axis=1)
-        m_i = m_new
-    part = (kv_head * splits + split) * GROUP + offs_g
-    tl.store(m_ptr + part, m_i, mask=mask_g)
-    tl.store(l_ptr + part, l_i, mask=mask_g)
-    tl.store(acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], acc, mask=mask_g[:, None])
+@dataclass(frozen=True)
+class QkSums:
+    """The q|k|v projection's fp32 sums [1, (heads + 2 kv) * D] and what turns them into q,
+    k and v: the attention then normalises, rotates and caches them itself, and empties
+    the sums for the next layer (`FUSE_QK`)."""
 
-
-@triton.jit
-def _merge_kernel(
-    pos_ptr,
-    m_ptr,
-    l_ptr,
-    acc_ptr,
-    out_ptr,
-    splits,
-    GROUP: tl.constexpr,
-    HEAD_DIM: tl.constexpr,
-    CHUNK_SIZE: tl.constexpr,
-    SPLITS_PAD: tl.constexpr,
-    BLOCK_P: tl.constexpr,
-):
-    head = tl.program_id(0)
-    kv_head = head // GROUP
-    g = head % GROUP
-    used = tl.cdiv(tl.load(pos_ptr).to(tl.int32) + 1, CHUNK_SIZE)
-    offs_all = tl.arange(0, SPLITS_PAD)
-    m_all = tl.load(
-        m_ptr + (kv_head * splits + offs_all) * GROUP + g, mask=offs_all < used, other=float("-inf")
-    )
-    m_max = tl.max(m_all, axis=0)
-    offs_d = tl.arange(0, HEAD_DIM)
-    acc = tl.zeros((HEAD_DIM,), tl.float32)
-    total = 0.0
-    for p0 in range(0, used, BLOCK_P):
-        offs_p = p0 + tl.arange(0, BLOCK_P)
-        mask_p = offs_p < used
-        part = (kv_head * splits + offs_p) * GROUP + g
-        w = tl.where(mask_p, tl.exp(tl.load(m_ptr + part, mask=mask_p, other=0.0) - m_max), 0.0)
-        total += tl.sum(tl.load(l_ptr + part, mask=mask_p, other=0.0) * w, axis=0)
-        block = tl.load(
-            acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], mask=mask_p[:, None], other=0.0
-        )
-        acc += tl.sum(block * w[:, None], axis=0)
-    tl.store(out_ptr + head * HEAD_DIM + offs_d, (acc / total).to(out_ptr.dtype.element_ty))
+    qkv: torch.Tensor
+    cos: torch.Tensor
+    sin: torch.Tensor
+    q_norm: torch.Tensor
+    k_norm: torch.Tensor
+    eps: float
 
 
 class DecodeAttention:
@@ -143,29 +62,45 @@ class DecodeAttention:
         self.acc = torch.empty(parts, head_dim, device=device, dtype=torch.float32)
 
     def __call__(
-        self, q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, pos: torch.Tensor
+        self,
+        q: torch.Tensor | None,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        pos: torch.Tensor,
+        sums: QkSums | None = None,
     ) -> torch.Tensor:
         """q [num_heads, head_dim]; caches [kv_heads, max_len, head_dim]; pos [1] the current
-        token's position, its key and value already in the cache. Returns [num_heads, dim]."""
-        out = torch.empty_like(q)
+        token's position, its key and value already in the cache. Returns [num_heads, dim].
+        With `sums`, q is None and q, k, v come from the sums instead (see QkSums)."""
+        out = torch.empty(self.num_heads, self.head_dim, device=pos.device, dtype=k_cache.dtype)
         scale = self.head_dim**-0.5
         splits = triton.cdiv(self.max_len, self.chunk)
+        qkv = sums.qkv if sums is not None else k_cache  # placeholders when unused
         _partial_kernel[(self.num_kv_heads, splits)](
-            q,
+            q if q is not None else k_cache,
             k_cache,
             v_cache,
             pos,
             self.m,
             self.l,
             self.acc,
+            qkv,
+            sums.cos if sums is not None else k_cache,
+            sums.sin if sums is not None else k_cache,
+            sums.q_norm if sums is not None else k_cache,
+            sums.k_norm if sums is not None else k_cache,
+            sums.eps if sums is not None else 0.0,
             scale,
             self.max_len,
             splits,
+            self.num_heads,
+            self.num_kv_heads,
             GROUP=self.group,
             GROUP_PAD=max(16, triton.next_power_of_2(self.group)),
             HEAD_DIM=self.head_dim,
             CHUNK_SIZE=self.chunk,
             BLOCK_S=64,
+            QK_FROM_SUMS=sums is not None,
         )
         _merge_kernel[(self.num_heads,)](
             pos,
@@ -173,12 +108,17 @@ class DecodeAttention:
             self.l,
             self.acc,
             out,
+            qkv,
+            qkv.numel(),
             splits,
             GROUP=self.group,
             HEAD_DIM=self.head_dim,
             CHUNK_SIZE=self.chunk,
             SPLITS_PAD=triton.next_power_of_2(splits),
             BLOCK_P=16,
+            CLEAR_BLOCK=triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
+            if sums is not None
+            else 0,
             num_warps=MERGE_WARPS,
         )
         return out

@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from qwen_tui.engine.kernels.decode_attention import DecodeAttention
+from qwen_tui.engine.kernels import decode_attention
+from qwen_tui.engine.kernels.decode_attention import DecodeAttention, QkSums
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
 from qwen_tui.engine.kernels.moe_route import RouterRoute, route_topk
@@ -67,25 +68,33 @@ class FastDecodeStep:
         add_rmsnorm(self.h, self.acc_h, w.layers[0].input_norm, self.x, w.rms_eps)
         for i, layer in enumerate(w.layers):
             self._qkv_into(i, layer)
-            qk_norm_rope_cache(
-                self.acc_qkv,
-                self.q,
-                self.k_cache[i],
-                self.v_cache[i],
-                pos,
-                self.cos,
-                self.sin,
-                layer.q_norm,
-                layer.k_norm,
-                w.rms_eps,
-            )
-            attn = self.attention(self.q[0], self.k_cache[i], self.v_cache[i], pos)
+            attn = self._attention(i, layer, pos)
             self._linear_into(attn.view(1, -1), layer.o, self.acc_h)
             add_rmsnorm(self.h, self.acc_h, layer.post_norm, self.x, w.rms_eps)
             self._mlp_into(layer)
             after = w.layers[i + 1].input_norm if i + 1 < len(w.layers) else w.final_norm
             add_rmsnorm(self.h, self.acc_h, after, self.x, w.rms_eps)
         return F.linear(self.x, w.lm_head)[0]
+
+    def _attention(self, i: int, layer: LayerWeights, pos: torch.Tensor) -> torch.Tensor:
+        """Attention of the token whose q|k|v sums are in acc_qkv (emptied after)."""
+        k_cache, v_cache, eps = self.k_cache[i], self.v_cache[i], self.w.rms_eps
+        if decode_attention.FUSE_QK:
+            sums = QkSums(self.acc_qkv, self.cos, self.sin, layer.q_norm, layer.k_norm, eps)
+            return self.attention(None, k_cache, v_cache, pos, sums)
+        qk_norm_rope_cache(
+            self.acc_qkv,
+            self.q,
+            k_cache,
+            v_cache,
+            pos,
+            self.cos,
+            self.sin,
+            layer.q_norm,
+            layer.k_norm,
+            eps,
+        )
+        return self.attention(self.q[0], k_cache, v_cache, pos)
 
     def _qkv_into(self, i: int, layer: LayerWeights) -> None:
         if self.qkv[i] is not None:
