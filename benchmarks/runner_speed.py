@@ -19,7 +19,7 @@ from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import Changes, constants_set
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.kernels import decode_attention, moe_route
-from qwen_tui.engine.runner import generate
+from qwen_tui.engine.runner import generate, sampler
 from qwen_tui.engine.runner.generate import Runner
 
 
@@ -58,6 +58,8 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
 
 DECODE_VARIANTS: dict[str, Changes] = {  # each tried against the defaults
     "qk_norm_in_attention": {(decode_attention, "FUSE_QK"): True},
+    "fused_sampling": {(sampler, "FUSED"): True},
+    "both_fusions": {(decode_attention, "FUSE_QK"): True, (sampler, "FUSED"): True},
     "route_warps_4": {(moe_route, "WARPS"): 4},
     "merge_warps_2": {(decode_attention, "MERGE_WARPS"): 2},
 }

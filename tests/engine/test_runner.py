@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from qwen_tui.engine.kernels import decode_attention
+from qwen_tui.engine.runner import sampler
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.generate import Runner
@@ -49,13 +50,15 @@ def test_reference_path_greedy_matches_stock_transformers(name, loaded, referenc
 
 
 @pytest.mark.parametrize(
-    ("name", "fuse_qk"), [(name, False) for name in KERNEL_NAMES] + [("moe_sym_g32", True)]
+    ("name", "fused"), [(name, False) for name in KERNEL_NAMES] + [("moe_sym_g32", True)]
 )
 def test_kernel_path_greedy_and_logits_match_stock_transformers(
-    name, fuse_qk, loaded, reference, monkeypatch
+    name, fused, loaded, reference, monkeypatch
 ):
-    # fuse_qk: q/k norm, rope and the cache write done inside the decode attention
-    monkeypatch.setattr(decode_attention, "FUSE_QK", fuse_qk)
+    # fused: q/k norm, rope and the cache write inside the decode attention, and the
+    # sampling after top-k in one launch (the variants runner_speed --variants measures)
+    monkeypatch.setattr(decode_attention, "FUSE_QK", fused)
+    monkeypatch.setattr(sampler, "FUSED", fused)
     model = loaded(name)
     prompt = prompt_ids(model)
     weights = weights_from_model(model.model)

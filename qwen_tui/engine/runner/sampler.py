@@ -2,7 +2,8 @@
 
 Nothing here reads a value back to the host or changes shape between calls, so a CUDA graph
 can capture it and a new request only rewrites the tensors in place. Top-k runs first (the
-model card uses k = 20), then temperature, min_p and top_p act on those k values only.
+model card uses k = 20), then temperature, min_p and top_p act on those k values only,
+either as torch ops or, with FUSED, in one Triton launch (`kernels/sample_top_k.py`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from __future__ import annotations
 import torch
 
 from qwen_tui.chat.sampling import SamplingParams
+
+# The draw after top-k in one Triton launch instead of about 15 torch ops: off until
+# measured on a GPU (benchmarks/runner_speed.py --variants).
+FUSED = False
+FUSED_MAX_K = 1024  # one program holds the k values; larger k (or none) uses torch ops
 
 
 class DeviceSampler:
@@ -25,6 +31,8 @@ class DeviceSampler:
         self.presence_penalty = torch.zeros((), **f32)
         self.seen = torch.zeros(vocab_size, **f32)
         self.generator = torch.Generator(device=device)
+        self.seed = torch.zeros((), device=device, dtype=torch.int64)  # the fused draw's
+        self.draws = torch.zeros((), device=device, dtype=torch.int64)
 
     def configure(self, params: SamplingParams, seed: int | None = None) -> None:
         """Set the parameters for the next request and forget the tokens seen so far."""
@@ -36,9 +44,10 @@ class DeviceSampler:
         self.presence_penalty.fill_(params.presence_penalty)
         self.seen.zero_()
         if seed is None:
-            self.generator.seed()  # a fresh draw per reply unless a seed is asked for
-        else:
-            self.generator.manual_seed(seed)
+            seed = self.generator.seed()  # a fresh draw per reply unless a seed is asked for
+        self.generator.manual_seed(seed)
+        self.seed.fill_(seed & 0x7FFF_FFFF_FFFF_FFFF)
+        self.draws.zero_()
 
     def sample(self, logits: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """logits [V] (any float dtype) -> the next token id, int64 [1] (written into `out`
@@ -46,6 +55,22 @@ class DeviceSampler:
         # logits - penalty * seen, promoted to float32, in one launch
         logits = torch.addcmul(logits, self.seen, self.presence_penalty, value=-1)
         values, indices = torch.topk(logits, self.top_k)  # sorted, descending
+        if FUSED and self.top_k <= FUSED_MAX_K:
+            from qwen_tui.engine.kernels.sample_top_k import sample_top_k
+
+            token = out if out is not None else torch.empty_like(indices[:1])
+            sample_top_k(
+                values,
+                indices,
+                self.temperature,
+                self.top_p,
+                self.min_p,
+                self.seed,
+                self.draws,
+                token,
+                self.seen,
+            )
+            return token
         greedy = indices[:1]
         scaled = values / torch.clamp(self.temperature, min=1e-5)
         probs = torch.softmax(scaled, dim=-1)
