@@ -65,6 +65,7 @@ def test_attention_with_kv_heads_shared_equals_attention_on_repeated_heads(start
     gen = torch.Generator().manual_seed(2)
     q = torch.randn(end - start, 8, 16, generator=gen)
     k_cache, v_cache = torch.randn(2, 32, 16, generator=gen), torch.randn(2, 32, 16, generator=gen)
+    monkeypatch.setattr(ops, "SDPA_GQA", False)
     repeated = ops.causal_attention(q, k_cache, v_cache, start, end)
     monkeypatch.setattr(ops, "SDPA_GQA", True)
     shared = ops.causal_attention(q, k_cache, v_cache, start, end)
