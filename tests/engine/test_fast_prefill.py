@@ -58,10 +58,10 @@ def test_weights_the_fused_kernels_cannot_take_prefill_on_the_reference_path(nam
     assert decoder.fast_prefill is None
 
 
-@pytest.mark.parametrize(("start", "end"), [(0, 7), (13, 20)])
-def test_attention_with_kv_heads_shared_equals_attention_on_repeated_heads(start, end, monkeypatch):
+def test_attention_with_kv_heads_shared_equals_attention_on_repeated_heads(monkeypatch):
     from qwen_tui.engine.runner import ops
 
+    start, end = 0, 9  # a prompt from position 0: the case that shares the heads
     gen = torch.Generator().manual_seed(2)
     q = torch.randn(end - start, 8, 16, generator=gen)
     k_cache, v_cache = torch.randn(2, 32, 16, generator=gen), torch.randn(2, 32, 16, generator=gen)
