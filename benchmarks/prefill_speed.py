@@ -40,7 +40,7 @@ VARIANTS = {  # name: {(module, constant): value}; each tried against the defaul
         (norms, "PREFILL_NORM_WARPS"): 4,
     },
     "norm_warps_1": {(norms, "PREFILL_NORM_WARPS"): 1},
-    "sdpa_gqa": {(ops, "SDPA_GQA"): True},
+    "sdpa_repeated_heads": {(ops, "SDPA_GQA"): False},
 }
 
 
