@@ -14,16 +14,17 @@ Text before any tag streams as answer. If a bare `</think>` then shows it was th
 final `.thinking` and `.answer` move it and `relabelled` turns True: the deltas already sent
 said "answer", so a UI should re-render from the final texts. Pass `starts_in_thinking=True`
 when the prompt itself ends with `<think>` to stream such text as thinking from the start.
+
+This module holds the shared state and `TextThinkingSplitter` (text chunks);
+`token_splitter.py` holds `TokenThinkingSplitter` (token ids).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Literal
 
-from qwen_tui.chat.detokenizer import Decode, IncrementalDecoder
 from qwen_tui.chat.trimmed_stream import TrimmedStream
 
 THINK_OPEN = "<think>"
@@ -40,18 +41,18 @@ class Delta:
     text: str
 
 
-class _Phase(Enum):
+class Phase(Enum):
     START = auto()  # nothing but whitespace (or part of a tag) seen yet
     THINKING = auto()
     ANSWER = auto()
 
 
-class _SplitterBase:
+class SplitterBase:
     """The state both splitters share: the phase, the two trimmed parts and the outbox."""
 
     def __init__(self, starts_in_thinking: bool) -> None:
         self._starts_in_thinking = starts_in_thinking
-        self._phase = _Phase.START
+        self._phase = Phase.START
         self._thinking = TrimmedStream()
         self._answer = TrimmedStream()
         self._tag_seen = False  # after the first tag, tags are no longer structure
@@ -73,9 +74,9 @@ class _SplitterBase:
     @property
     def thinking_finished(self) -> bool:
         """False while inside an unclosed think block (and after a reply cut off there)."""
-        if self._phase is _Phase.START:
+        if self._phase is Phase.START:
             return not self._starts_in_thinking
-        return self._phase is _Phase.ANSWER
+        return self._phase is Phase.ANSWER
 
     @property
     def relabelled(self) -> bool:
@@ -87,28 +88,26 @@ class _SplitterBase:
             raise RuntimeError("the splitter has finished; start a new one for the next reply")
 
     def _leave_start(self) -> None:
-        self._phase = _Phase.THINKING if self._starts_in_thinking else _Phase.ANSWER
+        self._phase = Phase.THINKING if self._starts_in_thinking else Phase.ANSWER
 
     def _open_thinking(self) -> None:
-        self._phase = _Phase.THINKING
+        self._phase = Phase.THINKING
         self._tag_seen = True
 
     def _watching_for_close(self) -> bool:
-        return self._phase is _Phase.THINKING or (
-            self._phase is _Phase.ANSWER and not self._tag_seen
-        )
+        return self._phase is Phase.THINKING or (self._phase is Phase.ANSWER and not self._tag_seen)
 
     def _close_thinking(self) -> None:
-        if self._phase is _Phase.ANSWER:
+        if self._phase is Phase.ANSWER:
             # A `</think>` with no `<think>`: what streamed as answer was thinking.
             self._relabelled = bool(self._answer.text)
             self._thinking, self._answer = self._answer, TrimmedStream()
         self._thinking.close()
-        self._phase = _Phase.ANSWER
+        self._phase = Phase.ANSWER
         self._tag_seen = True
 
     def _emit(self, raw: str) -> None:
-        kind: DeltaKind = "thinking" if self._phase is _Phase.THINKING else "answer"
+        kind: DeltaKind = "thinking" if self._phase is Phase.THINKING else "answer"
         part = self._thinking if kind == "thinking" else self._answer
         shown = part.push(raw)
         if not shown:
@@ -129,7 +128,7 @@ class _SplitterBase:
         return deltas
 
 
-class TextThinkingSplitter(_SplitterBase):
+class TextThinkingSplitter(SplitterBase):
     """Splits streamed text (for engines that only give text)."""
 
     def __init__(self, *, starts_in_thinking: bool = False) -> None:
@@ -148,7 +147,7 @@ class TextThinkingSplitter(_SplitterBase):
         """The reply ended: flush held text (a partial tag is just text) and close both parts."""
         if self._finished:
             return []
-        if self._phase is _Phase.START:
+        if self._phase is Phase.START:
             self._leave_start()
         self._emit(self._pending)
         self._pending = ""
@@ -156,7 +155,7 @@ class TextThinkingSplitter(_SplitterBase):
 
     def _advance(self) -> bool:
         """Consume what can be decided now; True if the phase changed and more may follow."""
-        if self._phase is _Phase.START:
+        if self._phase is Phase.START:
             head = self._pending.lstrip()
             if head.startswith(THINK_OPEN):
                 # Like the model card, keep only the tags out of the text.
@@ -183,73 +182,6 @@ class TextThinkingSplitter(_SplitterBase):
         self._emit(self._pending[: len(self._pending) - keep])
         self._pending = self._pending[len(self._pending) - keep :]
         return False
-
-
-class TokenThinkingSplitter(_SplitterBase):
-    """Splits streamed token ids on the tag ids, detokenizing each part incrementally."""
-
-    def __init__(
-        self,
-        think_start_id: int,
-        think_end_id: int,
-        decode: Decode,
-        *,
-        starts_in_thinking: bool = False,
-    ) -> None:
-        super().__init__(starts_in_thinking)
-        self._start_id = think_start_id
-        self._end_id = think_end_id
-        self._decode = decode
-        self._decoder = IncrementalDecoder(decode)
-        self._leading_ids: list[int] = []  # whitespace tokens before a possible `<think>`
-
-    def feed(self, token_ids: Sequence[int]) -> list[Delta]:
-        """Take the next ids; return the deltas they complete."""
-        self._check_open()
-        run: list[int] = []
-        for token_id in token_ids:
-            if token_id in (self._start_id, self._end_id):
-                self._push(run)
-                run = []
-                self._on_tag(token_id)
-            elif self._phase is _Phase.START:
-                self._on_leading(token_id)
-            else:
-                run.append(token_id)
-        self._push(run)
-        return self._collect()
-
-    def finish(self) -> list[Delta]:
-        """The reply ended: flush any held bytes and close both parts."""
-        if self._finished:
-            return []
-        if self._phase is _Phase.START:
-            self._leave_start()
-            self._push(self._leading_ids)
-        self._emit(self._decoder.flush())
-        return self._end()
-
-    def _push(self, ids: list[int]) -> None:
-        if ids:
-            self._emit(self._decoder.push(ids))
-
-    def _on_leading(self, token_id: int) -> None:
-        self._leading_ids.append(token_id)
-        if self._decode(self._leading_ids).strip():
-            self._leave_start()
-            self._push(self._leading_ids)
-
-    def _on_tag(self, token_id: int) -> None:
-        if self._phase is _Phase.START:
-            # Either tag shows that the whitespace held so far is thinking.
-            self._open_thinking()
-            self._push(self._leading_ids)
-            if token_id == self._start_id:
-                return
-        if token_id == self._end_id and self._watching_for_close():
-            self._emit(self._decoder.flush())
-            self._decoder = IncrementalDecoder(self._decode)
-            self._close_thinking()
 
 
 def _partial_tag_length(text: str, tag: str) -> int:

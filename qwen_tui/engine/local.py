@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 
-from qwen_tui.chat.splitter import Delta, TokenThinkingSplitter
+from qwen_tui.chat.splitter import Delta
+from qwen_tui.chat.token_splitter import TokenThinkingSplitter
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import (
     AnswerDelta,

@@ -10,7 +10,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qwen_tui.chat.splitter import Delta, TextThinkingSplitter, TokenThinkingSplitter
+from qwen_tui.chat.splitter import Delta, TextThinkingSplitter
+from qwen_tui.chat.token_splitter import TokenThinkingSplitter
 
 THINK_START_ID = 1000
 THINK_END_ID = 1001

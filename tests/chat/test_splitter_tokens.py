@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qwen_tui.chat.detokenizer import IncrementalDecoder
-from qwen_tui.chat.splitter import Delta, TokenThinkingSplitter
+from qwen_tui.chat.splitter import Delta
+from qwen_tui.chat.token_splitter import TokenThinkingSplitter
 from tests.chat.splitting import (
     THINK_END_ID,
     THINK_START_ID,
