@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from qwen_tui.engine.kernels import moe_align
-from qwen_tui.engine.kernels.fused_moe import align_pairs, fused_moe
+from qwen_tui.engine.kernels.fused_moe import fused_moe
+from qwen_tui.engine.kernels.moe_reference import align_pairs
 from tests.kernels.host_syncs import HostSyncRecorder
 from tests.kernels.int4_weights import int4_experts
 

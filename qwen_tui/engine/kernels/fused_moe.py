@@ -18,8 +18,9 @@ import torch
 import triton
 import triton.language as tl
 
-from qwen_tui.engine.kernels.int4_matmul import _dequant_tile_ordered
+from qwen_tui.engine.kernels.gptq_tiles import dequant_tile_ordered
 from qwen_tui.engine.kernels.moe_align import align_pairs_triton
+from qwen_tui.engine.kernels.moe_reference import route
 from qwen_tui.engine.kernels.tuning import fits_group, moe_block_m, prefill_configs
 
 
@@ -98,7 +99,7 @@ def _grouped_int4_kernel_body(
             mask=mask_m[:, None] & mask_k[None, :],
             other=0.0,
         )
-        w = _dequant_tile_ordered(
+        w = dequant_tile_ordered(
             qw_ptr, qz_ptr, sc_ptr, k0, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
         )
         if USE_DOT:
@@ -106,7 +107,7 @@ def _grouped_int4_kernel_body(
         else:
             acc += tl.sum(x.to(tl.float32)[:, :, None] * w[None, :, :], axis=1)
         if GATE_UP:
-            w2 = _dequant_tile_ordered(
+            w2 = dequant_tile_ordered(
                 qw2_ptr, qz2_ptr, sc2_ptr, k0, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
             )
             if USE_DOT:
@@ -127,50 +128,6 @@ _grouped_int4_kernel = triton.autotune(
     prune_configs_by={"early_config_prune": fits_group},
     cache_results=True,
 )(_grouped_int4_kernel_body)
-
-
-def route(
-    router_logits: torch.Tensor, top_k: int, normalize: bool
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Softmax over experts, top-k, optionally renormalised: (weights [T, k], ids [T, k])."""
-    probs = torch.softmax(router_logits, dim=-1, dtype=torch.float32)
-    weights, ids = torch.topk(probs, top_k, dim=-1)
-    if normalize:
-        weights = weights / weights.sum(dim=-1, keepdim=True)
-    return weights, ids
-
-
-def align_pairs(
-    expert_ids: torch.Tensor, num_experts: int, block_m: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sort (token, expert) pairs by expert, each expert padded to a multiple of `block_m`:
-    the torch reference of `moe_align.align_pairs_triton`, which the MoE launches.
-
-    Returns pair ids [P] (padding = num_pairs, an id no row has) and each block's expert
-    [P / block_m]. P is the worst case, so shapes never depend on the routing, and every
-    step is a fixed-shape op: no host sync, so the host keeps queueing the next layers.
-    (`torch.bincount` would sync on CUDA to size its output; a scatter-add into E zeros
-    does not.)
-    """
-    flat = expert_ids.reshape(-1).long()
-    num_pairs = flat.numel()
-    device = flat.device
-    capacity = triton.cdiv(num_pairs + num_experts * (block_m - 1), block_m) * block_m
-    counts = torch.zeros(num_experts, dtype=torch.int64, device=device)
-    counts.scatter_add_(0, flat, torch.ones_like(flat))
-    padded = (counts + block_m - 1) // block_m * block_m
-    starts = torch.cumsum(padded, 0) - padded
-    order = torch.argsort(flat, stable=True)
-    sorted_experts = flat.gather(0, order)
-    first_of_expert = (torch.cumsum(counts, 0) - counts).gather(0, sorted_experts)
-    rank_in_expert = torch.arange(num_pairs, device=device) - first_of_expert
-    slots = starts.gather(0, sorted_experts) + rank_in_expert
-    pair_ids = torch.full((capacity,), num_pairs, dtype=torch.int64, device=device)
-    pair_ids.scatter_(0, slots, order)
-    block_starts = torch.arange(0, capacity, block_m, device=device)
-    ends = torch.cumsum(padded, 0)
-    block_expert = torch.searchsorted(ends, block_starts, right=True).clamp_(max=num_experts - 1)
-    return pair_ids, block_expert
 
 
 def fused_moe(

@@ -1,4 +1,5 @@
-"""Reading GPTQ int4 tiles inside Triton kernels: the pieces every int4 kernel shares.
+"""Reading GPTQ int4 tiles inside Triton kernels: the pieces every int4 kernel shares
+(unpacked rows, a group's scale and zero, whole dequantized tiles for `tl.dot`).
 
 Layout (checkpoint_format "gptq"): `qweight [K/8, N]` int32 holds rows 8r..8r+7 of W in
 packed row r, lowest bits first; `qzeros [K/G, N/8]` packs the zero points along N, stored
@@ -26,3 +27,52 @@ def group_scale_zero(qz_ptr, sc_ptr, group, offs_n, mask_n, N):
     packed = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
     zero = (((packed >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
     return scale, zero
+
+
+@triton.jit
+def dequant_tile(
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    gidx_ptr,
+    offs_k,
+    offs_n,
+    mask_k,
+    mask_n,
+    N,
+    group_size,
+    HAS_GIDX: tl.constexpr,
+):
+    """Dequantize W[offs_k, offs_n] to fp32: (q - (z_stored + 1)) * scale."""
+    mask = mask_k[:, None] & mask_n[None, :]
+    packed = tl.load(qw_ptr + (offs_k[:, None] // 8) * N + offs_n[None, :], mask=mask, other=0)
+    q = (packed >> ((offs_k[:, None] % 8) * 4)) & 0xF
+    if HAS_GIDX:
+        group = tl.load(gidx_ptr + offs_k, mask=mask_k, other=0)
+    else:
+        group = offs_k // group_size
+    scale = tl.load(sc_ptr + group[:, None] * N + offs_n[None, :], mask=mask, other=0.0)
+    zeros = tl.load(qz_ptr + group[:, None] * (N // 8) + offs_n[None, :] // 8, mask=mask, other=0)
+    zero = ((zeros >> ((offs_n[None, :] % 8) * 4)) & 0xF) + 1
+    return (q - zero).to(tl.float32) * scale.to(tl.float32)
+
+
+@triton.jit
+def dequant_tile_ordered(
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    k0,
+    offs_n,
+    mask_n,
+    N,
+    group_size,
+    BLOCK_K: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+):
+    """W[k0:k0+BLOCK_K, offs_n] in fp32 for a tile inside one group (groups in order): each
+    packed int32 is loaded once, and the tile's zero and scale are one row each."""
+    offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+    q = tl.reshape(unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N), (BLOCK_K, BLOCK_N))
+    scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
+    return (q.to(tl.float32) - zero[None, :]) * scale[None, :]

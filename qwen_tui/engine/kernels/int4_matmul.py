@@ -16,57 +16,8 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels import tuning
-from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
+from qwen_tui.engine.kernels.gptq_tiles import dequant_tile, dequant_tile_ordered
 from qwen_tui.engine.kernels.tuning import fits_group, large_m_configs, prefill_configs
-
-
-@triton.jit
-def _dequant_tile(
-    qw_ptr,
-    qz_ptr,
-    sc_ptr,
-    gidx_ptr,
-    offs_k,
-    offs_n,
-    mask_k,
-    mask_n,
-    N,
-    group_size,
-    HAS_GIDX: tl.constexpr,
-):
-    """Dequantize W[offs_k, offs_n] to fp32: (q - (z_stored + 1)) * scale."""
-    mask = mask_k[:, None] & mask_n[None, :]
-    packed = tl.load(qw_ptr + (offs_k[:, None] // 8) * N + offs_n[None, :], mask=mask, other=0)
-    q = (packed >> ((offs_k[:, None] % 8) * 4)) & 0xF
-    if HAS_GIDX:
-        group = tl.load(gidx_ptr + offs_k, mask=mask_k, other=0)
-    else:
-        group = offs_k // group_size
-    scale = tl.load(sc_ptr + group[:, None] * N + offs_n[None, :], mask=mask, other=0.0)
-    zeros = tl.load(qz_ptr + group[:, None] * (N // 8) + offs_n[None, :] // 8, mask=mask, other=0)
-    zero = ((zeros >> ((offs_n[None, :] % 8) * 4)) & 0xF) + 1
-    return (q - zero).to(tl.float32) * scale.to(tl.float32)
-
-
-@triton.jit
-def _dequant_tile_ordered(
-    qw_ptr,
-    qz_ptr,
-    sc_ptr,
-    k0,
-    offs_n,
-    mask_n,
-    N,
-    group_size,
-    BLOCK_K: tl.constexpr,
-    BLOCK_N: tl.constexpr,
-):
-    """W[k0:k0+BLOCK_K, offs_n] in fp32 for a tile inside one group (groups in order): each
-    packed int32 is loaded once, and the tile's zero and scale are one row each."""
-    offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-    q = tl.reshape(unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N), (BLOCK_K, BLOCK_N))
-    scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
-    return (q.to(tl.float32) - zero[None, :]) * scale[None, :]
 
 
 @triton.jit
@@ -103,11 +54,11 @@ def _int4_matmul_kernel(
         offs_k = k0 + tl.arange(0, BLOCK_K)
         mask_k = offs_k < K
         if ORDERED:
-            w = _dequant_tile_ordered(
+            w = dequant_tile_ordered(
                 qw_ptr, qz_ptr, sc_ptr, k0, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
             )
         else:
-            w = _dequant_tile(
+            w = dequant_tile(
                 qw_ptr,
                 qz_ptr,
                 sc_ptr,

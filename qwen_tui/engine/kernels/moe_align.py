@@ -1,4 +1,4 @@
-"""The MoE's alignment step (see `fused_moe.align_pairs`, its torch reference) in three small
+"""The MoE's alignment step (`moe_reference.align_pairs`, its torch reference) in three small
 launches instead of some twenty torch ops a layer, each of them a launch the host pays for
 and a few microseconds the GPU idles.
 
@@ -84,7 +84,7 @@ def _place_kernel(
 def align_pairs_triton(
     expert_ids: torch.Tensor, num_experts: int, block_m: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """What `fused_moe.align_pairs` returns, from Triton kernels: pair ids [P] (padding =
+    """What `moe_reference.align_pairs` returns, from Triton kernels: pair ids [P] (padding =
     num_pairs) and each block's expert [P / block_m], P the worst case. No host sync."""
     flat = expert_ids.reshape(-1)
     num_pairs, device = flat.numel(), flat.device

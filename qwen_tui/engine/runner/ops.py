@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from qwen_tui.engine.gptq.format import PackedInt4, dequantize
-from qwen_tui.engine.kernels.fused_moe import Int4Experts, route
+from qwen_tui.engine.kernels.fused_moe import Int4Experts
+from qwen_tui.engine.kernels.moe_reference import route
 from qwen_tui.engine.runner.weights import (
     DenseExperts,
     DenseMlp,
