@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every GPU figure the Performance section and benchmarks/NOTES.md quote, in one run
+# (about 9 minutes on an H100, so it fits one 10-minute device call):
+#
+#     bash benchmarks/gpu_session.sh OUT_DIR
+#
+# The synthetic checkpoint is written while the GPU parity check runs (neither is timed);
+# the timed benchmarks then run one at a time, so none disturbs another's figures.
+set -u
+out=${1:?usage: bash benchmarks/gpu_session.sh OUT_DIR}
+mkdir -p "$out"
+export PYTHONPATH=. PYTHONUNBUFFERED=1
+
+python -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1 &
+checkpoint=$!
+TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity > "$out/gpu_parity.json" 2> "$out/gpu_parity.err"
+echo "gpu_parity: exit $?"
+wait "$checkpoint"
+echo "checkpoint: exit $? ($(tail -1 "$out/checkpoint.log"))"
+
+python benchmarks/runner_speed.py --variants --profile > "$out/runner_speed.json" 2> "$out/runner_speed.err"
+echo "runner_speed: exit $?"
+python -m benchmarks.prefill_speed --sweep --profile > "$out/prefill_speed.json" 2> "$out/prefill_speed.err"
+echo "prefill_speed: exit $?"
+python -m benchmarks.decode --model /tmp/q30 --peer --profile --json-out "$out/decode.json" \
+    > "$out/decode.log" 2>&1
+echo "decode: exit $?"
