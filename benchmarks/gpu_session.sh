@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every GPU figure the Performance section and benchmarks/NOTES.md quote, in one run
-# (about 9 minutes on an H100, so it fits one 10-minute device call):
+# (about 6-7 minutes on an H100, estimated from its parts' earlier runs, so it fits one
+# 10-minute device call):
 #
 #     bash benchmarks/gpu_session.sh OUT_DIR
 #
