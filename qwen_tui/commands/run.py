@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import queue
-import sys
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -38,17 +37,16 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
+from qwen_tui.commands.sessions import fail
+from qwen_tui.commands.streaming import StreamPrinter, wait_finished, wait_ready
 from qwen_tui.config import ConfigError
 from qwen_tui.engine.base import (
-    AnswerDelta,
     Engine,
-    EngineError,
     EngineEvent,
     EngineFailure,
     EngineReady,
     GenerationFinished,
     GenerationRequest,
-    ThinkingDelta,
 )
 from qwen_tui.sessions import SessionError
 from qwen_tui.sessions.recorded import RecordedConversation
@@ -91,7 +89,7 @@ def run(
 ) -> None:
     """Answer one prompt without the UI and exit."""
     if not prompt.strip():
-        raise _fail("the prompt is empty; pass the question as an argument")
+        raise fail("the prompt is empty; pass the question as an argument")
     try:
         settings = settings_from_flags(
             model=model,
@@ -113,7 +111,7 @@ def run(
         chat_engine = create_engine(settings)
         recorded = RecordedConversation.open(settings, chat_engine, save=not no_save, resume=resume)
     except (ConfigError, EngineFailure, SessionError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     events: queue.Queue[EngineEvent] = queue.Queue()
     try:
         _answer(chat_engine, events, settings, recorded, prompt, as_json, show_thinking)
@@ -132,7 +130,7 @@ def _answer(
     show_thinking: bool,
 ) -> None:
     chat_engine.start(events.put)
-    ready = _wait_ready(events)
+    ready = wait_ready(events)
     quantized = getattr(chat_engine, "quantized", None)
     plan = plan_turn(recorded.conversation, prompt, settings, quantized=quantized is not False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -140,12 +138,12 @@ def _answer(
         err.print(f"qwen-chat: warning: {warning}", markup=False)
     recorded.begin(prompt)
     chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))
-    printer = None if as_json else _StreamPrinter(err, show_thinking)
+    printer = None if as_json else StreamPrinter(err, show_thinking)
     try:
-        finished, error = _wait_finished(events, printer, recorded)
+        finished, error = wait_finished(events, printer, recorded)
     except KeyboardInterrupt:
         chat_engine.cancel()
-        finished, error = _wait_finished(events, printer, recorded)
+        finished, error = wait_finished(events, printer, recorded)
         recorded.finish(finished, plan)
         if printer is not None:
             printer.end()
@@ -154,66 +152,15 @@ def _answer(
     if printer is not None:
         printer.end()
     if error is not None:
-        raise _fail(error.message)
+        raise fail(error.message)
     if finished.reason is FinishReason.ERROR:
-        raise _fail("the engine failed without saying why")
+        raise fail("the engine failed without saying why")
     if printer is not None:
         if show_thinking and recorded.session_id:
             err.print(f"session {recorded.session_id}", style="dim", markup=False)
         return
     report = _report(chat_engine, plan, finished, ready) | {"session": recorded.session_id}
     typer.echo(json.dumps(report, ensure_ascii=False))
-
-
-class _StreamPrinter:
-    def __init__(self, err: Console, show_thinking: bool) -> None:
-        self.err, self.show_thinking = err, show_thinking
-        self.answer_ends_line = True
-        self.thinking_shown = False
-
-    def __call__(self, event: EngineEvent) -> None:
-        if isinstance(event, ThinkingDelta) and self.show_thinking:
-            self.err.print(event.text, style="dim", end="", markup=False)
-            self.thinking_shown = True
-        elif isinstance(event, AnswerDelta):
-            if self.thinking_shown:
-                self.err.print()
-                self.thinking_shown = False
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
-            self.answer_ends_line = event.text.endswith("\n")
-
-    def end(self) -> None:
-        if self.thinking_shown:
-            self.err.print()
-        if not self.answer_ends_line:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
-
-
-def _wait_ready(events: queue.Queue[EngineEvent]) -> EngineReady:
-    while True:
-        event = events.get()
-        if isinstance(event, EngineReady):
-            return event
-        if isinstance(event, EngineError):
-            raise _fail(event.message)
-
-
-def _wait_finished(
-    events: queue.Queue[EngineEvent], printer, recorded: RecordedConversation
-) -> tuple[GenerationFinished, EngineError | None]:
-    """The turn's end, and the engine's error if it failed."""
-    error = None
-    while True:
-        event = events.get()
-        recorded.on_event(event)
-        if printer is not None:
-            printer(event)
-        if isinstance(event, EngineError):
-            error = event
-        elif isinstance(event, GenerationFinished):
-            return event, error
 
 
 def _report(
@@ -233,8 +180,3 @@ def _report(
         "sampling": asdict(plan.sampling),
         "stats": asdict(finished.stats) | {"load_s": ready.load_seconds},
     }
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"qwen-chat: error: {message}", err=True)
-    return typer.Exit(2)
