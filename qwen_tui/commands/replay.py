@@ -98,14 +98,7 @@ def replay(
         typer.echo(f"Saved as session {recorder.session_id} (replay of {original.id}).", err=True)
         return
     chat_in_ui(
-        settings,
-        chat_engine,
-        store,
-        recorder,
-        engine_name=engine_name,
-        model_name=model_name,
-        conversation=replay_start(original),
-        prompts=prompts,
+        settings, chat_engine, store, recorder, conversation=replay_start(original), prompts=prompts
     )
 
 

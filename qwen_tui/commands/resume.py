@@ -50,12 +50,4 @@ def resume(
         except BaseException:
             recorder.close()
             raise
-    chat_in_ui(
-        settings,
-        chat_engine,
-        store,
-        recorder,
-        engine_name=engine_name,
-        model_name=model_name,
-        conversation=session.conversation,
-    )
+    chat_in_ui(settings, chat_engine, store, recorder, conversation=session.conversation)

@@ -64,8 +64,6 @@ def chat_in_ui(
     store: SessionStore,
     recorder,
     *,
-    engine_name: str,
-    model_name: str,
     conversation,
     prompts: list[str] | tuple[str, ...] = (),
 ) -> None:
@@ -74,6 +72,7 @@ def chat_in_ui(
     from qwen_tui.sessions.autosave import RecorderSource
     from qwen_tui.ui.app import run_chat_app
 
+    engine_name, model_name = engine_identity(settings, engine)
     source = RecorderSource(
         store, settings, engine_name=engine_name, model_name=model_name, first=recorder
     )
