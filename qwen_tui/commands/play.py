@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from qwen_tui.commands.options import settings_from_flags
-from qwen_tui.commands.sessions import SessionIdArg, fail, load_session, session_errors
+from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.engine.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.replay import (

@@ -24,7 +24,7 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
-from qwen_tui.commands.sessions import (
+from qwen_tui.commands.session_helpers import (
     SessionIdArg,
     chat_in_ui,
     engine_identity,

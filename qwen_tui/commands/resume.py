@@ -14,7 +14,12 @@ from qwen_tui.commands.options import (
     ThinkOpt,
     settings_from_flags,
 )
-from qwen_tui.commands.sessions import chat_in_ui, engine_identity, load_session, session_errors
+from qwen_tui.commands.session_helpers import (
+    chat_in_ui,
+    engine_identity,
+    load_session,
+    session_errors,
+)
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.replay import continued_settings
 

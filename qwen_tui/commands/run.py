@@ -37,7 +37,7 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
-from qwen_tui.commands.sessions import fail
+from qwen_tui.commands.session_helpers import fail
 from qwen_tui.commands.streaming import StreamPrinter, wait_finished, wait_ready
 from qwen_tui.config import ConfigError
 from qwen_tui.engine.base import (

@@ -12,7 +12,7 @@ import sys
 
 from rich.console import Console
 
-from qwen_tui.commands.sessions import fail
+from qwen_tui.commands.session_helpers import fail
 from qwen_tui.engine.base import (
     AnswerDelta,
     EngineError,
