@@ -18,6 +18,7 @@ import time
 
 import torch
 
+from benchmarks.variants import constants_set, parse_settings
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.kernels import available
 from qwen_tui.engine.loading import load_model
@@ -144,10 +145,18 @@ def main() -> None:
     parser.add_argument("--contexts", type=int, nargs="+", default=[1024, 8192, 32768])
     parser.add_argument("--json-out")
     parser.add_argument("--profile", action="store_true", help="profile a 4k prefill")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MODULE.CONSTANT=VALUE",
+        help="run with a kernel constant changed (see benchmarks/variants.py)",
+    )
     args = parser.parse_args()
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
-    report = {"device": device, "torch": torch.__version__}
-    ours, loaded = measure_ours(args.model, args)
+    report = {"device": device, "torch": torch.__version__, "settings": args.set}
+    with constants_set(parse_settings(args.set)):
+        ours, loaded = measure_ours(args.model, args)
     report["qwen_tui"] = ours
     print(json.dumps(report, indent=1), flush=True)
     if args.peer:

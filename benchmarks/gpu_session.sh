@@ -6,7 +6,8 @@
 #     bash benchmarks/gpu_session.sh OUT_DIR
 #
 # The synthetic checkpoint is written while the GPU parity check runs (neither is timed);
-# the timed benchmarks then run one at a time, so none disturbs another's figures.
+# the timed benchmarks then run one at a time, so none disturbs another's figures, and the
+# end-to-end run takes the decode variant (runner_speed --variants) that won at 1k.
 set -u
 out=${1:?usage: bash benchmarks/gpu_session.sh OUT_DIR}
 mkdir -p "$out"
@@ -23,6 +24,11 @@ python benchmarks/runner_speed.py --variants --profile > "$out/runner_speed.json
 echo "runner_speed: exit $?"
 python -m benchmarks.prefill_speed --sweep --profile > "$out/prefill_speed.json" 2> "$out/prefill_speed.err"
 echo "prefill_speed: exit $?"
-python -m benchmarks.decode --model /tmp/q30 --peer --profile --json-out "$out/decode.json" \
+# decode.py runs with the decode variant that was fastest at 1k (none when the defaults were).
+best=$(python -c "import json, sys
+d = json.load(open(sys.argv[1]))['decode_tok_s_by_variant']
+print(' '.join('--set ' + s for s in d['best_settings']))" "$out/runner_speed.json")
+echo "decode: ${best:-defaults}"
+python -m benchmarks.decode --model /tmp/q30 --peer --profile $best --json-out "$out/decode.json" \
     > "$out/decode.log" 2>&1
 echo "decode: exit $?"

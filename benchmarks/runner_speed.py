@@ -16,7 +16,7 @@ import torch
 
 from benchmarks.decode import logits_agreement
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
-from benchmarks.variants import Changes, constants_set
+from benchmarks.variants import Changes, as_settings, constants_set
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.kernels import decode_attention, moe_route
 from qwen_tui.engine.runner import generate, sampler
@@ -65,18 +65,22 @@ DECODE_VARIANTS: dict[str, Changes] = {  # each tried against the defaults
 }
 
 
-def variant_sweep(runner: Runner) -> dict[str, float]:
+def variant_sweep(runner: Runner) -> dict:
     """Decode speed at 1k and 32k with the defaults and with each DECODE_VARIANTS entry
-    (the graphs are captured again for each)."""
-    results = {}
-    for name, changes in {"defaults": {}, **DECODE_VARIANTS}.items():
+    (the graphs are captured again for each), and the fastest at 1k as `--set` settings."""
+    variants = {"defaults": {}, **DECODE_VARIANTS}
+    rates = {}
+    for name, changes in variants.items():
         with constants_set(changes):
             runner.reset_graphs()
-            for ctx in (1024, 32768):
-                if ctx < runner.max_len:
-                    results[f"{name}_ctx{ctx}"] = round(time_decode(runner, ctx), 1)
+            rates[name] = {
+                ctx: round(time_decode(runner, ctx), 1)
+                for ctx in (1024, 32768)
+                if ctx < runner.max_len
+            }
     runner.reset_graphs()
-    return results
+    best = max(rates, key=lambda name: rates[name][1024])
+    return {"tok_s": rates, "best_at_1k": best, "best_settings": as_settings(variants[best])}
 
 
 def time_prefill(runner: Runner, tokens: int, vocab: int) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.engine.kernels import available
 
 # The draw after top-k in one Triton launch instead of about 15 torch ops: off until
 # measured on a GPU (benchmarks/runner_speed.py --variants).
@@ -33,6 +34,7 @@ class DeviceSampler:
         self.generator = torch.Generator(device=device)
         self.seed = torch.zeros((), device=device, dtype=torch.int64)  # the fused draw's
         self.draws = torch.zeros((), device=device, dtype=torch.int64)
+        self.can_fuse = available(device.type)  # Triton runs on tensors of this device
 
     def configure(self, params: SamplingParams, seed: int | None = None) -> None:
         """Set the parameters for the next request and forget the tokens seen so far."""
@@ -55,7 +57,7 @@ class DeviceSampler:
         # logits - penalty * seen, promoted to float32, in one launch
         logits = torch.addcmul(logits, self.seen, self.presence_penalty, value=-1)
         values, indices = torch.topk(logits, self.top_k)  # sorted, descending
-        if FUSED and self.top_k <= FUSED_MAX_K:
+        if FUSED and self.can_fuse and self.top_k <= FUSED_MAX_K:
             from qwen_tui.engine.kernels.sample_top_k import sample_top_k
 
             token = out if out is not None else torch.empty_like(indices[:1])
