@@ -23,7 +23,7 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 from qwen_tui.engine.kernels import tuning
-from qwen_tui.engine.kernels.fused_moe import _grouped_int4_kernel_body
+from qwen_tui.engine.kernels.grouped_int4 import grouped_int4_kernel
 from qwen_tui.engine.kernels.int4_matmul import _int4_matmul_kernel
 
 DENSE_ARGS = {
@@ -98,7 +98,7 @@ def main() -> None:
             flags["MUL_ROUTE"] = not gate_up
             name = f"moe_{'gate_up' if gate_up else 'down'}_rows{block_m}"
             report[name] = report_kernel(
-                _grouped_int4_kernel_body,
+                grouped_int4_kernel,
                 MOE_ARGS,
                 tuning.prefill_configs(),
                 flags,
