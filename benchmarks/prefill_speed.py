@@ -8,7 +8,8 @@ Prints one JSON object. For each prompt length: the fused prefill's wall time to
 runs, and the same for the unfused prefill on the same kernels. Host time close to wall
 time means the host is the bound (or the launch queue filled up and the host waited on it).
 `--sweep` times each variant of the module constants in kernels/tuning.py,
-kernels/norms.py and runner/ops.py; `--profile` lists the top 25 GPU kernels of the longest prompt.
+kernels/qk_rope.py and runner/ops.py; `--profile` lists the top 25 GPU kernels of the
+longest prompt.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import torch
 
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import constants_set
-from qwen_tui.engine.kernels import norms, tuning
+from qwen_tui.engine.kernels import qk_rope, tuning
 from qwen_tui.engine.runner import ops
 from qwen_tui.engine.runner.decoder import Decoder
 
@@ -33,13 +34,13 @@ VARIANTS = {  # name: {(module, constant): value}; each tried against the defaul
     "moe_64_rows_from_16": {(tuning, "MOE_MEDIUM_ROWS"): 16},
     "dense_no_large_m": {(tuning, "LARGE_M"): 10**9},
     "dense_large_m_from_256": {(tuning, "LARGE_M"): 256},
-    "norm_heads_2": {(norms, "PREFILL_HEADS_PER_PROGRAM"): 2},
-    "norm_rows_4": {(norms, "PREFILL_ROWS_PER_PROGRAM"): 4},
+    "norm_heads_2": {(qk_rope, "PREFILL_HEADS_PER_PROGRAM"): 2},
+    "norm_rows_4": {(qk_rope, "PREFILL_ROWS_PER_PROGRAM"): 4},
     "norm_rows_4_warps_4": {
-        (norms, "PREFILL_ROWS_PER_PROGRAM"): 4,
-        (norms, "PREFILL_NORM_WARPS"): 4,
+        (qk_rope, "PREFILL_ROWS_PER_PROGRAM"): 4,
+        (qk_rope, "PREFILL_NORM_WARPS"): 4,
     },
-    "norm_warps_1": {(norms, "PREFILL_NORM_WARPS"): 1},
+    "norm_warps_1": {(qk_rope, "PREFILL_NORM_WARPS"): 1},
     "sdpa_repeated_heads": {(ops, "SDPA_GQA"): False},
 }
 

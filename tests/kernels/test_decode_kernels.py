@@ -9,7 +9,8 @@ import torch
 
 from qwen_tui.engine.kernels import decode_attention
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention
-from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.kernels.norms import add_rmsnorm
+from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import apply_rope, rms_norm
 
 HEADS, KV, D, MAX_LEN = 8, 2, 32, 600

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.kernels.norms import add_rmsnorm
+from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import apply_rope, rms_norm
 
 HEADS, KV, D, MAX_LEN = 8, 4, 32, 64

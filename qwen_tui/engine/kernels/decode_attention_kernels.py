@@ -13,7 +13,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from qwen_tui.engine.kernels.qk_rows import norm_rope_rows
+from qwen_tui.engine.kernels.qk_rope import norm_rope_rows
 
 
 @triton.jit

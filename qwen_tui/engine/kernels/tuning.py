@@ -77,6 +77,9 @@ def moe_block_m(tokens: int, top_k: int, num_experts: int) -> int:
     return 64 if rows_per_expert >= MOE_MEDIUM_ROWS else 16
 
 
+INTERPRETED_ROWS = 64  # rows a program takes in the CPU interpreter, which pays per program
+
+
 def interpreted() -> bool:
     """True when Triton runs kernels in its CPU interpreter (tests), where each program
     costs milliseconds of Python: launch few, large programs there."""

@@ -16,7 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from qwen_tui.engine.kernels.norms import add_rmsnorm, qk_norm_rope_cache
+from qwen_tui.engine.kernels.norms import add_rmsnorm
+from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import Ops, causal_attention
 from qwen_tui.engine.runner.weights import Int4Weight, ModelWeights
 
