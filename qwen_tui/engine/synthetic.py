@@ -18,8 +18,9 @@ from typing import Any
 
 import torch
 
+from qwen_tui.engine.shard_writer import ShardWriter
 from qwen_tui.engine.synthetic_tokenizer import write_tokenizer_files
-from qwen_tui.engine.synthetic_weights import QuantSpec, ShardWriter, synthetic_tensors
+from qwen_tui.engine.synthetic_weights import QuantSpec, synthetic_tensors
 
 __all__ = ["QWEN3_30B_A3B", "PUBLISHED_GPTQ", "QuantSpec", "tiny_config", "write_checkpoint"]
 
