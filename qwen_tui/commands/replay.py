@@ -27,7 +27,6 @@ from qwen_tui.commands.options import (
 from qwen_tui.commands.session_helpers import (
     SessionIdArg,
     chat_in_ui,
-    engine_identity,
     fail,
     load_session,
     session_errors,
@@ -36,6 +35,7 @@ from qwen_tui.engine.base import AnswerDelta, EngineEvent, ThinkingDelta
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.drive import BlockingChat
 from qwen_tui.sessions.export import turn_summary
+from qwen_tui.sessions.records import engine_identity
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
 
 

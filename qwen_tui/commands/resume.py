@@ -16,11 +16,11 @@ from qwen_tui.commands.options import (
 )
 from qwen_tui.commands.session_helpers import (
     chat_in_ui,
-    engine_identity,
     load_session,
     session_errors,
 )
 from qwen_tui.sessions import SessionStore
+from qwen_tui.sessions.records import engine_identity
 from qwen_tui.sessions.replay import continued_settings
 
 

@@ -14,6 +14,7 @@ import typer
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
 from qwen_tui.sessions import Session, SessionError, SessionStore
+from qwen_tui.sessions.records import engine_identity
 
 SessionIdArg = Annotated[
     str, typer.Argument(help="Session id, or any unique start of it or of its last part.")
@@ -33,11 +34,6 @@ def session_errors() -> Iterator[None]:
         yield
     except SessionError as exc:
         raise fail(str(exc)) from None
-
-
-def engine_identity(settings: Settings, engine: Engine) -> tuple[str, str]:
-    """The (engine, model) names a new session's header records."""
-    return engine.name, engine.model_name or settings.model
 
 
 def chat_in_ui(

@@ -14,6 +14,7 @@ from qwen_tui.chat.turn_plan import TurnPlan
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import AnswerDelta, Engine, EngineEvent, GenerationFinished, ThinkingDelta
 from qwen_tui.sessions.recorder import SessionRecorder
+from qwen_tui.sessions.records import engine_identity
 from qwen_tui.sessions.store import SessionStore
 
 
@@ -36,7 +37,8 @@ class RecordedConversation:
     ) -> RecordedConversation:
         """Raises SessionError (one line) if `resume` names no readable, free session."""
         store = store or SessionStore()
-        names = {"engine_name": engine.name, "model_name": engine.model_name or settings.model}
+        engine_name, model_name = engine_identity(settings, engine)
+        names = {"engine_name": engine_name, "model_name": model_name}
         if resume is None:
             recorder = store.create(settings, **names) if save else None
             return cls(Conversation(system_prompt=settings.system_prompt), recorder)

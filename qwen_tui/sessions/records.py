@@ -33,6 +33,7 @@ from qwen_tui.chat.messages import (
 )
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.config import Settings
+from qwen_tui.engine.base import Engine
 from qwen_tui.sessions.timeline import Chunk, encode_timeline
 
 SCHEMA_VERSION = 1
@@ -44,6 +45,12 @@ Record = dict[str, Any]
 def now_stamp() -> str:
     """The current local time, ISO 8601 with its UTC offset, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def engine_identity(settings: Settings, engine: Engine) -> tuple[str, str]:
+    """The (engine, model) names a session's header and resume records hold: the engine's
+    own model name once it knows it, else the configured model."""
+    return engine.name, engine.model_name or settings.model
 
 
 def header_record(

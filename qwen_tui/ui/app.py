@@ -137,12 +137,13 @@ def _default_recorder_factory(settings: Settings, engine: Engine) -> RecorderFac
     try:
         from qwen_tui.sessions import SessionStore
         from qwen_tui.sessions.autosave import RecorderSource
+        from qwen_tui.sessions.records import engine_identity
     except ImportError:
         return None
     source = RecorderSource(SessionStore(), settings, engine_name=engine.name, model_name="")
 
     def next_recorder() -> SessionRecorder:
-        source.model_name = engine.model_name or settings.model
+        source.model_name = engine_identity(settings, engine)[1]
         return source()
 
     return next_recorder

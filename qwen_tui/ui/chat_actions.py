@@ -107,15 +107,13 @@ class ChatActions(_Base):
         does; False, with a notice, if it is locked by another process or unreadable."""
         from qwen_tui.sessions import SessionError, SessionStore
         from qwen_tui.sessions.continuing import continue_session
+        from qwen_tui.sessions.records import engine_identity
 
         settings = self.driver.settings
+        engine_name, model_name = engine_identity(settings, self.engine)
         try:
             continued = continue_session(
-                SessionStore(),
-                session_id,
-                settings,
-                engine_name=self.engine.name,
-                model_name=self.engine.model_name or settings.model,
+                SessionStore(), session_id, settings, engine_name=engine_name, model_name=model_name
             )
         except (SessionError, OSError) as exc:
             self.notify(str(exc), title="Sessions", severity="error", timeout=10)
