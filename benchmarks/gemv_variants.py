@@ -16,6 +16,9 @@ import triton
 import triton.language as tl
 from triton.testing import do_bench
 
+from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
+from qwen_tui.engine.kernels.int4_gemv import k_splits
+
 
 @triton.jit
 def _variant_kernel(
@@ -36,20 +39,13 @@ def _variant_kernel(
     mask_n = offs_n < N
     k_lo = tl.program_id(1) * k_per_split
     k_hi = tl.minimum(k_lo + k_per_split, K)
-    shifts = tl.arange(0, 8) * 4
     offs_j = tl.arange(0, 8)
     acc3 = tl.zeros((BLOCK_K // 8, 8, BLOCK_N), dtype=tl.float32)
     acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
     for k0 in range(k_lo, k_hi, BLOCK_K):
         offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-        packed = tl.load(
-            qw_ptr + offs_k8[:, None] * N + offs_n[None, :], mask=mask_n[None, :], other=0
-        )
-        q = ((packed[:, None, :] >> shifts[None, :, None]) & 0xF).to(tl.float32)
-        group = k0 // group_size
-        scale = tl.load(sc_ptr + group * N + offs_n, mask=mask_n, other=0.0).to(tl.float32)
-        zp = tl.load(qz_ptr + group * (N // 8) + offs_n // 8, mask=mask_n, other=0)
-        zero = (((zp >> ((offs_n % 8) * 4)) & 0xF) + 1).to(tl.float32)
+        q = unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N).to(tl.float32)
+        scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
         x = tl.load(x_ptr + offs_k8[:, None] * 8 + offs_j[None, :]).to(tl.float32)
         if DEFER:
             acc3 += (q - zero[None, None, :]) * (x[:, :, None] * scale[None, None, :])
@@ -64,10 +60,8 @@ def _variant_kernel(
 def run(x, qw, qz, sc, out, group, block_n, block_k, defer, warps, target):
     K, N = qw.shape[0] * 8, qw.shape[1]
     n_blocks = triton.cdiv(N, block_n)
-    tiles = K // block_k
-    splits = max(1, min(tiles, target // n_blocks))
-    per = triton.cdiv(tiles, splits) * block_k
-    _variant_kernel[(n_blocks, triton.cdiv(K, per))](
+    splits, per = k_splits(K, block_k, n_blocks, target)
+    _variant_kernel[(n_blocks, splits)](
         x,
         qw,
         qz,

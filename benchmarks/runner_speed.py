@@ -40,19 +40,20 @@ def time_decode(runner: Runner, context: int, steps: int = 64) -> float:
 
 def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
     """Decode speed for every attention chunk size at each context, to set CHUNK_BUCKETS."""
-    saved = decode_attention.chunk_for
     results = {}
-    try:
-        for chunk in (32, 64, 128, 256, 512):
-            decode_attention.chunk_for = lambda _context, c=chunk: c
-            generate.chunk_for = decode_attention.chunk_for
+    for chunk in (32, 64, 128, 256, 512):
+
+        def fixed(_context: int, c: int = chunk) -> int:
+            return c
+
+        with constants_set(
+            {(decode_attention, "chunk_for"): fixed, (generate, "chunk_for"): fixed}
+        ):
             runner.reset_graphs()
             for ctx in (1024, 4096, 8192, 16384, 32768):
                 if ctx < max_len:
                     results[f"chunk{chunk}_ctx{ctx}"] = round(time_decode(runner, ctx), 1)
-    finally:
-        decode_attention.chunk_for = generate.chunk_for = saved
-        runner.reset_graphs()
+    runner.reset_graphs()
     return results
 
 

@@ -84,10 +84,12 @@ def gemv_block_k(group_size: int) -> int:
     return min(128, group_size)
 
 
-def k_splits(k: int, block_k: int, programs_per_split: int) -> tuple[int, int]:
-    """(number of K splits, rows per split) so that the launch has about TARGET_PROGRAMS."""
+def k_splits(
+    k: int, block_k: int, programs_per_split: int, target: int = TARGET_PROGRAMS
+) -> tuple[int, int]:
+    """(number of K splits, rows per split) so that the launch has about `target` programs."""
     tiles = k // block_k
-    splits = max(1, min(tiles, TARGET_PROGRAMS // max(1, programs_per_split)))
+    splits = max(1, min(tiles, target // max(1, programs_per_split)))
     per_split = triton.cdiv(tiles, splits) * block_k
     return triton.cdiv(k, per_split), per_split
 
