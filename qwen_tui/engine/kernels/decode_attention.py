@@ -75,7 +75,11 @@ class DecodeAttention:
         out = torch.empty(self.num_heads, self.head_dim, device=pos.device, dtype=k_cache.dtype)
         scale = self.head_dim**-0.5
         splits = triton.cdiv(self.max_len, self.chunk)
-        qkv = sums.qkv if sums is not None else k_cache  # placeholders when unused
+        if sums is None:  # placeholder pointers: the kernels read none of them
+            qkv, tables, eps, clear_block = k_cache, (k_cache,) * 4, 0.0, 0
+        else:
+            qkv, tables, eps = sums.qkv, (sums.cos, sums.sin, sums.q_norm, sums.k_norm), sums.eps
+            clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
         _partial_kernel[(self.num_kv_heads, splits)](
             q if q is not None else k_cache,
             k_cache,
@@ -85,11 +89,8 @@ class DecodeAttention:
             self.l,
             self.acc,
             qkv,
-            sums.cos if sums is not None else k_cache,
-            sums.sin if sums is not None else k_cache,
-            sums.q_norm if sums is not None else k_cache,
-            sums.k_norm if sums is not None else k_cache,
-            sums.eps if sums is not None else 0.0,
+            *tables,
+            eps,
             scale,
             self.max_len,
             splits,
@@ -116,9 +117,7 @@ class DecodeAttention:
             CHUNK_SIZE=self.chunk,
             SPLITS_PAD=triton.next_power_of_2(splits),
             BLOCK_P=16,
-            CLEAR_BLOCK=triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
-            if sums is not None
-            else 0,
+            CLEAR_BLOCK=clear_block,
             num_warps=MERGE_WARPS,
         )
         return out
