@@ -70,7 +70,7 @@ class Runner:
             logits = self.decoder.prefill(ids, 0, cancelled)
             if logits is None:  # cancelled during a long prompt
                 return
-            self.token.copy_(self.sampler.sample(logits))
+            self.sampler.sample(logits, out=self.token)
         self.pos.fill_(len(prompt_ids))
         budget = min(max_new_tokens, self.max_len - len(prompt_ids))
         self._host.send(0, self.token)

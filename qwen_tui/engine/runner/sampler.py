@@ -47,7 +47,8 @@ class DeviceSampler:
         self.seen.zero_()
         if seed is None:
             seed = self.generator.seed()  # a fresh draw per reply unless a seed is asked for
-        self.generator.manual_seed(seed)
+        else:
+            self.generator.manual_seed(seed)
         self.seed.fill_(seed & 0x7FFF_FFFF_FFFF_FFFF)
         self.draws.zero_()
 
