@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 
@@ -37,6 +38,25 @@ class LongReplyEngine(RecordingEngine):
         ]
         answer.insert(self.paragraphs // 2, "```python\nprint('code in the middle')\n```")
         return thinking, "\n\n".join(answer)
+
+
+class HeldReplyEngine(RecordingEngine):
+    """Streams `hold_after` tokens, then waits for `release` (10 s at most) before going
+    on, so a test can look at a reply mid-stream however slow the machine running it is.
+    While held it does not look at cancellation, like a GPU busy with a long step."""
+
+    def __init__(self, hold_after: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.hold_after = hold_after
+        self.release = threading.Event()
+        self._streamed = 0
+
+    def _pause(self, seconds: float, cancelled: threading.Event, until: bool = False) -> bool:
+        if until:  # the wait before each streamed token
+            self._streamed += 1
+            if self._streamed > self.hold_after:
+                self.release.wait(10)
+        return super()._pause(seconds, cancelled, until)
 
 
 class RecorderSpy:
