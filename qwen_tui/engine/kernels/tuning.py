@@ -10,7 +10,7 @@ the first start on a machine pays for tuning; a change of kernel source or candi
 tunes again.
 
 The module constants are the knobs to sweep on a GPU (`benchmarks/prefill_speed.py --sweep`);
-`benchmarks/tile_registers.py` shows, without a GPU, which candidates spill registers.
+`benchmarks/gpu_compile.py --all-tiles` shows, without a GPU, which candidates spill.
 """
 
 from __future__ import annotations

@@ -1,0 +1,84 @@
+"""Every Triton kernel a prefill and a decode step launch, compiled for an NVIDIA GPU on a
+machine without one: per launch, its registers, spills and shared memory.
+
+    python -m benchmarks.gpu_compile [--arch 90] [--layers 1] [--prompts 64 1024 4096]
+                                     [--all-tiles]
+                                     [--set MODULE.CONSTANT=VALUE ...]
+
+The runner is built on the CPU with random weights of the Qwen3-30B-A3B shape (one layer
+by default: every layer launches the same kernels) and driven through what its warm-up
+runs on a GPU: a prompt of each length, a decode step in each attention chunk bucket.
+Each Triton launch is compiled for `--arch` with the specialisation Triton's JIT would
+give it there (with the bundled ptxas, no driver), then skipped, so nothing computes.
+Autotuned kernels compile their first candidate, or with `--all-tiles` every candidate
+the pruning keeps. `--set` switches a kernel variant, as in benchmarks/decode.py.
+
+Prints one JSON object: the arch and, per kernel and specialisation, registers per thread,
+bytes spilled, shared memory and warps. A kernel that fails to compile, or needs more
+shared memory than that GPU has, is listed with its error, and the exit status is 1. It
+answers "does this compile and fit on that GPU" without one; its speed still takes a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+import torch
+
+from benchmarks.launch_compiler import SHARED_MEMORY_LIMITS, LaunchCompiler
+from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
+from benchmarks.variants import constants_set, parse_settings
+from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS
+from qwen_tui.engine.runner import sampler
+from qwen_tui.engine.runner.generate import Runner
+
+
+def drive(layers: int, prompts: list[int], max_len: int) -> None:
+    """What `Runner.warm_up` runs on a GPU, on the CPU: a prompt of each length, then a
+    decode step at a context in each attention chunk bucket. Launches are compiled."""
+    torch.manual_seed(0)
+    config = config_30b_a3b(num_hidden_layers=layers)
+    runner = Runner(random_weights(config, "cpu"), max_len, use_triton=True, use_graph=False)
+    runner.sampler.configure(THINKING_PRESET, seed=0)
+    with torch.inference_mode():
+        for length in prompts:
+            runner.decoder.prefill(torch.randint(0, config.vocab_size, (length,)), 0)
+        for limit, _chunk in CHUNK_BUCKETS:
+            context = min(limit or max_len, max_len) - 1
+            runner.pos.fill_(context)
+            runner._step(context)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--arch", type=int, default=90, choices=sorted(SHARED_MEMORY_LIMITS), help="e.g. 90"
+    )
+    parser.add_argument("--layers", type=int, default=1)
+    parser.add_argument("--prompts", type=int, nargs="+", default=[64, 1024, 4096])
+    parser.add_argument("--max-len", type=int, default=40960)
+    parser.add_argument("--all-tiles", action="store_true", help="every autotune candidate")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.CONSTANT=VALUE")
+    args = parser.parse_args()
+    if os.environ.get("TRITON_INTERPRET") == "1":  # the kernels would be the interpreter's
+        raise SystemExit("gpu_compile compiles for a GPU: run it without TRITON_INTERPRET=1")
+    compiler = LaunchCompiler(args.arch, every_candidate=args.all_tiles)
+    with (
+        tempfile.TemporaryDirectory() as cache,
+        compiler.installed(cache),
+        constants_set(parse_settings(args.set)),
+        constants_set({(sampler, "available"): lambda _device_type: True}),
+    ):
+        drive(args.layers, args.prompts, args.max_len)
+    report = {"arch": args.arch, "settings": args.set, "kernels": compiler.report()}
+    print(json.dumps(report, indent=1))
+    sys.exit(1 if compiler.failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The engine's Triton kernels compile for the GPUs it supports and fit them, checked on a
+machine with no GPU: the interpreter the other kernel tests use runs code a GPU compiler
+would refuse, and knows nothing of registers or shared memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import triton
+import triton.language as tl
+from triton.runtime.jit import JITFunction
+
+from benchmarks.launch_compiler import LaunchCompiler
+
+ROOT = Path(__file__).resolve().parents[2]
+FUSIONS = (
+    "qwen_tui.engine.kernels.decode_attention.FUSE_QK=True",
+    "qwen_tui.engine.runner.sampler.FUSED=True",
+)
+DECODE_KERNELS = {
+    "int4_gemv._gemv_kernel",
+    "moe_route._router_route_kernel",
+    "moe_decode._gate_up_kernel",
+    "moe_decode._down_kernel",
+    "decode_attention_kernels._partial_kernel",
+    "decode_attention_kernels._merge_kernel",
+}
+PREFILL_KERNELS = {
+    "int4_matmul._int4_matmul_kernel",
+    "grouped_int4.grouped_int4_kernel",
+    "moe_align._place_kernel",
+    "qk_rope._qk_norm_rope_cache_kernel",
+    "norms._add_rmsnorm_kernel",
+}
+
+
+def compile_engine(arch: int, *settings: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    command = [sys.executable, "-m", "benchmarks.gpu_compile", "--arch", str(arch)]
+    command += [arg for setting in settings for arg in ("--set", setting)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.stdout, done.stderr[-3000:]
+    return json.loads(done.stdout) | {"exit": done.returncode}
+
+
+@pytest.mark.parametrize(
+    ("arch", "settings"),
+    [(90, ()), (89, FUSIONS)],
+    ids=["h100-defaults", "rtx4090-fused-decode"],
+)
+def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(arch, settings):
+    report = compile_engine(arch, *settings)
+    kernels = report["kernels"]
+    assert [k for k in kernels if "error" in k] == [] and report["exit"] == 0
+    assert DECODE_KERNELS | PREFILL_KERNELS <= {k["kernel"] for k in kernels}
+    assert [k for k in kernels if k["spill_bytes"]] == []  # spills would slow every token
+    partial = [k for k in kernels if k["kernel"].endswith("_partial_kernel")]
+    assert {k["constexprs"]["CHUNK_SIZE"] for k in partial} == {64, 256, 512}
+    assert all(k["constexprs"]["QK_FROM_SUMS"] == bool(settings) for k in partial)
+    sampled = any(k["kernel"] == "sample_top_k._sample_kernel" for k in kernels)
+    assert sampled == bool(settings)
+
+
+def _wide_dot(a_ptr, b_ptr, c_ptr, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
+    rm, rn, rk = tl.arange(0, M), tl.arange(0, N), tl.arange(0, K)
+    a = tl.load(a_ptr + rm[:, None] * K + rk[None, :])
+    b = tl.load(b_ptr + rk[:, None] * N + rn[None, :])
+    tl.store(c_ptr + rm[:, None] * N + rn[None, :], tl.dot(a, b))
+
+
+@pytest.mark.parametrize(("arch", "fits"), [(90, True), (86, False)])
+def test_a_tile_too_big_for_the_gpus_shared_memory_is_reported(tmp_path, arch, fits):
+    kernel = JITFunction(_wide_dot)  # compiled, never run: the tensors stay on the CPU
+    compiler = LaunchCompiler(arch)
+    a, b = torch.empty(64, 256, dtype=torch.bfloat16), torch.empty(256, 256, dtype=torch.bfloat16)
+    with compiler.installed(str(tmp_path)):
+        kernel[(1,)](a, b, torch.empty(64, 256), M=64, N=256, K=256)
+    (row,) = compiler.report()
+    assert row["shared_bytes"] > 101_376  # more than an RTX 3090 has, less than an H100
+    assert ("error" not in row) == fits and compiler.failures == (0 if fits else 1)
+    assert fits or "shared memory" in row["error"]
+
+
+def test_launches_run_again_once_the_compiler_is_removed(tmp_path):
+    before = (JITFunction.run, triton.knobs.cache.dir)
+    with LaunchCompiler(90).installed(str(tmp_path)):
+        assert JITFunction.run is not before[0]
+    assert (JITFunction.run, triton.knobs.cache.dir) == before
