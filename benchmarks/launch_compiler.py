@@ -15,7 +15,6 @@ import contextlib
 import io
 import re
 import time
-from collections.abc import Iterator
 
 import triton
 from triton.backends.compiler import GPUTarget
@@ -23,6 +22,8 @@ from triton.compiler import ASTSource
 from triton.compiler.compiler import make_backend
 from triton.runtime.autotuner import Autotuner
 from triton.runtime.jit import JITFunction, create_function_from_signature
+
+from benchmarks.variants import constants_set
 
 # Shared memory a block may use (the opt-in maximum) per compute capability: a kernel
 # needing more compiles, then fails at launch with OutOfResources.
@@ -107,8 +108,7 @@ class LaunchCompiler:
     def report(self) -> list[dict]:
         return list(self.rows.values())
 
-    @contextlib.contextmanager
-    def installed(self, cache_dir: str) -> Iterator[None]:
+    def installed(self, cache_dir: str) -> contextlib.AbstractContextManager[None]:
         """Route launches here; autotuners keep their first candidate (or try every one
         with `every_candidate`) and keep no timings. Triton's cache goes to `cache_dir`."""
         compiler = self
@@ -129,18 +129,12 @@ class LaunchCompiler:
             return False
 
         original_prune = Autotuner.prune_configs
-        patches = {
-            (JITFunction, "run"): run,
-            (Autotuner, "prune_configs"): prune,
-            (Autotuner, "_bench"): bench,
-            (Autotuner, "check_disk_cache"): no_disk_cache,
-            (triton.knobs.cache, "dir"): cache_dir,
-        }
-        saved = {key: getattr(*key) for key in patches}
-        try:
-            for (owner, name), value in patches.items():
-                setattr(owner, name, value)
-            yield
-        finally:
-            for (owner, name), value in saved.items():
-                setattr(owner, name, value)
+        return constants_set(
+            {
+                (JITFunction, "run"): run,
+                (Autotuner, "prune_configs"): prune,
+                (Autotuner, "_bench"): bench,
+                (Autotuner, "check_disk_cache"): no_disk_cache,
+                (triton.knobs.cache, "dir"): cache_dir,
+            }
+        )

@@ -9,9 +9,8 @@ import ast
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import ModuleType
 
-Changes = dict[tuple[ModuleType, str], object]  # (module, constant name) -> value
+Changes = dict[tuple[object, str], object]  # (module or class, attribute name) -> value
 
 
 @contextmanager
