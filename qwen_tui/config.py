@@ -14,6 +14,7 @@ A bad file gives a `ConfigError` whose one-line message names the file and the k
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -155,11 +156,20 @@ def _check(settings: Settings, where: str) -> None:
         # On the command line the user typed a flag, not a config key.
         return f"--{key.replace('_', '-')}" if where == COMMAND_LINE else f"key '{key}'"
 
+    def sampling_name(key: str) -> str:
+        return name(key) if where == COMMAND_LINE else f"key 'sampling.{key}'"
+
     for key, allowed in (("engine", ENGINES), ("device", DEVICES), ("dtype", DTYPES)):
         if getattr(settings, key) not in allowed:
             choices = ", ".join(allowed)
             value = getattr(settings, key)
             raise ConfigError(f"{where}: {name(key)} is {value!r}; choose one of {choices}")
+    # nan and inf slip through range checks like `< 0` (TOML has them as literals too).
+    numbers = [(name("yarn_factor"), settings.yarn_factor)]
+    numbers += [(sampling_name(k), v) for k, v in settings.sampling.as_dict().items()]
+    for label, value in numbers:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{where}: {label} is {value}; give a finite number")
     if settings.max_new_tokens < 1:
         raise ConfigError(f"{where}: {name('max_new_tokens')} must be at least 1")
     if settings.yarn_factor is not None and settings.yarn_factor <= 1:
@@ -170,5 +180,4 @@ def _check(settings: Settings, where: str) -> None:
         resolve_sampling(settings.thinking, **settings.sampling.as_dict())
     except ValueError as exc:
         key, _, problem = str(exc).partition(" ")
-        prefix = name(key) if where == COMMAND_LINE else f"key 'sampling.{key}'"
-        raise ConfigError(f"{where}: {prefix} {problem}") from exc
+        raise ConfigError(f"{where}: {sampling_name(key)} {problem}") from exc

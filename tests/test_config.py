@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 
 import pytest
@@ -62,6 +63,35 @@ def test_bad_flag_names_the_flag(flags, named):
     with pytest.raises(ConfigError, match=named) as caught:
         settings_from_flags(**flags)
     assert str(caught.value).startswith("command line:")
+
+
+@pytest.mark.parametrize(
+    ("flags", "shown"),
+    [
+        ({"temperature": math.nan}, "--temperature is nan"),
+        ({"temperature": math.inf}, "--temperature is inf"),
+        ({"yarn_factor": math.nan}, "--yarn-factor is nan"),
+        ({"yarn_factor": math.inf}, "--yarn-factor is inf"),
+    ],
+)
+def test_nan_and_inf_flags_are_refused(flags, shown):
+    with pytest.raises(ConfigError) as caught:
+        settings_from_flags(**flags)
+    assert str(caught.value) == f"command line: {shown}; give a finite number"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("[sampling]\ntemperature = nan\n", "key 'sampling.temperature' is nan"),
+        ("yarn_factor = inf\n", "key 'yarn_factor' is inf"),
+    ],
+)
+def test_nan_and_inf_in_the_file_are_refused(text, shown):
+    path = write_config(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == f"{path}: {shown}; give a finite number"
 
 
 @pytest.mark.parametrize(
