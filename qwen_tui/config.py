@@ -164,6 +164,11 @@ def _check(settings: Settings, where: str) -> None:
             choices = ", ".join(allowed)
             value = getattr(settings, key)
             raise ConfigError(f"{where}: {name(key)} is {value!r}; choose one of {choices}")
+    if not settings.model.strip():
+        # An empty path would silently mean the current directory.
+        raise ConfigError(
+            f"{where}: {name('model')} is empty; give a model directory or hub repo id"
+        )
     # nan and inf slip through range checks like `< 0` (TOML has them as literals too).
     numbers = [(name("yarn_factor"), settings.yarn_factor)]
     numbers += [(sampling_name(k), v) for k, v in settings.sampling.as_dict().items()]

@@ -65,6 +65,17 @@ def test_bad_flag_names_the_flag(flags, named):
     assert str(caught.value).startswith("command line:")
 
 
+def test_an_empty_model_is_refused_not_taken_as_the_current_dir():
+    with pytest.raises(ConfigError) as from_flag:
+        settings_from_flags(model="")
+    path = write_config('model = "  "\n')
+    with pytest.raises(ConfigError) as from_file:
+        load_settings()
+    problem = "is empty; give a model directory or hub repo id"
+    assert str(from_flag.value) == f"command line: --model {problem}"
+    assert str(from_file.value) == f"{path}: key 'model' {problem}"
+
+
 @pytest.mark.parametrize(
     ("flags", "shown"),
     [
