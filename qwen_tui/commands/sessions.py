@@ -16,7 +16,7 @@ from rich.text import Text
 
 from qwen_tui.chat.messages import Role
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
-from qwen_tui.sessions import Session, SessionStore
+from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
 from qwen_tui.sessions.export import FORMATS, export_session, turn_summary
 
 app = typer.Typer(
@@ -99,8 +99,12 @@ def delete(
     store = SessionStore()
     with session_errors():
         full_id = store.resolve(session_id)
-        title = store.load(full_id).title
-        if not yes and not typer.confirm(f"Delete session {full_id} “{title}”?", default=False):
+        try:
+            described = f"session {full_id} “{store.load(full_id).title}”"
+        except (SessionCorrupt, SessionTooNew):
+            # `sessions list` shows it as unreadable; deleting it is how to get rid of it.
+            described = f"unreadable session {full_id}"
+        if not yes and not typer.confirm(f"Delete {described}?", default=False):
             typer.echo("Kept it.")
             return
         store.delete(full_id)

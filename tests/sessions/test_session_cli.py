@@ -115,6 +115,16 @@ def test_delete_with_yes_does_not_ask(store, saved):
     assert store.ids() == []
 
 
+def test_delete_removes_an_unreadable_session_that_list_flags(store, saved):
+    path = store.path_for(saved)
+    path.write_bytes(b"\x00\xff binary garbage\n")
+    result = run("sessions", "delete", saved, input="y\n")
+    assert result.exit_code == 0, result.output
+    assert f"Delete unreadable session {saved}?" in result.output
+    assert f"Deleted session {saved}." in result.output
+    assert store.ids() == []
+
+
 def test_resume_opens_the_latest_session_and_appends_to_it(store, saved, fake_ui, fast_demo):
     def chat_one_more_turn(kwargs):
         recorder = kwargs["recorder_factory"]()
