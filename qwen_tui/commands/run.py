@@ -48,7 +48,7 @@ from qwen_tui.engine.base import (
     GenerationFinished,
     GenerationRequest,
 )
-from qwen_tui.sessions import SessionError
+from qwen_tui.sessions import SessionError, SessionWriteError
 from qwen_tui.sessions.recorded import RecordedConversation
 
 INTERRUPTED_EXIT = 130
@@ -110,11 +110,15 @@ def run(
 
         chat_engine = create_engine(settings)
         recorded = RecordedConversation.open(settings, chat_engine, save=not no_save, resume=resume)
+    except SessionWriteError as exc:
+        raise fail(f"{exc} (or pass --no-save)" if resume is None else str(exc)) from None
     except (ConfigError, EngineFailure, SessionError) as exc:
         raise fail(str(exc)) from None
     events: queue.Queue[EngineEvent] = queue.Queue()
     try:
         _answer(chat_engine, events, settings, recorded, prompt, as_json, show_thinking)
+    except SessionWriteError as exc:
+        raise fail(str(exc)) from None
     finally:
         chat_engine.close()
         recorded.close()

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from qwen_tui import locations
 from qwen_tui.config import Settings
-from qwen_tui.sessions.errors import SessionError, SessionLocked, SessionNotFound
+from qwen_tui.sessions.errors import (
+    SessionError,
+    SessionLocked,
+    SessionNotFound,
+    SessionWriteError,
+)
 from qwen_tui.sessions.files import atomic_write
 from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
 from qwen_tui.sessions.loader import Session, load_session_file
@@ -63,9 +68,8 @@ class SessionStore:
             session_id = new_session_id()
             if self.path_for(session_id).exists():
                 continue
-            lock = self._lock(session_id)
             try:
-                lock.acquire()
+                lock = self._locked(session_id)
             except SessionLocked:  # another process just picked the same id
                 continue
             break
@@ -89,8 +93,7 @@ class SessionStore:
         """A recorder that continues `session_id`. Raises SessionLocked if another process
         writes it, SessionCorrupt/SessionTooNew if it cannot be read. With `settings`, the
         first new event is preceded by a `resume` event saying what this run uses."""
-        lock = self._lock(session_id)
-        lock.acquire()
+        lock = self._locked(session_id)
         try:
             session = self.load(session_id)
             _drop_torn_tail(session)
@@ -150,11 +153,26 @@ class SessionStore:
         path = self.path_for(session_id)
         if not path.exists():
             raise SessionNotFound(f"no session {session_id} in {self.root}")
-        with self._lock(session_id):
+        lock = self._locked(session_id)
+        try:
             path.unlink()
+        except OSError as exc:
+            raise SessionWriteError(f"cannot delete {path}: {exc.strerror or exc}") from exc
+        finally:
+            lock.release()
 
-    def _lock(self, session_id: str) -> SessionLock:
-        return SessionLock(self.root / ".locks" / f"{session_id}.lock", session_id)
+    def _locked(self, session_id: str) -> SessionLock:
+        """The session's lock, held. Raises SessionLocked, or SessionWriteError when the
+        sessions directory cannot be written (read-only, not a directory, ...)."""
+        lock = SessionLock(self.root / ".locks" / f"{session_id}.lock", session_id)
+        try:
+            lock.acquire()
+        except OSError as exc:
+            raise SessionWriteError(
+                f"cannot save sessions in {self.root} ({exc.strerror or exc}); "
+                "make it writable or set QWEN_TUI_DATA_DIR to another folder"
+            ) from exc
+        return lock
 
     def _summary(self, session_id: str) -> SessionSummary:
         path = self.path_for(session_id)

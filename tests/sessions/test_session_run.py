@@ -3,6 +3,7 @@ turn saved so that resume, replay and play still make sense of the session."""
 
 from __future__ import annotations
 
+import errno
 import json
 
 import pytest
@@ -66,6 +67,35 @@ def test_show_thinking_ends_its_stderr_with_the_session_id(store, engines):
     [session_id] = store.ids()
     assert session_id not in result.stdout
     assert result.stderr.strip().splitlines()[-1] == f"session {session_id}"
+
+
+def test_an_unwritable_sessions_dir_is_one_line_not_a_traceback(
+    engines, isolated_dirs, monkeypatch
+):
+    not_a_dir = isolated_dirs / "data-file"
+    not_a_dir.write_text("a file where the data dir should be\n")
+    monkeypatch.setenv("QWEN_TUI_DATA_DIR", str(not_a_dir))
+    result = run("How do I reverse a string?")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"qwen-chat: error: cannot save sessions in {not_a_dir / 'sessions'} (Not a directory); "
+        "make it writable or set QWEN_TUI_DATA_DIR to another folder (or pass --no-save)"
+    ]
+    assert run("--no-save", "Hi").exit_code == 0
+
+
+def test_a_session_that_fails_to_save_is_one_line_not_a_traceback(store, engines, monkeypatch):
+    from qwen_tui.sessions.recorder import SessionRecorder
+
+    def disk_full(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SessionRecorder, "_open", disk_full)
+    result = run("How do I reverse a string?")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("qwen-chat: error: could not save session ")
+    assert line.endswith(": No space left on device")
 
 
 def test_a_failed_turn_is_saved_as_a_failed_reply_not_a_dangling_question(store, engines):
