@@ -117,6 +117,9 @@ def _session_from_header(path: Path, number: int, header: dict[str, Any]) -> Ses
         )
     try:
         settings = header.get("settings") or {}
+        replay_of = header.get("replay_of")
+        if replay_of is not None and not isinstance(replay_of, str):
+            raise TypeError("'replay_of' must be a session id")
         return Session(
             id=str(header["id"]),
             path=path,
@@ -124,7 +127,7 @@ def _session_from_header(path: Path, number: int, header: dict[str, Any]) -> Ses
             model=str(header.get("model", "")),
             engine=str(header.get("engine", "")),
             settings=dict(settings),
-            replay_of=header.get("replay_of"),
+            replay_of=replay_of,
             conversation=Conversation(system_prompt=str(settings.get("system_prompt", ""))),
         )
     except (KeyError, TypeError, ValueError) as exc:

@@ -19,7 +19,7 @@ Readers of schema N accept files of schema <= N and skip event types they do not
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -141,8 +141,17 @@ def assistant_message(record: Record) -> Message:
         thinking_finished=thinking_finished,
         settings=settings,
         finish_reason=None if reason is None else FinishReason(reason),
-        stats=None if stats is None else GenerationStats(**stats),
+        stats=None if stats is None else _stats(stats),
     )
+
+
+def _stats(stats: dict[str, Any]) -> GenerationStats:
+    parsed = GenerationStats(**stats)
+    for field in fields(parsed):
+        value = getattr(parsed, field.name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"'stats.{field.name}' must be a number")
+    return parsed
 
 
 def _text(record: Record, key: str) -> str:

@@ -89,6 +89,36 @@ def test_unknown_id_is_a_one_line_error():
     ]
 
 
+@pytest.mark.parametrize(
+    ("line", "field", "value", "problem"),
+    [
+        (0, "replay_of", 5, "malformed session header ('replay_of' must be a session id)"),
+        (
+            2,
+            "stats",
+            {"decode_tokens_per_s": None},
+            "malformed assistant event ('stats.decode_tokens_per_s' must be a number)",
+        ),
+    ],
+)
+def test_a_hand_edited_field_of_the_wrong_type_is_one_line(
+    store, saved, line, field, value, problem
+):
+    path = store.path_for(saved)
+    records = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+    if field == "stats":
+        value = records[line]["stats"] | value
+    records[line][field] = value
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    expected = f"qwen-chat: error: {path}, line {line + 1}: {problem}"
+    for command in ("show", "export"):
+        result = run("sessions", command, saved)
+        assert result.exit_code == 2
+        assert result.output.splitlines() == [expected]
+    listed = runner.invoke(app, ["sessions", "list"], env={"COLUMNS": "400"})
+    assert listed.exit_code == 0 and "unreadable" in listed.output
+
+
 def test_export_markdown_to_stdout_and_json_to_a_file(saved, tmp_path):
     md = run("sessions", "export", saved)
     assert md.exit_code == 0
