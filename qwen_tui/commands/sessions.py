@@ -78,8 +78,12 @@ def export(
     """Export a session as Markdown (thinking in <details> blocks) or JSON."""
     if fmt not in FORMATS:
         raise fail(f"unknown format '{fmt}'; use --format md or --format json")
+    store = SessionStore()
+    if output is not None and output.resolve().parent == store.root.resolve():
+        # Writing there could overwrite a session file with its own export.
+        raise fail(f"-o {output} is in the sessions directory; write the export elsewhere")
     with session_errors():
-        text = export_session(load_session(SessionStore(), session_id), fmt)
+        text = export_session(load_session(store, session_id), fmt)
     if output is None:
         sys.stdout.write(text)
         return

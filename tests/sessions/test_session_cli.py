@@ -131,6 +131,18 @@ def test_export_markdown_to_stdout_and_json_to_a_file(saved, tmp_path):
     assert bad.exit_code == 2 and "use --format md or --format json" in bad.output
 
 
+def test_export_never_overwrites_a_session_file(store, saved, monkeypatch):
+    path = store.path_for(saved)
+    before = path.read_bytes()
+    monkeypatch.chdir(store.root)
+    result = run("sessions", "export", saved, "-f", "json", "-o", path.name)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"qwen-chat: error: -o {path.name} is in the sessions directory; write the export elsewhere"
+    ]
+    assert path.read_bytes() == before
+
+
 def test_delete_asks_first(store, saved):
     kept = run("sessions", "delete", saved, input="n\n")
     assert kept.exit_code == 0 and "Kept it." in kept.output
