@@ -13,7 +13,7 @@ import typer
 
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
-from qwen_tui.sessions import Session, SessionError, SessionStore
+from qwen_tui.sessions import Session, SessionCorrupt, SessionError, SessionStore
 from qwen_tui.sessions.records import engine_identity
 
 SessionIdArg = Annotated[
@@ -74,7 +74,12 @@ def load_session(store: SessionStore, query: str | None) -> Session:
             raise SessionError("no saved sessions yet; start one with `qwen-chat`")
     else:
         session_id = store.resolve(query)
-    session = store.load(session_id)
+    try:
+        session = store.load(session_id)
+    except SessionCorrupt as exc:
+        raise SessionCorrupt(
+            f"{exc}; fix the file or delete the session: `qwen-chat sessions delete {session_id}`"
+        ) from None
     for warning in session.warnings:
         typer.echo(f"qwen-chat: warning: {warning}", err=True)
     return session

@@ -110,7 +110,10 @@ def test_a_hand_edited_field_of_the_wrong_type_is_one_line(
         value = records[line]["stats"] | value
     records[line][field] = value
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    expected = f"qwen-chat: error: {path}, line {line + 1}: {problem}"
+    expected = (
+        f"qwen-chat: error: {path}, line {line + 1}: {problem}; fix the file or delete "
+        f"the session: `qwen-chat sessions delete {saved}`"
+    )
     for command in ("show", "export"):
         result = run("sessions", command, saved)
         assert result.exit_code == 2
