@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from qwen_tui.engine.kernels.fused_moe import fused_moe
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
 from qwen_tui.engine.kernels.moe_reference import align_pairs, route
-from qwen_tui.engine.kernels.moe_route import RouterRoute, route_topk
+from qwen_tui.engine.kernels.moe_route import RouterRoute
+from qwen_tui.engine.kernels.moe_topk import route_topk
 from tests.kernels.int4_weights import int4_experts, rel_err
 
 E, H, INTER, TOP_K = 8, 128, 64, 3

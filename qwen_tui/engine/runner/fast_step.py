@@ -15,7 +15,8 @@ from qwen_tui.engine.kernels import decode_attention
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, QkSums
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
-from qwen_tui.engine.kernels.moe_route import RouterRoute, route_topk
+from qwen_tui.engine.kernels.moe_route import RouterRoute
+from qwen_tui.engine.kernels.moe_topk import route_topk
 from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import Ops
