@@ -13,7 +13,8 @@ from qwen_tui.sessions.errors import (
 )
 from qwen_tui.sessions.loader import Session
 from qwen_tui.sessions.recorder import SessionRecorder
-from qwen_tui.sessions.store import SessionStore, SessionSummary
+from qwen_tui.sessions.store import SessionStore
+from qwen_tui.sessions.summary import SessionSummary
 from qwen_tui.sessions.timeline import Chunk
 
 __all__ = [

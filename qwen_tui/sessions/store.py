@@ -7,8 +7,6 @@ goes through a temporary file and an atomic rename.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from qwen_tui import locations
@@ -25,25 +23,9 @@ from qwen_tui.sessions.loader import Session, load_session_file
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
 from qwen_tui.sessions.records import header_record, resume_record
+from qwen_tui.sessions.summary import SessionSummary, summarize
 
 SUFFIX = ".jsonl"
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """One row of the sessions list. `problem` is set (and the rest may be blank) when
-    the file cannot be read."""
-
-    id: str
-    path: Path
-    updated: datetime
-    title: str = ""
-    created: str = ""
-    turns: int = 0
-    model: str = ""
-    engine: str = ""
-    replay_of: str | None = None
-    problem: str | None = None
 
 
 class SessionStore:
@@ -125,7 +107,7 @@ class SessionStore:
 
     def list(self) -> list[SessionSummary]:
         """Every session, most recently used first; unreadable ones carry `problem`."""
-        summaries = [self._summary(session_id) for session_id in self.ids()]
+        summaries = [summarize(id_, self.path_for(id_)) for id_ in self.ids()]
         return sorted(summaries, key=lambda s: s.updated, reverse=True)
 
     def latest_id(self) -> str | None:
@@ -173,28 +155,6 @@ class SessionStore:
                 "make it writable or set QWEN_TUI_DATA_DIR to another folder"
             ) from exc
         return lock
-
-    def _summary(self, session_id: str) -> SessionSummary:
-        path = self.path_for(session_id)
-        try:
-            updated = datetime.fromtimestamp(path.stat().st_mtime)
-        except OSError as exc:
-            return SessionSummary(session_id, path, datetime.fromtimestamp(0), problem=str(exc))
-        try:
-            session = load_session_file(path)
-        except (OSError, SessionError) as exc:
-            return SessionSummary(session_id, path, updated, problem=str(exc))
-        return SessionSummary(
-            id=session_id,
-            path=path,
-            updated=updated,
-            title=session.title,
-            created=session.created,
-            turns=session.turns,
-            model=session.model,
-            engine=session.engine,
-            replay_of=session.replay_of,
-        )
 
 
 def _drop_torn_tail(session: Session) -> None:
