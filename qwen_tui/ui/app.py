@@ -65,7 +65,7 @@ class ChatApp(App[None]):
         # Without our bundled themes (a broken install) fall back to one of Textual's own.
         fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = fallback
-        self._theme_problems += (f"No theme {wanted!r}; using {fallback}.",)
+        self._theme_problems += (f"No usable theme {wanted!r}; using {fallback}.",)
 
     def get_default_screen(self) -> Screen:
         self.chat_screen = ChatScreen(
@@ -79,7 +79,8 @@ class ChatApp(App[None]):
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
-            self.notify(problem, title="Themes", severity="warning", timeout=8)
+            # markup=False: a problem quotes the user's file, brackets and all.
+            self.notify(problem, title="Themes", severity="warning", timeout=8, markup=False)
         if self.theme == self.settings.theme:  # e.g. --theme: remember it
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))

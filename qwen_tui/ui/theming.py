@@ -2,7 +2,8 @@
 
 Each file holds the fields of `textual.theme.Theme` (`name`, `primary`, `background`, ...,
 an optional `[variables]` table). A user file with the name of a bundled theme replaces it.
-A broken file is skipped with a one-line reason, never a crash.
+A broken file (bad TOML, an unknown key, a value of the wrong type or one Textual cannot
+parse) is skipped with a one-line reason naming the file and key, never a crash.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields
 from importlib.resources import files
+from math import isfinite
 from pathlib import Path
+from typing import Any
 
 from textual.color import Color, ColorParseError
+from textual.css.stylesheet import Stylesheet, StylesheetError
+from textual.css.tokenizer import TokenError
 from textual.theme import Theme
 
 from qwen_tui import locations
@@ -22,6 +27,9 @@ _THEME_FIELDS = {f.name for f in fields(Theme)}
 _COLOUR_FIELDS = (
     "primary secondary warning error success accent foreground background surface panel boost"
 ).split()
+_FLAG_FIELDS = ("dark", "ansi")
+_NUMBER_FIELDS = ("luminosity_spread", "text_alpha")
+_SKIPPED = "theme skipped (fix or delete the file)"
 
 
 @dataclass(frozen=True)
@@ -56,24 +64,76 @@ def load_themes(user_dir: Path | None = None) -> ThemeLoad:
 
 
 def theme_from_file(path: Path) -> Theme:
-    """One theme file as a Textual theme; ValueError with a one-line reason if it is bad."""
+    """One theme file as a Textual theme; ValueError with a one-line reason if it is bad.
+
+    Every value is checked the way Textual will use it (a wrong type or an unparsable
+    colour would otherwise crash the app when the theme is applied, not when it loads).
+    """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable TOML theme ({exc}); skipped") from exc
+        raise ValueError(f"{path}: not a readable TOML theme ({exc}); {_SKIPPED}") from exc
     unknown = set(data) - _THEME_FIELDS
     if unknown:
-        raise ValueError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; skipped")
+        raise ValueError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; {_SKIPPED}")
     data.setdefault("name", path.stem)
     if "primary" not in data:
-        raise ValueError(f"{path}: a theme needs at least 'primary'; skipped")
+        raise ValueError(f"{path}: a theme needs at least 'primary'; {_SKIPPED}")
+    problem = _field_problem(data) or _variables_problem(data)
+    if problem:
+        raise ValueError(f"{path}: {problem}; {_SKIPPED}")
+    return Theme(**data)
+
+
+def _field_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with the theme's own fields (not `variables`), if anything."""
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        return f"key 'name' must be a non-empty string, got {data['name']!r}"
     for key in _COLOUR_FIELDS:
-        if key in data:
-            try:
-                Color.parse(data[key])
-            except (ColorParseError, TypeError) as exc:
-                raise ValueError(f"{path}: {key} = {data[key]!r} is not a colour; skipped") from exc
+        if key in data and not _is_colour(data[key]):
+            return f"key '{key}' must be a colour such as \"#8B7CF6\", got {data[key]!r}"
+    for key in _FLAG_FIELDS:
+        if key in data and not isinstance(data[key], bool):
+            return f"key '{key}' must be true or false, got {data[key]!r}"
+    for key in _NUMBER_FIELDS:
+        value = data.get(key, 0.0)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not isfinite(value):
+            return f"key '{key}' must be a number, got {value!r}"
+    return None
+
+
+def _variables_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with the `[variables]` table: each must be one Textual generates, with
+    a string value that its CSS accepts (a colour, or a text style for `*-style` ones)."""
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        return f"key 'variables' must be a table ([variables]), got {variables!r}"
+    known = Theme(**{**data, "variables": {}}).to_color_system().generate()
+    for name, value in variables.items():
+        key = f"variables.{name}"
+        if name not in known:
+            return f"key '{key}' is not a Textual theme variable"
+        if not isinstance(value, str) or not _css_accepts(name, value):
+            kind = 'a text style such as "bold"' if name.endswith("style") else "a colour"
+            return f"key '{key}' must be {kind}, got {value!r}"
+    return None
+
+
+def _is_colour(value: Any) -> bool:
     try:
-        return Theme(**data)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: {exc}; skipped") from exc
+        Color.parse(value)
+    except (ColorParseError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _css_accepts(name: str, value: str) -> bool:
+    """Whether Textual's CSS parser takes `value` where the variable is used."""
+    rule = "text-style" if name.endswith("style") else "color"
+    sheet = Stylesheet(variables={name: value})
+    sheet.add_source(f"Widget {{ {rule}: ${name}; }}", read_from=("theme", ""))
+    try:
+        sheet.parse()
+    except (StylesheetError, TokenError):
+        return False
+    return True

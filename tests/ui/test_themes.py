@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from ui_harness import make_app, ready
 
 from qwen_tui import locations
-from qwen_tui.config import Settings
+from qwen_tui.config import Settings, load_settings
 from qwen_tui.ui.theming import bundled_themes_dir, load_themes
+from tests.config_files import write_config
+
+# Files the old loader let through, each crashing Textual when the theme was applied.
+WRONGLY_TYPED_THEMES = {
+    "variables": 'variables = "x"\n',
+    "dark": 'dark = "yes"\n',
+    "variables.foo": "[variables]\nfoo = 3\n",
+    "name": "name = 5\n",
+    "variables.border": '[variables]\nborder = "not-a-colour"\n',
+    "variables.footer-key-foreground": "[variables]\nfooter-key-foreground = 3\n",
+    "ansi": 'ansi = "no"\n',
+    "luminosity_spread": 'luminosity_spread = "wide"\n',
+    "variables.block-cursor-text-style": '[variables]\nblock-cursor-text-style = "loud"\n',
+}
 
 
 def test_dark_light_and_high_contrast_themes_ship_with_the_package(tmp_path):
@@ -40,6 +55,36 @@ def test_a_broken_user_theme_is_skipped_with_one_readable_line(tmp_path):
     assert len(loaded.problems) == 3
     assert all("\n" not in problem and "skipped" in problem for problem in loaded.problems)
     assert any("backgrund" in problem for problem in loaded.problems)
+
+
+@pytest.mark.parametrize("key", WRONGLY_TYPED_THEMES)
+def test_a_wrongly_typed_theme_value_is_one_line_naming_the_file_and_key(tmp_path, key):
+    path = tmp_path / "broken.toml"
+    path.write_text('primary = "#ff0000"\n' + WRONGLY_TYPED_THEMES[key])
+    loaded = load_themes(tmp_path)
+    assert "broken" not in {theme.name for theme in loaded.themes}
+    [problem] = loaded.problems
+    assert problem.startswith(f"{path}: key '{key}' must be") or problem.startswith(
+        f"{path}: key '{key}' is not a Textual theme variable"
+    )
+    assert "\n" not in problem and problem.endswith("(fix or delete the file)")
+
+
+@pytest.mark.parametrize("key", ["dark", "variables.foo", "variables.border"])
+async def test_a_remembered_theme_that_broke_falls_back_to_the_default_with_a_notice(key):
+    locations.user_themes_dir().mkdir(parents=True)
+    path = locations.user_themes_dir() / "mine.toml"
+    path.write_text('primary = "#ff0000"\n' + WRONGLY_TYPED_THEMES[key])
+    write_config('engine = "demo"\ntheme = "mine"\n')
+    app = make_app(settings=load_settings())
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        assert app.theme == "qwen-dark"
+        notices = [n.message for n in app._notifications]
+        assert any(str(path) in n and f"'{key}'" in n for n in notices)
+        assert any("'mine'" in n and "using qwen-dark" in n for n in notices)
+        assert "mine" not in app.available_themes
+    assert load_settings().theme == "mine"  # kept, so fixing the file brings it back
 
 
 async def test_the_theme_flag_applies_and_is_remembered_for_next_time():
