@@ -28,6 +28,8 @@ from benchmarks.variants import constants_set
 # Shared memory a block may use (the opt-in maximum) per compute capability: a kernel
 # needing more compiles, then fails at launch with OutOfResources.
 SHARED_MEMORY_LIMITS = {
+    70: 98_304,  # V100
+    75: 65_536,  # RTX 20xx, Titan RTX, T4
     80: 166_912,  # A100
     86: 101_376,  # RTX 30xx, A10, A40
     87: 166_912,
