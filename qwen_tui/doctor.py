@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import platform
 from dataclasses import dataclass
+from pathlib import Path
 
 from qwen_tui import __version__, locations
 from qwen_tui.config import Settings
@@ -31,6 +33,10 @@ def run_checks(settings: Settings) -> tuple[list[Check], list[str]]:
     checks += _torch_checks(missing)
     location = describe_model_location(settings.model)
     found = not location.startswith("not found")
+    if found:
+        problem = _config_json_problem(Path(location) / "config.json")
+        location = f"{location}: {problem}" if problem else location
+        found = problem is None
     checks.append(Check("model", f"{settings.model} -> {location}", found))
     if not found:
         missing.append(f"the model files ({settings.model}); see the model line above")
@@ -39,6 +45,20 @@ def run_checks(settings: Settings) -> tuple[list[Check], list[str]]:
         Check("data dir (sessions)", str(locations.sessions_dir())),
     ]
     return checks, missing
+
+
+def _config_json_problem(path: Path) -> str | None:
+    """Why the model's config.json cannot load (the engine would refuse it), if it cannot."""
+    fix = "restore it from the model's original files"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        return f"config.json is not valid JSON (line {exc.lineno}, column {exc.colno}); {fix}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read config.json ({exc}); {fix}"
+    if not isinstance(config, dict):
+        return f"config.json holds a {type(config).__name__}, not a JSON object; {fix}"
+    return None
 
 
 def _torch_checks(missing: list[str]) -> list[Check]:

@@ -74,6 +74,24 @@ def test_directory_without_config_json_is_explained(no_cuda, tmp_path):
     assert not ok and "no config.json" in value
 
 
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("{bad", "is not valid JSON (line 1, column 2)"),
+        ("[1, 2]", "holds a list, not a JSON object"),
+    ],
+)
+def test_doctor_command_marks_a_broken_config_json_as_a_problem(no_cuda, model_dir, text, why):
+    (model_dir / "config.json").write_text(text)
+    result = CliRunner().invoke(app, ["doctor", "--model", str(model_dir)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    [model_row] = [line for line in result.output.splitlines() if line.split()[1:2] == ["model"]]
+    assert model_row.split()[0] == "✗"
+    words = " ".join(result.output.split())  # the table wraps long values
+    assert f"{why}; restore it from the model's original files" in words
+    assert f"the model files ({model_dir}); see the model line above" in result.output
+
+
 def test_hub_id_not_in_the_cache_says_how_to_get_it(no_cuda):
     value, ok = rows(run_checks(Settings())[0])["model"]
     assert not ok and "hf download Qwen/Qwen3-30B-A3B-GPTQ-Int4" in value
