@@ -6,7 +6,8 @@ session's id there; `--json` prints one JSON object at the end instead (prompt, 
 thinking, answer, stats, and `session`: the saved session's id or null).
 
 A turn the engine fails is saved too, as a reply with finish reason `error` and no
-answer, so the session never ends on an unanswered question.
+answer, so the session never ends on an unanswered question. A prompt that leaves the
+context no room for a reply is refused before anything is saved (`prompt_budget.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
+from qwen_tui.commands.prompt_budget import fit_prompt
 from qwen_tui.commands.session_helpers import fail
 from qwen_tui.commands.streaming import StreamPrinter, wait_finished, wait_ready
 from qwen_tui.config import ConfigError
@@ -137,8 +139,10 @@ def _answer(
     ready = wait_ready(events)
     quantized = getattr(chat_engine, "quantized", None)
     plan = plan_turn(recorded.conversation, prompt, settings, quantized=quantized is not False)
+    # Before `begin`: a prompt that cannot run must not leave a session behind.
+    plan, cut_short = fit_prompt(chat_engine, plan, resumed=bool(recorded.conversation.messages))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for warning in plan.warnings:
+    for warning in plan.warnings + ((cut_short,) if cut_short else ()):
         err.print(f"qwen-chat: warning: {warning}", markup=False)
     recorded.begin(prompt)
     chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))

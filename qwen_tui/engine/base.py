@@ -159,3 +159,15 @@ class EngineFailure(Exception):
     def __init__(self, message: str, kind: ErrorKind = ErrorKind.INTERNAL) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+def reply_room(prompt_tokens: int, context_limit: int) -> int:
+    """New tokens the context has room for after the prompt; EngineFailure if none."""
+    room = context_limit - prompt_tokens
+    if room < 1:
+        raise EngineFailure(
+            f"the prompt takes {prompt_tokens:,} tokens and the context holds "
+            f"{context_limit:,}; drop older turns or start a new conversation",
+            ErrorKind.CONTEXT_FULL,
+        )
+    return room

@@ -13,6 +13,7 @@ import math
 import threading
 import time
 
+from qwen_tui.chat.budget import DEFAULT_CONTEXT_LIMIT
 from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.chat.splitter import Delta, TextThinkingSplitter
 from qwen_tui.chat.switches import thinking_mode
@@ -25,6 +26,7 @@ from qwen_tui.engine.base import (
     GenerationRequest,
     LoadProgress,
     ThinkingDelta,
+    reply_room,
 )
 from qwen_tui.engine.worker import ThreadedEngine
 
@@ -39,15 +41,26 @@ class DemoEngine(ThreadedEngine):
 
     name = "demo"
     model_name = "Qwen3 demo (no model)"
-    context_limit = 40_960
+    context_limit = DEFAULT_CONTEXT_LIMIT
 
-    def __init__(self, tokens_per_s: float = 80.0, seed: int = 0, load_s: float = 0.6) -> None:
+    def __init__(
+        self,
+        tokens_per_s: float = 80.0,
+        seed: int = 0,
+        load_s: float = 0.6,
+        context_limit: int | None = None,
+    ) -> None:
+        """`context_limit` as the model's would be (`context_limit_for(yarn_factor)`;
+        default 40,960): a longer prompt is refused and a reply stops where the context
+        ends, as with the local engine."""
         super().__init__()
         if tokens_per_s <= 0:
             raise ValueError(f"tokens_per_s must be above 0, got {tokens_per_s}")
         self.tokens_per_s = tokens_per_s
         self.seed = seed
         self.load_s = load_s
+        if context_limit is not None:
+            self.context_limit = context_limit
 
     def count_prompt_tokens(
         self, messages: tuple[dict[str, str], ...], enable_thinking: bool
@@ -79,6 +92,7 @@ class DemoEngine(ThreadedEngine):
     ) -> GenerationFinished:
         started = time.monotonic()
         prompt_tokens = self.count_prompt_tokens(request.messages, request.enable_thinking)
+        budget = min(request.max_new_tokens, reply_room(prompt_tokens, self.context_limit))
         if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
             splitter = TextThinkingSplitter()
             return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)
@@ -89,7 +103,7 @@ class DemoEngine(ThreadedEngine):
         generated = 0
         decode_started = time.monotonic()
         for piece in pieces:
-            if generated >= request.max_new_tokens:
+            if generated >= budget:
                 reason = FinishReason.LENGTH
                 break
             if not self._pause(decode_started + generated / self.tokens_per_s, cancelled, True):

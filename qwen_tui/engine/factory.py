@@ -13,9 +13,10 @@ from qwen_tui.engine.base import Engine, EngineFailure, ErrorKind
 def create_engine(settings: Settings) -> Engine:
     """`demo` gives the `DemoEngine`; `local` and `auto` the in-process `LocalEngine`."""
     if settings.engine == "demo":
+        from qwen_tui.chat.budget import context_limit_for
         from qwen_tui.engine.demo import DemoEngine
 
-        return DemoEngine()
+        return DemoEngine(context_limit=context_limit_for(settings.yarn_factor))
     try:
         from qwen_tui.engine.local import LocalEngine
     except ImportError as exc:

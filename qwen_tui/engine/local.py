@@ -22,6 +22,7 @@ from qwen_tui.engine.base import (
     GenerationFinished,
     GenerationRequest,
     ThinkingDelta,
+    reply_room,
 )
 from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompting import ChatTokenizer, RenderedPrompt
@@ -132,13 +133,7 @@ class LocalEngine(ThreadedEngine):
         loaded = self._loaded
         assert loaded is not None
         prompt = loaded.tokenizer.render(request.messages, request.enable_thinking).ids
-        room = loaded.context_limit - len(prompt)
-        if room < 1:
-            raise EngineFailure(
-                f"the prompt takes {len(prompt):,} tokens and the context holds "
-                f"{loaded.context_limit:,}; drop older turns or start a new conversation",
-                ErrorKind.CONTEXT_FULL,
-            )
+        room = reply_room(len(prompt), loaded.context_limit)
         tokenizer = loaded.tokenizer
         splitter = TokenThinkingSplitter(
             tokenizer.think_start_id,

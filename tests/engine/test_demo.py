@@ -10,15 +10,19 @@ import pytest
 
 from qwen_tui.chat.messages import FinishReason
 from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.config import Settings
 from qwen_tui.engine.base import (
     AnswerDelta,
+    EngineError,
     EngineReady,
+    ErrorKind,
     GenerationFinished,
     GenerationRequest,
     LoadProgress,
     ThinkingDelta,
 )
 from qwen_tui.engine.demo import DemoEngine
+from qwen_tui.engine.factory import create_engine
 
 
 class Run:
@@ -125,3 +129,34 @@ def test_streams_at_the_configured_speed_and_cancels_mid_reply():
 def test_rejects_a_speed_of_zero():
     with pytest.raises(ValueError, match="tokens_per_s"):
         DemoEngine(tokens_per_s=0)
+
+
+def small_context_run(limit: int) -> Run:
+    return Run(DemoEngine(tokens_per_s=math.inf, load_s=0, context_limit=limit))
+
+
+def test_a_prompt_longer_than_the_context_is_refused_like_the_local_engine():
+    engine_run = small_context_run(50)
+    events = engine_run.ask("word " * 60)
+    [error] = [e for e in events if isinstance(e, EngineError)]
+    assert error.kind is ErrorKind.CONTEXT_FULL and error.request_id == 7
+    assert error.message.startswith("the prompt takes ")
+    assert error.message.endswith(
+        "tokens and the context holds 50; drop older turns or start a new conversation"
+    )
+    assert events[-1].reason is FinishReason.ERROR
+    assert not any(isinstance(e, ThinkingDelta | AnswerDelta) for e in events)
+    engine_run.engine.close()
+
+
+def test_a_reply_stops_where_the_context_ends():
+    engine_run = small_context_run(60)
+    finished = engine_run.ask("hello", max_new_tokens=1_000)[-1]
+    assert finished.reason is FinishReason.LENGTH
+    assert finished.stats.prompt_tokens + finished.stats.generated_tokens == 60
+    engine_run.engine.close()
+
+
+def test_the_demo_engine_gets_the_context_yarn_would_give_the_model():
+    assert create_engine(Settings(engine="demo")).context_limit == 40_960
+    assert create_engine(Settings(engine="demo", yarn_factor=4.0)).context_limit == 131_072

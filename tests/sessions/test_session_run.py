@@ -150,3 +150,63 @@ def test_play_skips_a_question_a_crash_left_without_a_reply(store):
     session = store.load(recorder.session_id)
     assert answered_prompts(session) == ["Asked after resuming"]
     assert [t.answer for t in playback_turns(session)] == ["Answered"]
+
+
+class SmallContextEngine(RecordingEngine):
+    """The demo engine with room for 1,100 tokens, prompt and reply together."""
+
+    context_limit = 1_100
+
+
+def prompt_tokens(prompt: str) -> int:
+    """What `run` counts for `prompt` alone, with thinking on."""
+    return SmallContextEngine().count_prompt_tokens(({"role": "user", "content": prompt},), True)
+
+
+def test_a_prompt_longer_than_the_context_is_one_line_and_saves_no_session(store, engines):
+    engines.next = SmallContextEngine
+    prompt = "word " * 1_200
+    result = run(prompt)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"qwen-chat: error: the prompt takes {prompt_tokens(prompt):,} of the 1,100 tokens "
+        "the context holds, leaving no room for a reply: shorten the prompt, "
+        "or pass --yarn-factor 2 for a 65,536-token context"
+    ]
+    assert store.ids() == []
+    assert engines.made[-1].requests == []
+
+
+def test_when_only_the_reply_overflows_the_error_names_max_new_tokens(store, engines):
+    engines.next = SmallContextEngine
+    prompt = "word " * 1_050
+    room = 1_100 - prompt_tokens(prompt)
+    result = run("--max-new-tokens", "200", prompt)
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(f", or pass --max-new-tokens {room} or fewer")
+    assert store.ids() == []
+    assert run("--max-new-tokens", str(room), prompt).exit_code == 0
+
+
+def test_a_prompt_that_leaves_a_shorter_reply_runs_with_a_warning(store, engines):
+    engines.next = SmallContextEngine
+    result = run("Hi")
+    assert result.exit_code == 0, result.output
+    room = 1_100 - prompt_tokens("Hi")
+    assert result.stderr.splitlines() == [
+        f"qwen-chat: warning: the prompt takes {prompt_tokens('Hi')} of the 1,100 tokens the "
+        f"context holds, so the reply stops after {room:,} new tokens (--max-new-tokens is 32,768)"
+    ]
+    assert engines.made[-1].requests[-1].max_new_tokens == room
+
+
+def test_a_resumed_session_too_long_to_continue_is_left_as_it_was(store, engines):
+    assert run("Hi").exit_code == 0
+    [session_id] = store.ids()
+    before = store.load(session_id).conversation.messages
+    engines.next = SmallContextEngine
+    result = run("--resume", session_id, "word " * 1_200)
+    assert result.exit_code == 2
+    assert "the session's history and the prompt take " in result.stderr
+    assert "shorten the prompt or leave out --resume" in result.stderr
+    assert store.load(session_id).conversation.messages == before
