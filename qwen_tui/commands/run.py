@@ -1,5 +1,7 @@
 """`qwen-chat run PROMPT`: answer once without the UI, like `ollama run` or `llm prompt`.
 
+`qwen-chat run -` reads the prompt from stdin (`cat notes.md | qwen-chat run -`).
+
 The answer streams to stdout and nothing else goes there, so it pipes cleanly;
 `--show-thinking` streams the thinking, dimmed, to stderr and ends with the saved
 session's id there; `--json` prints one JSON object at the end instead (prompt, ids,
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -54,10 +57,14 @@ from qwen_tui.sessions import SessionError, SessionWriteError
 from qwen_tui.sessions.recorded import RecordedConversation
 
 INTERRUPTED_EXIT = 130
+NOT_UTF8 = "the prompt is not UTF-8 text; convert it (e.g. with iconv) and try again"
 
 
 def run(
-    prompt: Annotated[str, typer.Argument(help="What to ask the model.", show_default=False)],
+    prompt: Annotated[
+        str,
+        typer.Argument(help="What to ask the model; - reads it from stdin.", show_default=False),
+    ],
     model: ModelOpt = None,
     engine: EngineOpt = None,
     device: DeviceOpt = None,
@@ -90,8 +97,12 @@ def run(
     ] = None,
 ) -> None:
     """Answer one prompt without the UI and exit."""
+    if prompt == "-":
+        prompt = _read_stdin()
     if not prompt.strip():
-        raise fail("the prompt is empty; pass the question as an argument")
+        raise fail("the prompt is empty; pass the question as an argument, or - to pipe it in")
+    if not _is_utf8(prompt):
+        raise fail(NOT_UTF8)
     try:
         settings = settings_from_flags(
             model=model,
@@ -124,6 +135,26 @@ def run(
     finally:
         chat_engine.close()
         recorded.close()
+
+
+def _read_stdin() -> str:
+    """The prompt piped in for `-`, without the line break `echo` ends it with."""
+    try:
+        text = sys.stdin.read() if sys.stdin is not None else ""
+    except UnicodeDecodeError:
+        raise fail(NOT_UTF8) from None
+    except OSError as exc:
+        raise fail(f"cannot read the prompt from stdin ({exc.strerror or exc})") from None
+    return text.rstrip("\r\n")
+
+
+def _is_utf8(text: str) -> bool:
+    # Bytes that are not UTF-8 arrive as lone surrogates (argv, and stdin in UTF-8 mode).
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _answer(

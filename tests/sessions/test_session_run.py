@@ -210,3 +210,37 @@ def test_a_resumed_session_too_long_to_continue_is_left_as_it_was(store, engines
     assert "the session's history and the prompt take " in result.stderr
     assert "shorten the prompt or leave out --resume" in result.stderr
     assert store.load(session_id).conversation.messages == before
+
+
+def run_piped(stdin: str | bytes, *args: str):
+    return CliRunner().invoke(app, ["run", "--engine", "demo", *args, "-"], input=stdin)
+
+
+def test_dash_reads_the_prompt_from_stdin(store, engines):
+    result = run_piped("Explain YaRN\nin two lines\n")
+    assert result.exit_code == 0, result.output
+    asked = engines.made[-1].requests[-1].messages[-1]["content"]
+    assert asked == "Explain YaRN\nin two lines"
+    assert user_prompts(store.load(store.ids()[0])) == [asked]
+
+
+@pytest.mark.parametrize("stdin", ["", " \n\n"])
+def test_an_empty_stdin_is_the_empty_prompt_error(store, engines, stdin):
+    result = run_piped(stdin)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "qwen-chat: error: the prompt is empty; pass the question as an argument, "
+        "or - to pipe it in"
+    ]
+    assert store.ids() == []
+
+
+def test_a_prompt_that_is_not_utf8_is_one_line_and_saves_nothing(store, engines):
+    # An argument's bad bytes reach Python as a lone surrogate; piped ones fail to decode.
+    for result in (run_piped(b"caf\xe9\n"), run("caf\udce9")):
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [
+            "qwen-chat: error: the prompt is not UTF-8 text; "
+            "convert it (e.g. with iconv) and try again"
+        ]
+    assert store.ids() == []
