@@ -92,9 +92,13 @@ class SessionStore:
     def load(self, session_id: str) -> Session:
         path = self.path_for(session_id)
         try:
-            return load_session_file(path)
+            session = load_session_file(path)
         except FileNotFoundError:
             raise SessionNotFound(f"no session {session_id} in {self.root}") from None
+        # A file copied by hand keeps the original's id in its header; here a session is
+        # its file, so continuing the copy must not write to the original.
+        session.id = session_id
+        return session
 
     def ids(self) -> list[str]:
         if not self.root.is_dir():

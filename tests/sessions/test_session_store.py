@@ -181,6 +181,19 @@ def test_delete_removes_the_session(store):
         store.load(session_id)
 
 
+def test_a_session_file_copied_by_hand_is_its_own_session(store):
+    original = record(store, sample_conversation())
+    copy = "261128-0700-copy"
+    store.path_for(copy).write_bytes(store.path_for(original).read_bytes())
+    before = store.path_for(original).read_bytes()
+    found = store.load(copy)  # its header still names the original
+    assert found.id == copy and {s.id for s in store.list()} == {original, copy}
+    with store.open_for_append(found.id) as recorder:  # as `qwen-chat resume` continues it
+        recorder.record_user(Message(Role.USER, "only in the copy"))
+    assert store.path_for(original).read_bytes() == before
+    assert store.load(copy).conversation.messages[-1].content == "only in the copy"
+
+
 def test_resume_event_records_what_the_continued_run_uses(store):
     session_id = record(store, sample_conversation())
     settings = Settings(thinking=False)
