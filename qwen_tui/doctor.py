@@ -14,6 +14,9 @@ from qwen_tui.engine.model_files import describe_model_location
 
 # Int4 weights (~16.5 GiB) plus a 40,960-token bf16 KV cache (~4 GiB) and working space.
 GPU_MEMORY_NEEDED_GIB = 22.0
+# The kernels are built and measured for Ampere and newer (bf16 tensor cores); on older
+# cards they compile (benchmarks/gpu_compile.py) but spill, and nobody has timed them.
+MIN_TESTED_ARCH = 8
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,19 @@ def _torch_checks(missing: list[str]) -> list[Check]:
     free_gib, total_gib = free / 2**30, total / 2**30
     enough = free_gib >= GPU_MEMORY_NEEDED_GIB
     name = torch.cuda.get_device_name()
-    rows.append(Check("GPU", f"{name}, {free_gib:.1f} GiB free of {total_gib:.1f} GiB", enough))
+    major, minor = torch.cuda.get_device_capability()
+    arch = f"sm_{major}{minor}"
+    rows.append(
+        Check("GPU", f"{name} ({arch}), {free_gib:.1f} GiB free of {total_gib:.1f} GiB", enough)
+    )
     if not enough:
         missing.append(
             f"{GPU_MEMORY_NEEDED_GIB:.0f} GiB of free GPU memory ({free_gib:.1f} GiB now)"
+        )
+    if major < MIN_TESTED_ARCH:  # no bf16 tensor cores: the kernels compile but spill
+        rows.append(Check("GPU arch", f"{arch}: older than sm_80, fast path untested", False))
+        missing.append(
+            f"a GPU of compute capability 8.0 or newer for the fast decode path ({arch} here)"
         )
     has_triton = importlib.util.find_spec("triton") is not None
     rows.append(Check("triton", "installed" if has_triton else "missing (slow decode)", has_triton))

@@ -22,12 +22,14 @@ def no_cuda(monkeypatch):
 
 @pytest.fixture
 def fake_gpu(monkeypatch):
-    """A CUDA machine with a 24 GiB card; `free_gib` sets how much of it is free."""
-    gpu = SimpleNamespace(free_gib=23.0)
+    """A CUDA machine with a 24 GiB card; `free_gib` sets how much of it is free,
+    `capability` its compute capability."""
+    gpu = SimpleNamespace(free_gib=23.0, capability=(8, 9))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "NVIDIA RTX 4090")
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda *a: (gpu.free_gib * 2**30, 24 * 2**30))
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: gpu.capability)
     monkeypatch.setattr(torch.version, "cuda", "12.8")
     return gpu
 
@@ -99,7 +101,8 @@ def test_hub_id_not_in_the_cache_says_how_to_get_it(no_cuda):
 
 def test_gpu_with_enough_memory_and_model_is_ready(fake_gpu, model_dir):
     checks, missing = run_checks(Settings(model=str(model_dir)))
-    assert rows(checks)["GPU"] == ("NVIDIA RTX 4090, 23.0 GiB free of 24.0 GiB", True)
+    assert rows(checks)["GPU"] == ("NVIDIA RTX 4090 (sm_89), 23.0 GiB free of 24.0 GiB", True)
+    assert "GPU arch" not in rows(checks)
     if importlib.util.find_spec("triton") is None:
         assert missing == ["Triton for fast decode: pip install 'qwen-tui[gpu]'"]
     else:
@@ -110,6 +113,13 @@ def test_gpu_with_too_little_free_memory_says_how_much(fake_gpu, model_dir):
     fake_gpu.free_gib = 8.0
     _, missing = run_checks(Settings(model=str(model_dir)))
     assert any("22 GiB of free GPU memory (8.0 GiB now)" in m for m in missing)
+
+
+def test_a_gpu_older_than_ampere_is_named_as_untested(fake_gpu, model_dir):
+    fake_gpu.capability = (7, 5)  # a Titan RTX: 24 GB, but no bf16 tensor cores
+    checks, missing = run_checks(Settings(model=str(model_dir)))
+    assert rows(checks)["GPU arch"] == ("sm_75: older than sm_80, fast path untested", False)
+    assert any("compute capability 8.0 or newer" in m and "sm_75" in m for m in missing)
 
 
 def test_doctor_command_prints_what_is_missing(no_cuda, tmp_path):
