@@ -44,14 +44,10 @@ def compile_logged(source, target: GPUTarget, options: dict) -> dict:
     """Compile `source` for `target`; registers per thread, spilled bytes and shared memory
     read from ptxas's own report (the cache is bypassed, or ptxas would print nothing)."""
     knobs = triton.knobs
-    saved = knobs.nvidia.dump_ptxas_log, knobs.compilation.always_compile
-    knobs.nvidia.dump_ptxas_log = knobs.compilation.always_compile = True
     log = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(log):
-            compiled = triton.compile(source, target=target, options=options)
-    finally:
-        knobs.nvidia.dump_ptxas_log, knobs.compilation.always_compile = saved
+    report = {(knobs.nvidia, "dump_ptxas_log"): True, (knobs.compilation, "always_compile"): True}
+    with constants_set(report), contextlib.redirect_stdout(log):
+        compiled = triton.compile(source, target=target, options=options)
     registers = re.search(r"Used (\d+) registers", log.getvalue())
     spills = re.search(r"(\d+) bytes spill stores", log.getvalue())
     return {
