@@ -108,6 +108,8 @@ def _variables_problem(data: dict[str, Any]) -> str | None:
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         return f"key 'variables' must be a table ([variables]), got {variables!r}"
+    if not variables:  # nothing to check against the generated ones
+        return None
     known = Theme(**{**data, "variables": {}}).to_color_system().generate()
     for name, value in variables.items():
         key = f"variables.{name}"
