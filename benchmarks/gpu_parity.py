@@ -20,7 +20,7 @@ from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.generate import Runner
-from qwen_tui.engine.synthetic import QuantSpec, tiny_config, write_checkpoint
+from qwen_tui.engine.synthetic.checkpoint import QuantSpec, tiny_config, write_checkpoint
 
 GREEDY = SamplingParams(temperature=0, top_p=1, top_k=0, min_p=0, presence_penalty=0)
 CHECKPOINTS = {

@@ -18,7 +18,7 @@ from qwen_tui.engine.runner.weights import (
     MoeMlp,
     QuantExperts,
 )
-from qwen_tui.engine.synthetic import QWEN3_30B_A3B
+from qwen_tui.engine.synthetic.checkpoint import QWEN3_30B_A3B
 
 GROUP_SIZE = 128
 

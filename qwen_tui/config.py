@@ -24,8 +24,8 @@ from typing import Any
 import tomli_w
 
 from qwen_tui import locations
+from qwen_tui.chat.model_card import DEFAULT_MODEL, MAX_NEW_TOKENS
 
-DEFAULT_MODEL = "Qwen/Qwen3-30B-A3B-GPTQ-Int4"
 ENGINES = ("auto", "local", "demo")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
@@ -61,7 +61,7 @@ class Settings:
     thinking: bool = True
     """The hard switch: `enable_thinking` for the chat template."""
     theme: str = "qwen-dark"
-    max_new_tokens: int = 32_768
+    max_new_tokens: int = MAX_NEW_TOKENS
     yarn_factor: float | None = None
     """YaRN rope scaling over 32,768 original positions; off unless asked for."""
     system_prompt: str = ""
@@ -182,7 +182,7 @@ def _check(settings: Settings, where: str) -> None:
     from qwen_tui.chat.sampling import resolve_sampling
 
     try:
-        resolve_sampling(settings.thinking, **settings.sampling.as_dict())
+        resolve_sampling(settings.thinking, True, **settings.sampling.as_dict())
     except ValueError as exc:
         key, _, problem = str(exc).partition(" ")
         raise ConfigError(f"{where}: {sampling_name(key)} {problem}") from exc

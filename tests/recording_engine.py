@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 import threading
 
-from qwen_tui.engine.base import EventSink, GenerationFinished, GenerationRequest
-from qwen_tui.engine.demo import DemoEngine
+from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.events import EventSink, GenerationFinished
+from qwen_tui.engine.scripted.demo import DemoEngine
 
 
 class RecordingEngine(DemoEngine):

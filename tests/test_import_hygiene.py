@@ -9,6 +9,7 @@ import pytest
 
 DOMAIN_MODULES = [
     "qwen_tui.chat",
+    "qwen_tui.conversation",
     "qwen_tui.sessions",
     "qwen_tui.engine",
     "qwen_tui.engine.base",
@@ -33,6 +34,6 @@ def test_domain_packages_import_no_textual(module):
     assert not {m for m in loaded if m.startswith("qwen_tui.ui")}
 
 
-@pytest.mark.parametrize("module", ["qwen_tui.chat", "qwen_tui.sessions"])
+@pytest.mark.parametrize("module", ["qwen_tui.chat", "qwen_tui.conversation", "qwen_tui.sessions"])
 def test_chat_core_imports_no_torch(module):
     assert "torch" not in _imported_after(module)

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import accumulate
 
-NATIVE_CONTEXT = 32_768
-"""Positions the model was trained on; YaRN scales from here."""
-DEFAULT_CONTEXT_LIMIT = 40_960
-"""`max_position_embeddings` of Qwen3-30B-A3B: 32,768 out + 8,192 prompt."""
+from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT, NATIVE_CONTEXT
+
 MIN_REPLY_TOKENS = 1_024
 """Fewer new tokens than this is no useful reply (thinking alone takes more)."""
 

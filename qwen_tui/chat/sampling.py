@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from qwen_tui.chat.model_card import (
+    NON_THINKING_SAMPLING,
+    QUANTIZED_PRESENCE_PENALTY,
+    THINKING_SAMPLING,
+)
 
 
 @dataclass(frozen=True)
@@ -37,17 +44,13 @@ class SamplingParams:
         unknown = set(overrides) - known
         if unknown:
             raise ValueError(f"unknown sampling parameter(s): {', '.join(sorted(unknown))}")
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        changes: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **changes)
 
 
-# Quantized models repeat themselves without a presence penalty; the model card advises 1.5.
-QUANTIZED_PRESENCE_PENALTY = 1.5
-
-THINKING_PRESET = SamplingParams(
-    temperature=0.6, top_p=0.95, top_k=20, min_p=0.0, presence_penalty=QUANTIZED_PRESENCE_PENALTY
-)
+THINKING_PRESET = SamplingParams(**THINKING_SAMPLING, presence_penalty=QUANTIZED_PRESENCE_PENALTY)
 NON_THINKING_PRESET = SamplingParams(
-    temperature=0.7, top_p=0.8, top_k=20, min_p=0.0, presence_penalty=QUANTIZED_PRESENCE_PENALTY
+    **NON_THINKING_SAMPLING, presence_penalty=QUANTIZED_PRESENCE_PENALTY
 )
 
 

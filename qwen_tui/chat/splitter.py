@@ -1,4 +1,4 @@
-"""Split a streamed Qwen3 reply into thinking and answer deltas.
+"""Split a streamed Qwen3 reply into thinking and answer deltas (`TextDelta`).
 
 A thinking reply is `<think>` thinking `</think>` answer. The splitter copes with tags split
 across chunks, no think block at all (all answer), an empty think block, a reply cut off
@@ -21,24 +21,11 @@ This module holds the shared state and `TextThinkingSplitter` (text chunks);
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum, auto
-from typing import Literal
 
+from qwen_tui.chat.model_card import THINK_CLOSE, THINK_OPEN
+from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.chat.trimmed_stream import TrimmedStream
-
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
-
-DeltaKind = Literal["thinking", "answer"]
-
-
-@dataclass(frozen=True)
-class Delta:
-    """A new piece of the thinking or of the answer, never empty."""
-
-    kind: DeltaKind
-    text: str
 
 
 class Phase(Enum):
@@ -58,7 +45,7 @@ class SplitterBase:
         self._tag_seen = False  # after the first tag, tags are no longer structure
         self._relabelled = False
         self._finished = False
-        self._outbox: list[Delta] = []
+        self._outbox: list[TextDelta] = []
         self._last_part: TrimmedStream | None = None  # deltas merge only within one part
 
     @property
@@ -107,23 +94,23 @@ class SplitterBase:
         self._tag_seen = True
 
     def _emit(self, raw: str) -> None:
-        kind: DeltaKind = "thinking" if self._phase is Phase.THINKING else "answer"
-        part = self._thinking if kind == "thinking" else self._answer
-        shown = part.push(raw)
+        part = Part.THINKING if self._phase is Phase.THINKING else Part.ANSWER
+        stream = self._thinking if part is Part.THINKING else self._answer
+        shown = stream.push(raw)
         if not shown:
             return
-        if self._outbox and self._outbox[-1].kind == kind and part is self._last_part:
+        if self._outbox and self._outbox[-1].part is part and stream is self._last_part:
             shown = self._outbox.pop().text + shown
-        self._outbox.append(Delta(kind, shown))
-        self._last_part = part
+        self._outbox.append(TextDelta(part, shown))
+        self._last_part = stream
 
-    def _end(self) -> list[Delta]:
+    def _end(self) -> list[TextDelta]:
         self._thinking.close()
         self._answer.close()
         self._finished = True
         return self._collect()
 
-    def _collect(self) -> list[Delta]:
+    def _collect(self) -> list[TextDelta]:
         deltas, self._outbox = self._outbox, []
         return deltas
 
@@ -135,7 +122,7 @@ class TextThinkingSplitter(SplitterBase):
         super().__init__(starts_in_thinking)
         self._pending = ""  # text that may still turn out to be part of a tag
 
-    def feed(self, text: str) -> list[Delta]:
+    def feed(self, text: str) -> list[TextDelta]:
         """Take the next chunk; return the deltas it completes."""
         self._check_open()
         self._pending += text
@@ -143,7 +130,7 @@ class TextThinkingSplitter(SplitterBase):
             pass
         return self._collect()
 
-    def finish(self) -> list[Delta]:
+    def finish(self) -> list[TextDelta]:
         """The reply ended: flush held text (a partial tag is just text) and close both parts."""
         if self._finished:
             return []

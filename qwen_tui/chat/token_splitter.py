@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qwen_tui.chat.detokenizer import Decode, IncrementalDecoder
-from qwen_tui.chat.splitter import Delta, Phase, SplitterBase
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.chat.splitter import Phase, SplitterBase
 
 
 class TokenThinkingSplitter(SplitterBase):
@@ -29,7 +30,7 @@ class TokenThinkingSplitter(SplitterBase):
         self._decoder = IncrementalDecoder(decode)
         self._leading_ids: list[int] = []  # whitespace tokens before a possible `<think>`
 
-    def feed(self, token_ids: Sequence[int]) -> list[Delta]:
+    def feed(self, token_ids: Sequence[int]) -> list[TextDelta]:
         """Take the next ids; return the deltas they complete."""
         self._check_open()
         run: list[int] = []
@@ -45,7 +46,7 @@ class TokenThinkingSplitter(SplitterBase):
         self._push(run)
         return self._collect()
 
-    def finish(self) -> list[Delta]:
+    def finish(self) -> list[TextDelta]:
         """The reply ended: flush any held bytes and close both parts."""
         if self._finished:
             return []

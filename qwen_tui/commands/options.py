@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from qwen_tui.chat.model_card import MAX_NEW_TOKENS
 from qwen_tui.config import Settings, load_settings
 
 MODEL = "Model"
@@ -81,7 +82,7 @@ MaxNewOpt = Annotated[
     int | None,
     typer.Option(
         "--max-new-tokens",
-        help="Longest reply, in tokens. Default 32768.",
+        help=f"Longest reply, in tokens. Default {MAX_NEW_TOKENS}.",
         rich_help_panel=SAMPLING,
     ),
 ]

@@ -8,14 +8,10 @@ import typer
 
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
-from qwen_tui.engine.playback import PlaybackEngine
+from qwen_tui.conversation.playback import playback_turns
+from qwen_tui.engine.scripted.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.replay import (
-    answered_prompts,
-    continued_settings,
-    playback_turns,
-    replay_start,
-)
+from qwen_tui.sessions.replay import answered_prompts, continued_settings, replay_start
 
 
 def play(
@@ -46,5 +42,5 @@ def play(
         engine=engine,
         conversation=replay_start(session),
         queued_prompts=prompts,
-        recorder_factory=lambda: None,
+        recorder_factory=lambda _settings: None,
     )

@@ -1,49 +1,52 @@
-"""Whether `qwen-chat run`'s prompt fits the context, checked before anything is saved.
+"""What a command does with a turn that does not fit the context, worded for flags.
 
-The verdict is the chat UI's (`chat/budget.py`): the turn fits, fits with a shorter
-reply, or leaves no useful room. Only the way out is worded for the command line, where
-the user changes flags instead of dropping turns in a dialog.
+The verdict is the conversation core's, the same as the chat UI's: the turn fits, fits
+with a shorter reply, or leaves no useful room. Only the way out differs: a command takes
+the shorter reply with a warning, or refuses in one line naming the flags that help,
+where the UI asks in a dialog.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 
-from qwen_tui.chat.budget import (
-    MIN_REPLY_TOKENS,
-    BudgetVerdict,
-    check_budget,
-    context_limit_for,
-)
-from qwen_tui.chat.turn_plan import TurnPlan
-from qwen_tui.commands.session_helpers import fail
-from qwen_tui.engine.base import Engine, EngineFailure
+from qwen_tui.chat.budget import MIN_REPLY_TOKENS, Budget, BudgetVerdict, context_limit_for
+from qwen_tui.conversation.blocking import BudgetPolicy
+from qwen_tui.conversation.updates import BudgetChoice, BudgetQuestion
 
 YARN_FACTORS = (2.0, 4.0)
 """The factors to suggest; Qwen3 is validated up to 4.0 (131,072 tokens)."""
 
 
-def fit_prompt(engine: Engine, plan: TurnPlan, *, resumed: bool) -> tuple[TurnPlan, str | None]:
-    """`plan` as it can run (fewer new tokens if that is all the context holds) and a
-    warning when it was cut; exits with a one-line error if no useful reply fits."""
-    try:
-        prompt_tokens = engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
-    except EngineFailure as exc:
-        raise fail(str(exc)) from None
-    limit = engine.context_limit
-    budget = check_budget(prompt_tokens, plan.max_new_tokens, limit)
-    what = "the session's history and the prompt take" if resumed else "the prompt takes"
-    used = f"{what} {prompt_tokens:,} of the {limit:,} tokens the context holds"
-    if budget.verdict is BudgetVerdict.FITS:
-        return plan, None
-    if budget.verdict is BudgetVerdict.FEWER_NEW_TOKENS:
-        warning = (
-            f"{used}, so the reply stops after {budget.max_new_tokens:,} new tokens "
-            f"(--max-new-tokens is {plan.max_new_tokens:,})"
+def command_line_budget(
+    max_new_tokens: int, *, resumed: bool, warn: Callable[[str], None]
+) -> BudgetPolicy:
+    """Take a shorter reply when that is all the context holds (saying so with `warn`);
+    refuse a turn that leaves no useful room (see `refusal`)."""
+
+    def decide(question: BudgetQuestion) -> BudgetChoice | None:
+        budget = question.budget
+        if budget.verdict is not BudgetVerdict.FEWER_NEW_TOKENS:
+            return None
+        warn(
+            f"{_used(budget, resumed)}, so the reply stops after {budget.max_new_tokens:,} "
+            f"new tokens (--max-new-tokens is {max_new_tokens:,})"
         )
-        return replace(plan, max_new_tokens=budget.max_new_tokens), warning
-    ways = _ways_out(prompt_tokens, limit, plan.max_new_tokens, resumed)
-    raise fail(f"{used}, leaving no room for a reply: {ways}")
+        return BudgetChoice.SHORTER
+
+    return decide
+
+
+def refusal(question: BudgetQuestion, max_new_tokens: int, *, resumed: bool) -> str:
+    """The one-line error for a turn refused for its length, with the ways out."""
+    budget = question.budget
+    ways = _ways_out(budget.prompt_tokens, budget.limit, max_new_tokens, resumed)
+    return f"{_used(budget, resumed)}, leaving no room for a reply: {ways}"
+
+
+def _used(budget: Budget, resumed: bool) -> str:
+    what = "the session's history and the prompt take" if resumed else "the prompt takes"
+    return f"{what} {budget.prompt_tokens:,} of the {budget.limit:,} tokens the context holds"
 
 
 def _ways_out(prompt_tokens: int, limit: int, max_new_tokens: int, resumed: bool) -> str:

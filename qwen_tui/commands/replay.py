@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from qwen_tui.chat.messages import Message
+from qwen_tui.chat.parts import Part
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -24,6 +25,7 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
+from qwen_tui.commands.prompt_budget import command_line_budget, refusal
 from qwen_tui.commands.session_helpers import (
     SessionIdArg,
     chat_in_ui,
@@ -31,11 +33,13 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
-from qwen_tui.engine.base import AnswerDelta, EngineEvent, ThinkingDelta
+from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent
+from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.opening import engine_identity
+from qwen_tui.conversation.updates import Notice, Severity, TextStreamed, Update
+from qwen_tui.engine.base import EngineFailure
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.drive import BlockingChat
 from qwen_tui.sessions.export import turn_summary
-from qwen_tui.sessions.records import engine_identity
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
 
 
@@ -79,34 +83,51 @@ def replay(
         recorder = store.create(
             settings, engine_name=engine_name, model_name=model_name, replay_of=original.id
         )
-    if print_only:
-        printer = _TranscriptPrinter()
-        chat = BlockingChat(
-            chat_engine, settings, replay_start(original), recorder=recorder, on_event=printer
+    if not print_only:
+        chat_in_ui(
+            settings,
+            chat_engine,
+            store,
+            recorder,
+            conversation=replay_start(original),
+            prompts=prompts,
         )
-        try:
-            _print_replay(chat, printer, prompts)
-        except KeyboardInterrupt:
-            chat_engine.cancel()
-            if not recorder.written:
-                raise fail("stopped before the first reply; nothing was saved") from None
-            saved = recorder.session_id
-            raise fail(f"stopped; the finished turns are saved in session {saved}") from None
-        finally:
-            recorder.close()
-            chat_engine.close()
-        typer.echo(f"Saved as session {recorder.session_id} (replay of {original.id}).", err=True)
         return
-    chat_in_ui(
-        settings, chat_engine, store, recorder, conversation=replay_start(original), prompts=prompts
+    core = ConversationCore(
+        chat_engine, settings, replay_start(original), recorder_factory=lambda _: recorder
     )
+    try:
+        _print_replay(core, prompts)
+    finally:
+        chat_engine.close()
+        core.close()
+    typer.echo(f"Saved as session {recorder.session_id} (replay of {original.id}).", err=True)
 
 
-def _print_replay(chat: BlockingChat, printer: _TranscriptPrinter, prompts: list[str]) -> None:
-    chat.start()
-    for prompt in prompts:
-        printer.user(prompt)
-        printer.reply_done(chat.send(prompt))
+def _print_replay(core: ConversationCore, prompts: list[str]) -> None:
+    """Send every prompt in turn, printing the transcript; one line if a turn cannot run."""
+    printer = _TranscriptPrinter()
+    limit = core.settings.max_new_tokens
+    decide = command_line_budget(limit, resumed=True, warn=printer.warn)
+    chat = BlockingChat(core, decide=decide, show=printer)
+    recorder = core.recorder
+    try:
+        chat.start()
+        for number, prompt in enumerate(prompts, start=1):
+            printer.user(prompt)
+            try:
+                printer.reply_done(chat.send(prompt).message)
+            except TurnNotSent as exc:
+                why = refusal(exc.question, limit, resumed=True)
+                raise fail(f"turn {number} of {len(prompts)} cannot run: {why}") from None
+    except EngineFailure as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        if recorder is None or not recorder.written:
+            raise fail("stopped before the first reply; nothing was saved") from None
+        raise fail(
+            f"stopped; the turns so far are saved in session {recorder.session_id}"
+        ) from None
 
 
 class _TranscriptPrinter:
@@ -119,17 +140,25 @@ class _TranscriptPrinter:
     def user(self, prompt: str) -> None:
         self.console.print(Text("You: ", style="bold cyan") + Text(prompt))
 
-    def __call__(self, event: EngineEvent) -> None:
-        if isinstance(event, ThinkingDelta):
+    def warn(self, text: str) -> None:
+        self.console.print(Text(f"warning: {text}", style="yellow"))
+
+    def __call__(self, update: Update) -> None:
+        if isinstance(update, Notice) and update.severity is Severity.WARNING:
+            self.warn(update.text)
+        if not isinstance(update, TextStreamed):
+            return
+        text = update.delta.text
+        if update.delta.part is Part.THINKING:
             if not self._in_thinking:
                 self.console.print(Text("thinking: ", style="dim bold"), end="")
                 self._in_thinking = True
-            self.console.print(Text(event.text, style="dim"), end="")
-        elif isinstance(event, AnswerDelta):
+            self.console.print(Text(text, style="dim"), end="")
+        else:
             if self._in_thinking:
                 self.console.print("\n")
                 self._in_thinking = False
-            self.console.print(Text(event.text), end="")
+            self.console.print(Text(text), end="")
 
     def reply_done(self, reply: Message) -> None:
         self._in_thinking = False

@@ -16,12 +16,13 @@ from qwen_tui.commands.options import (
 )
 from qwen_tui.commands.session_helpers import (
     chat_in_ui,
-    load_session,
+    corrupt_hint,
     session_errors,
+    session_id_for,
+    warn_about,
 )
+from qwen_tui.conversation.opening import open_saved
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.records import engine_identity
-from qwen_tui.sessions.replay import continued_settings
 
 
 def resume(
@@ -41,18 +42,22 @@ def resume(
     )
     store = SessionStore()
     with session_errors():
-        found = load_session(store, session_id)
-        settings = continued_settings(found, settings)
-        from qwen_tui.engine.factory import create_engine
+        found = session_id_for(store, session_id)
+        with corrupt_hint(found):
+            continued = open_saved(store, found, settings)  # read once, under the lock
+    warn_about(continued.session)
+    from qwen_tui.engine.factory import create_engine
 
-        chat_engine = create_engine(settings)
-        engine_name, model_name = engine_identity(settings, chat_engine)
-        recorder = store.open_for_append(
-            found.id, settings=settings, engine_name=engine_name, model_name=model_name
-        )
-        try:
-            session = store.load(found.id)  # again, now that no other process can append
-        except BaseException:
-            recorder.close()
-            raise
-    chat_in_ui(settings, chat_engine, store, recorder, conversation=session.conversation)
+    try:
+        chat_engine = create_engine(continued.settings)
+    except BaseException:
+        continued.recorder.close()
+        raise
+    continued.resumed_by(chat_engine)
+    chat_in_ui(
+        continued.settings,
+        chat_engine,
+        store,
+        continued.recorder,
+        conversation=continued.conversation,
+    )

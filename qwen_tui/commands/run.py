@@ -7,15 +7,16 @@ The answer streams to stdout and nothing else goes there, so it pipes cleanly;
 session's id there; `--json` prints one JSON object at the end instead (prompt, ids,
 thinking, answer, stats, and `session`: the saved session's id or null).
 
-A turn the engine fails is saved too, as a reply with finish reason `error` and no
-answer, so the session never ends on an unanswered question. A prompt that leaves the
-context no room for a reply is refused before anything is saved (`prompt_budget.py`).
+The turn runs through the conversation core, as in the chat UI: a prompt that leaves the
+context no room for a reply is refused before anything is saved; a turn the engine fails
+is saved as a reply with finish reason `error`; one stopped by Ctrl+C or a closed stdout
+(`| head -1`) is saved as it stood, marked cancelled.
 """
 
 from __future__ import annotations
 
 import json
-import queue
+import os
 import sys
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -23,8 +24,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from qwen_tui.chat.messages import FinishReason
-from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -41,20 +40,16 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
-from qwen_tui.commands.prompt_budget import fit_prompt
+from qwen_tui.commands.prompt_budget import command_line_budget, refusal
 from qwen_tui.commands.session_helpers import fail
-from qwen_tui.commands.streaming import StreamPrinter, wait_finished, wait_ready
+from qwen_tui.commands.streaming import StreamPrinter
 from qwen_tui.config import ConfigError
-from qwen_tui.engine.base import (
-    Engine,
-    EngineEvent,
-    EngineFailure,
-    EngineReady,
-    GenerationFinished,
-    GenerationRequest,
-)
+from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent, TurnResult
+from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.opening import CommandConversation, open_for_command
+from qwen_tui.engine.base import Engine, EngineFailure
+from qwen_tui.engine.events import EngineReady
 from qwen_tui.sessions import SessionError, SessionWriteError
-from qwen_tui.sessions.recorded import RecordedConversation
 
 INTERRUPTED_EXIT = 130
 NOT_UTF8 = "the prompt is not UTF-8 text; convert it (e.g. with iconv) and try again"
@@ -122,19 +117,24 @@ def run(
         from qwen_tui.engine.factory import create_engine
 
         chat_engine = create_engine(settings)
-        recorded = RecordedConversation.open(settings, chat_engine, save=not no_save, resume=resume)
+        opened = open_for_command(settings, chat_engine, save=not no_save, resume=resume)
     except SessionWriteError as exc:
         raise fail(f"{exc} (or pass --no-save)" if resume is None else str(exc)) from None
     except (ConfigError, EngineFailure, SessionError) as exc:
         raise fail(str(exc)) from None
-    events: queue.Queue[EngineEvent] = queue.Queue()
+    core = ConversationCore(
+        chat_engine,
+        opened.settings,
+        opened.conversation,
+        recorder_factory=lambda _: opened.recorder,
+    )
     try:
-        _answer(chat_engine, events, settings, recorded, prompt, as_json, show_thinking)
+        _answer(chat_engine, core, opened, prompt, as_json, show_thinking)
     except SessionWriteError as exc:
         raise fail(str(exc)) from None
     finally:
         chat_engine.close()
-        recorded.close()
+        core.close()
 
 
 def _read_stdin() -> str:
@@ -159,63 +159,61 @@ def _is_utf8(text: str) -> bool:
 
 def _answer(
     chat_engine: Engine,
-    events: queue.Queue[EngineEvent],
-    settings,
-    recorded: RecordedConversation,
+    core: ConversationCore,
+    opened: CommandConversation,
     prompt: str,
     as_json: bool,
     show_thinking: bool,
 ) -> None:
-    chat_engine.start(events.put)
-    ready = wait_ready(events)
-    quantized = getattr(chat_engine, "quantized", None)
-    plan = plan_turn(recorded.conversation, prompt, settings, quantized=quantized is not False)
-    # Before `begin`: a prompt that cannot run must not leave a session behind.
-    plan, cut_short = fit_prompt(chat_engine, plan, resumed=bool(recorded.conversation.messages))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for warning in plan.warnings + ((cut_short,) if cut_short else ()):
-        err.print(f"qwen-chat: warning: {warning}", markup=False)
-    recorded.begin(prompt)
-    chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))
-    printer = None if as_json else StreamPrinter(err, show_thinking)
+    printer = StreamPrinter(err, show_thinking=show_thinking, show_answer=not as_json)
+    resumed = bool(opened.conversation.messages)
+    limit = opened.settings.max_new_tokens
+    decide = command_line_budget(limit, resumed=resumed, warn=printer.warn)
+    chat = BlockingChat(core, decide=decide, show=printer)
+    session_id = opened.recorder.session_id if opened.recorder else None
     try:
-        finished, error = wait_finished(events, printer, recorded)
-    except KeyboardInterrupt:
-        chat_engine.cancel()
-        finished, error = wait_finished(events, printer, recorded)
-        recorded.finish(finished, plan)
-        if printer is not None:
-            printer.end()
-        raise typer.Exit(INTERRUPTED_EXIT) from None
-    recorded.finish(finished, plan)
-    if printer is not None:
+        ready = chat.start()
+        result = chat.send(prompt)
         printer.end()
-    if error is not None:
-        raise fail(error.message)
-    if finished.reason is FinishReason.ERROR:
-        raise fail("the engine failed without saying why")
-    if printer is not None:
-        if show_thinking and recorded.session_id:
-            err.print(f"session {recorded.session_id}", style="dim", markup=False)
+    except EngineFailure as exc:
+        printer.end()
+        raise fail(str(exc)) from None
+    except TurnNotSent as exc:
+        raise fail(refusal(exc.question, limit, resumed=resumed)) from None
+    except KeyboardInterrupt:
+        printer.end()
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    except BrokenPipeError:
+        # stdout was closed (`| head -1`): the reply is saved; end quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        saved = f"; the reply is saved in session {session_id}" if session_id else ""
+        raise fail(f"cannot write the answer ({exc.strerror or exc}){saved}") from None
+    if printer.not_saved:
+        raise fail(printer.not_saved[0])
+    if not as_json:
+        if show_thinking and session_id:
+            err.print(f"session {session_id}", style="dim", markup=False)
         return
-    report = _report(chat_engine, plan, finished, ready) | {"session": recorded.session_id}
+    report = _report(chat_engine, result, ready) | {"session": session_id}
     typer.echo(json.dumps(report, ensure_ascii=False))
 
 
-def _report(
-    chat_engine: Engine, plan: TurnPlan, finished: GenerationFinished, ready: EngineReady
-) -> dict[str, Any]:
-    render = getattr(chat_engine, "render_prompt", None)
-    rendered = render(plan.messages, plan.enable_thinking) if render else None
+def _report(chat_engine: Engine, result: TurnResult, ready: EngineReady) -> dict[str, Any]:
+    plan, message = result.turn.plan, result.message
+    rendered = chat_engine.render_prompt(plan.messages, plan.enable_thinking)
+    stats = message.stats
     return {
         "model": ready.model_name,
         "prompt": rendered.text if rendered else None,
         "prompt_ids": list(rendered.ids) if rendered else None,
-        "thinking": finished.thinking,
-        "answer": finished.answer,
-        "token_ids": list(finished.token_ids),
-        "finish_reason": finished.reason.value,
+        "thinking": message.thinking,
+        "answer": message.content,
+        "token_ids": list(result.finished.token_ids) if result.finished else [],
+        "finish_reason": str(message.finish_reason),
         "thinking_mode": plan.thinking,
         "sampling": asdict(plan.sampling),
-        "stats": asdict(finished.stats) | {"load_s": ready.load_seconds},
+        "stats": (asdict(stats) if stats else {}) | {"load_s": ready.load_seconds},
     }

@@ -5,16 +5,23 @@ conversation that is being recorded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
+from qwen_tui.chat.messages import Conversation
 from qwen_tui.config import Settings
+from qwen_tui.conversation.opening import new_sessions
 from qwen_tui.engine.base import Engine
-from qwen_tui.sessions import Session, SessionCorrupt, SessionError, SessionStore
-from qwen_tui.sessions.records import engine_identity
+from qwen_tui.sessions import (
+    Session,
+    SessionCorrupt,
+    SessionError,
+    SessionRecorder,
+    SessionStore,
+)
 
 SessionIdArg = Annotated[
     str, typer.Argument(help="Session id, or any unique start of it or of its last part.")
@@ -40,46 +47,58 @@ def chat_in_ui(
     settings: Settings,
     engine: Engine,
     store: SessionStore,
-    recorder,
+    recorder: SessionRecorder,
     *,
-    conversation,
-    prompts: list[str] | tuple[str, ...] = (),
+    conversation: Conversation,
+    prompts: Sequence[str] = (),
 ) -> None:
     """Open the chat UI on `conversation`, saving its turns through `recorder` (a new
-    conversation started in the UI gets a session of its own); recorders close at the end."""
-    from qwen_tui.sessions.autosave import RecorderSource
+    conversation started in the UI gets a session of its own)."""
     from qwen_tui.ui.app import run_chat_app
 
-    engine_name, model_name = engine_identity(settings, engine)
-    source = RecorderSource(
-        store, settings, engine_name=engine_name, model_name=model_name, first=recorder
-    )
     try:
         run_chat_app(
             settings,
             engine=engine,
             conversation=conversation,
             queued_prompts=prompts,
-            recorder_factory=source,
+            recorder_factory=new_sessions(store, engine, first=recorder),
         )
     finally:
-        source.close()
+        recorder.close()  # already closed, unless the UI never started
+
+
+def session_id_for(store: SessionStore, query: str | None) -> str:
+    """The id `query` names, or the latest session's."""
+    if query is not None:
+        return store.resolve(query)
+    session_id = store.latest_id()
+    if session_id is None:
+        raise SessionError("no saved sessions yet; start one with `qwen-chat`")
+    return session_id
 
 
 def load_session(store: SessionStore, query: str | None) -> Session:
     """The session `query` names, or the latest one; warnings go to stderr."""
-    if query is None:
-        session_id = store.latest_id()
-        if session_id is None:
-            raise SessionError("no saved sessions yet; start one with `qwen-chat`")
-    else:
-        session_id = store.resolve(query)
-    try:
+    session_id = session_id_for(store, query)
+    with corrupt_hint(session_id):
         session = store.load(session_id)
+    warn_about(session)
+    return session
+
+
+@contextmanager
+def corrupt_hint(session_id: str) -> Iterator[None]:
+    """Add what to do to a SessionCorrupt error about `session_id`."""
+    try:
+        yield
     except SessionCorrupt as exc:
         raise SessionCorrupt(
             f"{exc}; fix the file or delete the session: `qwen-chat sessions delete {session_id}`"
         ) from None
+
+
+def warn_about(session: Session) -> None:
+    """Print the problems found reading `session` (a torn last line) to stderr."""
     for warning in session.warnings:
         typer.echo(f"qwen-chat: warning: {warning}", err=True)
-    return session

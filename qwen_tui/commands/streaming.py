@@ -1,81 +1,62 @@
-"""Following one turn's engine events outside the UI, for `qwen-chat run`.
+"""Showing a turn outside the UI: what `qwen-chat run` prints while the reply streams.
 
-The engine posts its events to a queue from its own thread; these wait on it from the
-command's thread: until the model has loaded, then until the turn ends (recording each
-event), printing the deltas as they come.
+The answer goes to stdout and nothing else does, so it pipes cleanly; the thinking
+(dimmed, with `--show-thinking`) and warnings go to stderr.
 """
 
 from __future__ import annotations
 
-import queue
 import sys
 
 from rich.console import Console
 
-from qwen_tui.commands.session_helpers import fail
-from qwen_tui.engine.base import (
-    AnswerDelta,
-    EngineError,
-    EngineEvent,
-    EngineReady,
-    GenerationFinished,
-    ThinkingDelta,
-)
-from qwen_tui.sessions.recorded import RecordedConversation
+from qwen_tui.chat.parts import Part
+from qwen_tui.conversation.updates import Notice, NotSaved, Severity, TextStreamed, Update
 
 
 class StreamPrinter:
-    """Prints the answer to stdout as it streams, and the thinking, dimmed, to `err` if
-    `show_thinking`; `end` finishes both lines."""
+    """Called with every update of a `run` turn; `end` finishes both lines."""
 
-    def __init__(self, err: Console, show_thinking: bool) -> None:
-        self.err, self.show_thinking = err, show_thinking
+    def __init__(self, err: Console, *, show_thinking: bool, show_answer: bool = True) -> None:
+        self.err = err
+        self.show_thinking = show_thinking
+        self.show_answer = show_answer
         self.answer_ends_line = True
         self.thinking_shown = False
+        self.not_saved: list[str] = []
+        """Why the session could not be written, if it could not."""
 
-    def __call__(self, event: EngineEvent) -> None:
-        if isinstance(event, ThinkingDelta) and self.show_thinking:
-            self.err.print(event.text, style="dim", end="", markup=False)
-            self.thinking_shown = True
-        elif isinstance(event, AnswerDelta):
-            if self.thinking_shown:
-                self.err.print()
-                self.thinking_shown = False
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
-            self.answer_ends_line = event.text.endswith("\n")
+    def __call__(self, update: Update) -> None:
+        if isinstance(update, Notice) and update.severity is Severity.WARNING:
+            self.warn(update.text)
+        elif isinstance(update, NotSaved):
+            self.not_saved.append(update.reason)
+        elif isinstance(update, TextStreamed):
+            self._text(update.delta.part, update.delta.text)
+
+    def warn(self, text: str) -> None:
+        self.err.print(f"qwen-chat: warning: {text}", markup=False)
+
+    def _text(self, part: Part, text: str) -> None:
+        if part is Part.THINKING:
+            if self.show_thinking:
+                self.err.print(text, style="dim", end="", markup=False)
+                self.thinking_shown = True
+            return
+        if not self.show_answer:
+            return
+        if self.thinking_shown:
+            self.err.print()
+            self.thinking_shown = False
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        self.answer_ends_line = text.endswith("\n")
 
     def end(self) -> None:
         if self.thinking_shown:
             self.err.print()
+            self.thinking_shown = False
         if not self.answer_ends_line:
+            self.answer_ends_line = True
             sys.stdout.write("\n")
             sys.stdout.flush()
-
-
-def wait_ready(events: queue.Queue[EngineEvent]) -> EngineReady:
-    """The engine's ready event; a load error exits with its one-line message."""
-    while True:
-        event = events.get()
-        if isinstance(event, EngineReady):
-            return event
-        if isinstance(event, EngineError):
-            raise fail(event.message)
-
-
-def wait_finished(
-    events: queue.Queue[EngineEvent],
-    printer: StreamPrinter | None,
-    recorded: RecordedConversation,
-) -> tuple[GenerationFinished, EngineError | None]:
-    """The turn's end, and the engine's error if it failed."""
-    error = None
-    while True:
-        event = events.get()
-        recorded.on_event(event)
-        if printer is not None:
-            printer(event)
-        if isinstance(event, EngineError):
-            error = event
-        elif isinstance(event, GenerationFinished):
-            return event, error

@@ -1,40 +1,45 @@
 """The contract every engine meets: requests in, events out, cancel at any time.
 
-An engine owns one worker thread (see `worker.py`). The UI or CLI hands it a
-`GenerationRequest`; the engine answers with events passed to the `EventSink` callback
-it was started with. The callback is called from the engine's own thread, so it must be
-thread-safe (Textual's `post_message` is).
+An engine owns one worker thread (see `worker.py`). A front-end hands it a
+`GenerationRequest`; the engine answers with events (`events.py`) passed to the
+`EventSink` callback it was started with. The callback is called from the engine's own
+thread, so it must be thread-safe (Textual's `post_message` is).
+
+What only some engines can do is on the contract too, with a default that says "not
+here": front-ends ask the engine, they never probe it with `hasattr`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from qwen_tui.chat.messages import FinishReason, GenerationStats
+from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT, MAX_NEW_TOKENS
 from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.engine.events import ErrorKind, EventSink
 
 if TYPE_CHECKING:
     from qwen_tui.chat.turn_plan import TurnPlan
 
-DEFAULT_MAX_NEW_TOKENS = 32_768
+TemplateMessages = tuple[dict[str, str], ...]
+"""`{"role": ..., "content": ...}` dicts, as the chat template takes them."""
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
     """One assistant turn to generate.
 
-    `messages` are template messages (`{"role": ..., "content": ...}`) whose earlier
-    assistant turns already carry their answer only, never their thinking.
-    `enable_thinking` is the hard switch passed to the chat template.
+    `messages` are template messages whose earlier assistant turns already carry their
+    answer only, never their thinking. `enable_thinking` is the hard switch passed to the
+    chat template.
     """
 
-    messages: tuple[dict[str, str], ...]
+    messages: TemplateMessages
     enable_thinking: bool
     sampling: SamplingParams
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    max_new_tokens: int = MAX_NEW_TOKENS
     request_id: int = 0
 
     def __post_init__(self) -> None:
@@ -56,101 +61,74 @@ class GenerationRequest:
 
 
 @dataclass(frozen=True)
-class LoadProgress:
-    """Loading advanced: `done` of `total` units (tensors or bytes)."""
+class RenderedPrompt:
+    """The exact prompt text the template produced and its token ids."""
 
-    done: int
+    text: str
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DeviceMemory:
+    """Accelerator memory this process holds, out of the card's total, in bytes."""
+
+    held: int
     total: int
-    unit: str = "tensors"
-    message: str = ""
 
 
-@dataclass(frozen=True)
-class EngineReady:
-    """The model is loaded and requests will be served."""
+class PlaybackControls(Protocol):
+    """What an engine that plays a recording back lets the user do."""
 
-    model_name: str
-    context_limit: int
-    load_seconds: float
-    device: str = "cpu"
+    def toggle_pause(self) -> bool:
+        """Pause if playing, play if paused; True when now paused."""
+        ...
 
 
-@dataclass(frozen=True)
-class ThinkingDelta:
-    request_id: int
-    text: str
-
-
-@dataclass(frozen=True)
-class AnswerDelta:
-    request_id: int
-    text: str
-
-
-@dataclass(frozen=True)
-class GenerationFinished:
-    """The turn ended. `thinking` and `answer` are the whole texts, trimmed as the model
-    card's parser trims them; `thinking_finished` is False when the reply stopped inside
-    the think block."""
-
-    request_id: int
-    reason: FinishReason
-    stats: GenerationStats
-    thinking: str
-    answer: str
-    thinking_finished: bool = True
-    token_ids: tuple[int, ...] = field(default=(), repr=False)
-
-
-class ErrorKind(StrEnum):
-    MODEL_MISSING = "model_missing"
-    OUT_OF_MEMORY = "out_of_memory"
-    CONTEXT_FULL = "context_full"
-    BAD_REQUEST = "bad_request"
-    BUSY = "busy"
-    INTERNAL = "internal"
-
-
-@dataclass(frozen=True)
-class EngineError:
-    """Something went wrong; `message` is one readable line for the user."""
-
-    message: str
-    kind: ErrorKind = ErrorKind.INTERNAL
-    request_id: int | None = None
-
-
-EngineEvent = (
-    LoadProgress | EngineReady | ThinkingDelta | AnswerDelta | GenerationFinished | EngineError
-)
-EventSink = Callable[[EngineEvent], None]
-
-
-class Engine(Protocol):
-    """What the UI and CLI rely on. Every method returns at once; work happens on the
+class Engine(ABC):
+    """What every front-end relies on. Every method returns at once; work happens on the
     engine's thread and is reported through the sink given to `start`."""
 
-    name: str  # shown in the status bar: "demo", "local", ...
-    model_name: str
-    context_limit: int
+    name: str = "engine"
+    """Shown in the status bar and recorded in sessions: "demo", "local", ..."""
+    model_name: str = ""
+    """The model's name once the engine knows it; "" until then."""
+    context_limit: int = DEFAULT_CONTEXT_LIMIT
+    quantized: bool | None = None
+    """Whether the weights are quantized (the card's presence-penalty preset applies);
+    None while the engine does not know, which front-ends treat as quantized."""
+    playback: PlaybackControls | None = None
+    """Set by an engine that plays a recording back instead of running a model."""
 
+    @abstractmethod
     def start(self, sink: EventSink) -> None:
         """Start the engine thread and begin loading; emits LoadProgress then EngineReady
         (or EngineError)."""
 
+    @abstractmethod
     def submit(self, request: GenerationRequest) -> None:
         """Queue a request; requests run one at a time, in order, never interleaved."""
 
+    @abstractmethod
     def cancel(self) -> None:
         """Stop the running generation within one decode step; it finishes CANCELLED."""
 
-    def count_prompt_tokens(
-        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
-    ) -> int:
+    @abstractmethod
+    def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
         """Tokens the rendered prompt takes, for the context budget. Thread-safe."""
 
+    @abstractmethod
     def close(self) -> None:
         """Cancel, stop the thread and free the model."""
+
+    def render_prompt(
+        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+    ) -> RenderedPrompt | None:
+        """The exact prompt the model sees, where the engine renders it itself."""
+        return None
+
+    def memory_in_use(self) -> DeviceMemory | None:
+        """Accelerator memory held, where the engine runs on one. Cheap (no device sync)."""
+        return None
 
 
 class EngineFailure(Exception):

@@ -11,7 +11,8 @@ import os
 
 import torch
 
-from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import ErrorKind
 
 GIB = 2**30
 # The reference int4 path dequantizes every weight at every step: beyond this it is unusable.

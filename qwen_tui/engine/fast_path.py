@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 
 from qwen_tui.engine import devices
-from qwen_tui.engine.base import LoadProgress
+from qwen_tui.engine.events import LoadProgress
 from qwen_tui.engine.kernels import available
 
 

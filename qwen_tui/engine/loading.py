@@ -18,8 +18,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from qwen_tui.chat.model_card import NATIVE_CONTEXT
 from qwen_tui.engine import devices
-from qwen_tui.engine.base import EngineFailure, ErrorKind, LoadProgress
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import ErrorKind, LoadProgress
 from qwen_tui.engine.gptq.loader import check_checkpoint, fill_model
 from qwen_tui.engine.gptq.plan import load_plan, model_tensors
 from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
@@ -28,7 +30,6 @@ from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, materiali
 from qwen_tui.engine.model_files import resolve_model_dir
 from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
 
-YARN_ORIGINAL_POSITIONS = 32_768
 ProgressSink = Callable[[LoadProgress], None]
 
 
@@ -126,10 +127,10 @@ def _transformers_config(raw: dict[str, Any], yarn_factor: float | None):
         values["rope_scaling"] = {
             "rope_type": "yarn",
             "factor": float(yarn_factor),
-            "original_max_position_embeddings": YARN_ORIGINAL_POSITIONS,
+            "original_max_position_embeddings": NATIVE_CONTEXT,
         }
         values.pop("rope_parameters", None)
-        values["max_position_embeddings"] = int(YARN_ORIGINAL_POSITIONS * yarn_factor)
+        values["max_position_embeddings"] = int(NATIVE_CONTEXT * yarn_factor)
     config = model_class(raw["model_type"]).config_class.from_dict(values)
     config._attn_implementation = "sdpa"
     return config

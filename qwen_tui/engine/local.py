@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from qwen_tui.chat.splitter import Delta
+from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.token_splitter import TokenThinkingSplitter
-from qwen_tui.config import Settings
 from qwen_tui.engine.base import (
-    AnswerDelta,
+    DeviceMemory,
     EngineFailure,
-    EngineReady,
-    ErrorKind,
-    EventSink,
-    GenerationFinished,
     GenerationRequest,
-    ThinkingDelta,
+    RenderedPrompt,
+    TemplateMessages,
     reply_room,
 )
+from qwen_tui.engine.events import EngineReady, ErrorKind, EventSink, GenerationFinished
 from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
-from qwen_tui.engine.prompting import ChatTokenizer, RenderedPrompt
+from qwen_tui.engine.prompt_cache import PromptCache
+from qwen_tui.engine.prompting import ChatTokenizer
+from qwen_tui.engine.spec import ModelSpec
 from qwen_tui.engine.worker import ThreadedEngine
+
+if TYPE_CHECKING:
+    from qwen_tui.engine.loading import LoadedModel
 
 _TOKENIZER_WAIT_S = 60.0
 
@@ -34,31 +37,43 @@ _TOKENIZER_WAIT_S = 60.0
 class LocalEngine(ThreadedEngine):
     name = "local"
 
-    def __init__(self, settings: Settings, *, seed: int | None = None) -> None:
+    def __init__(self, spec: ModelSpec, *, seed: int | None = None) -> None:
         super().__init__()
-        self.settings = settings
-        self.model_name = settings.model
+        self.spec = spec
+        self.model_name = spec.model
         self.seed = seed
-        self.quantized: bool | None = None
-        """Whether the loaded checkpoint is GPTQ int4; None until loaded."""
-        self._loaded = None
+        self._loaded: LoadedModel | None = None
         self._runner = None
         self.fast_path_blockers: list[str] = []
         """Why the fast GPU runner is not in use (empty when it is)."""
         self._tokenizer: ChatTokenizer | None = None
         self._tokenizer_known = threading.Event()
         self._load_error: str | None = None
+        self._prompts = PromptCache(self._render_uncached)
 
     def render_prompt(
         self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
     ) -> RenderedPrompt:
         """The exact prompt text and ids the model will see. Thread-safe."""
-        return self._wait_for_tokenizer().render(messages, enable_thinking)
+        return self._prompts.render(messages, enable_thinking)
 
-    def count_prompt_tokens(
-        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
-    ) -> int:
+    def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
         return len(self.render_prompt(messages, enable_thinking).ids)
+
+    def memory_in_use(self) -> DeviceMemory | None:
+        """The caching allocator's counters: host-side bookkeeping, no GPU sync."""
+        loaded = self._loaded
+        if loaded is None or loaded.device.type != "cuda":
+            return None
+        import torch
+
+        held = torch.cuda.memory_reserved(loaded.device)
+        return DeviceMemory(held, torch.cuda.get_device_properties(loaded.device).total_memory)
+
+    def _render_uncached(
+        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+    ) -> RenderedPrompt:
+        return self._wait_for_tokenizer().render(messages, enable_thinking)
 
     def close(self, timeout: float = 5.0) -> None:
         super().close(timeout)
@@ -74,10 +89,10 @@ class LocalEngine(ThreadedEngine):
 
         try:
             loaded = load_model(
-                self.settings.model,
-                device=self.settings.device,
-                dtype=self.settings.dtype,
-                yarn_factor=self.settings.yarn_factor,
+                self.spec.model,
+                device=self.spec.device,
+                dtype=self.spec.dtype,
+                yarn_factor=self.spec.yarn_factor,
                 progress=sink,
                 on_tokenizer=self._tokenizer_loaded,
             )
@@ -132,7 +147,7 @@ class LocalEngine(ThreadedEngine):
 
         loaded = self._loaded
         assert loaded is not None
-        prompt = loaded.tokenizer.render(request.messages, request.enable_thinking).ids
+        prompt = self.render_prompt(request.messages, request.enable_thinking).ids
         room = reply_room(len(prompt), loaded.context_limit)
         tokenizer = loaded.tokenizer
         splitter = TokenThinkingSplitter(
@@ -142,9 +157,17 @@ class LocalEngine(ThreadedEngine):
             starts_in_thinking=_ends_inside_think(prompt, tokenizer),
         )
 
+        held = 0  # tokens fed whose text the splitter still holds back
+
         def stream(token: int) -> None:
-            if token not in loaded.stop_ids:
-                _send(sink, request.request_id, splitter.feed([token]))
+            nonlocal held
+            if token in loaded.stop_ids:
+                return
+            held += 1
+            deltas = splitter.feed([token])
+            if deltas:
+                _send(sink, request.request_id, deltas, held)
+                held = 0
 
         budget = min(request.max_new_tokens, room)
         result = decode(
@@ -155,7 +178,7 @@ class LocalEngine(ThreadedEngine):
             cancelled=cancelled,
             on_token=stream,
         )
-        _send(sink, request.request_id, splitter.finish())
+        _send(sink, request.request_id, splitter.finish(), held)
         return GenerationFinished(
             request.request_id,
             result.reason,
@@ -167,10 +190,11 @@ class LocalEngine(ThreadedEngine):
         )
 
 
-def _send(sink: EventSink, request_id: int, deltas: list[Delta]) -> None:
+def _send(sink: EventSink, request_id: int, deltas: list[TextDelta], tokens: int = 1) -> None:
+    """Send the deltas `tokens` tokens completed; the first one carries their count."""
     for delta in deltas:
-        event = ThinkingDelta if delta.kind == "thinking" else AnswerDelta
-        sink(event(request_id, delta.text))
+        sink(TextDelta(delta.part, delta.text, request_id, tokens))
+        tokens = 0
 
 
 def _ends_inside_think(prompt: Sequence[int], tokenizer: ChatTokenizer) -> bool:

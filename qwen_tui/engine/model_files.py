@@ -11,7 +11,8 @@ from pathlib import Path
 from huggingface_hub import constants, snapshot_download
 from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
-from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import ErrorKind
 
 
 def resolve_model_dir(model: str) -> Path:

@@ -11,19 +11,11 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.engine.base import EngineFailure, ErrorKind
-
-
-@dataclass(frozen=True)
-class RenderedPrompt:
-    """The exact prompt text the template produced and its token ids."""
-
-    text: str
-    ids: tuple[int, ...]
+from qwen_tui.engine.base import EngineFailure, RenderedPrompt
+from qwen_tui.engine.events import ErrorKind
 
 
 class ChatTokenizer:

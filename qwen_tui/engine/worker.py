@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import queue
 import threading
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 
-from qwen_tui.engine.base import (
+from qwen_tui.chat.messages import FinishReason, GenerationStats
+from qwen_tui.engine.base import Engine, GenerationRequest
+from qwen_tui.engine.events import (
     EngineError,
     EngineReady,
     ErrorKind,
     EventSink,
-    FinishReason,
     GenerationFinished,
-    GenerationRequest,
-    GenerationStats,
 )
 
 _STOP = object()
 
 
-class ThreadedEngine(ABC):
-    name = "engine"
-    model_name = ""
-    context_limit = 40_960
+class ThreadedEngine(Engine):
+    """An `Engine` whose model lives on one worker thread of its own."""
 
     def __init__(self) -> None:
         self._requests: queue.Queue[object] = queue.Queue()

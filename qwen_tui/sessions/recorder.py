@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from qwen_tui.chat.messages import Message
+from qwen_tui.config import Settings
 from qwen_tui.sessions.errors import SessionWriteError
 from qwen_tui.sessions.files import sync_directory
 from qwen_tui.sessions.lock import SessionLock
@@ -23,9 +23,13 @@ from qwen_tui.sessions.records import (
     Record,
     assistant_record,
     rename_record,
+    resume_record,
     user_record,
 )
-from qwen_tui.sessions.timeline import TimelineBuilder
+from qwen_tui.sessions.timeline import Chunk
+
+if TYPE_CHECKING:
+    from qwen_tui.sessions.loader import Session
 
 
 class SessionRecorder:
@@ -38,15 +42,17 @@ class SessionRecorder:
         lock: SessionLock,
         *,
         opening: list[Record],
-        clock: Callable[[], float] = time.monotonic,
+        session: Session | None = None,
     ) -> None:
+        """`opening` is written before the first event (a new session's header);
+        `session` is the saved session this recorder continues, as read under the lock."""
         self._session_id = session_id
         self.path = path
         self._lock = lock
-        self._opening = opening  # written before the first event: header or resume marker
+        self._opening = opening
+        self.session = session
         self._file: BinaryIO | None = None
         self._closed = False
-        self._timeline = TimelineBuilder(clock)
 
     @property
     def session_id(self) -> str:
@@ -57,19 +63,22 @@ class SessionRecorder:
         """True once anything has been written to the file by this recorder."""
         return self._file is not None
 
+    def note_resume(self, *, settings: Settings, engine_name: str, model_name: str) -> None:
+        """Precede the first new event with a `resume` event saying what this run uses."""
+        if self.written:
+            raise ValueError("note_resume must come before the first new event")
+        self._opening.append(
+            resume_record(settings=settings, engine_name=engine_name, model_name=model_name)
+        )
+
     def record_user(self, message: Message) -> None:
-        """The user sent `message`; the next assistant turn's timeline starts now."""
-        self._timeline.start()
+        """The user sent `message`."""
         self._write(user_record(message))
 
-    def record_delta(self, kind: str, text: str) -> None:
-        """A streamed piece of the reply: `kind` is "thinking" or "answer"."""
-        self._check_open()
-        self._timeline.add(kind, text)
-
-    def record_assistant(self, message: Message) -> None:
-        """The reply finished (stopped, cut off, cancelled or failed): one line, synced."""
-        self._write(assistant_record(message, self._timeline.take()), sync=True)
+    def record_assistant(self, message: Message, timeline: Sequence[Chunk] = ()) -> None:
+        """The reply finished (stopped, cut off, cancelled or failed), with when each piece
+        of it streamed: one line, synced."""
+        self._write(assistant_record(message, timeline), sync=True)
 
     def rename(self, title: str) -> None:
         title = " ".join(title.split())

@@ -19,6 +19,7 @@ Readers of schema N accept files of schema <= N and skip event types they do not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,6 @@ from qwen_tui.chat.messages import (
 )
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.config import Settings
-from qwen_tui.engine.base import Engine
 from qwen_tui.sessions.timeline import Chunk, encode_timeline
 
 SCHEMA_VERSION = 1
@@ -45,12 +45,6 @@ Record = dict[str, Any]
 def now_stamp() -> str:
     """The current local time, ISO 8601 with its UTC offset, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def engine_identity(settings: Settings, engine: Engine) -> tuple[str, str]:
-    """The (engine, model) names a session's header and resume records hold: the engine's
-    own model name once it knows it, else the configured model."""
-    return engine.name, engine.model_name or settings.model
 
 
 def header_record(
@@ -93,7 +87,7 @@ def rename_record(title: str) -> Record:
     return {"type": "rename", "at": now_stamp(), "title": title}
 
 
-def assistant_record(message: Message, chunks: list[Chunk]) -> Record:
+def assistant_record(message: Message, chunks: Sequence[Chunk]) -> Record:
     turn = message.settings
     return {
         "type": "assistant",
@@ -124,6 +118,8 @@ def assistant_message(record: Record) -> Message:
     mode, sampling, stats = record.get("mode"), record.get("sampling"), record.get("stats")
     settings = None
     if mode is not None:
+        if not isinstance(sampling, dict):
+            raise TypeError("'sampling' must be an object")
         settings = TurnSettings(
             enable_thinking=bool(mode["enable_thinking"]),
             thinking=bool(mode["thinking"]),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
+from qwen_tui.chat.messages import Conversation, Message, Role
+from qwen_tui.chat.parts import Part
 from qwen_tui.config import Settings
-from qwen_tui.engine.playback import PlaybackTurn
 from qwen_tui.sessions.loader import Session
 from qwen_tui.sessions.timeline import BUCKET_S, Chunk
 
@@ -47,25 +47,6 @@ def continued_settings(session: Session, settings: Settings) -> Settings:
     return replace(settings, system_prompt=session.conversation.system_prompt)
 
 
-def playback_turns(session: Session) -> list[PlaybackTurn]:
-    """Every recorded reply, in order, ready for `PlaybackEngine`; a failed one plays
-    as an empty turn that ends with its error."""
-    replies = [m for m in session.conversation.messages if m.role is Role.ASSISTANT]
-    return [
-        PlaybackTurn(
-            chunks=tuple(
-                (c.offset_s, c.kind, c.text) for c in (timeline or estimated_timeline(message))
-            ),
-            thinking=message.thinking,
-            answer=message.content,
-            thinking_finished=message.thinking_finished,
-            reason=message.finish_reason or FinishReason.STOP,
-            stats=message.stats,
-        )
-        for message, timeline in zip(replies, session.timelines, strict=True)
-    ]
-
-
 def estimated_timeline(message: Message) -> list[Chunk]:
     """A timeline for a reply saved without one: after its time to first token, the text
     streams evenly over its recorded duration (or at a typical pace)."""
@@ -79,11 +60,12 @@ def estimated_timeline(message: Message) -> list[Chunk]:
         duration = len(text) / _ESTIMATED_CHARS_PER_S
     chars_per_chunk = max(1, round(len(text) * BUCKET_S / duration))
     chunks = []
-    for kind, part, first in (
-        ("thinking", message.thinking, 0),
-        ("answer", message.content, len(message.thinking)),
+    for part, part_text, first in (
+        (Part.THINKING, message.thinking, 0),
+        (Part.ANSWER, message.content, len(message.thinking)),
     ):
-        for index in range(0, len(part), chars_per_chunk):
+        for index in range(0, len(part_text), chars_per_chunk):
             offset = start + (first + index) / len(text) * duration
-            chunks.append(Chunk(round(offset, 3), kind, part[index : index + chars_per_chunk]))
+            piece = part_text[index : index + chars_per_chunk]
+            chunks.append(Chunk(round(offset, 3), part, piece))
     return chunks

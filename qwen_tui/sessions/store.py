@@ -22,7 +22,7 @@ from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
 from qwen_tui.sessions.loader import Session, load_session_file
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
-from qwen_tui.sessions.records import header_record, resume_record
+from qwen_tui.sessions.records import header_record
 from qwen_tui.sessions.summary import SessionSummary, summarize
 
 SUFFIX = ".jsonl"
@@ -64,17 +64,10 @@ class SessionStore:
         )
         return SessionRecorder(session_id, self.path_for(session_id), lock, opening=[header])
 
-    def open_for_append(
-        self,
-        session_id: str,
-        *,
-        settings: Settings | None = None,
-        engine_name: str = "",
-        model_name: str = "",
-    ) -> SessionRecorder:
-        """A recorder that continues `session_id`. Raises SessionLocked if another process
-        writes it, SessionCorrupt/SessionTooNew if it cannot be read. With `settings`, the
-        first new event is preceded by a `resume` event saying what this run uses."""
+    def open_for_append(self, session_id: str) -> SessionRecorder:
+        """A recorder that continues `session_id`, holding its lock; `recorder.session` is
+        the session as read once the lock was held. Raises SessionLocked if another process
+        writes it, SessionCorrupt/SessionTooNew if it cannot be read."""
         lock = self._locked(session_id)
         try:
             session = self.load(session_id)
@@ -82,12 +75,7 @@ class SessionStore:
         except BaseException:
             lock.release()
             raise
-        opening = []
-        if settings is not None:
-            opening.append(
-                resume_record(settings=settings, engine_name=engine_name, model_name=model_name)
-            )
-        return SessionRecorder(session_id, session.path, lock, opening=opening)
+        return SessionRecorder(session_id, session.path, lock, opening=[], session=session)
 
     def load(self, session_id: str) -> Session:
         path = self.path_for(session_id)

@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from qwen_tui.chat.parts import Part
+
 BUCKET_S = 0.05
 OFFSET_DECIMALS = 2
-_CODES = {"thinking": "t", "answer": "a"}
-_KINDS = {code: kind for kind, code in _CODES.items()}
+_CODES = {Part.THINKING: "t", Part.ANSWER: "a"}
+_PARTS = {code: part for part, code in _CODES.items()}
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Chunk:
     """Text that appeared `offset_s` seconds after the turn began."""
 
     offset_s: float
-    kind: str  # "thinking" or "answer"
+    part: Part
     text: str
 
 
@@ -41,9 +43,7 @@ class TimelineBuilder:
         self._origin = self._clock()
         self._chunks = []
 
-    def add(self, kind: str, text: str) -> None:
-        if kind not in _CODES:
-            raise ValueError(f"delta kind must be 'thinking' or 'answer', got {kind!r}")
+    def add(self, part: Part, text: str) -> None:
         if not text:
             return
         now = self._clock()
@@ -51,10 +51,15 @@ class TimelineBuilder:
             self._origin = now
         offset = now - self._origin
         last = self._chunks[-1] if self._chunks else None
-        if last is not None and last.kind == kind and offset - last.offset_s < BUCKET_S:
-            self._chunks[-1] = Chunk(last.offset_s, kind, last.text + text)
+        if last is not None and last.part is part and offset - last.offset_s < BUCKET_S:
+            self._chunks[-1] = Chunk(last.offset_s, part, last.text + text)
         else:
-            self._chunks.append(Chunk(offset, kind, text))
+            self._chunks.append(Chunk(offset, part, text))
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The chunks so far, oldest first (do not change them)."""
+        return self._chunks
 
     def take(self) -> list[Chunk]:
         """The turn's chunks; the builder starts empty again."""
@@ -62,13 +67,15 @@ class TimelineBuilder:
         return chunks
 
 
-def encode_timeline(chunks: Sequence[Chunk], thinking: str, answer: str) -> list[list]:
+def encode_timeline(
+    chunks: Sequence[Chunk], thinking: str, answer: str
+) -> list[list[float | str | int]]:
     """The compact on-disk form of `chunks` for a turn whose final texts are given."""
-    by_count = _joined(chunks, "thinking") == thinking and _joined(chunks, "answer") == answer
+    by_count = _joined(chunks, Part.THINKING) == thinking and _joined(chunks, Part.ANSWER) == answer
     return [
         [
             round(c.offset_s, OFFSET_DECIMALS),
-            _CODES[c.kind],
+            _CODES[c.part],
             len(c.text) if by_count else c.text,
         ]
         for c in chunks
@@ -79,24 +86,24 @@ def decode_timeline(raw: object, thinking: str, answer: str) -> list[Chunk]:
     """Chunks from the on-disk form; raises ValueError on anything malformed."""
     if not isinstance(raw, list):
         raise ValueError("timeline must be a list")
-    texts = {"thinking": thinking, "answer": answer}
-    cursors = {"thinking": 0, "answer": 0}
+    texts = {Part.THINKING: thinking, Part.ANSWER: answer}
+    cursors = {Part.THINKING: 0, Part.ANSWER: 0}
     chunks = []
     for entry in raw:
-        if not (isinstance(entry, list) and len(entry) == 3 and entry[1] in _KINDS):
+        if not (isinstance(entry, list) and len(entry) == 3 and entry[1] in _PARTS):
             raise ValueError(f"bad timeline entry {entry!r}")
         offset, code, piece = entry
         if not isinstance(offset, int | float) or isinstance(offset, bool) or offset < 0:
             raise ValueError(f"bad timeline offset {offset!r}")
-        kind = _KINDS[code]
+        part = _PARTS[code]
         if isinstance(piece, int) and not isinstance(piece, bool):
-            start = cursors[kind]
-            piece, cursors[kind] = texts[kind][start : start + piece], start + piece
+            start, end = cursors[part], cursors[part] + piece
+            piece, cursors[part] = texts[part][start:end], end
         elif not isinstance(piece, str):
             raise ValueError(f"bad timeline text {piece!r}")
-        chunks.append(Chunk(float(offset), kind, piece))
+        chunks.append(Chunk(float(offset), part, piece))
     return chunks
 
 
-def _joined(chunks: Sequence[Chunk], kind: str) -> str:
-    return "".join(c.text for c in chunks if c.kind == kind)
+def _joined(chunks: Sequence[Chunk], part: Part) -> str:
+    return "".join(c.text for c in chunks if c.part is part)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -11,13 +10,11 @@ from textual.screen import Screen
 from qwen_tui import config
 from qwen_tui.chat.messages import Conversation
 from qwen_tui.config import Settings
+from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.recording import RecorderFactory
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.screens.chat_screen import ChatScreen
-from qwen_tui.ui.session_recording import RecorderFactory
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
-
-if TYPE_CHECKING:
-    from qwen_tui.sessions import SessionRecorder
 
 
 class ChatApp(App[None]):
@@ -44,11 +41,15 @@ class ChatApp(App[None]):
             from qwen_tui.engine.factory import create_engine
 
             engine = create_engine(settings)
-        self.settings = settings
         self.engine = engine
-        self._conversation = conversation or Conversation(settings.system_prompt)
-        self._queued_prompts = tuple(queued_prompts)
-        self._recorder_factory = recorder_factory or _default_recorder_factory(settings, engine)
+        self.core = ConversationCore(
+            engine,
+            settings,
+            conversation,
+            recorder_factory=recorder_factory or _default_recorder_factory(engine),
+            queued=tuple(queued_prompts),
+        )
+        self._startup_theme = settings.theme
         self._theme_problems: tuple[str, ...] = ()
         self._register_themes()
 
@@ -58,7 +59,7 @@ class ChatApp(App[None]):
             self.register_theme(theme)
         self._theme_problems = loaded.problems
         self.bundled_theme_names = tuple(theme.name for theme in loaded.themes)
-        wanted = self.settings.theme
+        wanted = self._startup_theme
         if wanted in self.available_themes:
             self.theme = wanted
             return
@@ -68,20 +69,14 @@ class ChatApp(App[None]):
         self._theme_problems += (f"No usable theme {wanted!r}; using {fallback}.",)
 
     def get_default_screen(self) -> Screen:
-        self.chat_screen = ChatScreen(
-            self.engine,
-            self.settings,
-            self._conversation,
-            self._queued_prompts,
-            self._recorder_factory,
-        )
+        self.chat_screen = ChatScreen(self.core)
         return self.chat_screen
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
             # markup=False: a problem quotes the user's file, brackets and all.
             self.notify(problem, title="Themes", severity="warning", timeout=8, markup=False)
-        if self.theme == self.settings.theme:  # e.g. --theme: remember it
+        if self.theme == self._startup_theme:  # e.g. --theme: remember it
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
 
@@ -118,8 +113,7 @@ class ChatApp(App[None]):
             yield SystemCommand(f"Theme: {name}", "Switch and remember", _set_theme(self, name))
 
     def on_unmount(self) -> None:
-        if hasattr(self, "chat_screen"):
-            self.chat_screen.driver.recording.stop()
+        self.core.close()
         self.engine.close()
 
 
@@ -130,24 +124,12 @@ def _set_theme(app: App, name: str) -> Callable[[], None]:
     return apply
 
 
-def _default_recorder_factory(settings: Settings, engine: Engine) -> RecorderFactory | None:
-    """Save every conversation as a session, if the sessions package is installed.
+def _default_recorder_factory(engine: Engine) -> RecorderFactory:
+    """Save every conversation as a new session in the sessions directory."""
+    from qwen_tui.conversation.opening import new_sessions
+    from qwen_tui.sessions import SessionStore
 
-    The model is named when each session starts: an engine still loading may not know its
-    model's name yet (LocalEngine), so the configured model stands in for it."""
-    try:
-        from qwen_tui.sessions import SessionStore
-        from qwen_tui.sessions.autosave import RecorderSource
-        from qwen_tui.sessions.records import engine_identity
-    except ImportError:
-        return None
-    source = RecorderSource(SessionStore(), settings, engine_name=engine.name, model_name="")
-
-    def next_recorder() -> SessionRecorder:
-        source.model_name = engine_identity(settings, engine)[1]
-        return source()
-
-    return next_recorder
+    return new_sessions(SessionStore(), engine)
 
 
 def run_chat_app(

@@ -1,43 +1,25 @@
 """The one door from the engine thread into the UI.
 
 The engine calls `EngineBridge.sink` on its own thread, up to thousands of times a second.
-The bridge appends each event to a buffer under a lock, merges consecutive deltas of the
-same kind, and posts a single `EngineEventsWaiting` message until the UI drains the buffer.
-So the UI handles one message per frame however fast tokens come, sees events in order,
-and no widget is ever touched from the engine thread.
+The bridge appends each event to a buffer under a lock, merges consecutive text deltas of
+the same part and request, and posts a single `EngineEventsWaiting` message until the UI
+drains the buffer. So the UI handles one message per frame however fast tokens come, sees
+events in order, and no widget is ever touched from the engine thread.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Literal
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from qwen_tui.engine.base import AnswerDelta, EngineEvent, ThinkingDelta
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.engine.events import EngineEvent
 
 
 class EngineEventsWaiting(Message):
     """Engine events wait in the bridge; call `EngineBridge.drain` to take them."""
-
-
-@dataclass
-class StreamChunk:
-    """Consecutive deltas of one kind for one request, merged; `deltas` counts them."""
-
-    kind: Literal["thinking", "answer"]
-    request_id: int
-    parts: list[str] = field(default_factory=list)
-    deltas: int = 0
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-BridgedEvent = StreamChunk | EngineEvent
 
 
 class EngineBridge:
@@ -46,7 +28,7 @@ class EngineBridge:
     def __init__(self, target: MessagePump) -> None:
         self._target = target
         self._lock = threading.Lock()
-        self._events: list[BridgedEvent] = []
+        self._events: list[EngineEvent] = []
         self._posted = False
 
     def sink(self, event: EngineEvent) -> None:
@@ -58,7 +40,7 @@ class EngineBridge:
             self._posted = True
         self._target.post_message(EngineEventsWaiting())
 
-    def drain(self) -> list[BridgedEvent]:
+    def drain(self) -> list[EngineEvent]:
         """Every event since the last drain, in order; re-arms the next notification."""
         with self._lock:
             events, self._events = self._events, []
@@ -66,17 +48,13 @@ class EngineBridge:
         return events
 
     def _append(self, event: EngineEvent) -> None:
-        if not isinstance(event, ThinkingDelta | AnswerDelta):
-            self._events.append(event)
-            return
-        kind = "thinking" if isinstance(event, ThinkingDelta) else "answer"
         last = self._events[-1] if self._events else None
-        if not (
-            isinstance(last, StreamChunk)
-            and last.kind == kind
+        if (
+            isinstance(event, TextDelta)
+            and isinstance(last, TextDelta)
+            and last.part is event.part
             and last.request_id == event.request_id
         ):
-            last = StreamChunk(kind, event.request_id)
-            self._events.append(last)
-        last.parts.append(event.text)
-        last.deltas += 1
+            self._events[-1] = last.merged(event)
+        else:
+            self._events.append(event)

@@ -1,97 +1,164 @@
-"""`TurnDriver`: the conversation on the chat screen and its traffic with the engine.
+"""`TurnDriver`: the conversation core on the chat screen.
 
-It owns the conversation the model sees, the state of the engine as the chat knows it,
-the queue of prompts, the live turn and the session recording. It runs on the UI thread
-only; the engine reaches it through the `EngineBridge`. Sending lives in `turn_sending`,
-applying engine events (and Esc) in `turn_streaming`, writing sessions in
-`session_recording`.
+It hands the core what the user types and what the engine sends (drained from the
+`EngineBridge`), and shows every update the core returns: widgets through the
+`ChatView`, notices, and the budget dialog. It runs on the UI thread only; a lock keeps
+the screen's regular drain and Esc's own from interleaving.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
-from qwen_tui.chat.history import template_messages
-from qwen_tui.chat.messages import Conversation
-from qwen_tui.chat.turn_plan import plan_turn
-from qwen_tui.config import Settings
-from qwen_tui.engine.base import Engine
-from qwen_tui.ui.session_recording import RecorderFactory, SessionRecording
-from qwen_tui.ui.turn_sending import TurnSending
-from qwen_tui.ui.turn_streaming import LiveTurn, TurnStreaming
+from textual.app import App
 
-if TYPE_CHECKING:
-    from qwen_tui.sessions import SessionRecorder
-    from qwen_tui.ui.screens.chat_screen import ChatScreen
+from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.opening import open_saved
+from qwen_tui.conversation.updates import (
+    BudgetChoice,
+    BudgetQuestion,
+    ConversationChanged,
+    LoadFailed,
+    Loading,
+    ModeChanged,
+    Notice,
+    NotSaved,
+    Queued,
+    Ready,
+    Refused,
+    Severity,
+    TextStreamed,
+    TurnEnded,
+    TurnsDropped,
+    TurnStarted,
+    Update,
+)
+from qwen_tui.engine.events import EngineEvent
+from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.screens.budget_screen import BudgetScreen
+from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 
 
-class TurnDriver(TurnSending, TurnStreaming):
-    """The conversation's traffic with the engine, for one `ChatScreen`."""
+class TurnDriver:
+    """Runs the core's turns on one chat screen."""
 
     def __init__(
         self,
-        screen: ChatScreen,
-        engine: Engine,
-        settings: Settings,
-        conversation: Conversation,
-        recorder_factory: RecorderFactory | None,
+        core: ConversationCore,
+        view: ChatView,
+        app: App,
+        drain: Callable[[], list[EngineEvent]],
     ) -> None:
-        self.screen = screen
-        self.engine = engine
-        self.settings = settings
-        self.conversation = conversation
-        self.state = "loading"  # then "ready" or "failed"
-        self.load_error = ""
-        self.pending: deque[str] = deque()
-        self.live: LiveTurn | None = None
-        self.in_engine: int | None = None  # the request the engine still works on
-        self.short_replies_ok = False
-        self.choosing = False  # the budget dialog is open
-        self.recording = SessionRecording(recorder_factory, screen.notify)
-        # Events are applied by the screen's message loop; Esc drains from a key handler.
-        self._events_lock = asyncio.Lock()
-        self._next_id = 1
+        self.core = core
+        self.view = view
+        self.app = app
+        self._drain = drain
+        self._widgets: dict[int, AssistantTurn] = {}  # the live turn's widget, by request id
+        self._lock = asyncio.Lock()
 
-    @property
-    def recorder(self) -> SessionRecorder | None:
-        """The session this conversation is saved in, if any."""
-        return self.recording.recorder
+    async def send(self, text: str) -> None:
+        """Send what the user typed (or queue it)."""
+        await self._apply(self.core.send(text))
 
-    @property
-    def busy(self) -> bool:
-        """A turn streams, the engine still works on one, or the budget dialog is open."""
-        return self.in_engine is not None or self.live is not None or self.choosing
+    async def handle(self, events: Iterable[EngineEvent]) -> None:
+        """Apply drained engine events, in order (never interleaved with Esc's own drain)."""
+        async with self._lock:
+            for event in events:
+                await self._apply(self.core.handle(event))
+
+    async def cancel(self) -> None:
+        """Esc: take what the engine sent meanwhile, then stop the live turn."""
+        if self.core.live is None:
+            return
+        self.core.engine.cancel()
+        await self.handle(self._drain())
+        async with self._lock:
+            await self._apply(self.core.cancel())
 
     async def new_conversation(self) -> None:
-        """Stop any reply, forget the history and the queue, start a new session."""
-        await self._switch(Conversation(self.conversation.system_prompt), None)
+        await self._apply(self.core.new_conversation())
 
-    async def continue_session(self, conversation: Conversation, recorder: SessionRecorder) -> None:
-        """Stop any reply and the queue, then go on with a saved `conversation`, recording
-        into `recorder` (opened on its session, lock held)."""
-        await self._switch(conversation, recorder)
+    async def toggle_thinking(self) -> None:
+        await self._apply(self.core.toggle_thinking())
 
-    async def _switch(self, conversation: Conversation, recorder: SessionRecorder | None) -> None:
-        await self.cancel()  # the stopped reply is saved in the session it belongs to
-        self.pending.clear()
-        self.conversation = conversation
-        self.short_replies_ok = False
-        if recorder is None:
-            self.recording.start()
-        else:
-            self.recording.adopt(recorder)
-        await self.screen.show_conversation(self.conversation)
+    async def open_session(self, session_id: str) -> bool:
+        """Show `session_id` and append what follows to it, as `qwen-chat resume` does;
+        False, with a notice, if it is locked by another process or unreadable."""
+        from qwen_tui.sessions import SessionError, SessionStore
 
-    def base_thinking(self) -> bool:
-        """The mode the next turn runs in if the pending message has no soft switch."""
-        plan = plan_turn(self.conversation, "", self.settings)
-        return plan.thinking
+        try:
+            continued = open_saved(SessionStore(), session_id, self.core.settings)
+        except (SessionError, OSError) as exc:
+            self._notify(Notice(str(exc), Severity.ERROR, "Sessions"))
+            return False
+        await self._apply(self.core.continue_session(continued.resumed_by(self.core.engine)))
+        for warning in continued.session.warnings:
+            self._notify(Notice(warning, Severity.WARNING, "Sessions"))
+        self._notify(Notice(f"Continuing “{continued.session.title}”."))
+        return True
 
-    def context_used(self) -> int:
-        """Prompt tokens the conversation takes now (what the next turn starts from)."""
-        messages = template_messages(self.conversation)
-        if not messages:
-            return 0
-        return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+    async def _apply(self, updates: list[Update]) -> None:
+        for update in updates:
+            await self._show(update)
+        self.view.set_generating()
+
+    async def _show(self, update: Update) -> None:  # noqa: C901 - one branch per update
+        view = self.view
+        if isinstance(update, TextStreamed):
+            widget = self._widgets.get(update.turn.request_id)
+            if widget is not None:
+                await widget.add(update.delta)
+        elif isinstance(update, TurnStarted):
+            turn = update.turn
+            widget = await view.add_turn(turn.prompt, turn.plan.thinking)
+            self._widgets[turn.request_id] = widget
+            view.show_context_used(turn.prompt_tokens)
+        elif isinstance(update, TurnEnded):
+            # The status line first: once the core is idle, the screen says so too.
+            view.show_stats(update.message.stats)
+            view.refresh_context()
+            view.set_generating()
+            widget = self._widgets.pop(update.turn.request_id, None)
+            if widget is not None:
+                await widget.finish(update.message)
+        elif isinstance(update, Notice):
+            self._notify(update)
+        elif isinstance(update, NotSaved):
+            self._notify(Notice(f"Session not saved: {update.reason}", Severity.ERROR, "Sessions"))
+        elif isinstance(update, Queued):
+            why = "the current reply ends" if update.behind_reply else "the model is ready"
+            self._notify(Notice(f"Queued ({update.waiting}): it is sent when {why}."))
+        elif isinstance(update, Refused):
+            if update.reason:
+                self._notify(Notice(update.reason, Severity.ERROR))
+            view.restore_input(update.text)
+        elif isinstance(update, BudgetQuestion):
+            self.app.push_screen(BudgetScreen(update.budget), self._budget_answered)
+        elif isinstance(update, TurnsDropped):
+            view.turns.mark_dropped(update.user_messages)
+        elif isinstance(update, ConversationChanged):
+            self._widgets.clear()
+            await view.show_conversation(update.conversation)
+        elif isinstance(update, ModeChanged):
+            view.show_mode(update.thinking)
+        elif isinstance(update, Loading):
+            view.show_load_progress(update.progress)
+        elif isinstance(update, Ready):
+            view.show_ready(update.event)
+        elif isinstance(update, LoadFailed):
+            view.show_load_failed(update.message)
+
+    async def _budget_answered(self, choice: BudgetChoice | None) -> None:
+        await self._apply(self.core.answer_budget(choice))
+
+    def _notify(self, notice: Notice) -> None:
+        # markup=False: notices quote the user's text and files, brackets and all.
+        timeout = 10 if notice.severity is Severity.ERROR else None
+        self.app.notify(
+            notice.text,
+            title=notice.title,
+            severity=notice.severity.value,
+            timeout=timeout,
+            markup=False,
+        )

@@ -10,7 +10,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qwen_tui.chat.splitter import Delta, TextThinkingSplitter
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.chat.splitter import TextThinkingSplitter
 from qwen_tui.chat.token_splitter import TokenThinkingSplitter
 
 THINK_START_ID = 1000
@@ -41,7 +42,7 @@ def decode(ids: list[int]) -> str:
 
 @dataclass(frozen=True)
 class Split:
-    deltas: list[Delta]
+    deltas: list[TextDelta]
     thinking: str
     answer: str
     thinking_finished: bool
@@ -49,7 +50,7 @@ class Split:
 
     def streamed(self, kind: str) -> str:
         """What a UI appending every delta of `kind` would show."""
-        return "".join(d.text for d in self.deltas if d.kind == kind)
+        return "".join(d.text for d in self.deltas if d.part == kind)
 
 
 def split_text(chunks: Sequence[str], **options: bool) -> Split:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_tui.chat.splitter import Delta, TextThinkingSplitter
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.chat.splitter import TextThinkingSplitter
 from tests.chat.splitting import split_text
 
 
@@ -12,7 +13,7 @@ def test_tags_split_across_chunks():
     result = split_text(["<thi", "nk>", "\nLet me see.\n", "</th", "ink>", "\n\nIt is 4."])
     assert (result.thinking, result.answer) == ("Let me see.", "It is 4.")
     assert result.thinking_finished
-    assert result.deltas == [Delta("thinking", "Let me see."), Delta("answer", "It is 4.")]
+    assert result.deltas == [TextDelta("thinking", "Let me see."), TextDelta("answer", "It is 4.")]
 
 
 def test_one_character_at_a_time():
@@ -28,20 +29,20 @@ def test_no_think_block_is_all_answer():
     assert result.thinking == ""
     assert result.answer == "Paris is the capital of France."
     assert result.thinking_finished
-    assert all(d.kind == "answer" for d in result.deltas)
+    assert all(d.part == "answer" for d in result.deltas)
 
 
 def test_answer_streams_before_the_reply_ends():
     splitter = TextThinkingSplitter()
-    assert splitter.feed("Hello") == [Delta("answer", "Hello")]
-    assert splitter.feed(", world") == [Delta("answer", ", world")]
+    assert splitter.feed("Hello") == [TextDelta("answer", "Hello")]
+    assert splitter.feed(", world") == [TextDelta("answer", ", world")]
 
 
 def test_empty_think_block_gives_no_thinking():
     result = split_text(["<think>\n\n</think>\n\n", "Hi there."])
     assert (result.thinking, result.answer) == ("", "Hi there.")
     assert result.thinking_finished
-    assert [d.kind for d in result.deltas] == ["answer"]
+    assert [d.part for d in result.deltas] == ["answer"]
 
 
 def test_reply_cut_off_inside_thinking_is_all_thinking_and_unfinished():
@@ -71,9 +72,9 @@ def test_only_newlines_are_trimmed_not_spaces():
 
 def test_trailing_newlines_wait_for_more_text_while_streaming():
     splitter = TextThinkingSplitter()
-    assert splitter.feed("<think>\nabc\n") == [Delta("thinking", "abc")]
+    assert splitter.feed("<think>\nabc\n") == [TextDelta("thinking", "abc")]
     assert splitter.feed("\n") == []
-    assert splitter.feed("def\n") == [Delta("thinking", "\n\ndef")]
+    assert splitter.feed("def\n") == [TextDelta("thinking", "\n\ndef")]
     assert splitter.feed("</think>\n\n") == []
     assert splitter.thinking == "abc\n\ndef"
 
@@ -135,7 +136,7 @@ def test_empty_reply():
 def test_deltas_of_one_feed_are_merged_and_never_empty():
     splitter = TextThinkingSplitter()
     deltas = splitter.feed("<think>a\nb</think>c")
-    assert deltas == [Delta("thinking", "a\nb"), Delta("answer", "c")]
+    assert deltas == [TextDelta("thinking", "a\nb"), TextDelta("answer", "c")]
 
 
 def test_feeding_a_finished_splitter_is_an_error():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qwen_tui.chat.detokenizer import IncrementalDecoder
-from qwen_tui.chat.splitter import Delta
+from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.token_splitter import TokenThinkingSplitter
 from tests.chat.splitting import (
     THINK_END_ID,
@@ -56,27 +56,27 @@ def test_an_incomplete_character_waits_for_its_last_byte():
     tokens = splitter()
     first, *rest = "中".encode()
     assert tokens.feed([first]) == []
-    assert tokens.feed(rest) == [Delta("answer", "中")]
+    assert tokens.feed(rest) == [TextDelta("answer", "中")]
 
 
 def test_an_emoji_split_one_byte_at_a_time():
     tokens = splitter()
     raw = "🎉".encode()
     assert [tokens.feed([b]) for b in raw[:-1]] == [[], [], []]
-    assert tokens.feed([raw[-1]]) == [Delta("answer", "🎉")]
+    assert tokens.feed([raw[-1]]) == [TextDelta("answer", "🎉")]
 
 
 def test_bytes_that_never_complete_are_shown_at_the_end():
     tokens = splitter()
     tokens.feed(list(b"ok ") + ["中".encode()[0]])
-    assert tokens.finish() == [Delta("answer", "\ufffd")]
+    assert tokens.finish() == [TextDelta("answer", "\ufffd")]
     assert tokens.answer == "ok \ufffd"
 
 
 def test_close_id_flushes_the_thinking_before_the_answer_starts():
     tokens = splitter()
     deltas = tokens.feed([THINK_START_ID, *b"hm", THINK_END_ID, *b"ok"])
-    assert deltas == [Delta("thinking", "hm"), Delta("answer", "ok")]
+    assert deltas == [TextDelta("thinking", "hm"), TextDelta("answer", "ok")]
     assert tokens.thinking_finished
 
 

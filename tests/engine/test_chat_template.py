@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from qwen_tui.engine.prompting import ChatTokenizer
-from qwen_tui.engine.qwen3_template import QWEN3_CHAT_TEMPLATE
-from qwen_tui.engine.synthetic import tiny_config, write_checkpoint
+from qwen_tui.engine.synthetic.checkpoint import tiny_config, write_checkpoint
+from qwen_tui.engine.synthetic.qwen3_template import QWEN3_CHAT_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIRS = [ROOT.parent / "shared" / "reference", ROOT / "shared" / "reference"]

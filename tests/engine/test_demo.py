@@ -9,20 +9,19 @@ import time
 import pytest
 
 from qwen_tui.chat.messages import FinishReason
+from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.config import Settings
-from qwen_tui.engine.base import (
-    AnswerDelta,
+from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.events import (
     EngineError,
     EngineReady,
     ErrorKind,
     GenerationFinished,
-    GenerationRequest,
     LoadProgress,
-    ThinkingDelta,
 )
-from qwen_tui.engine.demo import DemoEngine
 from qwen_tui.engine.factory import create_engine
+from qwen_tui.engine.scripted.demo import DemoEngine
 
 
 class Run:
@@ -55,21 +54,21 @@ def run():
     engine_run.engine.close()
 
 
-def _texts(events, kind) -> str:
-    return "".join(e.text for e in events if isinstance(e, kind))
+def _texts(events, part: Part) -> str:
+    return "".join(e.text for e in events if isinstance(e, TextDelta) and e.part is part)
 
 
 def test_thinking_reply_streams_thinking_then_a_markdown_answer_with_code(run):
     events = run.ask("How do I reverse a string?")
     finished = events[-1]
-    kinds = [type(e) for e in events if isinstance(e, ThinkingDelta | AnswerDelta)]
-    assert kinds.index(AnswerDelta) > kinds.index(ThinkingDelta)
-    assert ThinkingDelta not in kinds[kinds.index(AnswerDelta) :]
+    parts = [e.part for e in events if isinstance(e, TextDelta)]
+    assert parts.index(Part.ANSWER) > parts.index(Part.THINKING)
+    assert Part.THINKING not in parts[parts.index(Part.ANSWER) :]
     assert finished.reason is FinishReason.STOP
     assert "reverse a string" in finished.thinking
     assert "```python" in finished.answer and finished.answer.count("```") == 2
-    assert _texts(events, ThinkingDelta) == finished.thinking
-    assert _texts(events, AnswerDelta) == finished.answer
+    assert _texts(events, Part.THINKING) == finished.thinking
+    assert _texts(events, Part.ANSWER) == finished.answer
     assert all(e.request_id == 7 for e in events)
 
 
@@ -85,7 +84,7 @@ def test_latest_soft_switch_wins(run):
 
 def test_hard_switch_off_ignores_think(run):
     events = run.ask("files please /think", enable_thinking=False)
-    assert not any(isinstance(e, ThinkingDelta) for e in events)
+    assert not _texts(events, Part.THINKING)
     assert events[-1].thinking == "" and events[-1].answer
 
 
@@ -117,7 +116,7 @@ def test_streams_at_the_configured_speed_and_cancels_mid_reply():
 
     messages = ({"role": "user", "content": "hello"},)
     engine_run.engine.submit(GenerationRequest(messages, True, THINKING_PRESET))
-    while not isinstance(engine_run.events.get(timeout=5), ThinkingDelta):
+    while not isinstance(engine_run.events.get(timeout=5), TextDelta):
         pass
     engine_run.engine.cancel()
     finished = engine_run._until(GenerationFinished)[-1]
@@ -145,7 +144,7 @@ def test_a_prompt_longer_than_the_context_is_refused_like_the_local_engine():
         "tokens and the context holds 50; drop older turns or start a new conversation"
     )
     assert events[-1].reason is FinishReason.ERROR
-    assert not any(isinstance(e, ThinkingDelta | AnswerDelta) for e in events)
+    assert not any(isinstance(e, TextDelta) for e in events)
     engine_run.engine.close()
 
 

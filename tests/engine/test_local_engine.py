@@ -14,14 +14,13 @@ import pytest
 import torch
 
 from qwen_tui.chat.messages import FinishReason
-from qwen_tui.engine.base import (
-    AnswerDelta,
+from qwen_tui.chat.parts import Part, TextDelta
+from qwen_tui.engine.events import (
     EngineError,
     EngineReady,
     ErrorKind,
     GenerationFinished,
     LoadProgress,
-    ThinkingDelta,
 )
 from qwen_tui.engine.loading import load_model
 from tests.engine.tiny_models import EngineRun, chain_checkpoint, special_id, token_ids
@@ -29,8 +28,8 @@ from tests.engine.tiny_models import EngineRun, chain_checkpoint, special_id, to
 END = "<|im_end|>"
 
 
-def texts(events, kind) -> list[str]:
-    return [e.text for e in events if isinstance(e, kind)]
+def texts(events, part: Part) -> list[str]:
+    return [e.text for e in events if isinstance(e, TextDelta) and e.part is part]
 
 
 @pytest.fixture
@@ -70,8 +69,8 @@ def test_thinking_and_answer_stream_apart(engine_on):
     run.ask("What is the capital of France?", thinking=True, max_new_tokens=64)
     events = run.until_finished()
     finished = events[-1]
-    assert "".join(texts(events, ThinkingDelta)) == "Let me think"
-    assert "".join(texts(events, AnswerDelta)) == "Paris is the capital."
+    assert "".join(texts(events, Part.THINKING)) == "Let me think"
+    assert "".join(texts(events, Part.ANSWER)) == "Paris is the capital."
     assert (finished.thinking, finished.answer) == ("Let me think", "Paris is the capital.")
     assert finished.reason is FinishReason.STOP and finished.thinking_finished
     assert list(finished.token_ids) == chain
@@ -88,7 +87,7 @@ def test_character_split_across_tokens_streams_intact(engine_on):
     run.wait_ready()
     run.ask("Say hi in Chinese", thinking=False)
     events = run.until_finished()
-    answer = texts(events, AnswerDelta)
+    answer = texts(events, Part.ANSWER)
     assert "".join(answer) == "你😀" == events[-1].answer
     assert all("\ufffd" not in text for text in answer)
 
@@ -100,7 +99,7 @@ def test_cancel_stops_within_a_step_with_the_partial_text(engine_on):
     streamed = []
     while not streamed:
         event = run.events.get(timeout=30)
-        if isinstance(event, AnswerDelta):
+        if isinstance(event, TextDelta) and event.part is Part.ANSWER:
             streamed.append(event.text)
     asked = time.perf_counter()
     run.engine.cancel()
@@ -110,7 +109,7 @@ def test_cancel_stops_within_a_step_with_the_partial_text(engine_on):
     assert finished.reason is FinishReason.CANCELLED
     assert waited < 2.0
     assert 0 < finished.stats.generated_tokens < 100_000
-    streamed += texts(events, AnswerDelta)
+    streamed += texts(events, Part.ANSWER)
     assert finished.answer == "".join(streamed)
     assert finished.answer.startswith(" qu")  # the partial text, whatever it reached
 
@@ -130,7 +129,8 @@ def test_requests_are_served_one_after_another(engine_on):
     run.ask("first", max_new_tokens=12, request_id=1)
     run.ask("second", max_new_tokens=12, request_id=2)
     events = run.until_finished() + run.until_finished()
-    order = [e.request_id for e in events if isinstance(e, AnswerDelta | GenerationFinished)]
+    answered = [e for e in events if isinstance(e, GenerationFinished | TextDelta)]
+    order = [e.request_id for e in answered if getattr(e, "part", Part.ANSWER) is Part.ANSWER]
     assert order == sorted(order) and order[-1] == 2
     assert [e.reason for e in events if isinstance(e, GenerationFinished)] == [
         FinishReason.LENGTH,

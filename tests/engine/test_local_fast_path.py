@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.engine import local
-from qwen_tui.engine.base import AnswerDelta, EngineReady, GenerationFinished
+from qwen_tui.engine.events import EngineReady, GenerationFinished
 from qwen_tui.engine.fast_path import fast_path_blockers, kv_bytes_per_token
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.runner.extract import weights_from_model
@@ -34,7 +35,7 @@ def reply(model_dir, monkeypatch, fast: bool) -> GenerationFinished:
         run.close()
         monkeypatch.undo()
     finished = events[-1]
-    streamed = "".join(e.text for e in events if isinstance(e, AnswerDelta))
+    streamed = "".join(e.text for e in events if isinstance(e, TextDelta) and e.part is Part.ANSWER)
     assert streamed == finished.answer
     return finished
 

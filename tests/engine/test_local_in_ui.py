@@ -7,6 +7,7 @@ import time
 
 from qwen_tui.config import Settings
 from qwen_tui.engine.local import LocalEngine
+from qwen_tui.engine.spec import ModelSpec
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from tests.engine.tiny_models import chain_checkpoint, special_id, token_ids
@@ -31,9 +32,10 @@ async def test_ui_chats_with_a_tiny_checkpoint(tmp_path):
     settings = Settings(
         model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=64
     )
-    app = ChatApp(settings, engine=LocalEngine(settings), recorder_factory=lambda: None)
+    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
+    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings: None)
     async with app.run_test(size=(120, 40)) as pilot:
-        driver = app.chat_screen.driver
+        driver = app.core
         await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")
         app.chat_screen.query_one("#prompt").text = "What is the capital of France?"
         await pilot.press("enter")

@@ -10,9 +10,15 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from qwen_tui.engine import devices
-from qwen_tui.engine.base import EngineError, EngineFailure, ErrorKind
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import EngineError, ErrorKind
 from qwen_tui.engine.loading import load_model
-from qwen_tui.engine.synthetic import PUBLISHED_GPTQ, QWEN3_30B_A3B, tiny_config, write_checkpoint
+from qwen_tui.engine.synthetic.checkpoint import (
+    PUBLISHED_GPTQ,
+    QWEN3_30B_A3B,
+    tiny_config,
+    write_checkpoint,
+)
 from tests.engine.tiny_models import EngineRun
 
 

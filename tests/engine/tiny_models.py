@@ -1,6 +1,6 @@
 """Tiny checkpoints for the engine tests, and stock transformers models to compare with.
 
-Every variant is written by `qwen_tui.engine.synthetic` in the published GPTQ layout; the
+Every variant is written by `qwen_tui.engine.synthetic.checkpoint` in the published GPTQ layout; the
 reference for a quantized one is stock transformers loading a copy whose int4 tensors were
 dequantized into plain float32 weights (no project module involved in that forward).
 """
@@ -17,11 +17,12 @@ from safetensors.torch import load_file, save_file
 
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.config import Settings
-from qwen_tui.engine.base import EngineError, EngineReady, GenerationFinished, GenerationRequest
+from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.events import EngineError, EngineReady, GenerationFinished
 from qwen_tui.engine.gptq.format import PackedInt4, dequantize
 from qwen_tui.engine.local import LocalEngine
-from qwen_tui.engine.synthetic import QuantSpec, tiny_config, write_checkpoint
-from qwen_tui.engine.synthetic_tokenizer import build_tokenizer
+from qwen_tui.engine.synthetic.checkpoint import QuantSpec, tiny_config, write_checkpoint
+from qwen_tui.engine.synthetic.tokenizer import build_tokenizer
 
 GREEDY = SamplingParams(temperature=0, top_p=1, top_k=0, min_p=0, presence_penalty=0)
 STD = 0.08  # larger than a real init, so greedy choices are far from ties

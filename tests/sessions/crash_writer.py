@@ -18,16 +18,13 @@ def main() -> None:
     print(recorder.session_id, flush=True)
     for turn in range(1, 4):
         recorder.record_user(Message(Role.USER, f"question {turn}"))
-        recorder.record_delta("thinking", f"thinking {turn}")
-        recorder.record_delta("answer", f"answer {turn}")
         recorder.record_assistant(
             Message(Role.ASSISTANT, f"answer {turn}", thinking=f"thinking {turn}")
         )
         print("turn done", flush=True)
     recorder.record_user(Message(Role.USER, "question 4"))
     print("streaming", flush=True)
-    while True:
-        recorder.record_delta("answer", "more ")
+    while True:  # a reply streaming: nothing reaches the file until it ends
         time.sleep(0.001)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from qwen_tui.engine.base import EventSink, GenerationFinished, GenerationRequest
+from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.events import EventSink, GenerationFinished
 from tests.recording_engine import RecordingEngine
 
 

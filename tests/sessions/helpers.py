@@ -10,9 +10,11 @@ from qwen_tui.chat.messages import (
     Role,
     TurnSettings,
 )
+from qwen_tui.chat.parts import Part
 from qwen_tui.chat.sampling import NON_THINKING_PRESET, THINKING_PRESET
 from qwen_tui.config import Settings
 from qwen_tui.sessions import SessionStore
+from qwen_tui.sessions.timeline import TimelineBuilder
 
 
 def sample_conversation() -> Conversation:
@@ -45,11 +47,13 @@ def record(store: SessionStore, conversation: Conversation, **create_args) -> st
             if message.role is Role.USER:
                 recorder.record_user(message)
                 continue
-            for kind, text in (("thinking", message.thinking), ("answer", message.content)):
+            timeline = TimelineBuilder()
+            timeline.start()
+            for part, text in ((Part.THINKING, message.thinking), (Part.ANSWER, message.content)):
                 half = len(text) // 2
-                recorder.record_delta(kind, text[:half])
-                recorder.record_delta(kind, text[half:])
-            recorder.record_assistant(message)
+                timeline.add(part, text[:half])
+                timeline.add(part, text[half:])
+            recorder.record_assistant(message, timeline.take())
         return recorder.session_id
 
 

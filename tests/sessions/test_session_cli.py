@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.cli import app
-from qwen_tui.engine.demo import DemoEngine
-from qwen_tui.engine.playback import PlaybackEngine
+from qwen_tui.engine.scripted.demo import DemoEngine
+from qwen_tui.engine.scripted.playback import PlaybackEngine
 from tests.sessions.helpers import assistant, record, sample_conversation
 
 runner = CliRunner()
@@ -37,7 +37,7 @@ def fake_ui(monkeypatch):
 
     def run_chat_app(settings, **kwargs):
         ui.calls.append({"settings": settings, **kwargs})
-        ui.during(kwargs)
+        ui.during({"settings": settings, **kwargs})
 
     monkeypatch.setitem(
         sys.modules, "qwen_tui.ui.app", types.SimpleNamespace(run_chat_app=run_chat_app)
@@ -172,7 +172,7 @@ def test_delete_removes_an_unreadable_session_that_list_flags(store, saved):
 
 def test_resume_opens_the_latest_session_and_appends_to_it(store, saved, fake_ui, fast_demo):
     def chat_one_more_turn(kwargs):
-        recorder = kwargs["recorder_factory"]()
+        recorder = kwargs["recorder_factory"](kwargs["settings"])
         recorder.record_user(Message(Role.USER, "one more"))
         recorder.record_assistant(assistant("sure"))
 
@@ -231,7 +231,7 @@ def test_replay_takes_the_model_and_length_options_like_run(store, saved, fast_d
 def test_replay_in_the_ui_queues_the_user_turns_and_records_a_linked_session(
     store, saved, fake_ui, fast_demo
 ):
-    fake_ui.during = lambda kwargs: kwargs["recorder_factory"]().record_user(
+    fake_ui.during = lambda kwargs: kwargs["recorder_factory"](kwargs["settings"]).record_user(
         Message(Role.USER, "What is 6 × 7? /think")
     )
     result = run("replay", saved, "--engine", "demo")
@@ -251,7 +251,7 @@ def test_play_uses_the_recording_with_no_model_and_saves_nothing(store, saved, f
     assert isinstance(engine, PlaybackEngine) and engine.speed == 4
     assert [t.answer for t in engine.turns] == ["**42**", "Forty-two."]
     assert list(call["queued_prompts"]) == ["What is 6 × 7? /think", "And in words? /no_think"]
-    assert call["recorder_factory"]() is None
+    assert call["recorder_factory"](call["settings"]) is None
     assert store.ids() == [saved]
 
 

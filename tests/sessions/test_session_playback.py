@@ -8,26 +8,22 @@ import time
 import pytest
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
+from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.chat.sampling import THINKING_PRESET
-from qwen_tui.engine.base import (
-    AnswerDelta,
-    EngineError,
-    EngineReady,
-    GenerationFinished,
-    GenerationRequest,
-    ThinkingDelta,
-)
-from qwen_tui.engine.playback import PlaybackEngine, PlaybackTurn
-from qwen_tui.sessions.replay import estimated_timeline, playback_turns, user_prompts
+from qwen_tui.conversation.playback import playback_turns
+from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.events import EngineError, EngineReady, GenerationFinished
+from qwen_tui.engine.scripted.playback import PlaybackEngine, PlaybackTurn
+from qwen_tui.sessions.replay import estimated_timeline, user_prompts
 from tests.sessions.helpers import record, sample_conversation
 
 STATS = GenerationStats(10, 4, 0.1, 20.0, 0.45)
 TURN = PlaybackTurn(
     chunks=[
-        (0.0, "thinking", "Hmm"),
-        (0.15, "thinking", ", ok"),
-        (0.3, "answer", "Hello"),
-        (0.45, "answer", " there"),
+        (0.0, Part.THINKING, "Hmm"),
+        (0.15, Part.THINKING, ", ok"),
+        (0.3, Part.ANSWER, "Hello"),
+        (0.45, Part.ANSWER, " there"),
     ],
     thinking="Hmm, ok",
     answer="Hello there",
@@ -66,8 +62,8 @@ def play(engine: PlaybackEngine, *requests: GenerationRequest, during=None):
 
 def test_replies_stream_as_recorded_then_finish_with_the_recorded_figures():
     timed = play(PlaybackEngine([TURN], speed=20))
-    kinds = [type(e) for _, e in timed]
-    assert kinds == [ThinkingDelta, ThinkingDelta, AnswerDelta, AnswerDelta, GenerationFinished]
+    kinds = [e.part if isinstance(e, TextDelta) else type(e) for _, e in timed]
+    assert kinds == [Part.THINKING, Part.THINKING, Part.ANSWER, Part.ANSWER, GenerationFinished]
     finished = timed[-1][1]
     assert (finished.thinking, finished.answer) == ("Hmm, ok", "Hello there")
     assert finished.reason is FinishReason.STOP and finished.stats == STATS
@@ -79,7 +75,7 @@ def test_playback_timing_scales_with_speed(speed):
     last_delta_at = timed[-2][0]
     assert last_delta_at >= 0.45 / speed - 0.01
     assert last_delta_at < 0.45 / speed + 0.25  # generous for a busy CI machine
-    answer_at = next(t for t, e in timed if isinstance(e, AnswerDelta))
+    answer_at = next(t for t, e in timed if isinstance(e, TextDelta) and e.part is Part.ANSWER)
     assert answer_at >= 0.3 / speed - 0.01
 
 
@@ -126,7 +122,11 @@ def test_a_saved_session_plays_back_what_was_streamed(store):
         ("Six sevens: 7+7=14, ×3 = 42. 好.", "**42**"),
         ("", "Forty-two."),
     ]
-    streamed = "".join(e.text for _, e in timed[: len(timed) // 2] if isinstance(e, AnswerDelta))
+    streamed = "".join(
+        e.text
+        for _, e in timed[: len(timed) // 2]
+        if isinstance(e, TextDelta) and e.part is Part.ANSWER
+    )
     assert "**42**" in streamed
     assert finished[1].reason is FinishReason.LENGTH
 
@@ -135,8 +135,8 @@ def test_a_reply_saved_without_timings_gets_an_estimated_pace():
     conversation = sample_conversation()
     reply = conversation.messages[1]
     chunks = estimated_timeline(reply)
-    assert "".join(c.text for c in chunks if c.kind == "thinking") == reply.thinking
-    assert "".join(c.text for c in chunks if c.kind == "answer") == reply.content
+    assert "".join(c.text for c in chunks if c.part is Part.THINKING) == reply.thinking
+    assert "".join(c.text for c in chunks if c.part is Part.ANSWER) == reply.content
     offsets = [c.offset_s for c in chunks]
     assert offsets == sorted(offsets)
     assert offsets[0] == pytest.approx(reply.stats.time_to_first_token_s)

@@ -6,8 +6,9 @@ import math
 
 from qwen_tui.chat.messages import Role
 from qwen_tui.config import Settings
-from qwen_tui.engine.demo import DemoEngine
-from qwen_tui.sessions.drive import BlockingChat
+from qwen_tui.conversation.blocking import BlockingChat
+from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.engine.scripted.demo import DemoEngine
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
 from tests.sessions.helpers import record, sample_conversation
 
@@ -23,7 +24,10 @@ def test_replay_sends_the_same_user_turns_and_links_back(store):
     with store.create(
         settings, engine_name="demo", model_name=engine.model_name, replay_of=original.id
     ) as recorder:
-        chat = BlockingChat(engine, settings, replay_start(original), recorder=recorder)
+        core = ConversationCore(
+            engine, settings, replay_start(original), recorder_factory=lambda _: recorder
+        )
+        chat = BlockingChat(core, decide=lambda question: None)
         chat.start()
         for prompt in user_prompts(original):
             chat.send(prompt)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from qwen_tui.chat.messages import FinishReason, Role
 from qwen_tui.cli import app
-from qwen_tui.sessions.replay import answered_prompts, playback_turns, user_prompts
+from qwen_tui.conversation.playback import playback_turns
+from qwen_tui.sessions.replay import answered_prompts, user_prompts
 from tests.recording_engine import RecordingEngine
 from tests.sessions.engines import FailingDemo
 

@@ -197,9 +197,8 @@ def test_a_session_file_copied_by_hand_is_its_own_session(store):
 def test_resume_event_records_what_the_continued_run_uses(store):
     session_id = record(store, sample_conversation())
     settings = Settings(thinking=False)
-    with store.open_for_append(
-        session_id, settings=settings, engine_name="local", model_name="qwen"
-    ) as recorder:
+    with store.open_for_append(session_id) as recorder:
+        recorder.note_resume(settings=settings, engine_name="local", model_name="qwen")
         recorder.record_user(Message(Role.USER, "more"))
         recorder.record_assistant(assistant("yes"))
     lines = store.path_for(session_id).read_text(encoding="utf-8").splitlines()
@@ -215,8 +214,7 @@ def test_resume_event_records_what_the_continued_run_uses(store):
 def test_continuing_without_new_messages_leaves_the_file_untouched(store):
     session_id = record(store, sample_conversation())
     before = store.path_for(session_id).read_bytes()
-    recorder = store.open_for_append(
-        session_id, settings=Settings(), engine_name="demo", model_name="m"
-    )
+    recorder = store.open_for_append(session_id)
+    recorder.note_resume(settings=Settings(), engine_name="demo", model_name="m")
     recorder.close()
     assert store.path_for(session_id).read_bytes() == before

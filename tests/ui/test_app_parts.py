@@ -3,24 +3,23 @@ the palette, GPU memory, the engine factory and session saving."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from ui_harness import RecordingEngine, make_app, ready, send, until_idle
 
 from qwen_tui import locations
-from qwen_tui.chat.sampling import QUANTIZED_PRESENCE_PENALTY
+from qwen_tui.chat.model_card import QUANTIZED_PRESENCE_PENALTY
 from qwen_tui.config import Settings
-from qwen_tui.engine.demo import DemoEngine
+from qwen_tui.engine.base import DeviceMemory
 from qwen_tui.engine.factory import create_engine
+from qwen_tui.engine.scripted.demo import DemoEngine
 from qwen_tui.sessions import SessionStore
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.app_commands import UnknownCommand, parse_command
-from qwen_tui.ui.gpu_memory import gpu_memory_text
 from qwen_tui.ui.keymap import CHAT_BINDINGS, help_rows, key_display
 from qwen_tui.ui.screens.help_screen import help_tables
+from qwen_tui.ui.widgets.status_bar import StatusBar
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -66,24 +65,22 @@ async def test_the_palette_offers_app_commands_and_each_theme():
         assert {"Theme: qwen-dark", "Theme: qwen-light", "Theme: qwen-high-contrast"} <= titles
 
 
-def test_gpu_memory_is_empty_without_an_initialised_cuda(monkeypatch):
-    monkeypatch.delitem(sys.modules, "torch", raising=False)
-    assert gpu_memory_text() == ""
-    cuda = SimpleNamespace(is_initialized=lambda: False)
-    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda))
-    assert gpu_memory_text() == ""
+class GpuEngine(RecordingEngine):
+    """Says it holds 18 of a card's 80 GiB, as the local engine on a GPU does."""
+
+    def memory_in_use(self) -> DeviceMemory:
+        return DeviceMemory(18 * 1024**3, 80 * 1024**3)
 
 
-def test_gpu_memory_reads_the_allocator_of_a_torch_already_loaded(monkeypatch):
-    gib = 1024**3
-    cuda = SimpleNamespace(
-        is_initialized=lambda: True,
-        current_device=lambda: 0,
-        memory_reserved=lambda device: 18 * gib,
-        get_device_properties=lambda device: SimpleNamespace(total_memory=80 * gib),
-    )
-    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda))
-    assert gpu_memory_text() == "GPU 18.0/80.0 GiB"
+@pytest.mark.parametrize(
+    ("engine", "shown"), [(GpuEngine, "GPU 18.0/80.0 GiB"), (RecordingEngine, "")]
+)
+async def test_the_status_bar_shows_the_gpu_memory_the_engine_reports(engine, shown):
+    app = make_app(engine())
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        app.chat_screen.view.refresh_memory()
+        assert app.chat_screen.query_one(StatusBar).gpu_memory == shown
 
 
 def test_the_demo_engine_is_built_for_engine_demo_and_labelled_demo():
@@ -130,7 +127,7 @@ async def test_an_engine_that_does_not_know_its_quantization_gets_the_quantized_
 
 
 def test_load_progress_reads_bytes_as_gib_and_counts_as_counts():
-    from qwen_tui.engine.base import LoadProgress
+    from qwen_tui.engine.events import LoadProgress
     from qwen_tui.ui.widgets.load_bar import progress_counts
 
     assert progress_counts(LoadProgress(3 * 2**30, 16 * 2**30, unit="bytes")) == "3.0/16.0 GiB"

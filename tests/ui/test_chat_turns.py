@@ -21,7 +21,7 @@ from ui_harness import (
 )
 
 from qwen_tui.chat.messages import FinishReason
-from qwen_tui.engine.playback import PlaybackEngine, PlaybackTurn
+from qwen_tui.engine.scripted.playback import PlaybackEngine, PlaybackTurn
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.status_bar import StatusBar
 
@@ -100,9 +100,9 @@ async def test_escape_cancels_within_a_frame_and_keeps_the_partial_reply():
             await asyncio.sleep(0.001)
         # Marked stopped at once, while the engine is still busy with its step: the UI
         # does not wait for the engine (a frame at 30 a second on an idle machine).
-        assert time.monotonic() - pressed < 0.5 and app.chat_screen.driver.busy
+        assert time.monotonic() - pressed < 0.5 and app.core.busy
         assert "cancelled" in str(turn.query_one(".turn-note").render())
-        message = app.chat_screen.driver.conversation.messages[-1]
+        message = app.core.conversation.messages[-1]
         assert message.finish_reason is FinishReason.CANCELLED
         assert message.thinking == turn.thinking.text and message.thinking.startswith("Okay")
         assert not message.thinking_finished
@@ -123,7 +123,7 @@ async def test_second_turn_history_carries_the_answer_but_no_thinking():
         await ready(pilot)
         await send(pilot, "How do I reverse a string?")
         await until_idle(pilot)
-        first = app.chat_screen.driver.conversation.messages[-1]
+        first = app.core.conversation.messages[-1]
         assert first.thinking  # the UI keeps it for display...
         await send(pilot, "And a file?")
         await until_idle(pilot)
@@ -134,25 +134,26 @@ async def test_second_turn_history_carries_the_answer_but_no_thinking():
         assert "<think>" not in history[1]["content"]
 
 
-async def test_recorder_gets_the_user_message_every_delta_and_the_reply():
+async def test_recorder_gets_the_user_message_and_the_reply_with_how_it_streamed():
     recorder = RecorderSpy()
-    app = make_app(RecordingEngine(tokens_per_s=2_000), recorder=recorder)
+    app = make_app(RecordingEngine(tokens_per_s=400), recorder=recorder)
     async with app.run_test() as pilot:
         await ready(pilot)
         await send(pilot, "How do I reverse a string?")
-        await until_idle(pilot)
-        reply = recorder.assistants[-1]
+        await until_idle(pilot, timeout=10)
+        reply, timeline = recorder.assistants[-1], recorder.timelines[-1]
         assert recorder.users == ["How do I reverse a string?"]
-        assert len(recorder.deltas) > 100  # one call per streamed delta, not per frame
-        assert "".join(t for k, t in recorder.deltas if k == "thinking") == reply.thinking
-        assert "".join(t for k, t in recorder.deltas if k == "answer") == reply.content
+        offsets = [c.offset_s for c in timeline]
+        assert offsets == sorted(offsets) and 0 < offsets[0] < offsets[-1]  # as it streamed
+        assert "".join(c.text for c in timeline if c.part == "thinking") == reply.thinking
+        assert "".join(c.text for c in timeline if c.part == "answer") == reply.content
         assert reply.finish_reason is FinishReason.STOP and reply.stats.generated_tokens > 0
 
 
 class BrokenDiskRecorder(RecorderSpy):
-    """Fails on the first streamed delta, as a full disk would."""
+    """Fails on the first write, as a full disk would."""
 
-    def record_delta(self, kind: str, text: str) -> None:
+    def record_user(self, message) -> None:
         raise OSError("No space left on device")
 
 

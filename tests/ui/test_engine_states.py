@@ -18,13 +18,8 @@ from ui_harness import (
 
 from qwen_tui.chat.messages import Conversation, FinishReason
 from qwen_tui.config import Settings
-from qwen_tui.engine.base import (
-    EngineFailure,
-    EngineReady,
-    ErrorKind,
-    EventSink,
-    GenerationRequest,
-)
+from qwen_tui.engine.base import EngineFailure, GenerationRequest
+from qwen_tui.engine.events import EngineReady, ErrorKind, EventSink
 from qwen_tui.ui.screens.budget_screen import BudgetScreen
 from qwen_tui.ui.widgets.load_bar import LoadBar
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -84,7 +79,7 @@ async def test_an_engine_error_is_a_notice_and_the_next_message_still_works():
         await send(pilot, "first")
         await until_idle(pilot)
         assert any("out of memory" in n for n in _notices(app))
-        assert app.chat_screen.driver.conversation.messages[-1].finish_reason is FinishReason.ERROR
+        assert app.core.conversation.messages[-1].finish_reason is FinishReason.ERROR
         assert "failed" in str(assistant_turns(app)[0].query_one(".turn-note").render())
         await send(pilot, "second")
         await until_idle(pilot)
@@ -99,7 +94,7 @@ class BrokenEngine(RecordingEngine):
 async def test_a_model_that_fails_to_load_is_reported_and_sending_is_refused_clearly():
     app = make_app(BrokenEngine())
     async with app.run_test() as pilot:
-        driver = app.chat_screen.driver
+        driver = app.core
         await wait_for(pilot, lambda: driver.state == "failed", what="failure")
         assert any("no model in /models/qwen" in n for n in _notices(app))
         prompt = app.chat_screen.query_one(PromptInput)

@@ -7,7 +7,15 @@ import math
 import time
 
 from textual import events
-from ui_harness import LongReplyEngine, make_app, ready, send, until_idle, wait_for
+from ui_harness import (
+    LongReplyEngine,
+    live_turn,
+    make_app,
+    ready,
+    send,
+    until_idle,
+    wait_for,
+)
 
 from qwen_tui.ui.engine_bridge import EngineEventsWaiting
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -22,12 +30,11 @@ async def test_typing_and_esc_are_answered_promptly_while_the_engine_streams_at_
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         await send(pilot, "think hard")
-        driver = app.chat_screen.driver
-        await wait_for(pilot, lambda: driver.live and driver.live.widget.thinking.text)
+        await wait_for(pilot, lambda: (turn := live_turn(app)) and turn.thinking.text)
         prompt = app.chat_screen.query_one(PromptInput)
         prompt.focus()
         latencies = []
-        while driver.live is not None and len(latencies) < 10:
+        while app.core.live is not None and len(latencies) < 10:
             typed = len(prompt.text)
             started = time.monotonic()
             app.post_message(events.Key("x", "x"))
@@ -35,12 +42,12 @@ async def test_typing_and_esc_are_answered_promptly_while_the_engine_streams_at_
                 await asyncio.sleep(0.001)
             latencies.append(time.monotonic() - started)
             await asyncio.sleep(0.05)
-        streamed = len(driver.live.widget.thinking.text) if driver.live else None
+        turn = live_turn(app)
+        streamed = len(turn.thinking.text) if turn else None
         assert len(latencies) >= 3, "the reply ended before the UI could be probed"
         assert max(latencies) < PROMPT_S, f"key latencies {latencies}"
         assert streamed is None or streamed > 1_000  # it really was streaming meanwhile
-        if driver.live is not None:  # and Esc stops it just as promptly
-            turn = driver.live.widget
+        if turn is not None:  # and Esc stops it just as promptly
             started = time.monotonic()
             app.post_message(events.Key("escape", None))
             while not turn.has_class("-cancelled"):
@@ -56,7 +63,7 @@ async def test_a_flood_of_deltas_reaches_the_ui_as_a_few_batched_messages():
         await ready(pilot)
         await send(pilot, "think hard")
         await until_idle(pilot)
-        finished = app.chat_screen.driver.conversation.messages[-1]
+        finished = app.core.conversation.messages[-1]
     wakeups = sum(isinstance(message, EngineEventsWaiting) for message in seen)
     assert finished.stats.generated_tokens > 5_000
     assert wakeups < finished.stats.generated_tokens / 20  # about one per frame, not per token

@@ -10,7 +10,7 @@ from session_files import BROKEN_ID, SESSIONS, save_sessions
 from ui_harness import RecordingEngine, assistant_turns, enter, make_app, ready, send, until_idle
 
 from qwen_tui.chat.messages import Role
-from qwen_tui.engine.playback import PlaybackEngine, PlaybackTurn
+from qwen_tui.engine.scripted.playback import PlaybackEngine, PlaybackTurn
 from qwen_tui.sessions import SessionLocked, SessionStore
 from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screens.rename_screen import RenameScreen
@@ -139,7 +139,7 @@ async def test_a_session_locked_by_another_process_gives_a_notice_and_nothing_ch
             assert isinstance(app.screen, SessionsScreen)  # still choosing
             notices = [n.message for n in app._notifications]
             assert any(f"session {READABLE} is open in qwen-chat process" in n for n in notices)
-            assert app.chat_screen.driver.conversation.messages == []
+            assert app.core.conversation.messages == []
 
 
 async def test_rename_asks_for_a_title_and_saves_it(monkeypatch):

@@ -13,7 +13,8 @@ from textual.pilot import Pilot
 from qwen_tui.chat.messages import Conversation, GenerationStats
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import GenerationRequest
-from qwen_tui.engine.demo import DemoEngine
+from qwen_tui.engine.scripted.demo import DemoEngine
+from qwen_tui.sessions import Chunk
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView
@@ -64,18 +65,16 @@ class RecorderSpy:
 
     def __init__(self) -> None:
         self.users: list[str] = []
-        self.deltas: list[tuple[str, str]] = []
         self.assistants: list = []
+        self.timelines: list[list[Chunk]] = []
         self.closed = False
 
     def record_user(self, message) -> None:
         self.users.append(message.content)
 
-    def record_delta(self, kind: str, text: str) -> None:
-        self.deltas.append((kind, text))
-
-    def record_assistant(self, message) -> None:
+    def record_assistant(self, message, timeline=()) -> None:
         self.assistants.append(message)
+        self.timelines.append(list(timeline))
 
     def close(self) -> None:
         self.closed = True
@@ -94,7 +93,7 @@ def make_app(
         engine=engine or RecordingEngine(),
         conversation=conversation,
         queued_prompts=queued_prompts,
-        recorder_factory=lambda: recorder,
+        recorder_factory=lambda _settings: recorder,
     )
 
 
@@ -111,7 +110,7 @@ async def wait_for(
 
 async def ready(pilot: Pilot) -> None:
     """Wait until the engine has loaded."""
-    await wait_for(pilot, lambda: pilot.app.chat_screen.driver.state == "ready", what="ready")
+    await wait_for(pilot, lambda: pilot.app.core.state == "ready", what="ready")
 
 
 async def press_now(pilot: Pilot, key: str) -> None:
@@ -131,25 +130,33 @@ async def enter(pilot: Pilot, text: str, press_enter: bool = True) -> None:
 
 async def send(pilot: Pilot, text: str) -> None:
     """Type `text` into the input and press Enter."""
-    driver = pilot.app.chat_screen.driver
-    before = len(driver.conversation.messages) + len(driver.pending)
+    core = pilot.app.core
+    before = len(core.conversation.messages) + len(core.pending)
     pilot.app.chat_screen.query_one("#prompt").text = text
     await press_now(pilot, "enter")
     await wait_for(
         pilot,
-        lambda: len(driver.conversation.messages) + len(driver.pending) > before,
+        lambda: len(core.conversation.messages) + len(core.pending) > before,
         what=f"{text!r} sent",
     )
 
 
-async def until_idle(pilot: Pilot) -> None:
+async def until_idle(pilot: Pilot, timeout: float = 5.0) -> None:
     """Wait until no turn streams and the engine is free."""
-    driver = pilot.app.chat_screen.driver
-    await wait_for(pilot, lambda: not driver.busy and not driver.pending, what="idle")
+    core = pilot.app.core
+    await wait_for(pilot, lambda: not core.busy and not core.pending, timeout, "idle")
 
 
 def assistant_turns(app: ChatApp) -> list[AssistantTurn]:
     return app.chat_screen.query_one(ConversationView).assistant_turns()
+
+
+def live_turn(app: ChatApp) -> AssistantTurn | None:
+    """The reply widget that is streaming now, if any."""
+    if app.core.live is None:
+        return None
+    turns = assistant_turns(app)
+    return turns[-1] if turns and turns[-1].streaming else None
 
 
 def sample_conversation() -> Conversation:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import ErrorKind
 from qwen_tui.engine.gptq.plan import Slot, model_tensors
 from qwen_tui.engine.gptq.shards import Shards
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import ErrorKind
 
 SUPPORTED_GROUP_SIZES = (32, 64, 128, -1)
 

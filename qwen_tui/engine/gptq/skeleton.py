@@ -14,7 +14,8 @@ import torch
 from torch import nn
 from transformers import PretrainedConfig
 
-from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.events import ErrorKind
 from qwen_tui.engine.gptq.modules import QuantExperts, QuantLinear, QuantRouter
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
 

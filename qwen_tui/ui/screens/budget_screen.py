@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,15 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from qwen_tui.chat.budget import Budget, BudgetVerdict
-
-
-class BudgetChoice(StrEnum):
-    SHORTER = "shorter"
-    """Send with the fewer new tokens that fit."""
-    DROP = "drop"
-    """Leave the oldest turns out of the model's context, then send."""
-    NEW = "new"
-    """Start a new conversation with this message."""
+from qwen_tui.conversation.updates import BudgetChoice
 
 
 class BudgetScreen(ModalScreen[BudgetChoice | None]):

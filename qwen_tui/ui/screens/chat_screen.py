@@ -1,29 +1,27 @@
 """The main screen: the conversation, the load bar, the input, the status line.
 
-The screen starts the engine, applies its events once a frame and takes what is typed;
-what its keys and commands do is in `chat_actions`, how it shows the turns and the
-engine's state in `chat_display`.
+The screen starts the engine, hands the `TurnDriver` what is typed and what the engine
+sends (at most once a frame), and runs the keys and app commands. What it shows is kept
+by the `ChatView`; the conversation itself is the `ConversationCore`'s.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from qwen_tui.chat.messages import Conversation
-from qwen_tui.config import Settings
-from qwen_tui.engine.base import Engine
-from qwen_tui.ui.app_commands import UnknownCommand, parse_command
-from qwen_tui.ui.chat_actions import ChatActions
-from qwen_tui.ui.chat_display import ChatDisplay
-from qwen_tui.ui.engine_bridge import BridgedEvent, EngineBridge, EngineEventsWaiting
+from qwen_tui.conversation.core import ConversationCore, EngineState
+from qwen_tui.ui import slash_commands
+from qwen_tui.ui.app_commands import CommandLine, UnknownCommand, parse_command
+from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
 from qwen_tui.ui.keymap import CHAT_BINDINGS
-from qwen_tui.ui.session_recording import RecorderFactory
+from qwen_tui.ui.screens.help_screen import HelpScreen
+from qwen_tui.ui.screens.sessions_screen import SessionsScreen
 from qwen_tui.ui.turn_driver import TurnDriver
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from qwen_tui.ui.widgets.load_bar import LoadBar
@@ -37,52 +35,41 @@ FRAME_S = 1 / 30
 """Engine events are applied at most this often, however fast tokens come."""
 
 
-class ChatScreen(ChatActions, ChatDisplay, Screen):
+class ChatScreen(Screen[None]):
     BINDINGS = CHAT_BINDINGS
 
-    def __init__(
-        self,
-        engine: Engine,
-        settings: Settings,
-        conversation: Conversation,
-        queued_prompts: Sequence[str],
-        recorder_factory: RecorderFactory | None,
-    ) -> None:
+    def __init__(self, core: ConversationCore) -> None:
         super().__init__()
-        self.engine = engine
-        self.driver = TurnDriver(self, engine, settings, conversation, recorder_factory)
-        self.driver.pending.extend(queued_prompts)
+        self.core = core
         self.bridge = EngineBridge(self)
-        self._base_thinking = True  # the next turn's mode without a soft switch (chat_display)
+        self.view = ChatView(
+            core,
+            ConversationView(id="conversation"),
+            LoadBar(id="load-bar"),
+            PromptInput(id="prompt"),  # its history comes with the conversation, on mount
+            StatusBar(id="status"),
+        )
         self._last_drain = 0.0
         self._drain_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield ConversationView(id="conversation")
-        yield LoadBar(id="load-bar")
-        yield PromptInput(id="prompt")  # its history comes with the conversation, on mount
-        yield StatusBar(id="status")
-        yield Footer()
+        view = self.view
+        yield from (view.turns, view.load_bar, view.prompt, view.status, Footer())
 
     async def on_mount(self) -> None:
         self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
-        status = self.query_one(StatusBar)
-        status.engine_name = self.engine.name
-        status.model_name = self.engine.model_name
-        status.thinking = self.driver.settings.thinking
-        status.state = "loading"
-        await self.show_conversation(self.driver.conversation)
-        self.driver.recording.start()
+        self.driver = TurnDriver(self.core, self.view, self.app, self.bridge.drain)
+        await self.view.show_conversation(self.core.conversation)
         # A played-back session needs no typing, and Space there pauses it.
-        playback = hasattr(self.engine, "toggle_pause")
-        self.query_one(ConversationView if playback else PromptInput).focus()
-        self.set_interval(2.0, self._refresh_gpu)
+        playback = self.core.engine.playback is not None
+        (self.view.turns if playback else self.view.prompt).focus()
+        self.set_interval(2.0, self.view.refresh_memory)
         try:
-            self.engine.start(self.bridge.sink)
+            self.core.engine.start(self.bridge.sink)
         except Exception as exc:  # noqa: BLE001 - a broken engine must not end the app
-            self.driver.state = "failed"
-            self.driver.load_error = str(exc)
-            self.show_load_failed(str(exc))
+            self.core.state = EngineState.FAILED
+            self.core.load_error = str(exc)
+            self.view.show_load_failed(str(exc))
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
@@ -103,39 +90,117 @@ class ChatScreen(ChatActions, ChatDisplay, Screen):
         self._last_drain = time.monotonic()
         await self.driver.handle(self.bridge.drain())
 
-    def drain_bridge(self) -> list[BridgedEvent]:
-        """Take every engine event waiting now (Esc applies them before it stops a turn)."""
-        return self.bridge.drain()
-
     # -- input ----------------------------------------------------------------------------
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
-        prompt = self.query_one(PromptInput)
+        prompt = self.view.prompt
         try:
             command = parse_command(event.text)
         except UnknownCommand as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         prompt.remember(event.text.strip())
         prompt.clear()
         if command is not None:
             await self.run_command(command)
-        elif not await self.driver.send(event.text.strip()):
-            self.restore_input(event.text)
-        self.refresh_mode_hint()
+        else:
+            await self.driver.send(event.text.strip())
+        self.view.refresh_mode_hint()
 
     def on_text_area_changed(self) -> None:
-        self.refresh_mode_hint()
+        self.view.refresh_mode_hint()
 
     def on_user_turn_edit_requested(self, event: UserTurn.EditRequested) -> None:
-        prompt = self.query_one(PromptInput)
+        prompt = self.view.prompt
         prompt.text = event.text
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
 
-    def restore_input(self, text: str) -> None:
-        """Give a message that was not sent back to the input (if it is empty)."""
-        prompt = self.query_one(PromptInput)
-        if not prompt.text.strip():
-            prompt.text = text
-            prompt.move_cursor(prompt.document.end)
+    async def run_command(self, line: CommandLine) -> None:
+        """Run a parsed `/command`."""
+        name, argument = line.command.name, line.argument
+        recorder = self.core.recorder
+        if name in ("new", "clear"):
+            await self.action_new_conversation()
+        elif name == "help":
+            self.action_help()
+        elif name == "sessions":
+            self.action_sessions()
+        elif name == "copy":
+            self.action_copy_last()
+        elif name == "quit":
+            self.app.exit()
+        elif name == "theme":
+            slash_commands.set_theme(self.app, argument)
+        elif name == "save":
+            slash_commands.save_session(self.app, recorder, argument)
+        elif name == "title":
+            slash_commands.name_session(self.app, recorder, argument)
+
+    # -- keys (bound in keymap.CHAT_BINDINGS) ----------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            # Esc only means "stop" while a reply streams; otherwise it is left alone.
+            return self.core.live is not None
+        playback = self.core.engine.playback is not None
+        if action == "toggle_playback":
+            return playback
+        if action == "sessions":
+            # A played-back session is shown, not continued: nothing could be appended.
+            return not playback
+        return True
+
+    def action_toggle_playback(self) -> None:
+        """Space during `qwen-chat play`: hold or continue the recorded session."""
+        controls = self.core.engine.playback
+        if controls is None:
+            return
+        paused = controls.toggle_pause()
+        self.view.status.state = "paused" if paused else "playing"
+        self.notify("Playback paused; Space resumes." if paused else "Playback resumed.")
+
+    async def action_toggle_thinking(self) -> None:
+        """Ctrl+T: the hard switch for the turns that follow."""
+        await self.driver.toggle_thinking()
+
+    async def action_cancel(self) -> None:
+        """Esc: stop the reply now; what streamed so far stays, marked cancelled."""
+        await self.driver.cancel()
+
+    def action_toggle_pane(self) -> None:
+        """Open or fold the thinking of the focused reply, else of the latest one."""
+        self.view.turns.toggle_thinking(self.app.focused)
+
+    def action_toggle_all_panes(self) -> None:
+        """Open every thinking pane, or fold them all if all are open."""
+        self.view.turns.toggle_all_thinking()
+
+    def action_copy_last(self) -> None:
+        """Copy the latest answer (the one streaming, if any) to the clipboard."""
+        text = self.view.turns.last_answer()
+        if not text:
+            self.notify("There is no answer to copy yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the last answer ({len(text):,} characters).")
+
+    async def action_new_conversation(self) -> None:
+        """Ctrl+N: a new conversation (and a new session file)."""
+        await self.driver.new_conversation()
+        self.notify("New conversation.")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_sessions(self) -> None:
+        """F4: the saved sessions, to open, rename or delete one."""
+        from qwen_tui.sessions import SessionStore
+
+        if not self.check_action("sessions", ()):
+            self.notify("Sessions cannot be opened while one is played back.")
+            return
+        screen = SessionsScreen(
+            SessionStore(), current=self.core.recorder, open_session=self.driver.open_session
+        )
+        self.app.push_screen(screen)

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats, Message
+from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.ui.widgets.answer_view import AnswerView
 from qwen_tui.ui.widgets.thinking_pane import ThinkingPane
 
@@ -50,14 +51,13 @@ class AssistantTurn(Horizontal, can_focus=True):
     def streaming(self) -> bool:
         return self.has_class("-streaming")
 
-    def add_thinking(self, text: str, tokens: int) -> None:
-        """Thinking streamed in."""
-        self.thinking.append(text, tokens)
-
-    async def add_answer(self, text: str) -> None:
-        """Answer streamed in; the first piece folds the thinking pane."""
-        self.thinking.stop()
-        await self.answer.write(text)
+    async def add(self, delta: TextDelta) -> None:
+        """More of the reply streamed in; the answer's first piece folds the thinking."""
+        if delta.part is Part.THINKING:
+            self.thinking.append(delta.text, delta.tokens)
+        else:
+            self.thinking.stop()
+            await self.answer.write(delta.text)
 
     async def finish(self, message: Message) -> None:
         """The turn ended: fold the thinking, render the answer once, show how it ended."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from qwen_tui.chat.messages import Conversation, Message, Role
@@ -49,6 +50,40 @@ class ConversationView(VerticalScroll):
 
     def assistant_turns(self) -> list[AssistantTurn]:
         return list(self.query_children(AssistantTurn))
+
+    def mark_dropped(self, user_messages: int) -> None:
+        """Dim the oldest `user_messages` user messages still in context, each with what
+        follows it (failed turns too): the model no longer sees them."""
+        users = 0
+        for turn in self.query_children("UserTurn, AssistantTurn"):
+            if turn.has_class("-dropped"):
+                continue
+            if isinstance(turn, UserTurn):
+                users += 1
+                if users > user_messages:
+                    break
+            turn.add_class("-dropped")
+
+    def toggle_thinking(self, focused: Widget | None) -> None:
+        """Open or fold the thinking of the turn holding `focused`, else of the latest."""
+        while focused is not None and not isinstance(focused, AssistantTurn):
+            focused = focused.parent if isinstance(focused.parent, Widget) else None
+        turns = [t for t in self.assistant_turns() if t.thinking.display]
+        target = focused if isinstance(focused, AssistantTurn) else (turns[-1] if turns else None)
+        if target is not None:
+            target.action_toggle_thinking()
+
+    def toggle_all_thinking(self) -> None:
+        """Open every thinking pane, or fold them all if all are open."""
+        panes = [t.thinking for t in self.assistant_turns() if t.thinking.display]
+        expand = not all(pane.expanded for pane in panes)
+        for pane in panes:
+            pane.expanded = expand
+
+    def last_answer(self) -> str:
+        """The latest answer (the one streaming, if any); "" before the first."""
+        turns = self.assistant_turns()
+        return turns[-1].answer.text if turns else ""
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")

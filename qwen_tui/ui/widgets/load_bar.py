@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-from qwen_tui.engine.base import LoadProgress
+from qwen_tui.engine.events import LoadProgress
 
 
 class LoadBar(Horizontal):

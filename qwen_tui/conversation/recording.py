@@ -1,4 +1,4 @@
-"""`SessionRecording`: the session file the chat screen's conversation is written to.
+"""`SessionRecording`: the session file the conversation in use is written to.
 
 Saving is best effort: a session file that cannot be written (a full disk, a broken
 file) is one notice, then the chat goes on unrecorded rather than losing the turn.
@@ -7,33 +7,38 @@ file) is one notice, then the chat goes on unrecorded rather than losing the tur
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from qwen_tui.chat.messages import Message
+from qwen_tui.config import Settings
+from qwen_tui.sessions import SessionError, SessionRecorder
+from qwen_tui.sessions.timeline import Chunk
 
-if TYPE_CHECKING:
-    from qwen_tui.sessions import SessionRecorder
-
-RecorderFactory = Callable[[], "SessionRecorder | None"]
-"""Opens the recorder of a conversation that starts now; None saves nothing."""
+RecorderFactory = Callable[[Settings], SessionRecorder | None]
+"""Opens the recorder of a conversation that starts now, with the settings in use then;
+None saves nothing."""
 T = TypeVar("T")
 
 
 class SessionRecording:
-    """The recorder of the conversation on screen, if any, and guarded writes to it."""
+    """The recorder of the conversation in use, if any, and guarded writes to it.
 
-    def __init__(self, factory: RecorderFactory | None, notify: Callable[..., object]) -> None:
+    `problem` is called with one line saying why when a write fails; recording then
+    stops."""
+
+    def __init__(self, factory: RecorderFactory | None, problem: Callable[[str], None]) -> None:
         self._factory = factory
-        self._notify = notify
+        self._problem = problem
         self.recorder: SessionRecorder | None = None
 
-    def start(self) -> None:
+    def start(self, settings: Settings) -> None:
         """Close the current recorder; ask the factory for the one of the new conversation."""
         self.stop()
-        if self._factory is not None:
-            self.recorder = self._guard(self._factory)
+        factory = self._factory
+        if factory is not None:
+            self.recorder = self._guard(lambda: factory(settings))
 
-    def adopt(self, recorder: SessionRecorder) -> None:
+    def adopt(self, recorder: SessionRecorder | None) -> None:
         """Close the current recorder and write into `recorder` (opened on a saved session,
         its lock held) from now on."""
         self.stop()
@@ -49,14 +54,9 @@ class SessionRecording:
         """Write a message the user sent."""
         self._write(lambda recorder: recorder.record_user(message))
 
-    def deltas(self, kind: str, parts: list[str]) -> None:
-        """Write the pieces of thinking or answer text that streamed in, in order."""
-        for part in parts:
-            self._write(lambda recorder, part=part: recorder.record_delta(kind, part))
-
-    def assistant(self, message: Message) -> None:
-        """Write a finished (or stopped, or failed) reply."""
-        self._write(lambda recorder: recorder.record_assistant(message))
+    def assistant(self, message: Message, timeline: list[Chunk]) -> None:
+        """Write a finished (or stopped, or failed) reply with how it streamed."""
+        self._write(lambda recorder: recorder.record_assistant(message, timeline))
 
     def _write(self, write: Callable[[SessionRecorder], object]) -> None:
         # Looked up on each write: a failed one stops recording for the rest.
@@ -65,14 +65,10 @@ class SessionRecording:
             self._guard(lambda: write(recorder))
 
     def _guard(self, action: Callable[[], T]) -> T | None:
-        """Run a session-file action; a failure is a notice and recording stops."""
-        from qwen_tui.sessions import SessionError
-
+        """Run a session-file action; a failure is reported and recording stops."""
         try:
             return action()
         except (SessionError, OSError, ValueError) as exc:
-            self._notify(
-                f"Session not saved: {exc}", title="Sessions", severity="error", timeout=10
-            )
+            self._problem(str(exc))
             self.recorder = None
             return None

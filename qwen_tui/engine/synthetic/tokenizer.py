@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from qwen_tui.engine.qwen3_template import QWEN3_CHAT_TEMPLATE
+from qwen_tui.engine.synthetic.qwen3_template import QWEN3_CHAT_TEMPLATE
 
 SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>")
 # The split pattern of GPT-style byte-level tokenizers: contractions, words, digits, symbols.

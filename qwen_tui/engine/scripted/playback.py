@@ -15,16 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
-from qwen_tui.engine.base import (
-    AnswerDelta,
-    EngineFailure,
-    EngineReady,
-    ErrorKind,
-    EventSink,
-    GenerationFinished,
-    GenerationRequest,
-    ThinkingDelta,
-)
+from qwen_tui.chat.parts import Part, TextDelta
+from qwen_tui.engine.base import EngineFailure, GenerationRequest
+from qwen_tui.engine.events import EngineReady, ErrorKind, EventSink, GenerationFinished
 from qwen_tui.engine.worker import ThreadedEngine
 
 _POLL_S = 0.02  # how often a wait looks at pause and cancel
@@ -34,9 +27,9 @@ _CHARS_PER_TOKEN = 4  # a rough count; playback has no tokenizer
 @dataclass(frozen=True)
 class PlaybackTurn:
     """One recorded reply. `chunks` are (offset in seconds from the user's message,
-    "thinking" or "answer", text), in order."""
+    the part, text), in order."""
 
-    chunks: Sequence[tuple[float, str, str]]
+    chunks: Sequence[tuple[float, Part, str]]
     thinking: str
     answer: str
     thinking_finished: bool = True
@@ -62,6 +55,7 @@ class PlaybackEngine(ThreadedEngine):
             raise ValueError(f"speed must be above 0, got {speed}")
         self.turns = list(turns)
         self.speed = speed
+        self.playback = self
         self.model_name = model_name
         self._clock = clock
         self._next_turn = 0
@@ -115,14 +109,13 @@ class PlaybackEngine(ThreadedEngine):
         turn = self.turns[self._next_turn]
         self._next_turn += 1
         self._restart_clock()
-        streamed = {"thinking": "", "answer": ""}
-        for offset_s, kind, text in turn.chunks:
+        streamed = {Part.THINKING: "", Part.ANSWER: ""}
+        for offset_s, part, text in turn.chunks:
             if not self._wait_until(offset_s / self.speed, cancelled):
                 return _finished(request, turn, streamed, FinishReason.CANCELLED)
-            event = ThinkingDelta if kind == "thinking" else AnswerDelta
-            sink(event(request.request_id, text))
-            streamed[kind] += text
-        return _finished(request, turn, {"thinking": turn.thinking, "answer": turn.answer})
+            sink(TextDelta(part, text, request.request_id))
+            streamed[part] += text
+        return _finished(request, turn, {Part.THINKING: turn.thinking, Part.ANSWER: turn.answer})
 
     def _restart_clock(self) -> None:
         with self._clock_lock:
@@ -151,7 +144,7 @@ class PlaybackEngine(ThreadedEngine):
 def _finished(
     request: GenerationRequest,
     turn: PlaybackTurn,
-    texts: dict[str, str],
+    texts: dict[Part, str],
     reason: FinishReason | None = None,
 ) -> GenerationFinished:
     """The end of a turn: as recorded, or (with `reason`) cut short after `texts`."""
@@ -160,12 +153,12 @@ def _finished(
         thinking_finished = turn.thinking_finished
     else:
         # Stopped inside the thinking unless the answer had begun.
-        thinking_finished = bool(texts["answer"]) or not texts["thinking"]
+        thinking_finished = bool(texts[Part.ANSWER]) or not texts[Part.THINKING]
     return GenerationFinished(
         request.request_id,
         reason or turn.reason,
         stats,
-        texts["thinking"],
-        texts["answer"],
+        texts[Part.THINKING],
+        texts[Part.ANSWER],
         thinking_finished,
     )

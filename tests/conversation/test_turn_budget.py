@@ -3,13 +3,12 @@ the model sees, and dropping that many makes the turn fit."""
 
 from __future__ import annotations
 
-from ui_harness import RecordingEngine
-
 from qwen_tui.chat.budget import BudgetVerdict
 from qwen_tui.chat.messages import Conversation, FinishReason
 from qwen_tui.chat.turn_plan import plan_turn
 from qwen_tui.config import Settings
-from qwen_tui.ui.context_budget import drop_oldest_turns, judge_turn
+from qwen_tui.conversation.budget import drop_oldest_turns, judge_turn
+from tests.recording_engine import RecordingEngine
 
 
 class SmallContextEngine(RecordingEngine):

@@ -5,7 +5,7 @@ the project's Qwen3-format chat template and a generation config.
 Tiny ones serve the tests; `QWEN3_30B_A3B` with `random_codes` gives a full-size model for
 benchmarks, streamed to disk shard by shard:
 
-    python -m qwen_tui.engine.synthetic OUT_DIR --full
+    python -m qwen_tui.engine.synthetic.checkpoint OUT_DIR --full
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 import torch
 
-from qwen_tui.engine.shard_writer import ShardWriter
-from qwen_tui.engine.synthetic_tokenizer import write_tokenizer_files
-from qwen_tui.engine.synthetic_weights import QuantSpec, synthetic_tensors
+from qwen_tui.engine.synthetic.shard_writer import ShardWriter
+from qwen_tui.engine.synthetic.tokenizer import write_tokenizer_files
+from qwen_tui.engine.synthetic.weights import QuantSpec, synthetic_tensors
 
 __all__ = ["QWEN3_30B_A3B", "PUBLISHED_GPTQ", "QuantSpec", "tiny_config", "write_checkpoint"]
 

@@ -1,4 +1,4 @@
-"""The context budget as the chat screen applies it: count, judge, and trim the history.
+"""The context budget of a turn: count, judge, and trim the history.
 
 `chat/budget.py` decides; this module feeds it the engine's token counts and carries out
 the user's choice of dropping the oldest turns. A turn here is one the model sees: those

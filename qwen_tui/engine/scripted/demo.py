@@ -12,22 +12,16 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import replace
 
-from qwen_tui.chat.budget import DEFAULT_CONTEXT_LIMIT
 from qwen_tui.chat.messages import FinishReason, GenerationStats
-from qwen_tui.chat.splitter import Delta, TextThinkingSplitter
+from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.chat.splitter import TextThinkingSplitter
 from qwen_tui.chat.switches import thinking_mode
-from qwen_tui.engine import demo_replies
-from qwen_tui.engine.base import (
-    AnswerDelta,
-    EngineReady,
-    EventSink,
-    GenerationFinished,
-    GenerationRequest,
-    LoadProgress,
-    ThinkingDelta,
-    reply_room,
-)
+from qwen_tui.engine.base import GenerationRequest, reply_room
+from qwen_tui.engine.events import EngineReady, EventSink, GenerationFinished, LoadProgress
+from qwen_tui.engine.scripted import demo_replies
 from qwen_tui.engine.worker import ThreadedEngine
 
 _LOAD_STEPS = 12
@@ -176,7 +170,6 @@ def split_reply(thinking: str, answer: str, request: GenerationRequest) -> list[
     ]
 
 
-def _send(deltas: list[Delta], request_id: int, sink: EventSink) -> None:
+def _send(deltas: list[TextDelta], request_id: int, sink: EventSink) -> None:
     for delta in deltas:
-        event = ThinkingDelta if delta.kind == "thinking" else AnswerDelta
-        sink(event(request_id, delta.text))
+        sink(replace(delta, request_id=request_id))

@@ -1,0 +1,300 @@
+"""`ConversationCore`: the conversation in use and the one lifecycle of a turn.
+
+A turn goes: plan (`chat.turn_plan`) → budget verdict (`budget.py`) → request → the
+engine's events → the finished message → the session record. One request is in the
+engine at a time: a prompt sent while the model loads or answers waits in the queue, and
+after a stop the next one waits until the engine has really stopped. The core is plain,
+single-threaded Python: a front-end calls it from one thread (the UI's, or the CLI's),
+passes it every engine event, and shows the updates each call returns.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from enum import StrEnum
+
+from qwen_tui.chat.history import template_messages
+from qwen_tui.chat.messages import Conversation, Message
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
+from qwen_tui.config import Settings
+from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn
+from qwen_tui.conversation.live_turn import LiveTurn
+from qwen_tui.conversation.opening import ContinuedSession
+from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
+from qwen_tui.conversation.updates import (
+    BudgetChoice,
+    BudgetQuestion,
+    ConversationChanged,
+    LoadFailed,
+    Loading,
+    ModeChanged,
+    Notice,
+    NotSaved,
+    Queued,
+    Ready,
+    Refused,
+    Severity,
+    TextStreamed,
+    TurnEnded,
+    TurnsDropped,
+    TurnStarted,
+    Update,
+)
+from qwen_tui.engine.base import Engine, EngineFailure, GenerationRequest
+from qwen_tui.engine.events import (
+    EngineError,
+    EngineEvent,
+    EngineReady,
+    GenerationFinished,
+    LoadProgress,
+)
+from qwen_tui.sessions import SessionRecorder
+
+
+class EngineState(StrEnum):
+    """The engine as the conversation knows it."""
+
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class ConversationCore:
+    """Owns the conversation, its settings, the queue and the live turn."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        conversation: Conversation | None = None,
+        *,
+        recorder_factory: RecorderFactory | None = None,
+        queued: tuple[str, ...] = (),
+    ) -> None:
+        """`conversation` pre-fills the history (resume); `recorder_factory` opens the
+        session each conversation is saved in (none: nothing saved); `queued` prompts go
+        out one after another as if typed."""
+        self.engine = engine
+        self.settings = settings
+        """The one current copy of the settings: the hard switch and the system prompt
+        change here, and each new session records them as they are when it starts."""
+        self.conversation = conversation or Conversation(settings.system_prompt)
+        self.state = EngineState.LOADING
+        self.load_error = ""
+        self.pending: deque[str] = deque(queued)
+        self.live: LiveTurn | None = None
+        self.in_engine: int | None = None
+        """The request the engine still works on (after a stop, until it has noticed)."""
+        self.question: BudgetQuestion | None = None
+        self.short_replies_ok = False
+        self._outbox: list[Update] = []
+        self._next_id = 1
+        self.recording = SessionRecording(recorder_factory, self._session_problem)
+        self.recording.start(settings)
+
+    @property
+    def recorder(self) -> SessionRecorder | None:
+        """The session this conversation is saved in, if any."""
+        return self.recording.recorder
+
+    @property
+    def busy(self) -> bool:
+        """A turn streams, the engine still works on one, or a budget question is open."""
+        return self.in_engine is not None or self.live is not None or self.question is not None
+
+    @property
+    def quantized(self) -> bool:
+        """Whether the card's quantized preset applies: an engine that does not know yet
+        (or at all) gets it."""
+        return self.engine.quantized is not False
+
+    # -- what the user does ----------------------------------------------------------------
+
+    def send(self, text: str) -> list[Update]:
+        """Send `text` now, or queue it; `Refused` if nothing can be sent."""
+        if self.state is EngineState.FAILED:
+            reason = (
+                f"The engine failed to load ({self.load_error}); nothing can be sent. "
+                "Quit and fix it, or run qwen-chat --engine demo."
+            )
+            return [Refused(text, reason)]
+        if self.state is EngineState.LOADING or self.busy or self.pending:
+            self.pending.append(text)
+            behind_reply = self.state is EngineState.READY and (
+                self.live is not None or self.in_engine is not None
+            )
+            return [Queued(text, len(self.pending), behind_reply)]
+        self._start(text)
+        return self._take()
+
+    def answer_budget(self, choice: BudgetChoice | None) -> list[Update]:
+        """The user's way out of the open `BudgetQuestion`; None gives the text back."""
+        question, self.question = self.question, None
+        if question is None:
+            return []
+        if choice is None:
+            self._outbox.append(Refused(question.text, ""))
+            self._send_next()
+            return self._take()
+        if choice is BudgetChoice.SHORTER:
+            self.short_replies_ok = True
+        elif choice is BudgetChoice.DROP:
+            turns = question.budget.turns_to_drop or 0
+            self._outbox.append(TurnsDropped(drop_oldest_turns(self.conversation, turns)))
+            self._notice(f"The oldest {turns} turn(s) left the model's context.")
+        else:
+            self._switch(Conversation(self.conversation.system_prompt), None)
+        self._start(question.text)
+        return self._take()
+
+    def cancel(self) -> list[Update]:
+        """Stop the live turn now; what streamed so far is its reply, marked cancelled."""
+        self._stop_live()
+        return self._take()
+
+    def toggle_thinking(self) -> list[Update]:
+        """The hard switch, for the turns that follow."""
+        self.settings = replace(self.settings, thinking=not self.settings.thinking)
+        self._outbox.append(ModeChanged(self.settings.thinking))
+        state = "on" if self.settings.thinking else "off"
+        self._notice(f"Thinking {state} for the next messages.")
+        return self._take()
+
+    def new_conversation(self) -> list[Update]:
+        """Stop any reply, forget the history and the queue, start a new session."""
+        self._switch(Conversation(self.conversation.system_prompt), None)
+        return self._take()
+
+    def continue_session(self, continued: ContinuedSession) -> list[Update]:
+        """Stop any reply and the queue, then go on with a saved session."""
+        self.settings = continued.settings
+        self._switch(continued.conversation, continued.recorder)
+        return self._take()
+
+    def close(self) -> None:
+        """Stop recording (the live turn, if any, is saved as stopped first)."""
+        self._stop_live()
+        self.recording.stop()
+
+    # -- what the engine does --------------------------------------------------------------
+
+    def handle(self, event: EngineEvent) -> list[Update]:
+        """Apply one engine event."""
+        if isinstance(event, TextDelta):
+            self._streamed(event)
+        elif isinstance(event, GenerationFinished):
+            self._finished(event)
+        elif isinstance(event, LoadProgress):
+            self._outbox.append(Loading(event))
+        elif isinstance(event, EngineReady):
+            self.state = EngineState.READY
+            self._outbox.append(Ready(event))
+            self._send_next()
+        elif isinstance(event, EngineError):
+            if self.state is EngineState.LOADING:
+                self.state = EngineState.FAILED
+                self.load_error = event.message
+                self._outbox.append(LoadFailed(event.message))
+            self._notice(event.message, Severity.ERROR, "Engine error")
+        return self._take()
+
+    # -- what the front-end asks -----------------------------------------------------------
+
+    def base_thinking(self) -> bool:
+        """The mode the next turn runs in if the pending message has no soft switch."""
+        return plan_turn(self.conversation, "", self.settings).thinking
+
+    def context_used(self) -> int:
+        """Prompt tokens the conversation takes now (what the next turn starts from)."""
+        messages = template_messages(self.conversation)
+        if not messages:
+            return 0
+        return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+
+    # -- the lifecycle ---------------------------------------------------------------------
+
+    def _start(self, text: str) -> None:
+        plan = plan_turn(self.conversation, text, self.settings, self.quantized)
+        for warning in plan.warnings:
+            self._notice(warning, Severity.WARNING)
+        try:
+            budget = judge_turn(self.engine, self.conversation, plan, self.short_replies_ok)
+        except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
+            self._notice(str(exc), Severity.ERROR, "Engine error")
+            self._outbox.append(Refused(text, str(exc)))
+            return
+        if accepted(budget, self.short_replies_ok):
+            self._submit(
+                text, replace(plan, max_new_tokens=budget.max_new_tokens), budget.prompt_tokens
+            )
+        else:
+            self.question = BudgetQuestion(text, budget)
+            self._outbox.append(self.question)
+
+    def _submit(self, text: str, plan: TurnPlan, prompt_tokens: int) -> None:
+        request_id, self._next_id = self._next_id, self._next_id + 1
+        self.recording.user(self.conversation.add_user(text))
+        self.in_engine = request_id
+        self.live = LiveTurn(request_id, text, plan, prompt_tokens)
+        self.engine.submit(GenerationRequest.from_plan(plan, request_id))
+        self._outbox.append(TurnStarted(self.live))
+
+    def _streamed(self, delta: TextDelta) -> None:
+        live = self.live
+        if live is None or live.request_id != delta.request_id:
+            # The turn was stopped but the engine has not noticed yet: ask again.
+            self.engine.cancel()
+            return
+        live.add(delta)
+        self._outbox.append(TextStreamed(live, delta))
+
+    def _finished(self, event: GenerationFinished) -> None:
+        if event.request_id == self.in_engine:
+            self.in_engine = None
+        live = self.live
+        if live is not None and live.request_id == event.request_id:
+            self._end_live(live.finished(event))
+        self._send_next()
+
+    def _end_live(self, message: Message) -> None:
+        live = self.live
+        assert live is not None
+        self.live = None
+        self.conversation.messages.append(message)
+        self.recording.assistant(message, live.take_timeline())
+        self._outbox.append(TurnEnded(live, message))
+
+    def _stop_live(self) -> None:
+        live = self.live
+        if live is not None:
+            self.engine.cancel()
+            self._end_live(live.stopped())
+
+    def _send_next(self) -> None:
+        if self.pending and self.state is EngineState.READY and not self.busy:
+            self._start(self.pending.popleft())
+
+    def _switch(self, conversation: Conversation, recorder: SessionRecorder | None) -> None:
+        self._stop_live()  # the stopped reply is saved in the session it belongs to
+        self.pending.clear()
+        self.conversation = conversation
+        self.short_replies_ok = False
+        if recorder is None:
+            self.recording.start(self.settings)
+        else:
+            self.recording.adopt(recorder)
+        self._outbox.append(ConversationChanged(conversation))
+
+    # -- notices ---------------------------------------------------------------------------
+
+    def _notice(self, text: str, severity: Severity = Severity.INFO, title: str = "") -> None:
+        self._outbox.append(Notice(text, severity, title))
+
+    def _session_problem(self, reason: str) -> None:
+        self._outbox.append(NotSaved(reason))
+
+    def _take(self) -> list[Update]:
+        updates, self._outbox = self._outbox, []
+        return updates

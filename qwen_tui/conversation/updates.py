@@ -1,0 +1,159 @@
+"""What a `ConversationCore` tells its front-end to show, one small record each.
+
+Every method of the core returns a list of these, in order. A front-end shows the ones
+it has a place for (the chat UI all of them; `run` the streamed text, notices and the
+end of the turn) and may ignore the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from qwen_tui.chat.budget import Budget
+from qwen_tui.chat.messages import Conversation, Message
+from qwen_tui.chat.parts import TextDelta
+from qwen_tui.conversation.live_turn import LiveTurn
+from qwen_tui.engine.events import EngineReady, LoadProgress
+
+
+class Severity(StrEnum):
+    INFO = "information"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One line for the user."""
+
+    text: str
+    severity: Severity = Severity.INFO
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class NotSaved:
+    """The session file could not be written (`reason`); the chat goes on unrecorded."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Loading:
+    """The engine's load advanced."""
+
+    progress: LoadProgress
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The engine is loaded; prompts go out from now on."""
+
+    event: EngineReady
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    """The engine could not load; nothing can be sent."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Queued:
+    """`text` waits until the model is ready or the current reply ends."""
+
+    text: str
+    waiting: int
+    behind_reply: bool
+
+
+@dataclass(frozen=True)
+class Refused:
+    """`text` was not sent: give it back to the user; `reason` (if any) says why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BudgetQuestion:
+    """`text` does not fit the context as it stands; the front-end must call
+    `ConversationCore.answer_budget` with one of `budget`'s ways out (or None)."""
+
+    text: str
+    budget: Budget
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """`turn.prompt` went to the engine; its reply streams into `turn`."""
+
+    turn: LiveTurn
+
+
+@dataclass(frozen=True)
+class TextStreamed:
+    """More of `turn`'s reply."""
+
+    turn: LiveTurn
+    delta: TextDelta
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    """`turn` ended; `message` is its reply as the conversation keeps it."""
+
+    turn: LiveTurn
+    message: Message
+
+
+@dataclass(frozen=True)
+class TurnsDropped:
+    """The oldest `user_messages` user messages (and what followed each) left the context."""
+
+    user_messages: int
+
+
+@dataclass(frozen=True)
+class ConversationChanged:
+    """A different conversation is in use now (new, or a saved one continued)."""
+
+    conversation: Conversation
+
+
+@dataclass(frozen=True)
+class ModeChanged:
+    """The hard switch was flipped; `thinking` is its new position."""
+
+    thinking: bool
+
+
+class BudgetChoice(StrEnum):
+    """The ways out of a turn that does not fit the context."""
+
+    SHORTER = "shorter"
+    """Send with the fewer new tokens that fit."""
+    DROP = "drop"
+    """Leave the oldest turns out of the model's context, then send."""
+    NEW = "new"
+    """Start a new conversation with this message."""
+
+
+Update = (
+    Notice
+    | NotSaved
+    | Loading
+    | Ready
+    | LoadFailed
+    | Queued
+    | Refused
+    | BudgetQuestion
+    | TurnStarted
+    | TextStreamed
+    | TurnEnded
+    | TurnsDropped
+    | ConversationChanged
+    | ModeChanged
+)

@@ -1,0 +1,129 @@
+"""`ChatView`: the chat screen's widgets, kept in step with the conversation core.
+
+The turn driver tells it what happened (a turn started, text streamed, the engine
+loaded); it knows the widgets, not the screen they sit on. It also shows, under the
+input, which mode the message being typed will run in.
+"""
+
+from __future__ import annotations
+
+from qwen_tui.chat.messages import Conversation, GenerationStats
+from qwen_tui.chat.switches import soft_switch
+from qwen_tui.conversation.core import ConversationCore, EngineState
+from qwen_tui.engine.events import EngineReady, LoadProgress
+from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
+from qwen_tui.ui.widgets.conversation_view import ConversationView
+from qwen_tui.ui.widgets.load_bar import LoadBar
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.status_bar import StatusBar
+
+_GIB = 1024**3
+
+
+class ChatView:
+    """What the chat screen shows of the conversation in use and of the engine."""
+
+    def __init__(
+        self,
+        core: ConversationCore,
+        turns: ConversationView,
+        load_bar: LoadBar,
+        prompt: PromptInput,
+        status: StatusBar,
+    ) -> None:
+        self.core = core
+        self.turns = turns
+        self.load_bar = load_bar
+        self.prompt = prompt
+        self.status = status
+        self._base_thinking = True  # the next turn's mode without a soft switch
+        status.engine_name = core.engine.name
+        status.model_name = core.engine.model_name
+        status.thinking = core.settings.thinking
+        status.state = "loading"
+
+    def refresh_mode_hint(self) -> None:
+        """Show under the input which mode the message being typed will run in."""
+        switch = soft_switch(self.prompt.text)
+        if not self.core.settings.thinking:
+            ignored = " (/think is ignored)" if switch else ""
+            hint = f"thinking off: Ctrl+T{ignored}"
+        elif switch is not None:
+            hint = f"thinking {'on' if switch else 'off'}: {'/think' if switch else '/no_think'}"
+        else:
+            hint = "thinking on" if self._base_thinking else "thinking off: earlier /no_think"
+        queued = len(self.core.pending)
+        self.prompt.border_subtitle = f"▸ {hint}" + (f" · {queued} queued" if queued else "")
+        loading = self.core.state is EngineState.LOADING
+        self.prompt.border_title = "Message" + (
+            " (sent when the model is ready)" if loading else ""
+        )
+
+    async def show_conversation(self, conversation: Conversation) -> None:
+        """Show `conversation` in place of the one before: its turns, its prompts for Up and
+        Down, and its own last reply's speed (none yet in a new conversation)."""
+        await self.turns.show_conversation(conversation)
+        self.prompt.replace_history(m.content for m in conversation.user_messages)
+        self.status.last_stats = None
+        self.refresh_context()
+
+    async def add_turn(self, text: str, expect_thinking: bool) -> AssistantTurn:
+        """Show the user's message and an assistant turn to stream its reply into."""
+        await self.turns.add_user(text)
+        return await self.turns.add_assistant(expect_thinking)
+
+    def set_generating(self) -> None:
+        """Show whether a reply is under way."""
+        if self.core.state is EngineState.READY:
+            self.status.state = "generating" if self.core.busy else "ready"
+        self.refresh_mode_hint()
+
+    def show_mode(self, thinking: bool) -> None:
+        self.status.thinking = thinking
+        self.refresh_context()
+
+    def show_load_progress(self, progress: LoadProgress) -> None:
+        self.load_bar.advance(progress)
+        percent = 100 * progress.done // max(progress.total, 1)
+        self.status.state = f"loading {percent}%"
+
+    def show_ready(self, ready: EngineReady) -> None:
+        self.load_bar.display = False
+        self.status.model_name = ready.model_name or self.core.engine.model_name
+        self.status.state = "ready"
+        self.refresh_context()
+
+    def show_load_failed(self, message: str) -> None:
+        self.load_bar.display = False
+        self.status.state = "failed to load"
+        self.prompt.border_title = f"Engine failed: {message}"
+
+    def show_stats(self, stats: GenerationStats | None) -> None:
+        if stats is not None and stats.generated_tokens:
+            self.status.last_stats = stats
+
+    def show_context_used(self, tokens: int) -> None:
+        self.status.context_limit = self.core.engine.context_limit
+        self.status.context_used = tokens
+
+    def refresh_context(self) -> None:
+        """Recount the context in use and the mode the next message runs in."""
+        self._base_thinking = self.core.base_thinking()
+        last = self.core.conversation.last_assistant
+        if last is not None and last.stats is not None and self.status.last_stats is None:
+            self.status.last_stats = last.stats
+        if self.core.state is EngineState.READY:
+            self.show_context_used(self.core.context_used())
+        self.refresh_mode_hint()
+
+    def refresh_memory(self) -> None:
+        """ "GPU 18.2/79.1 GiB" (memory this process holds / the card's total), if any."""
+        memory = self.core.engine.memory_in_use()
+        text = f"GPU {memory.held / _GIB:.1f}/{memory.total / _GIB:.1f} GiB" if memory else ""
+        self.status.gpu_memory = text
+
+    def restore_input(self, text: str) -> None:
+        """Give a message that was not sent back to the input (if it is empty)."""
+        if not self.prompt.text.strip():
+            self.prompt.text = text
+            self.prompt.move_cursor(self.prompt.document.end)
