@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 
 from textual.app import App, SystemCommand
@@ -15,6 +16,11 @@ from qwen_tui.conversation.recording import RecorderFactory
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
+
+ENGINE_GIL_WAIT_S = 0.0005
+"""How long the UI thread may keep the GIL from the engine thread when both want it.
+Python's default, 5 ms, is two decode steps at full speed: the GPU would idle while the
+engine thread waited for the UI to finish a frame."""
 
 
 class ChatApp(App[None]):
@@ -73,6 +79,8 @@ class ChatApp(App[None]):
         return self.chat_screen
 
     def on_mount(self) -> None:
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(ENGINE_GIL_WAIT_S)
         for problem in self._theme_problems:
             # markup=False: a problem quotes the user's file, brackets and all.
             self.notify(problem, title="Themes", severity="warning", timeout=8, markup=False)
@@ -115,6 +123,7 @@ class ChatApp(App[None]):
     def on_unmount(self) -> None:
         self.core.close()
         self.engine.close()
+        sys.setswitchinterval(self._switch_interval)
 
 
 def _set_theme(app: App, name: str) -> Callable[[], None]:

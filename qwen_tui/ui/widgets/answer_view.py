@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
+
+from qwen_tui.ui.paced_stream import PacedMarkdownStream
 
 
 class AnswerView(Markdown):
-    """Markdown fed through `Markdown.get_stream()`: each delta is appended, never the whole
-    reply re-rendered; `finish` renders the final text once so code fences come out right."""
+    """Markdown fed through a `PacedMarkdownStream`: each delta is appended, never the
+    whole reply re-rendered; `finish` renders the final text once so code fences come out
+    right."""
 
     def __init__(self, answer: str = "") -> None:
         super().__init__(answer)
         self._parts: list[str] = [answer] if answer else []
-        self._stream: MarkdownStream | None = None
+        self._stream: PacedMarkdownStream | None = None
 
     @property
     def text(self) -> str:
@@ -25,7 +27,7 @@ class AnswerView(Markdown):
         if not text:
             return
         if self._stream is None:
-            self._stream = Markdown.get_stream(self)
+            self._stream = PacedMarkdownStream(self)
         self._parts.append(text)
         await self._stream.write(text)
 
