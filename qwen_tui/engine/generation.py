@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from transformers import DynamicCache
+from transformers import DynamicCache, PreTrainedModel
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.engine.sampler import Sampler
@@ -33,7 +33,7 @@ class Decoded:
 
 
 def transformers_tokens(
-    model: nn.Module, prompt_ids: Sequence[int], sampler: Sampler
+    model: PreTrainedModel, prompt_ids: Sequence[int], sampler: Sampler
 ) -> Iterator[int]:
     """Tokens from transformers' forward: the prompt once, then one token per step."""
     device = next(model.parameters()).device

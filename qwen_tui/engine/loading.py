@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from transformers import PretrainedConfig, PreTrainedModel
 
 from qwen_tui.chat.model_card import NATIVE_CONTEXT
 from qwen_tui.engine import devices
@@ -37,7 +38,7 @@ ProgressSink = Callable[[LoadProgress], None]
 class LoadedModel:
     """A model ready to generate, with everything the decode loop needs beside it."""
 
-    model: nn.Module
+    model: PreTrainedModel
     tokenizer: ChatTokenizer
     model_dir: Path
     device: torch.device
@@ -119,7 +120,7 @@ def _read_config(model_dir: Path) -> dict[str, Any]:
     return config
 
 
-def _transformers_config(raw: dict[str, Any], yarn_factor: float | None):
+def _transformers_config(raw: dict[str, Any], yarn_factor: float | None) -> PretrainedConfig:
     """transformers' config, without the quantization entry (we load that ourselves) and
     with YaRN rope scaling when asked for."""
     values = {k: v for k, v in raw.items() if k != "quantization_config"}
@@ -131,7 +132,9 @@ def _transformers_config(raw: dict[str, Any], yarn_factor: float | None):
         }
         values.pop("rope_parameters", None)
         values["max_position_embeddings"] = int(NATIVE_CONTEXT * yarn_factor)
-    config = model_class(raw["model_type"]).config_class.from_dict(values)
+    config_class = model_class(raw["model_type"]).config_class
+    assert config_class is not None  # both Qwen3 classes name theirs
+    config: PretrainedConfig = config_class.from_dict(values)
     config._attn_implementation = "sdpa"
     return config
 
@@ -150,9 +153,10 @@ def _estimated_bytes(config, gptq: GPTQConfig | None, dtype: torch.dtype) -> int
     return total
 
 
-def _rebuild_rotary(model: nn.Module, config, device: torch.device) -> None:
+def _rebuild_rotary(model: PreTrainedModel, config: PretrainedConfig, device: torch.device) -> None:
     """Rotary frequencies are computed, not stored: build them on the device."""
     inner = model.model
+    assert isinstance(inner, nn.Module)
     with torch.device(device):
         inner.rotary_emb = type(inner.rotary_emb)(config)
     for name, module in model.named_modules():

@@ -119,6 +119,7 @@ class LocalEngine(ThreadedEngine):
     ) -> Iterator[int]:
         """The fast runner where it runs, else transformers' own forward."""
         loaded = self._loaded
+        assert loaded is not None
         if self._runner is not None:
             return self._runner.generate(
                 prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, self.seed

@@ -53,16 +53,19 @@ class ChatTokenizer:
                 enable_thinking=enable_thinking,
             )
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert isinstance(text, str)  # tokenize=False renders one conversation as text
         return RenderedPrompt(text, tuple(ids))
 
     def decode(self, ids: list[int]) -> str:
         """Text of `ids`, special tokens left out (the splitter handles the think tags)."""
         with self._lock:
-            return self.tokenizer.decode(ids, skip_special_tokens=True)
+            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+        assert isinstance(text, str)  # one sequence decodes to one string
+        return text
 
     def _special_id(self, token: str, model_dir: Path) -> int:
         token_id = self.tokenizer.convert_tokens_to_ids(token)
-        if token_id is None or token_id == self.tokenizer.unk_token_id:
+        if not isinstance(token_id, int) or token_id == self.tokenizer.unk_token_id:
             raise EngineFailure(
                 f"the tokenizer in {model_dir} has no {token} token; is this a Qwen3 model?",
                 ErrorKind.BAD_REQUEST,

@@ -12,7 +12,7 @@ from collections.abc import Collection
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig
+from transformers import PretrainedConfig, PreTrainedModel
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
@@ -22,7 +22,7 @@ from qwen_tui.engine.gptq.quant_config import GPTQConfig
 MODEL_TYPES = ("qwen3", "qwen3_moe")
 
 
-def model_class(model_type: str) -> type[nn.Module]:
+def model_class(model_type: str) -> type[PreTrainedModel]:
     """transformers' causal-LM class for a Qwen3 `model_type`."""
     if model_type == "qwen3":
         from transformers import Qwen3ForCausalLM
@@ -44,7 +44,7 @@ def build_skeleton(
     dtype: torch.dtype,
     gptq: GPTQConfig | None,
     checkpoint_names: Collection[str],
-) -> nn.Module:
+) -> PreTrainedModel:
     """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules."""
     with torch.device("meta"):
         model = model_class(config.model_type)(config).to(dtype)

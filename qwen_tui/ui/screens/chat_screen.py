@@ -8,8 +8,10 @@ by the `ChatView`; the conversation itself is the `ConversationCore`'s.
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -36,7 +38,7 @@ FRAME_S = 1 / 30
 
 
 class ChatScreen(Screen[None]):
-    BINDINGS = CHAT_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = list(CHAT_BINDINGS)
 
     def __init__(self, core: ConversationCore) -> None:
         super().__init__()

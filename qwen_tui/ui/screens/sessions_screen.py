@@ -4,8 +4,10 @@ this chat and go on with it, rename it, or delete it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
@@ -27,7 +29,7 @@ class SessionsScreen(ModalScreen[None]):
     """The list comes from `store`; `current` is the session this chat writes now (it is
     renamed through its own recorder and cannot be deleted while open)."""
 
-    BINDINGS = SESSIONS_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = list(SESSIONS_BINDINGS)
 
     def __init__(
         self,

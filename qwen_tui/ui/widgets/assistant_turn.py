@@ -70,7 +70,7 @@ class AssistantTurn(Horizontal, can_focus=True):
     def action_toggle_thinking(self) -> None:
         """Open or fold this turn's thinking."""
         if self.thinking.display:
-            self.thinking.action_toggle()
+            self.thinking.action_open_or_fold()
 
     def action_copy(self) -> None:
         """Copy this turn's answer to the clipboard."""

@@ -52,7 +52,7 @@ class ThinkingPane(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("enter", "toggle", "Open/fold", show=False),
+        Binding("enter", "open_or_fold", "Open/fold", show=False),
         Binding("c,y", "copy", "Copy thinking", show=False),
     ]
 
@@ -126,7 +126,7 @@ class ThinkingPane(Vertical, can_focus=True):
         self._body.refresh(layout=True)
         self._header.refresh()
 
-    def action_toggle(self) -> None:
+    def action_open_or_fold(self) -> None:
         """Open or fold the thinking."""
         self.expanded = not self.expanded
 
@@ -136,7 +136,7 @@ class ThinkingPane(Vertical, can_focus=True):
         self.notify(f"Copied the thinking ({len(self.text):,} characters).")
 
     def on_click(self) -> None:
-        self.action_toggle()
+        self.action_open_or_fold()
 
     def watch_expanded(self, expanded: bool) -> None:
         self.set_class(not expanded, "-folded")
