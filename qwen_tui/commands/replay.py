@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from qwen_tui.chat.messages import Message
+from qwen_tui.chat.terminal_text import TerminalTextStream
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -31,6 +32,7 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
+from qwen_tui.commands.terminal import require_terminal, text_for_terminal
 from qwen_tui.engine.base import AnswerDelta, EngineEvent, ThinkingDelta
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.drive import BlockingChat
@@ -64,6 +66,8 @@ def replay(
         temperature=temperature,
         max_new_tokens=max_new_tokens,
     )
+    if not print_only:
+        require_terminal("add --print to replay it without the UI")
     store = SessionStore()
     with session_errors():
         original = load_session(store, session_id)
@@ -110,30 +114,32 @@ def _print_replay(chat: BlockingChat, printer: _TranscriptPrinter, prompts: list
 
 
 class _TranscriptPrinter:
-    """Streams a replay to stdout: the user's turn, thinking dimmed, then the answer."""
+    """Streams a replay to stdout: the user's turn, thinking dimmed, then the answer, all
+    with their control characters shown as marks."""
 
     def __init__(self) -> None:
         self.console = Console(highlight=False)
         self._in_thinking = False
+        self._safe = TerminalTextStream()
 
     def user(self, prompt: str) -> None:
-        self.console.print(Text("You: ", style="bold cyan") + Text(prompt))
+        self.console.print(Text("You: ", style="bold cyan") + text_for_terminal(prompt))
 
     def __call__(self, event: EngineEvent) -> None:
         if isinstance(event, ThinkingDelta):
             if not self._in_thinking:
                 self.console.print(Text("thinking: ", style="dim bold"), end="")
                 self._in_thinking = True
-            self.console.print(Text(event.text, style="dim"), end="")
+            self.console.print(Text(self._safe.write(event.text), style="dim"), end="")
         elif isinstance(event, AnswerDelta):
             if self._in_thinking:
-                self.console.print("\n")
+                self.console.print(Text(self._safe.end(), style="dim") + "\n\n", end="")
                 self._in_thinking = False
-            self.console.print(Text(event.text), end="")
+            self.console.print(Text(self._safe.write(event.text)), end="")
 
     def reply_done(self, reply: Message) -> None:
         self._in_thinking = False
-        self.console.print()
+        self.console.print(Text(self._safe.end()))
         summary = turn_summary(reply)
         if summary:
             self.console.print(Text(summary, style="dim"))

@@ -19,6 +19,7 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
+from qwen_tui.commands.terminal import require_terminal
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.records import engine_identity
 from qwen_tui.sessions.replay import continued_settings
@@ -39,6 +40,7 @@ def resume(
     settings = settings_from_flags(
         model=model, engine=engine, device=device, dtype=dtype, thinking=think
     )
+    require_terminal("to go on without the UI, use `qwen-chat run --resume ID PROMPT`")
     store = SessionStore()
     with session_errors():
         found = load_session(store, session_id)

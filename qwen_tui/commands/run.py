@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 
 from qwen_tui.chat.messages import FinishReason
+from qwen_tui.chat.terminal_text import json_for_terminal, visible_controls
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.commands.options import (
     DeviceOpt,
@@ -174,7 +175,7 @@ def _answer(
     plan, cut_short = fit_prompt(chat_engine, plan, resumed=bool(recorded.conversation.messages))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for warning in plan.warnings + ((cut_short,) if cut_short else ()):
-        err.print(f"qwen-chat: warning: {warning}", markup=False)
+        err.print(f"qwen-chat: warning: {visible_controls(warning)}", markup=False)
     recorded.begin(prompt)
     chat_engine.submit(GenerationRequest.from_plan(plan, request_id=1))
     printer = None if as_json else StreamPrinter(err, show_thinking)
@@ -199,7 +200,7 @@ def _answer(
             err.print(f"session {recorded.session_id}", style="dim", markup=False)
         return
     report = _report(chat_engine, plan, finished, ready) | {"session": recorded.session_id}
-    typer.echo(json.dumps(report, ensure_ascii=False))
+    typer.echo(json_for_terminal(json.dumps(report, ensure_ascii=False)))
 
 
 def _report(

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
 from qwen_tui.sessions import Session, SessionCorrupt, SessionError, SessionStore
@@ -22,8 +23,9 @@ SessionIdArg = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    """Print `qwen-chat: error: message` to stderr; raise the returned Exit."""
-    typer.echo(f"qwen-chat: error: {message}", err=True)
+    """Print `qwen-chat: error: message` to stderr; raise the returned Exit. The message
+    may quote a file or a model's output, so its control characters are shown as marks."""
+    typer.echo(f"qwen-chat: error: {visible_controls(message)}", err=True)
     return typer.Exit(2)
 
 
@@ -81,5 +83,5 @@ def load_session(store: SessionStore, query: str | None) -> Session:
             f"{exc}; fix the file or delete the session: `qwen-chat sessions delete {session_id}`"
         ) from None
     for warning in session.warnings:
-        typer.echo(f"qwen-chat: warning: {warning}", err=True)
+        typer.echo(f"qwen-chat: warning: {visible_controls(warning)}", err=True)
     return session

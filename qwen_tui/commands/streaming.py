@@ -12,6 +12,7 @@ import sys
 
 from rich.console import Console
 
+from qwen_tui.chat.terminal_text import TerminalTextStream
 from qwen_tui.commands.session_helpers import fail
 from qwen_tui.engine.base import (
     AnswerDelta,
@@ -26,28 +27,31 @@ from qwen_tui.sessions.recorded import RecordedConversation
 
 class StreamPrinter:
     """Prints the answer to stdout as it streams, and the thinking, dimmed, to `err` if
-    `show_thinking`; `end` finishes both lines."""
+    `show_thinking`; `end` finishes both lines. Both show control characters as marks."""
 
     def __init__(self, err: Console, show_thinking: bool) -> None:
         self.err, self.show_thinking = err, show_thinking
         self.answer_ends_line = True
         self.thinking_shown = False
+        self.safe_thinking, self.safe_answer = TerminalTextStream(), TerminalTextStream()
 
     def __call__(self, event: EngineEvent) -> None:
         if isinstance(event, ThinkingDelta) and self.show_thinking:
-            self.err.print(event.text, style="dim", end="", markup=False)
+            text = self.safe_thinking.write(event.text)
+            self.err.print(text, style="dim", end="", markup=False)
             self.thinking_shown = True
         elif isinstance(event, AnswerDelta):
             if self.thinking_shown:
-                self.err.print()
+                self.err.print(self.safe_thinking.end(), style="dim", markup=False)
                 self.thinking_shown = False
-            sys.stdout.write(event.text)
+            sys.stdout.write(self.safe_answer.write(event.text))
             sys.stdout.flush()
             self.answer_ends_line = event.text.endswith("\n")
 
     def end(self) -> None:
         if self.thinking_shown:
-            self.err.print()
+            self.err.print(self.safe_thinking.end(), style="dim", markup=False)
+        sys.stdout.write(self.safe_answer.end())
         if not self.answer_ends_line:
             sys.stdout.write("\n")
             sys.stdout.flush()
