@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from qwen_tui.chat.terminal_markdown import with_visible_controls
 from qwen_tui.chat.terminal_text import TerminalTextStream, json_for_terminal, visible_controls
-from tests.hostile_text import HOSTILE, FORBIDDEN, SEQUENCES, assert_shown_safely, forbidden_in
+from tests.hostile_text import FORBIDDEN, HOSTILE, SEQUENCES, assert_shown_safely, forbidden_in
 
 # Text rich in what matters here: controls, C1, bidi, CR and LF, beside ordinary letters.
 _RISKY = st.sampled_from(sorted(FORBIDDEN) + list("\r\n\t a;]\\[é好\u200d\U0001f600"))
