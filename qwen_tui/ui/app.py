@@ -12,6 +12,7 @@ from qwen_tui import config
 from qwen_tui.chat.messages import Conversation
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
+from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.session_recording import RecorderFactory
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from qwen_tui.sessions import SessionRecorder
 
 
-class ChatApp(App[None]):
+class ChatApp(PlainTextNotifications):
     """The chat. The engine starts loading on its own thread as soon as the screen shows;
     everything it reports arrives as messages (see `engine_bridge.py`)."""
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.content import Content
+
 from qwen_tui.chat.messages import Conversation, GenerationStats
 from qwen_tui.chat.switches import soft_switch
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.engine.base import EngineReady, LoadProgress
 from qwen_tui.ui.gpu_memory import gpu_memory_text
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
@@ -97,7 +100,9 @@ class ChatDisplay(_Base):
     def show_load_failed(self, message: str) -> None:
         self.query_one(LoadBar).display = False
         self.query_one(StatusBar).state = "failed to load"
-        self.query_one(PromptInput).border_title = f"Engine failed: {message}"
+        # Content, not a str: the message quotes files, brackets and control characters too.
+        failed = Content(f"Engine failed: {visible_controls(message)}")
+        self.query_one(PromptInput).border_title = failed
 
     def show_stats(self, stats: GenerationStats) -> None:
         if stats.generated_tokens:
