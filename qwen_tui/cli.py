@@ -7,6 +7,7 @@ import sys
 import typer
 
 from qwen_tui import __version__
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.commands import doctor as doctor_cmd
 from qwen_tui.commands import play as play_cmd
 from qwen_tui.commands import replay as replay_cmd
@@ -29,6 +30,7 @@ from qwen_tui.commands.options import (
     YarnOpt,
     settings_from_flags,
 )
+from qwen_tui.commands.terminal import require_terminal, tolerate_any_encoding
 from qwen_tui.config import ConfigError
 from qwen_tui.engine.base import EngineFailure
 
@@ -93,15 +95,18 @@ def chat(
         system=system,
         theme=theme,
     )
+    require_terminal("to ask without the UI, use `qwen-chat run PROMPT`")
     from qwen_tui.ui.app import run_chat_app
 
     run_chat_app(settings)
 
 
 def main() -> None:
-    """Console-script entry: readable one-line errors instead of tracebacks."""
+    """Console-script entry: readable one-line errors instead of tracebacks, and output
+    that no locale's encoding can make fail."""
+    tolerate_any_encoding()
     try:
         app()
     except (ConfigError, EngineFailure) as exc:
-        print(f"qwen-chat: error: {exc}", file=sys.stderr)
+        print(f"qwen-chat: error: {visible_controls(str(exc))}", file=sys.stderr)
         sys.exit(2)

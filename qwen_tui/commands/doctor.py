@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qwen_tui.commands.options import ModelOpt, settings_from_flags
+from qwen_tui.commands.terminal import text_for_terminal
 
 
 def doctor(model: ModelOpt = None) -> None:
@@ -18,11 +19,12 @@ def doctor(model: ModelOpt = None) -> None:
     table = Table(show_header=False, box=None)
     for check in checks:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
-        table.add_row(mark, check.name, check.value)
+        # A value may quote the model's path or its config.json: text, never markup.
+        table.add_row(mark, check.name, text_for_terminal(check.value))
     console.print(table)
     if missing:
         console.print("\n[bold]Missing for Qwen3-30B-A3B-GPTQ-Int4:[/]")
         for item in missing:
-            console.print(f"  • {item}")
+            console.print(text_for_terminal(f"  • {item}"))
     else:
         console.print("\n[green]Ready to run Qwen3-30B-A3B-GPTQ-Int4.[/]")

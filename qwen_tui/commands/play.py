@@ -8,6 +8,7 @@ import typer
 
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
+from qwen_tui.commands.terminal import require_terminal
 from qwen_tui.conversation.playback import playback_turns
 from qwen_tui.engine.scripted.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
@@ -23,6 +24,7 @@ def play(
     """Play a session back in the UI as recorded (Space pauses), with no model loaded."""
     if not speed > 0:
         raise fail(f"--speed must be above 0 (e.g. 2 for twice as fast), got {speed}")
+    require_terminal(f"to read the session instead, use `qwen-chat sessions show {session_id}`")
     with session_errors():
         session = load_session(SessionStore(), session_id)
     turns = playback_turns(session)

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from qwen_tui.chat.messages import Message
 from qwen_tui.chat.parts import Part
+from qwen_tui.chat.terminal_text import TerminalTextStream
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -33,6 +34,7 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
+from qwen_tui.commands.terminal import require_terminal, text_for_terminal
 from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import engine_identity
@@ -68,6 +70,8 @@ def replay(
         temperature=temperature,
         max_new_tokens=max_new_tokens,
     )
+    if not print_only:
+        require_terminal("add --print to replay it without the UI")
     store = SessionStore()
     with session_errors():
         original = load_session(store, session_id)
@@ -131,17 +135,19 @@ def _print_replay(core: ConversationCore, prompts: list[str]) -> None:
 
 
 class _TranscriptPrinter:
-    """Streams a replay to stdout: the user's turn, thinking dimmed, then the answer."""
+    """Streams a replay to stdout: the user's turn, thinking dimmed, then the answer, all
+    with their control characters shown as marks."""
 
     def __init__(self) -> None:
         self.console = Console(highlight=False)
         self._in_thinking = False
+        self._safe = TerminalTextStream()
 
     def user(self, prompt: str) -> None:
-        self.console.print(Text("You: ", style="bold cyan") + Text(prompt))
+        self.console.print(Text("You: ", style="bold cyan") + text_for_terminal(prompt))
 
     def warn(self, text: str) -> None:
-        self.console.print(Text(f"warning: {text}", style="yellow"))
+        self.console.print(text_for_terminal(f"warning: {text}", style="yellow"))
 
     def __call__(self, update: Update) -> None:
         if isinstance(update, Notice) and update.severity is Severity.WARNING:
@@ -153,16 +159,16 @@ class _TranscriptPrinter:
             if not self._in_thinking:
                 self.console.print(Text("thinking: ", style="dim bold"), end="")
                 self._in_thinking = True
-            self.console.print(Text(text, style="dim"), end="")
+            self.console.print(Text(self._safe.write(text), style="dim"), end="")
         else:
             if self._in_thinking:
-                self.console.print("\n")
+                self.console.print(Text(self._safe.end(), style="dim") + "\n\n", end="")
                 self._in_thinking = False
-            self.console.print(Text(text), end="")
+            self.console.print(Text(self._safe.write(text)), end="")
 
     def reply_done(self, reply: Message) -> None:
         self._in_thinking = False
-        self.console.print()
+        self.console.print(Text(self._safe.end()))
         summary = turn_summary(reply)
         if summary:
             self.console.print(Text(summary, style="dim"))

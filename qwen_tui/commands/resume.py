@@ -21,6 +21,7 @@ from qwen_tui.commands.session_helpers import (
     session_id_for,
     warn_about,
 )
+from qwen_tui.commands.terminal import require_terminal
 from qwen_tui.conversation.opening import open_saved
 from qwen_tui.sessions import SessionStore
 
@@ -40,6 +41,7 @@ def resume(
     settings = settings_from_flags(
         model=model, engine=engine, device=device, dtype=dtype, thinking=think
     )
+    require_terminal("to go on without the UI, use `qwen-chat run --resume ID PROMPT`")
     store = SessionStore()
     with session_errors():
         found = session_id_for(store, session_id)

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from qwen_tui.chat.terminal_text import json_for_terminal
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -198,7 +199,7 @@ def _answer(
             err.print(f"session {session_id}", style="dim", markup=False)
         return
     report = _report(chat_engine, result, ready) | {"session": session_id}
-    typer.echo(json.dumps(report, ensure_ascii=False))
+    typer.echo(json_for_terminal(json.dumps(report, ensure_ascii=False)))
 
 
 def _report(chat_engine: Engine, result: TurnResult, ready: EngineReady) -> dict[str, Any]:

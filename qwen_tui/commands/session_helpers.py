@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from qwen_tui.chat.messages import Conversation
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.config import Settings
 from qwen_tui.conversation.opening import new_sessions
 from qwen_tui.engine.base import Engine
@@ -29,8 +30,9 @@ SessionIdArg = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    """Print `qwen-chat: error: message` to stderr; raise the returned Exit."""
-    typer.echo(f"qwen-chat: error: {message}", err=True)
+    """Print `qwen-chat: error: message` to stderr; raise the returned Exit. The message
+    may quote a file or a model's output, so its control characters are shown as marks."""
+    typer.echo(f"qwen-chat: error: {visible_controls(message)}", err=True)
     return typer.Exit(2)
 
 
@@ -101,4 +103,4 @@ def corrupt_hint(session_id: str) -> Iterator[None]:
 def warn_about(session: Session) -> None:
     """Print the problems found reading `session` (a torn last line) to stderr."""
     for warning in session.warnings:
-        typer.echo(f"qwen-chat: warning: {warning}", err=True)
+        typer.echo(f"qwen-chat: warning: {visible_controls(warning)}", err=True)

@@ -1,21 +1,26 @@
-"""`qwen-chat sessions list|show|export|delete`: find and manage saved sessions."""
+"""`qwen-chat sessions list|show|export|delete`: find and manage saved sessions.
+
+Everything a session holds is shown through `visible_controls` (or, for Markdown, its
+parsed form): a title, a model name or a reply never drives the terminal. `export -o`
+writes the exact text; export to stdout is shown safe, JSON by its own escapes.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Column, Table
 from rich.text import Text
 
 from qwen_tui.chat.messages import Role
+from qwen_tui.chat.terminal_text import json_for_terminal, visible_controls
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
+from qwen_tui.commands.terminal import markdown_for_terminal, text_for_terminal, write_document
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
 from qwen_tui.sessions.export import FORMATS, export_session, turn_summary
 
@@ -43,13 +48,16 @@ def list_sessions() -> None:
     table.columns[2].no_wrap = True
     for s in summaries:
         if s.problem:
-            table.add_row(s.id, Text(f"unreadable: {s.problem}", style="red"), "", "", "")
+            problem = Text(f"unreadable: {visible_controls(s.problem)}", style="red")
+            table.add_row(s.id, problem, "", "", "")
             continue
-        title = Text(s.title)
+        title = Text(visible_controls(s.title))
         if s.replay_of:
             # The suffix alone names the original in every command.
-            title.append(f" (replay of {s.replay_of.rsplit('-', 1)[-1]})", style="dim")
-        table.add_row(s.id, title, f"{s.updated:%Y-%m-%d %H:%M}", str(s.turns), s.model)
+            replayed = visible_controls(s.replay_of.rsplit("-", 1)[-1])
+            title.append(f" (replay of {replayed})", style="dim")
+        model = Text(visible_controls(s.model))
+        table.add_row(s.id, title, f"{s.updated:%Y-%m-%d %H:%M}", str(s.turns), model)
     console.print(table)
     console.print(Text(f"Sessions are kept in {store.root}", style="dim"))
 
@@ -85,7 +93,7 @@ def export(
     with session_errors():
         text = export_session(load_session(store, session_id), fmt)
     if output is None:
-        sys.stdout.write(text)
+        write_document(json_for_terminal(text) if fmt == "json" else visible_controls(text))
         return
     try:
         output.write_text(text, encoding="utf-8")
@@ -104,7 +112,7 @@ def delete(
     with session_errors():
         full_id = store.resolve(session_id)
         try:
-            described = f"session {full_id} “{store.load(full_id).title}”"
+            described = f"session {full_id} “{visible_controls(store.load(full_id).title)}”"
         except (SessionCorrupt, SessionTooNew):
             # `sessions list` shows it as unreadable; deleting it is how to get rid of it.
             described = f"unreadable session {full_id}"
@@ -117,22 +125,26 @@ def delete(
 
 def render_transcript(session: Session, *, thinking: bool) -> Group:
     """The conversation as Rich renderables: user turns as text, answers as Markdown."""
-    heading = Text(session.title, style="bold")
-    heading.append(f"  {session.id} · {session.model} · {session.engine}", style="dim")
+    heading = text_for_terminal(session.title, style="bold")
+    heading.append(
+        visible_controls(f"  {session.id} · {session.model} · {session.engine}"), style="dim"
+    )
     parts: list = [heading]
     if session.replay_of:
-        parts.append(Text(f"replay of session {session.replay_of}", style="dim"))
+        parts.append(text_for_terminal(f"replay of session {session.replay_of}", style="dim"))
     if session.conversation.system_prompt:
-        parts += [Rule("System", align="left"), Text(session.conversation.system_prompt)]
+        system = text_for_terminal(session.conversation.system_prompt)
+        parts += [Rule("System", align="left"), system]
     for message in session.conversation.messages:
         if message.role is Role.USER:
-            parts += [Rule("You", align="left", style="cyan"), Text(message.content)]
+            parts += [Rule("You", align="left", style="cyan"), text_for_terminal(message.content)]
             continue
         parts.append(Rule("Qwen", align="left", style="magenta"))
         if thinking and message.thinking:
             title = "thinking" if message.thinking_finished else "thinking (cut off)"
-            parts.append(Panel(Text(message.thinking, style="dim italic"), title=title))
-        parts.append(Markdown(message.content))
+            thought = text_for_terminal(message.thinking, style="dim italic")
+            parts.append(Panel(thought, title=title))
+        parts.append(markdown_for_terminal(message.content))
         summary = turn_summary(message)
         if summary:
             parts.append(Text(summary, style="dim"))

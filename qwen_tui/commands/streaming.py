@@ -1,7 +1,8 @@
 """Showing a turn outside the UI: what `qwen-chat run` prints while the reply streams.
 
 The answer goes to stdout and nothing else does, so it pipes cleanly; the thinking
-(dimmed, with `--show-thinking`) and warnings go to stderr.
+(dimmed, with `--show-thinking`) and warnings go to stderr. Both show control
+characters as marks (`chat/terminal_text.py`): model text never drives the terminal.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from rich.console import Console
 
 from qwen_tui.chat.parts import Part
+from qwen_tui.chat.terminal_text import TerminalTextStream, visible_controls
 from qwen_tui.conversation.updates import Notice, NotSaved, Severity, TextStreamed, Update
 
 
@@ -23,6 +25,7 @@ class StreamPrinter:
         self.show_answer = show_answer
         self.answer_ends_line = True
         self.thinking_shown = False
+        self.safe_thinking, self.safe_answer = TerminalTextStream(), TerminalTextStream()
         self.not_saved: list[str] = []
         """Why the session could not be written, if it could not."""
 
@@ -35,28 +38,31 @@ class StreamPrinter:
             self._text(update.delta.part, update.delta.text)
 
     def warn(self, text: str) -> None:
-        self.err.print(f"qwen-chat: warning: {text}", markup=False)
+        self.err.print(f"qwen-chat: warning: {visible_controls(text)}", markup=False)
 
     def _text(self, part: Part, text: str) -> None:
         if part is Part.THINKING:
             if self.show_thinking:
-                self.err.print(text, style="dim", end="", markup=False)
+                self.err.print(self.safe_thinking.write(text), style="dim", end="", markup=False)
                 self.thinking_shown = True
             return
         if not self.show_answer:
             return
         if self.thinking_shown:
-            self.err.print()
+            self.err.print(self.safe_thinking.end(), style="dim", markup=False)
             self.thinking_shown = False
-        sys.stdout.write(text)
+        sys.stdout.write(self.safe_answer.write(text))
         sys.stdout.flush()
         self.answer_ends_line = text.endswith("\n")
 
     def end(self) -> None:
         if self.thinking_shown:
-            self.err.print()
+            self.err.print(self.safe_thinking.end(), style="dim", markup=False)
             self.thinking_shown = False
+        if not self.show_answer:
+            return
+        sys.stdout.write(self.safe_answer.end())
         if not self.answer_ends_line:
             self.answer_ends_line = True
             sys.stdout.write("\n")
-            sys.stdout.flush()
+        sys.stdout.flush()

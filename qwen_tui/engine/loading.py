@@ -28,7 +28,7 @@ from qwen_tui.engine.gptq.plan import load_plan, model_tensors
 from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
 from qwen_tui.engine.gptq.shards import Shards
 from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, materialize, model_class
-from qwen_tui.engine.model_files import resolve_model_dir
+from qwen_tui.engine.model_files import resolve_model_dir, unreadable
 from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
 
 ProgressSink = Callable[[LoadProgress], None]
@@ -106,7 +106,9 @@ def _read_config(model_dir: Path) -> dict[str, Any]:
     path = model_dir / "config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise unreadable(path, exc) from exc
+    except json.JSONDecodeError as exc:
         raise EngineFailure(
             f"{path} is not readable JSON ({exc})", ErrorKind.MODEL_MISSING
         ) from exc

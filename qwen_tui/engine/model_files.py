@@ -1,4 +1,5 @@
-"""Find a model's files: a local directory, or a hub repo id already in the local cache.
+"""Find a model's files: a local directory, or a hub repo id already in the local cache;
+and say plainly when one of them cannot be read.
 
 Nothing is downloaded here: the app runs offline, so a missing model gets an error that
 says where we looked and how to fetch it.
@@ -6,6 +7,8 @@ says where we looked and how to fetch it.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 from huggingface_hub import constants, snapshot_download
@@ -19,6 +22,8 @@ def resolve_model_dir(model: str) -> Path:
     """The directory holding `config.json` for `model`, or an EngineFailure saying why not."""
     path = Path(model).expanduser()
     if path.is_dir():
+        if not os.access(path, os.R_OK | os.X_OK):  # else it would look empty
+            raise unreadable(path, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
         if not (path / "config.json").is_file():
             raise EngineFailure(
                 f"{path} has no config.json: point --model at a Hugging Face model directory",
@@ -38,6 +43,30 @@ def resolve_model_dir(model: str) -> Path:
             "or pass --model DIR",
             ErrorKind.MODEL_MISSING,
         ) from exc
+
+
+def check_readable(path: Path) -> None:
+    """Raise an EngineFailure saying what is wrong unless `path` opens for reading.
+
+    Needed before safetensors opens a file: it reports every failure to open one, a
+    permission denied included, as "No such file or directory"."""
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise unreadable(path, exc) from exc
+
+
+def unreadable(path: Path, exc: OSError) -> EngineFailure:
+    """The one-line failure for a model file that cannot be read, with what to do."""
+    if isinstance(exc, PermissionError):
+        fix = f"give your user read access (e.g. chmod a+r{'x' if path.is_dir() else ''} {path})"
+    elif isinstance(exc, FileNotFoundError | IsADirectoryError | NotADirectoryError):
+        fix = "restore it from the model's original files"
+    else:
+        fix = "check the disk, or restore the file from the model's original files"
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return EngineFailure(f"cannot read {path} ({reason}); {fix}", ErrorKind.MODEL_MISSING)
 
 
 def describe_model_location(model: str) -> str:

@@ -16,6 +16,16 @@ from typing import Any
 
 from qwen_tui.engine.base import EngineFailure, RenderedPrompt
 from qwen_tui.engine.events import ErrorKind
+from qwen_tui.engine.model_files import check_readable, unreadable
+
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "vocab.json",
+    "merges.txt",
+)
+"""The files a Qwen3 tokenizer may load from: tokenizer.json, or vocab.json with merges.txt."""
 
 
 class ChatTokenizer:
@@ -24,6 +34,7 @@ class ChatTokenizer:
     def __init__(self, model_dir: Path) -> None:
         from transformers import AutoTokenizer
 
+        _check_tokenizer_files(model_dir)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         except (OSError, ValueError, TypeError) as exc:
@@ -79,9 +90,7 @@ def stop_ids(
     """The ids that end a reply: generation_config.json's eos ids, else config.json's plus
     `<|im_end|>`."""
     path = model_dir / "generation_config.json"
-    found = (
-        json.loads(path.read_text(encoding="utf-8")).get("eos_token_id") if path.is_file() else None
-    )
+    found = _generation_config(path).get("eos_token_id") if path.is_file() else None
     if found is None:
         found = config.get("eos_token_id")
         end_of_turn = tokenizer.tokenizer.convert_tokens_to_ids("<|im_end|>")
@@ -93,6 +102,39 @@ def stop_ids(
             f"{model_dir} defines no end-of-sequence token id", ErrorKind.BAD_REQUEST
         )
     return ids
+
+
+def _check_tokenizer_files(model_dir: Path) -> None:
+    """Say what is wrong with the tokenizer's files, before transformers would load an
+    incomplete tokenizer that only fails later (as "no <think> token")."""
+    for name in TOKENIZER_FILES:
+        if (model_dir / name).exists():
+            check_readable(model_dir / name)
+    has_vocabulary = (model_dir / "vocab.json").is_file() and (model_dir / "merges.txt").is_file()
+    if not (model_dir / "tokenizer.json").is_file() and not has_vocabulary:
+        raise EngineFailure(
+            f"{model_dir} has no tokenizer.json (nor vocab.json and merges.txt); copy the "
+            "tokenizer files from the model's original files",
+            ErrorKind.MODEL_MISSING,
+        )
+
+
+def _generation_config(path: Path) -> dict[str, Any]:
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise unreadable(path, exc) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EngineFailure(
+            f"{path} is not valid JSON ({exc}); restore it from the model's original files",
+            ErrorKind.MODEL_MISSING,
+        ) from exc
+    if not isinstance(config, dict):
+        raise EngineFailure(
+            f"{path} is not a JSON object; restore it from the model's original files",
+            ErrorKind.MODEL_MISSING,
+        )
+    return config
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
 from qwen_tui.engine.base import Engine
+from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
 
@@ -23,7 +24,7 @@ Python's default, 5 ms, is two decode steps at full speed: the GPU would idle wh
 engine thread waited for the UI to finish a frame."""
 
 
-class ChatApp(App[None]):
+class ChatApp(PlainTextNotifications):
     """The chat. The engine starts loading on its own thread as soon as the screen shows;
     everything it reports arrives as messages (see `engine_bridge.py`)."""
 

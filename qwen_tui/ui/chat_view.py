@@ -7,8 +7,11 @@ input, which mode the message being typed will run in.
 
 from __future__ import annotations
 
+from textual.content import Content
+
 from qwen_tui.chat.messages import Conversation, GenerationStats
 from qwen_tui.chat.switches import soft_switch
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
 from qwen_tui.engine.events import EngineReady, LoadProgress
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
@@ -54,10 +57,15 @@ class ChatView:
             hint = "thinking on" if self._base_thinking else "thinking off: earlier /no_think"
         queued = len(self.core.pending)
         self.prompt.border_subtitle = f"▸ {hint}" + (f" · {queued} queued" if queued else "")
-        loading = self.core.state is EngineState.LOADING
-        self.prompt.border_title = "Message" + (
-            " (sent when the model is ready)" if loading else ""
-        )
+        self.prompt.border_title = self._input_title()
+
+    def _input_title(self) -> str | Content:
+        if self.core.state is EngineState.FAILED:
+            # Content, not a str: the message quotes files, brackets and control characters.
+            return Content(f"Engine failed: {visible_controls(self.core.load_error)}")
+        if self.core.state is EngineState.LOADING:
+            return "Message (sent when the model is ready)"
+        return "Message"
 
     async def show_conversation(self, conversation: Conversation) -> None:
         """Show `conversation` in place of the one before: its turns, its prompts for Up and
@@ -93,10 +101,10 @@ class ChatView:
         self.status.state = "ready"
         self.refresh_context()
 
-    def show_load_failed(self, message: str) -> None:
+    def show_load_failed(self) -> None:
         self.load_bar.display = False
         self.status.state = "failed to load"
-        self.prompt.border_title = f"Engine failed: {message}"
+        self.refresh_mode_hint()
 
     def show_stats(self, stats: GenerationStats | None) -> None:
         if stats is not None and stats.generated_tokens:

@@ -147,7 +147,7 @@ class TurnDriver:
         elif isinstance(update, Ready):
             view.show_ready(update.event)
         elif isinstance(update, LoadFailed):
-            view.show_load_failed(update.message)
+            view.show_load_failed()
 
     async def _budget_answered(self, choice: BudgetChoice | None) -> None:
         await self._apply(self.core.answer_budget(choice))

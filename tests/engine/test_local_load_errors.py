@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -190,3 +193,76 @@ def test_engine_reports_a_bad_model_as_an_error_event(tmp_path):
     assert isinstance(event, EngineError) and event.kind is ErrorKind.MODEL_MISSING
     with pytest.raises(EngineFailure, match="does not exist"):
         run.engine.count_prompt_tokens(({"role": "user", "content": "hi"},), True)
+
+
+def test_a_missing_tokenizer_json_is_named_not_taken_for_a_missing_think_token(tiny, tmp_path):
+    path = copy_of(tiny, "dense_plain_tied", tmp_path)
+    (path / "tokenizer.json").unlink()
+    message = str(failure(path))
+    assert "has no tokenizer.json" in message and "<think>" not in message
+
+
+READ_FIRST = (
+    "config.json",
+    "model.safetensors.index.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "generation_config.json",
+)
+"""The small files a load reads besides the shards."""
+
+_LOAD_EACH = """
+import json, sys
+from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.loading import load_model
+for path in sys.argv[1:]:
+    try:
+        load_model(path, device="cpu", dtype="float32")
+        print(json.dumps("loaded"))
+    except EngineFailure as exc:
+        print(json.dumps(str(exc)))
+"""
+
+
+def load_without_permission_override(paths) -> list[str]:
+    """Each model's load failure, loaded by a process that file modes apply to: as root,
+    one without the capability to override them (a mode-000 file is readable to root)."""
+    command = [sys.executable, "-c", _LOAD_EACH, *map(str, paths)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv, mode 000 cannot be tested")
+        caps = "-dac_override,-dac_read_search"
+        command = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_an_unreadable_model_file_is_reported_as_unreadable_not_as_missing(tiny, tmp_path):
+    shard = sorted(tiny["moe_sym_g32"].glob("model-*.safetensors"))[1].name
+    unreadable: dict = {}  # the file or folder made unreadable -> the model to load
+    for name in (shard, *READ_FIRST):
+        model = copy_of(tiny, "moe_sym_g32", tmp_path / name)
+        unreadable[model / name] = model
+    closed = copy_of(tiny, "moe_sym_g32", tmp_path / "closed")
+    unreadable[closed] = closed
+    for path in unreadable:
+        path.chmod(0)
+    try:
+        messages = load_without_permission_override(unreadable.values())
+    finally:
+        closed.chmod(0o755)
+    for path, message in zip(unreadable, messages, strict=True):
+        assert message.startswith(f"cannot read {path} (permission denied)"), message
+        assert "chmod a+r" in message and "No such file" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("{not json", "is not valid JSON"), ("[1]", "is not a JSON object")]
+)
+def test_a_broken_generation_config_is_one_line(tiny, tmp_path, text, expected):
+    path = copy_of(tiny, "dense_plain_tied", tmp_path)
+    (path / "generation_config.json").write_text(text)
+    message = str(failure(path))
+    assert message.startswith(f"{path / 'generation_config.json'} {expected}")

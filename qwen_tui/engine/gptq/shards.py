@@ -16,6 +16,7 @@ from safetensors import SafetensorError, safe_open
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
+from qwen_tui.engine.model_files import check_readable, unreadable
 
 INDEX_FILE = "model.safetensors.index.json"
 _DTYPE_BYTES = {
@@ -76,6 +77,8 @@ class Shards:
                         yield name, handle.get_tensor(name)
             except SafetensorError as exc:
                 raise _corrupt(f"{file.name} could not be read ({exc}); download it again") from exc
+            except OSError as exc:
+                raise unreadable(file, exc) from exc
 
 
 def _shard_files(model_dir: Path) -> list[Path]:
@@ -83,6 +86,8 @@ def _shard_files(model_dir: Path) -> list[Path]:
     if index.is_file():
         try:
             weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+        except OSError as exc:
+            raise unreadable(index, exc) from exc
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise _corrupt(f"{index} is not a valid safetensors index ({exc})") from exc
         files = [model_dir / name for name in dict.fromkeys(weight_map.values())]
@@ -103,6 +108,7 @@ def _shard_files(model_dir: Path) -> list[Path]:
 
 
 def _read_header(file: Path) -> dict[str, TensorInfo]:
+    check_readable(file)
     try:
         with safe_open(str(file), framework="pt", device="cpu") as handle:
             result = {}
@@ -112,6 +118,8 @@ def _read_header(file: Path) -> dict[str, TensorInfo]:
             return result
     except SafetensorError as exc:
         raise _corrupt(f"{file} is truncated or corrupt ({exc}); download it again") from exc
+    except OSError as exc:  # it went away or became unreadable since the check
+        raise unreadable(file, exc) from exc
 
 
 def _corrupt(message: str) -> EngineFailure:

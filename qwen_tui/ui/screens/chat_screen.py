@@ -71,7 +71,7 @@ class ChatScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001 - a broken engine must not end the app
             self.core.state = EngineState.FAILED
             self.core.load_error = str(exc)
-            self.view.show_load_failed(str(exc))
+            self.view.show_load_failed()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")

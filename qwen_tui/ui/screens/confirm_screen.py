@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from qwen_tui.chat.terminal_text import visible_controls
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Closes with True for Y or the yes button, False for N, Esc or the other button.
@@ -21,7 +23,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, title: str, question: str, *, yes: str, no: str = "Keep") -> None:
         super().__init__()
-        self.title_text, self.question = title, question
+        # A question may quote a session's title: shown with its control characters as marks.
+        self.title_text, self.question = visible_controls(title), visible_controls(question)
         self.yes_label, self.no_label = yes, no
 
     def compose(self) -> ComposeResult:

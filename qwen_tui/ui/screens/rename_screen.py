@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from qwen_tui.chat.terminal_text import visible_controls
+
 
 class RenameScreen(ModalScreen[str | None]):
     """Enter closes with the new title (spaces tidied); Esc closes with None. An empty
@@ -17,7 +19,8 @@ class RenameScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.current_title = title
+        # The input shows (and so saves) the title's control characters as marks.
+        self.current_title = visible_controls(title)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rename-dialog"):

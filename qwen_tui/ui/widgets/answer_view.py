@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from markdown_it import MarkdownIt
 from textual.widgets import Markdown
 
+from qwen_tui.chat.terminal_markdown import with_visible_controls
 from qwen_tui.ui.paced_stream import PacedMarkdownStream
+
+
+def _safe_parser() -> MarkdownIt:
+    """Textual's own parser, its parsed text neutralised: a reply's escape sequences, even
+    ones Markdown decodes (`&#x202E;`, `%1B` in an autolink), show as marks."""
+    return with_visible_controls(MarkdownIt("gfm-like"))
 
 
 class AnswerView(Markdown):
     """Markdown fed through a `PacedMarkdownStream`: each delta is appended, never the
     whole reply re-rendered; `finish` renders the final text once so code fences come out
-    right."""
+    right. `text` keeps the exact answer (for copying); only what is shown is neutralised."""
 
     def __init__(self, answer: str = "") -> None:
-        super().__init__(answer)
+        super().__init__(answer, parser_factory=_safe_parser)
         self._parts: list[str] = [answer] if answer else []
         self._stream: PacedMarkdownStream | None = None
 

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.engine.events import LoadProgress
 
 
@@ -18,7 +19,7 @@ class LoadBar(Horizontal):
 
     def advance(self, progress: LoadProgress) -> None:
         """Show how far loading got."""
-        label = progress.message or "Loading the model"
+        label = visible_controls(progress.message or "Loading the model")
         counts = progress_counts(progress)
         self.query_one(Label).update(f"{label}: {counts} · you can type meanwhile")
         self.query_one(ProgressBar).update(total=max(progress.total, 1), progress=progress.done)

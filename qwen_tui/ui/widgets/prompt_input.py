@@ -8,12 +8,18 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from qwen_tui.chat.terminal_text import visible_controls
+
 
 class PromptInput(TextArea):
     """A multi-line input with prompt history.
 
     Up on the first visual line and Down on the last one walk through earlier prompts;
     the text being typed is kept and comes back after the newest one.
+
+    Text put in from elsewhere (a recalled prompt of a saved session, a message edited
+    again, a paste) has its control characters shown as marks: the box shows, and so
+    sends, only what can be seen.
     """
 
     class Submitted(Message):
@@ -54,6 +60,13 @@ class PromptInput(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(visible_controls(text))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Runs before TextArea's own paste handler, which inserts `event.text`.
+        event.text = visible_controls(event.text)
 
     def action_cursor_up(self, select: bool = False) -> None:
         if select or not self.navigator.is_first_wrapped_line(self.cursor_location):

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.sessions import SessionSummary
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
@@ -52,9 +53,9 @@ def _entry(summary: SessionSummary, current: bool) -> RenderableType:
     date = Text(f"{summary.updated:{DATE_FORMAT}}", style="dim")
     if summary.problem is not None:
         grid.add_row(Text(f"⚠ {summary.id}", style="bold red"), date)
-        problem = Text(f"unreadable: {_short_problem(summary)}", style="red")
+        problem = Text(f"unreadable: {visible_controls(_short_problem(summary))}", style="red")
         return Group(grid, Padding(problem, (0, 0, 0, 2)))
-    title = Text(summary.title, style="bold")
+    title = Text(visible_controls(summary.title), style="bold")
     if current:
         title.append("  ● open now", style="green")
     grid.add_row(title, date)
@@ -62,7 +63,8 @@ def _entry(summary: SessionSummary, current: bool) -> RenderableType:
     details += [part for part in (summary.model, summary.id) if part]
     if summary.replay_of:
         details.append(f"replay of {summary.replay_of}")
-    line = Text(" · ".join(details), style="dim", no_wrap=True, overflow="ellipsis")
+    shown = visible_controls(" · ".join(details))  # the model's name is the file's text
+    line = Text(shown, style="dim", no_wrap=True, overflow="ellipsis")
     return Group(grid, Padding(line, (0, 0, 0, 2)))
 
 

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from qwen_tui.chat.messages import GenerationStats
+from qwen_tui.chat.terminal_text import visible_controls
 
 _SEPARATOR = " │ "
 
@@ -44,6 +45,7 @@ class StatusBar(Widget):
         text.append(" ")
         # The model name gives way first when the terminal is narrow.
         room = max(self.size.width - text.cell_len - tail.cell_len, 8)
-        model = Text(self.model_name, "italic" if demo else "")
+        # The name comes from the model's files or a session's header: shown, never obeyed.
+        model = Text(visible_controls(self.model_name), "italic" if demo else "")
         model.truncate(room, overflow="ellipsis")
         return text + model + tail

@@ -12,6 +12,8 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 
+from qwen_tui.chat.terminal_text import visible_controls
+
 LIVE_LINES = 8
 """Lines of thinking shown while it streams (the newest ones)."""
 
@@ -28,19 +30,19 @@ class _Line(Widget):
 
 
 class _Body(Widget):
-    """The thinking text. While it streams it has a fixed height and shows the newest
-    lines, so each update is a repaint of this widget, not a layout of the screen."""
+    """The thinking text, its control characters shown as marks. While it streams it has
+    a fixed height and shows the newest lines, so each update is a repaint of this widget,
+    not a layout of the screen."""
 
     def __init__(self, pane: ThinkingPane) -> None:
         super().__init__(classes="thinking-body")
         self._pane = pane
 
     def render(self) -> RenderableType:
-        text = Text(self._pane.text)
         if not self._pane.streaming or self.size.width <= 0:
-            return text
+            return Text(visible_controls(self._pane.text))
         # Only the tail can be visible; wrap just enough of it to fill the pane.
-        tail = Text(self._pane.text[-LIVE_LINES * self.size.width * 2 :])
+        tail = Text(visible_controls(self._pane.text[-LIVE_LINES * self.size.width * 2 :]))
         lines = tail.wrap(self.app.console, self.size.width)
         return Text("\n").join(lines[-LIVE_LINES:])
 

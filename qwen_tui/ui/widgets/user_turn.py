@@ -6,9 +6,12 @@ from textual.binding import Binding
 from textual.message import Message as TextualMessage
 from textual.widgets import Static
 
+from qwen_tui.chat.terminal_text import visible_controls
+
 
 class UserTurn(Static, can_focus=True):
-    """The text as typed (soft switches included); `c` copies it, `e` edits it again."""
+    """The text as typed (soft switches included, control characters shown as marks);
+    `c` copies it, `e` edits it again."""
 
     BINDINGS = [
         Binding("c,y", "copy", "Copy", show=False),
@@ -23,7 +26,7 @@ class UserTurn(Static, can_focus=True):
             self.text = text
 
     def __init__(self, text: str) -> None:
-        super().__init__(text, markup=False)
+        super().__init__(visible_controls(text), markup=False)
         self.text = text
 
     def action_copy(self) -> None:
