@@ -93,12 +93,9 @@ def run(
     ] = None,
 ) -> None:
     """Answer one prompt without the UI and exit."""
-    if prompt == "-":
-        prompt = _read_stdin()
+    prompt = _read_stdin() if prompt == "-" else _utf8_argument(prompt)
     if not prompt.strip():
         raise fail("the prompt is empty; pass the question as an argument, or - to pipe it in")
-    if not _is_utf8(prompt):
-        raise fail(NOT_UTF8)
     try:
         settings = settings_from_flags(
             model=model,
@@ -139,9 +136,11 @@ def run(
 
 
 def _read_stdin() -> str:
-    """The prompt piped in for `-`, without the line break `echo` ends it with."""
+    """The prompt piped in for `-`, as UTF-8 whatever the locale says, without the line
+    break `echo` ends it with."""
     try:
-        text = sys.stdin.read() if sys.stdin is not None else ""
+        data = sys.stdin.buffer.read() if sys.stdin is not None else b""
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise fail(NOT_UTF8) from None
     except OSError as exc:
@@ -149,13 +148,14 @@ def _read_stdin() -> str:
     return text.rstrip("\r\n")
 
 
-def _is_utf8(text: str) -> bool:
-    # Bytes that are not UTF-8 arrive as lone surrogates (argv, and stdin in UTF-8 mode).
+def _utf8_argument(text: str) -> str:
+    """The prompt given as an argument, read as UTF-8 whatever the locale says: Python
+    decodes argv with the locale's encoding and keeps the bytes it cannot decode as lone
+    surrogates, which `os.fsencode` turns back into the bytes typed."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+        return os.fsencode(text).decode("utf-8")
+    except UnicodeError:
+        raise fail(NOT_UTF8) from None
 
 
 def _answer(

@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from qwen_tui import config
 from qwen_tui.chat.messages import Conversation
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
@@ -119,7 +120,9 @@ class ChatApp(PlainTextNotifications):
             )
         yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
         for name in self.bundled_theme_names:
-            yield SystemCommand(f"Theme: {name}", "Switch and remember", _set_theme(self, name))
+            # A user theme's name comes from its file: shown with its controls as marks.
+            title = f"Theme: {visible_controls(name)}"
+            yield SystemCommand(title, "Switch and remember", _set_theme(self, name))
 
     def on_unmount(self) -> None:
         self.core.close()

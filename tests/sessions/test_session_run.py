@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import subprocess
 
 import pytest
 from typer.testing import CliRunner
@@ -245,3 +247,19 @@ def test_a_prompt_that_is_not_utf8_is_one_line_and_saves_nothing(store, engines)
             "convert it (e.g. with iconv) and try again"
         ]
     assert store.ids() == []
+
+
+def test_a_utf8_prompt_is_read_as_such_under_an_ascii_locale(store):
+    # Under LC_ALL=C with UTF-8 mode off, Python decodes argv and stdin as ASCII and keeps
+    # the other bytes as lone surrogates: the prompt is still the UTF-8 the user typed.
+    env = os.environ | {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    asked = "¿Qué es 中文?"
+    command = ["qwen-chat", "run", "--engine", "demo", "--json"]
+    argument = subprocess.run([*command, asked], capture_output=True, env=env, timeout=120)
+    piped = subprocess.run(
+        [*command, "-"], input=asked.encode(), capture_output=True, env=env, timeout=120
+    )
+    for result in (argument, piped):
+        assert result.returncode == 0, result.stderr
+        session = store.load(json.loads(result.stdout)["session"])
+        assert user_prompts(session) == [asked]

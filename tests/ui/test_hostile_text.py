@@ -185,3 +185,30 @@ async def test_the_input_box_shows_a_recalled_or_pasted_prompt_as_marks():
     assert_shown_safely(recalled)
     assert_shown_safely(pasted)
     assert_shown_safely(shown)
+
+
+async def test_a_title_pasted_into_the_rename_dialog_shows_and_saves_its_controls_as_marks():
+    store = SessionStore()
+    session_id = record(store, hostile_conversation())
+    app = make_app(RecordingEngine())
+    async with app.run_test(size=SCREEN) as pilot:
+        await until_idle(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        rename = app.screen.query_one("#rename-input")
+        rename.value = TITLE  # as a paste leaves it
+        await pilot.pause()
+        assert rename.value == TITLE_SHOWN
+        await pilot.press("enter")
+        await pilot.pause()
+    assert store.load(session_id).title == TITLE_SHOWN
+
+
+async def test_a_user_theme_named_with_escapes_is_listed_in_the_palette_as_marks():
+    app = make_app(RecordingEngine())
+    async with app.run_test(size=SCREEN):
+        app.bundled_theme_names = (TITLE,)
+        titles = [command.title for command in app.get_system_commands(app.chat_screen)]
+    assert f"Theme: {TITLE_SHOWN}" in titles and all(forbidden_in(t) == [] for t in titles)

@@ -28,6 +28,12 @@ class RenameScreen(ModalScreen[str | None]):
             yield Input(self.current_title, placeholder="New title", id="rename-input")
             yield Static("Enter renames · Esc cancels", classes="dialog-hint")
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Pasted text too: what the input shows (and saves) has its controls as marks.
+        safe = visible_controls(event.value)
+        if safe != event.value:
+            event.input.value = safe
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         title = " ".join(event.value.split())
         if not title:
