@@ -1,19 +1,28 @@
 """Reading a session file back: the header, then every event, into a `Session`.
 
-A torn last line (a process killed while writing it) is skipped with a warning. Any
-other unreadable line is an error naming the file and the line, because silently
-dropping the middle of a conversation would lose data.
+The file is read a line at a time (`SessionReading`), so a command that only shows a
+session never holds all of it. A torn last line (a process killed while writing it: no
+newline at its end) is skipped with a warning. Any other unreadable line, the last one
+included, is an error naming the file and the line, because silently dropping part of a
+conversation would lose data.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.chat.messages import Conversation, Role
+from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.sessions.errors import SessionCorrupt, SessionTooNew
+from qwen_tui.sessions.lines import (
+    Line,
+    Record,
+    open_session_file,
+    parse_record,
+    session_lines,
+)
 from qwen_tui.sessions.records import (
     HEADER_TYPE,
     SCHEMA_VERSION,
@@ -64,52 +73,103 @@ def title_from(text: str) -> str:
     return words if len(words) <= TITLE_LENGTH else words[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def load_session_file(path: Path) -> Session:
-    """Parse `path`; raises SessionCorrupt or SessionTooNew with a one-line message."""
-    data = path.read_bytes()
-    lines = _lines(data)
-    last_number = lines[-1][0] if lines else 0
-    records: list[tuple[int, dict[str, Any]]] = []
-    warnings: list[str] = []
-    good_length = 0
-    for number, end, raw in lines:
+Entry = tuple[Message, list[Chunk] | None]
+"""A message as read, with its timeline if it is a reply."""
+
+
+class SessionReading:
+    """One session file read line by line: `session` holds the header's facts at once;
+    iterating gives each message in order, keeping none of them, and completes `session`
+    (rename, warnings, good_length) when it ends. Close it, or use it in a `with`.
+
+    Raises SessionUnreadable when the file cannot be read, SessionCorrupt or SessionTooNew
+    (one line each) when its content is wrong; FileNotFoundError passes through.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._file = open_session_file(path)
         try:
-            record = json.loads(raw.decode("utf-8"))
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except (UnicodeDecodeError, ValueError) as exc:
-            if number == last_number and number > 1:
-                warnings.append(f"{path}: line {number} is incomplete (cut off); skipped it")
+            self._lines = session_lines(self._file, path)
+            self.session = read_header(path, self._lines)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def __iter__(self) -> Iterator[Entry]:
+        session = self.session
+        for line in self._lines:
+            record = parse_line(session, line)
+            if record is None:
                 break
-            raise SessionCorrupt(_where(path, number, f"not a session event ({exc})")) from exc
-        records.append((number, record))
-        good_length = end
-    if not records:
-        raise SessionCorrupt(f"{path}: empty file, not a qwen-chat session")
-    session = _session_from_header(path, *records[0])
-    session.warnings, session.good_length = warnings, good_length
-    for number, record in records[1:]:
-        try:
-            _apply(session, record)
-        except (KeyError, TypeError, ValueError) as exc:
-            problem = f"malformed {_kind(record)} ({exc})"
-            raise SessionCorrupt(_where(path, number, problem)) from exc
+            entry = apply_line(session, line, record)
+            session.good_length = line.end
+            if entry is not None:
+                yield entry
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> SessionReading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def load_session_file(path: Path) -> Session:
+    """The whole session in `path`, every message kept; errors as `SessionReading`'s."""
+    with SessionReading(path) as reading:
+        session = reading.session
+        for message, timeline in reading:
+            session.conversation.messages.append(message)
+            if timeline is not None:
+                session.timelines.append(timeline)
     return session
 
 
-def _lines(data: bytes) -> list[tuple[int, int, bytes]]:
-    """(line number, byte offset just past the line, content) of every non-blank line."""
-    found, start = [], 0
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        start += len(raw) + 1
-        if raw.strip(b" \t\r\x00"):
-            found.append((number, min(start, len(data)), raw))
-    return found
+def parse_line(session: Session, line: Line) -> Record | None:
+    """The event on `line`; None (with a warning on `session`) if it is a torn last line.
+    Raises SessionCorrupt for a complete line that is not an event."""
+    try:
+        return parse_record(line.raw)
+    except ValueError as exc:
+        if not line.complete:
+            warning = f"{session.path}: line {line.number} is incomplete (cut off); skipped it"
+            session.warnings.append(warning)
+            return None
+        problem = f"not a session event ({exc})"
+        raise SessionCorrupt(where(session.path, line.number, problem)) from None
 
 
-def _session_from_header(path: Path, number: int, header: dict[str, Any]) -> Session:
+def apply_line(session: Session, line: Line, record: Record) -> Entry | None:
+    """`apply_record`, with a malformed event reported as SessionCorrupt naming the line."""
+    try:
+        return apply_record(session, record)
+    except (KeyError, TypeError, ValueError) as exc:
+        problem = f"malformed {kind_of(record)} ({exc})"
+        raise SessionCorrupt(where(session.path, line.number, problem)) from None
+
+
+def read_header(path: Path, lines: Iterator[Line]) -> Session:
+    """The Session the first line of `path` describes (no messages yet)."""
+    first = next(lines, None)
+    if first is None:
+        raise SessionCorrupt(f"{path}: empty file, not a qwen-chat session")
+    try:
+        header = parse_record(first.raw)
+    except ValueError as exc:
+        problem = f"not a session event ({exc})"
+        raise SessionCorrupt(where(path, first.number, problem)) from None
+    session = session_from_header(path, first.number, header)
+    session.good_length = first.end
+    return session
+
+
+def session_from_header(path: Path, number: int, header: dict[str, Any]) -> Session:
+    """The Session a header record describes, with no messages yet."""
     if header.get("type") != HEADER_TYPE or not isinstance(header.get("schema"), int):
-        raise SessionCorrupt(_where(path, number, "no session header; not a qwen-chat session"))
+        raise SessionCorrupt(where(path, number, "no session header; not a qwen-chat session"))
     if header["schema"] > SCHEMA_VERSION:
         raise SessionTooNew(
             f"{path}: written by a newer qwen-tui (session schema {header['schema']}; "
@@ -131,21 +191,23 @@ def _session_from_header(path: Path, number: int, header: dict[str, Any]) -> Ses
             conversation=Conversation(system_prompt=str(settings.get("system_prompt", ""))),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise SessionCorrupt(_where(path, number, f"malformed session header ({exc})")) from exc
+        raise SessionCorrupt(where(path, number, f"malformed session header ({exc})")) from exc
 
 
-def _apply(session: Session, record: dict[str, Any]) -> None:
+def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
+    """The message an event holds, if any (a rename is applied to `session` itself);
+    KeyError, TypeError or ValueError if it is malformed."""
     kind = record.get("type")
     if not isinstance(kind, str):
         raise ValueError("no event 'type'")
     if kind == "user":
-        session.conversation.messages.append(user_message(record))
-    elif kind == "assistant":
+        return user_message(record), None
+    if kind == "assistant":
         message = assistant_message(record)
-        timeline = decode_timeline(record.get("timeline", []), message.thinking, message.content)
-        session.conversation.messages.append(message)
-        session.timelines.append(timeline)
-    elif kind == "rename":
+        return message, decode_timeline(
+            record.get("timeline", []), message.thinking, message.content
+        )
+    if kind == "rename":
         title = record["title"]
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")
@@ -153,12 +215,13 @@ def _apply(session: Session, record: dict[str, Any]) -> None:
     elif kind == HEADER_TYPE:
         raise ValueError("a second session header")
     # Unknown event types come from newer minor versions; skipping them loses nothing known.
+    return None
 
 
-def _kind(record: dict[str, Any]) -> str:
+def kind_of(record: dict[str, Any]) -> str:
     kind = record.get("type")
     return f"{kind} event" if isinstance(kind, str) else "event"
 
 
-def _where(path: Path, number: int, what: str) -> str:
+def where(path: Path, number: int, what: str) -> str:
     return f"{path}, line {number}: {what}"
