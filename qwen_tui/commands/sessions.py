@@ -31,7 +31,8 @@ app = typer.Typer(
 def list_sessions() -> None:
     """A table of saved sessions, most recently used first."""
     store = SessionStore()
-    summaries = store.list()
+    with session_errors():
+        summaries = store.list()
     console = Console()
     if not summaries:
         console.print(
@@ -102,7 +103,7 @@ def delete(
     """Delete a session (asks first unless --yes)."""
     store = SessionStore()
     with session_errors():
-        full_id = store.resolve(session_id)
+        full_id = store.resolve(session_id, whole=True)
         try:
             described = f"session {full_id} “{store.load(full_id).title}”"
         except (SessionCorrupt, SessionTooNew):

@@ -11,6 +11,7 @@ read as the loader reads it, so a damaged header or a hand-edited line is still 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,10 +45,7 @@ class SessionSummary:
 
 def summarize(session_id: str, path: Path) -> SessionSummary:
     """The list row of the session in `path`; a file that cannot be read gets `problem`."""
-    try:
-        updated = datetime.fromtimestamp(path.stat().st_mtime)
-    except OSError as exc:
-        return SessionSummary(session_id, path, datetime.fromtimestamp(0), problem=str(exc))
+    updated = _last_change(path)
     try:
         session, turns = _scan(path)
     except (OSError, SessionError) as exc:
@@ -63,6 +61,16 @@ def summarize(session_id: str, path: Path) -> SessionSummary:
         engine=session.engine,
         replay_of=session.replay_of,
     )
+
+
+def _last_change(path: Path) -> datetime:
+    """When the file (or the link in its place, if it leads nowhere) last changed."""
+    for status in (os.stat, os.lstat):
+        try:
+            return datetime.fromtimestamp(status(path).st_mtime)
+        except OSError:
+            continue
+    return datetime.fromtimestamp(0)
 
 
 def _scan(path: Path) -> tuple[Session, int]:

@@ -33,11 +33,13 @@ def prepare_append(path: Path, session_id: str) -> None:
         raise SessionNotFound(f"no session {session_id} in {path.parent}") from None
     except OSError as exc:
         raise SessionWriteError(_refusal(path, session_id, exc)) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise SessionWriteError(
+            f"{path} is {file_kind(info.st_mode)}, not a session file; remove it"
+        )
     with os.fdopen(fd, "r+b") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = file_kind(info.st_mode)
-            raise SessionWriteError(f"{path} is {kind}, not a session file; remove it")
         if not info.st_mode & 0o222:
             raise SessionWriteError(
                 f"session {session_id} is read-only (its file {path} has mode "

@@ -4,16 +4,12 @@ replay and play (the UI replaced by a stand-in that records how it was called)."
 from __future__ import annotations
 
 import json
-import math
-import sys
-import types
 
 import pytest
 from typer.testing import CliRunner
 
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.cli import app
-from qwen_tui.engine.demo import DemoEngine
 from qwen_tui.engine.playback import PlaybackEngine
 from tests.sessions.helpers import assistant, record, sample_conversation
 
@@ -27,31 +23,6 @@ def run(*args: str, input: str | None = None):
 @pytest.fixture
 def saved(store) -> str:
     return record(store, sample_conversation())
-
-
-@pytest.fixture
-def fake_ui(monkeypatch):
-    """Stands in for `qwen_tui.ui.app`; `calls` keeps each run_chat_app call's arguments,
-    and `during(kwargs)` runs as if the user chatted."""
-    ui = types.SimpleNamespace(calls=[], during=lambda kwargs: None)
-
-    def run_chat_app(settings, **kwargs):
-        ui.calls.append({"settings": settings, **kwargs})
-        ui.during(kwargs)
-
-    monkeypatch.setitem(
-        sys.modules, "qwen_tui.ui.app", types.SimpleNamespace(run_chat_app=run_chat_app)
-    )
-    return ui
-
-
-@pytest.fixture
-def fast_demo(monkeypatch):
-    import qwen_tui.engine.factory as factory
-
-    monkeypatch.setattr(
-        factory, "create_engine", lambda settings: DemoEngine(tokens_per_s=math.inf, load_s=0)
-    )
 
 
 def test_list_says_how_to_start_when_there_are_none():
