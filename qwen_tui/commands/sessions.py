@@ -18,6 +18,7 @@ from qwen_tui.chat.messages import Role
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
 from qwen_tui.sessions.export import FORMATS, export_session, turn_summary
+from qwen_tui.sessions.export_target import export_target, write_export
 
 app = typer.Typer(
     name="sessions",
@@ -75,24 +76,28 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE, not stdout.")
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Replace an existing FILE without asking.")
+    ] = False,
 ) -> None:
     """Export a session as Markdown (thinking in <details> blocks) or JSON."""
     if fmt not in FORMATS:
         raise fail(f"unknown format '{fmt}'; use --format md or --format json")
     store = SessionStore()
-    if output is not None and output.resolve().parent == store.root.resolve():
-        # Writing there could overwrite a session file with its own export.
-        raise fail(f"-o {output} is in the sessions directory; write the export elsewhere")
     with session_errors():
+        target = None if output is None else export_target(output, store.root)
         text = export_session(load_session(store, session_id), fmt)
-    if output is None:
+    if target is None:
         sys.stdout.write(text)
         return
+    if target.exists and not yes and not typer.confirm(f"Replace {target.path}?", default=False):
+        typer.echo("Kept it; nothing written.", err=True)
+        return
     try:
-        output.write_text(text, encoding="utf-8")
+        write_export(target.path, text)
     except OSError as exc:
-        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {output}", err=True)
+        raise fail(f"cannot write {target.path}: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {target.path}", err=True)
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qwen_tui.ui.app_commands import CommandLine
@@ -160,22 +159,9 @@ class ChatActions(_Base):
             self.app.theme = name
 
     def _command_save(self, target: str) -> None:
-        from qwen_tui.sessions.export import export_session
-        from qwen_tui.sessions.loader import load_session_file
+        from qwen_tui.ui.save_command import save_conversation
 
-        recorder = self.driver.recorder
-        if recorder is None or not recorder.written:
-            self.notify("Nothing saved in this session yet; send a message first.")
-            return
-        path = Path(target or f"{recorder.session_id}.md").expanduser()
-        try:
-            session = load_session_file(recorder.path)
-            text = export_session(session, "json" if path.suffix == ".json" else "md")
-            path.write_text(text, encoding="utf-8")
-        except (OSError, ValueError) as exc:
-            self.notify(f"Could not save to {path}: {exc}", severity="error")
-            return
-        self.notify(f"Saved the conversation to {path}.")
+        save_conversation(self, self.driver.recorder, target)
 
     def _command_title(self, title: str) -> None:
         recorder = self.driver.recorder

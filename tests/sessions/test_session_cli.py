@@ -112,7 +112,8 @@ def test_export_never_overwrites_a_session_file(store, saved, monkeypatch):
     result = run("sessions", "export", saved, "-f", "json", "-o", path.name)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"qwen-chat: error: -o {path.name} is in the sessions directory; write the export elsewhere"
+        f"qwen-chat: error: {path} is in the sessions directory, where it could replace a "
+        "session; write the export elsewhere"
     ]
     assert path.read_bytes() == before
 
