@@ -66,8 +66,9 @@ def chat_in_ui(
         source.close()
 
 
-def load_session(store: SessionStore, query: str | None) -> Session:
-    """The session `query` names, or the latest one; warnings go to stderr."""
+def load_session(store: SessionStore, query: str | None, *, whole: bool = True) -> Session:
+    """The session `query` names, or the latest one; warnings go to stderr. Without
+    `whole` the file is only checked (`SessionStore.check`), to be streamed after."""
     if query is None:
         session_id = store.latest_id()
         if session_id is None:
@@ -75,7 +76,7 @@ def load_session(store: SessionStore, query: str | None) -> Session:
     else:
         session_id = store.resolve(query)
     try:
-        session = store.load(session_id)
+        session = store.load(session_id) if whole else store.check(session_id)
     except SessionCorrupt as exc:
         raise SessionCorrupt(
             f"{exc}; fix the file or delete the session: `qwen-chat sessions delete {session_id}`"

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console, Group
+from rich.console import Console, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Column, Table
 from rich.text import Text
 
-from qwen_tui.chat.messages import Role
+from qwen_tui.chat.messages import Message, Role
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
 from qwen_tui.sessions.export import FORMATS, export_session, turn_summary
@@ -64,9 +65,15 @@ def show(
     ] = False,
 ) -> None:
     """Print a session's transcript."""
+    store = SessionStore()
     with session_errors():
-        session = load_session(SessionStore(), session_id)
-    Console().print(render_transcript(session, thinking=thinking))
+        session = load_session(store, session_id, whole=False)
+        console = Console()
+        # Printed as it is read: a session of any length needs the memory of one message.
+        with store.read(session.id) as reading:
+            messages = (message for message, _ in reading)
+            for part in render_transcript(session, messages, thinking=thinking):
+                console.print(part)
 
 
 @app.command()
@@ -121,25 +128,29 @@ def delete(
     typer.echo(f"Deleted session {full_id}.")
 
 
-def render_transcript(session: Session, *, thinking: bool) -> Group:
-    """The conversation as Rich renderables: user turns as text, answers as Markdown."""
+def render_transcript(
+    session: Session, messages: Iterable[Message], *, thinking: bool
+) -> Iterator[RenderableType]:
+    """The conversation as Rich renderables, as `messages` come: user turns as text,
+    answers as Markdown. `session` gives the heading."""
     heading = Text(session.title, style="bold")
     heading.append(f"  {session.id} · {session.model} · {session.engine}", style="dim")
-    parts: list = [heading]
+    yield heading
     if session.replay_of:
-        parts.append(Text(f"replay of session {session.replay_of}", style="dim"))
+        yield Text(f"replay of session {session.replay_of}", style="dim")
     if session.conversation.system_prompt:
-        parts += [Rule("System", align="left"), Text(session.conversation.system_prompt)]
-    for message in session.conversation.messages:
+        yield Rule("System", align="left")
+        yield Text(session.conversation.system_prompt)
+    for message in messages:
         if message.role is Role.USER:
-            parts += [Rule("You", align="left", style="cyan"), Text(message.content)]
+            yield Rule("You", align="left", style="cyan")
+            yield Text(message.content)
             continue
-        parts.append(Rule("Qwen", align="left", style="magenta"))
+        yield Rule("Qwen", align="left", style="magenta")
         if thinking and message.thinking:
             title = "thinking" if message.thinking_finished else "thinking (cut off)"
-            parts.append(Panel(Text(message.thinking, style="dim italic"), title=title))
-        parts.append(Markdown(message.content))
+            yield Panel(Text(message.thinking, style="dim italic"), title=title)
+        yield Markdown(message.content)
         summary = turn_summary(message)
         if summary:
-            parts.append(Text(summary, style="dim"))
-    return Group(*parts)
+            yield Text(summary, style="dim")

@@ -2,8 +2,10 @@
 
 Only a last line without its newline is torn (a process killed while writing it: every
 event is one write that ends with the newline). A line that has its newline but cannot be
-read is damage, wherever it is. Records nested deeper than any event the app writes are
-refused, so no later step (export, the UI) meets a structure that exhausts the stack.
+read is damage, wherever it is. JSON nested too deeply for the parser is refused like any
+other unreadable line; `nesting_within` checks what a session keeps as it is (the
+header's settings), so no later step (export, the UI) meets a structure that exhausts
+the stack.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from qwen_tui.sessions.errors import SessionUnreadable
 MAX_SESSION_BYTES = 4 * GIB
 """Larger files are refused unread: no conversation of a 131,072-token model comes close."""
 MAX_DEPTH = 16
-"""Nesting a record may have; the app's own events have at most 4 levels."""
+"""Nesting the header may have; the app's own records have at most 4 levels."""
 
 Record = dict[str, Any]
 
@@ -71,12 +73,10 @@ def parse_record(raw: bytes) -> Record:
         raise ValueError("nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
-    if not _nesting_within(record, MAX_DEPTH):
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
     return record
 
 
-def _nesting_within(value: object, limit: int) -> bool:
+def nesting_within(value: object, limit: int) -> bool:
     """True if `value` nests lists and objects at most `limit` levels (no recursion)."""
     pending = [(value, 1)]
     while pending:

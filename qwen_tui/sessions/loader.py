@@ -17,8 +17,10 @@ from typing import Any
 from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.sessions.errors import SessionCorrupt, SessionTooNew
 from qwen_tui.sessions.lines import (
+    MAX_DEPTH,
     Line,
     Record,
+    nesting_within,
     open_session_file,
     parse_record,
     session_lines,
@@ -128,6 +130,17 @@ def load_session_file(path: Path) -> Session:
     return session
 
 
+def check_session_file(path: Path) -> Session:
+    """Read all of `path` with every check of `load_session_file`, keeping only the first
+    question (the title needs it): the conversation of the result holds just that one."""
+    with SessionReading(path) as reading:
+        session = reading.session
+        for message, _ in reading:
+            if message.role is Role.USER and not session.conversation.messages:
+                session.conversation.messages.append(message)
+    return session
+
+
 def parse_line(session: Session, line: Line) -> Record | None:
     """The event on `line`; None (with a warning on `session`) if it is a torn last line.
     Raises SessionCorrupt for a complete line that is not an event."""
@@ -146,9 +159,11 @@ def apply_line(session: Session, line: Line, record: Record) -> Entry | None:
     """`apply_record`, with a malformed event reported as SessionCorrupt naming the line."""
     try:
         return apply_record(session, record)
+    except RecursionError:
+        problem = f"malformed {kind_of(record)} (nested too deeply)"
     except (KeyError, TypeError, ValueError) as exc:
         problem = f"malformed {kind_of(record)} ({exc})"
-        raise SessionCorrupt(where(session.path, line.number, problem)) from None
+    raise SessionCorrupt(where(session.path, line.number, problem)) from None
 
 
 def read_header(path: Path, lines: Iterator[Line]) -> Session:
@@ -175,6 +190,9 @@ def session_from_header(path: Path, number: int, header: dict[str, Any]) -> Sess
             f"{path}: written by a newer qwen-tui (session schema {header['schema']}; "
             f"this version reads up to {SCHEMA_VERSION}); upgrade qwen-tui to open it"
         )
+    if not nesting_within(header, MAX_DEPTH):  # its settings are kept, exported, printed
+        problem = f"malformed session header (nested more than {MAX_DEPTH} levels deep)"
+        raise SessionCorrupt(where(path, number, problem))
     try:
         settings = header.get("settings") or {}
         replay_of = header.get("replay_of")

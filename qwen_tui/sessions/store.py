@@ -8,7 +8,9 @@ after it) truncates the file in place, see `tail.py`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from qwen_tui import locations
 from qwen_tui.config import Settings
@@ -19,7 +21,12 @@ from qwen_tui.sessions.errors import (
     SessionWriteError,
 )
 from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
-from qwen_tui.sessions.loader import Session, load_session_file
+from qwen_tui.sessions.loader import (
+    Session,
+    SessionReading,
+    check_session_file,
+    load_session_file,
+)
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
 from qwen_tui.sessions.records import header_record, resume_record
@@ -27,6 +34,7 @@ from qwen_tui.sessions.summary import SessionSummary, summarize
 from qwen_tui.sessions.tail import prepare_append
 
 SUFFIX = ".jsonl"
+_Read = TypeVar("_Read", Session, SessionReading)
 
 
 class SessionStore:
@@ -92,15 +100,28 @@ class SessionStore:
         return SessionRecorder(session_id, path, lock, opening=opening)
 
     def load(self, session_id: str) -> Session:
-        path = self.path_for(session_id)
+        """The whole session; raises SessionNotFound, SessionCorrupt, SessionTooNew."""
+        return self._opened(session_id, load_session_file)
+
+    def check(self, session_id: str) -> Session:
+        """The session read and checked as `load` does, its conversation holding only the
+        first question: for commands that then stream it with `read`."""
+        return self._opened(session_id, check_session_file)
+
+    def read(self, session_id: str) -> SessionReading:
+        """The session opened to be read message by message (see `SessionReading`)."""
+        return self._opened(session_id, SessionReading)
+
+    def _opened(self, session_id: str, how: Callable[[Path], _Read]) -> _Read:
         try:
-            session = load_session_file(path)
+            result = how(self.path_for(session_id))
         except FileNotFoundError:
             raise SessionNotFound(f"no session {session_id} in {self.root}") from None
         # A file copied by hand keeps the original's id in its header; here a session is
         # its file, so continuing the copy must not write to the original.
+        session = result.session if isinstance(result, SessionReading) else result
         session.id = session_id
-        return session
+        return result
 
     def ids(self) -> list[str]:
         """Every session id in the directory, whatever its file is (unreadable ones too)."""

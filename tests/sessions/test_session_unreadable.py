@@ -142,3 +142,19 @@ def test_a_session_is_deleted_only_by_its_whole_id_or_suffix(store):
     assert run("sessions", "show", suffix[:2]).exit_code == 0  # showing takes a start
     assert run("sessions", "delete", suffix, "--yes").exit_code == 0
     assert store.ids() == []
+
+
+def test_a_deeply_nested_reply_is_one_line_wherever_the_session_is_read(store, fake_ui):
+    session_id = record(store, sample_conversation())
+    path = store.path_for(session_id)
+    with open(path, "a", encoding="utf-8") as file:
+        file.write('{"type":"user","content":"again"}\n')
+        file.write('{"type":"assistant","answer":"x","thinking":"","finish_reason":')
+        file.write("[" * 990 + "]" * 990 + "}\n")
+    assert session_id in run("sessions", "list").output
+    for command in (("sessions", "show"), ("sessions", "export"), ("play",), ("resume",)):
+        result = run(*command, session_id)
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.splitlines()
+        assert "line 7" in line and "nested too deeply" in line
+    assert run("sessions", "delete", session_id, "--yes").exit_code == 0
