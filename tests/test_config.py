@@ -223,3 +223,20 @@ def test_a_yarn_factor_beyond_what_fits_is_refused_in_the_file_and_as_a_flag(val
         load_settings()
     with pytest.raises(ConfigError, match="--yarn-factor is .* at most 8"):
         Settings().with_overrides(yarn_factor=float(value))
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "problem"),
+    [
+        ("--top-p", "1e-300", "--top-p must be at least 1e-06 and at most 1, got 1e-300"),
+        (
+            "--temperature",
+            "1e-40",
+            "--temperature must be 0 (greedy) or at least 1e-05, got 1e-40",
+        ),
+    ],
+)
+def test_sampling_values_the_sampler_cannot_compute_are_refused(flag, value, problem):
+    result = CliRunner().invoke(app, ["run", "--engine", "demo", "--no-save", flag, value, "Hi"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"qwen-chat: error: command line: {problem}"]
