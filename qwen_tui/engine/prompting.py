@@ -8,7 +8,6 @@ tokenizer, so the UI thread can count tokens while the engine thread decodes.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.model_json import read_model_json
 
 
 @dataclass(frozen=True)
@@ -83,21 +83,32 @@ def stop_ids(
 ) -> frozenset[int]:
     """The ids that end a reply: generation_config.json's eos ids, else config.json's plus
     `<|im_end|>`."""
-    path = model_dir / "generation_config.json"
-    found = (
-        json.loads(path.read_text(encoding="utf-8")).get("eos_token_id") if path.is_file() else None
-    )
+    try:
+        generation = read_model_json(model_dir / "generation_config.json", "generation config")
+    except FileNotFoundError:
+        generation = {}
+    found = generation.get("eos_token_id")
     if found is None:
         found = config.get("eos_token_id")
         end_of_turn = tokenizer.tokenizer.convert_tokens_to_ids("<|im_end|>")
         extra = [end_of_turn] if isinstance(end_of_turn, int) else []
         found = ([found] if isinstance(found, int) else list(found or [])) + extra
-    ids = frozenset([found] if isinstance(found, int) else found)
+    found = [found] if isinstance(found, int) else found
+    if not isinstance(found, list) or not all(_is_token_id(i) for i in found):
+        raise EngineFailure(
+            f"{model_dir}: eos_token_id {found!r} is not a token id or a list of them",
+            ErrorKind.BAD_REQUEST,
+        )
+    ids = frozenset(found)
     if not ids:
         raise EngineFailure(
             f"{model_dir} defines no end-of-sequence token id", ErrorKind.BAD_REQUEST
         )
     return ids
+
+
+def _is_token_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _first_line(exc: BaseException) -> str:
