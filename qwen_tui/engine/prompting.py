@@ -1,9 +1,10 @@
 """The model's tokenizer and chat template: render prompts, count them, decode replies.
 
 The template always comes from the model directory (`tokenizer_config.json` or
-`chat_template.jinja`), never from this code; the `<think>` ids and the stop ids are read
-from the tokenizer and generation_config.json, never hard-coded. One lock guards the
-tokenizer, so the UI thread can count tokens while the engine thread decodes.
+`chat_template.jinja`), never from this code, and renders in a sandbox with limits
+(`chat_template.py`); the `<think>` ids and the stop ids are read from the tokenizer and
+generation_config.json, never hard-coded. One lock guards the tokenizer, so the UI thread
+can count tokens while the engine thread decodes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.engine.base import EngineFailure, ErrorKind
+from qwen_tui.engine.chat_template import ChatTemplate
 from qwen_tui.engine.model_json import read_model_json
 
 
@@ -47,19 +49,26 @@ class ChatTokenizer:
             )
         self.think_start_id = self._special_id("<think>", model_dir)
         self.think_end_id = self._special_id("</think>", model_dir)
+        self.template = ChatTemplate(
+            self.tokenizer.get_chat_template(),
+            str(_template_file(model_dir)),
+            special_tokens=self.tokenizer.special_tokens_map,
+        )
         self._lock = threading.Lock()
+        for enable_thinking in (True, False):  # a template that always fails does so now
+            self.template.render(
+                _PROBE, add_generation_prompt=True, enable_thinking=enable_thinking
+            )
 
     def render(
         self, messages: Iterable[Mapping[str, str]], enable_thinking: bool
     ) -> RenderedPrompt:
-        """The prompt for the next assistant turn, as text and ids."""
+        """The prompt for the next assistant turn, as text and ids. Raises EngineFailure
+        (one line) when the chat template fails."""
+        text = self.template.render(
+            list(messages), add_generation_prompt=True, enable_thinking=enable_thinking
+        )
         with self._lock:
-            text = self.tokenizer.apply_chat_template(
-                [dict(m) for m in messages],
-                tokenize=False,
-                add_generation_prompt=True,
-                enable_thinking=enable_thinking,
-            )
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return RenderedPrompt(text, tuple(ids))
 
@@ -105,6 +114,15 @@ def stop_ids(
             f"{model_dir} defines no end-of-sequence token id", ErrorKind.BAD_REQUEST
         )
     return ids
+
+
+_PROBE = ({"role": "user", "content": "Hello"},)
+
+
+def _template_file(model_dir: Path) -> Path:
+    """Where the tokenizer's chat template came from, for error messages."""
+    separate = model_dir / "chat_template.jinja"
+    return separate if separate.is_file() else model_dir / "tokenizer_config.json"
 
 
 def _is_token_id(value: object) -> bool:

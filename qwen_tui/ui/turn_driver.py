@@ -17,7 +17,7 @@ from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation
 from qwen_tui.chat.turn_plan import plan_turn
 from qwen_tui.config import Settings
-from qwen_tui.engine.base import Engine
+from qwen_tui.engine.base import Engine, EngineFailure
 from qwen_tui.ui.session_recording import RecorderFactory, SessionRecording
 from qwen_tui.ui.turn_sending import TurnSending
 from qwen_tui.ui.turn_streaming import LiveTurn, TurnStreaming
@@ -94,4 +94,8 @@ class TurnDriver(TurnSending, TurnStreaming):
         messages = template_messages(self.conversation)
         if not messages:
             return 0
-        return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+        try:
+            return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+        except EngineFailure:
+            return 0  # not countable (a failing template): sending says why
+

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
-from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.base import EngineFailure, GenerationRequest
 from qwen_tui.ui.context_budget import accepted, drop_oldest_turns, judge_turn
 from qwen_tui.ui.screens.budget_screen import BudgetChoice, BudgetScreen
 from qwen_tui.ui.turn_streaming import LiveTurn
@@ -54,7 +54,12 @@ class TurnSending(_Base):
         plan = plan_turn(self.conversation, text, self.settings, self._quantized())
         for warning in plan.warnings:
             self.screen.notify(warning, severity="warning")
-        budget = judge_turn(self.engine, self.conversation, plan, self.short_replies_ok)
+        try:
+            budget = judge_turn(self.engine, self.conversation, plan, self.short_replies_ok)
+        except EngineFailure as exc:  # the prompt cannot be rendered (a failing template)
+            self.screen.notify(str(exc), title="Not sent", severity="error", timeout=10)
+            self.screen.restore_input(text)
+            return
         if accepted(budget, self.short_replies_ok):
             plan = replace(plan, max_new_tokens=budget.max_new_tokens)
             await self._submit(text, plan, budget.prompt_tokens)
