@@ -5,9 +5,12 @@
 Writes, in a temporary data directory, `--sessions` ordinary sessions of three turns and
 one session of `--turns` turns (demo-engine replies with thinking and a timeline, about
 2.3 KB a turn: 50,000 turns make about 113 MB). Each command then runs as a user runs it,
-in a fresh `qwen-chat` process with stdout to /dev/null, once with only the small
-sessions and once with the long one too. Prints one JSON object: the file's size, and
-for each command its wall time and peak memory (the process's max RSS).
+in a fresh `qwen-chat` process with its output read and thrown away: `list` with only the
+small sessions, then with the long one too (first run, which reads it, and a second,
+which finds its row in the list's cache), `show` of the long one, and `run --resume` of
+it, which is refused because its history outgrows the context. Prints one JSON object:
+the file's size, and for each command its wall time, the time to its first byte of
+output and its peak memory (the process's max RSS).
 """
 
 from __future__ import annotations
@@ -75,23 +78,30 @@ def _line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def measure(args: list[str], data_dir: Path) -> dict[str, float | int]:
-    """Wall time and peak RSS of `qwen-chat ARGS` in a process of its own."""
+def measure(args: list[str], data_dir: Path) -> dict[str, float | int | str]:
+    """Wall time, time to the first byte of output and peak RSS of `qwen-chat ARGS` in a
+    process of its own (stdout read and thrown away, stderr's last line kept)."""
     env = os.environ | {"QWEN_TUI_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env["QWEN_TUI_CONFIG_DIR"] = str(data_dir / "config")
     command = [sys.executable, "-m", "qwen_tui", *args]
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    stderr = process.stderr.read() if process.stderr else ""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=stderr)
+        assert process.stdout is not None
+        first = process.stdout.read(1)
+        first_output = time.perf_counter() - start
+        while process.stdout.read(1 << 16):
+            pass
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        stderr.seek(0)
+        last = stderr.read().decode(errors="replace").strip().splitlines()[-1:]
     return {
         "wall_s": round(elapsed, 2),
+        "first_output_s": round(first_output, 2) if first else None,
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "exit_status": os.waitstatus_to_exitcode(status),
-        "stderr": stderr.strip().splitlines()[-1][:200] if stderr.strip() else "",
+        "stderr": last[0][:200] if last else "",
     }
 
 
@@ -113,12 +123,14 @@ def main() -> None:
         started = time.perf_counter()
         write_session(long_path, long_id, args.turns)
         written_s = time.perf_counter() - started
+        time.sleep(2.5)  # as a session not being written right now (see summary_index.py)
         report = {
             "turns": args.turns,
             "session_mb": round(long_path.stat().st_size / 2**20, 1),
             "written_in_s": round(written_s, 1),
             "list_without_it": small_list,
             "list": measure(["sessions", "list"], data),
+            "list_again": measure(["sessions", "list"], data),
             "show": measure(["sessions", "show", long_id], data),
             "run_resume": measure(
                 ["run", "--engine", "demo", "--resume", long_id, "one more question"], data

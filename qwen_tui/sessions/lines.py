@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from qwen_tui.regular_files import GIB, UnreadableFile, open_regular_file
 from qwen_tui.sessions.errors import SessionUnreadable
@@ -27,9 +26,9 @@ MAX_DEPTH = 16
 Record = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Line:
-    """One non-blank line: its 1-based number, the byte offset just past it, its bytes."""
+class Line(NamedTuple):
+    """One non-blank line: its 1-based number, the byte offset just past it, its bytes.
+    (A tuple, not a dataclass: a long session has hundreds of thousands of them.)"""
 
     number: int
     end: int
@@ -49,20 +48,16 @@ def open_session_file(path: Path) -> BinaryIO:
 
 def session_lines(file: BinaryIO, path: Path) -> Iterator[Line]:
     """Every non-blank line of `file`, in order, without holding more than one in memory."""
-    number, offset = 0, 0
-    while True:
-        try:
-            raw = file.readline()
-        except OSError as exc:
-            raise SessionUnreadable(f"{path}: cannot read it ({exc.strerror or exc})") from None
-        if not raw:
-            return
-        number += 1
-        offset += len(raw)
-        complete = raw.endswith(b"\n")
-        content = raw[:-1] if complete else raw
-        if content.strip(b" \t\r\x00"):
-            yield Line(number, offset, content, complete)
+    offset = 0
+    try:
+        for number, raw in enumerate(file, start=1):
+            offset += len(raw)
+            complete = raw[-1:] == b"\n"
+            content = raw[:-1] if complete else raw
+            if content.strip(b" \t\r\x00"):
+                yield Line(number, offset, content, complete)
+    except OSError as exc:
+        raise SessionUnreadable(f"{path}: cannot read it ({exc.strerror or exc})") from None
 
 
 def parse_record(raw: bytes) -> Record:

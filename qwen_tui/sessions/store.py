@@ -30,7 +30,8 @@ from qwen_tui.sessions.loader import (
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
 from qwen_tui.sessions.records import header_record, resume_record
-from qwen_tui.sessions.summary import SessionSummary, summarize
+from qwen_tui.sessions.summary import SessionSummary
+from qwen_tui.sessions.summary_index import SummaryIndex
 from qwen_tui.sessions.tail import prepare_append
 
 SUFFIX = ".jsonl"
@@ -139,7 +140,10 @@ class SessionStore:
 
     def list(self) -> list[SessionSummary]:
         """Every session, most recently used first; unreadable ones carry `problem`."""
-        summaries = [summarize(id_, self.path_for(id_)) for id_ in self.ids()]
+        ids = self.ids()
+        index = SummaryIndex(self.root)
+        summaries = [index.summary(id_, self.path_for(id_)) for id_ in ids]
+        index.save(ids)
         return sorted(summaries, key=lambda s: s.updated, reverse=True)
 
     def latest_id(self) -> str | None:

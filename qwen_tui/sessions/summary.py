@@ -45,7 +45,7 @@ class SessionSummary:
 
 def summarize(session_id: str, path: Path) -> SessionSummary:
     """The list row of the session in `path`; a file that cannot be read gets `problem`."""
-    updated = _last_change(path)
+    updated = file_changed_at(path)
     try:
         session, turns = _scan(path)
     except (OSError, SessionError) as exc:
@@ -63,7 +63,7 @@ def summarize(session_id: str, path: Path) -> SessionSummary:
     )
 
 
-def _last_change(path: Path) -> datetime:
+def file_changed_at(path: Path) -> datetime:
     """When the file (or the link in its place, if it leads nowhere) last changed."""
     for status in (os.stat, os.lstat):
         try:
