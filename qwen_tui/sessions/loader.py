@@ -10,70 +10,15 @@ conversation would lose data.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.chat.messages import Conversation, Message, Role
-from qwen_tui.sessions.errors import SessionCorrupt, SessionTooNew
-from qwen_tui.sessions.lines import (
-    MAX_DEPTH,
-    Line,
-    Record,
-    nesting_within,
-    open_session_file,
-    parse_record,
-    session_lines,
-)
-from qwen_tui.sessions.records import (
-    HEADER_TYPE,
-    SCHEMA_VERSION,
-    assistant_message,
-    user_message,
-)
+from qwen_tui.chat.messages import Message, Role
+from qwen_tui.sessions.errors import SessionCorrupt
+from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_record, session_lines
+from qwen_tui.sessions.records import HEADER_TYPE, assistant_message, user_message
+from qwen_tui.sessions.session import Session, read_header, where
 from qwen_tui.sessions.timeline import Chunk, decode_timeline
-
-TITLE_LENGTH = 60
-UNTITLED = "(no messages yet)"
-
-
-@dataclass
-class Session:
-    """A loaded session: its header facts, the conversation and each reply's timeline."""
-
-    id: str
-    path: Path
-    created: str
-    model: str
-    engine: str
-    settings: dict[str, Any]
-    replay_of: str | None
-    conversation: Conversation
-    timelines: list[list[Chunk]] = field(default_factory=list)
-    """One per assistant message, in order: when each piece of its text appeared."""
-    renamed_to: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    good_length: int = 0
-    """Bytes of the file up to the end of its last readable line."""
-
-    @property
-    def title(self) -> str:
-        if self.renamed_to:
-            return self.renamed_to
-        first = next((m for m in self.conversation.messages if m.role is Role.USER), None)
-        return title_from(first.content) if first else UNTITLED
-
-    @property
-    def turns(self) -> int:
-        """How many user messages the session holds."""
-        return len(self.conversation.user_messages)
-
-
-def title_from(text: str) -> str:
-    """A one-line title from a user message: its first words, at most TITLE_LENGTH chars."""
-    words = " ".join(text.split())
-    return words if len(words) <= TITLE_LENGTH else words[: TITLE_LENGTH - 1].rstrip() + "…"
-
 
 Entry = tuple[Message, list[Chunk] | None]
 """A message as read, with its timeline if it is a reply."""
@@ -82,7 +27,7 @@ Entry = tuple[Message, list[Chunk] | None]
 class SessionReading:
     """One session file read line by line: `session` holds the header's facts at once;
     iterating gives each message in order, keeping none of them, and completes `session`
-    (rename, warnings, good_length) when it ends. Close it, or use it in a `with`.
+    (rename, warnings) when it ends. Close it, or use it in a `with`.
 
     Raises SessionUnreadable when the file cannot be read, SessionCorrupt or SessionTooNew
     (one line each) when its content is wrong; FileNotFoundError passes through.
@@ -104,7 +49,6 @@ class SessionReading:
             if record is None:
                 break
             entry = apply_line(session, line, record)
-            session.good_length = line.end
             if entry is not None:
                 yield entry
         self.close()
@@ -166,52 +110,6 @@ def apply_line(session: Session, line: Line, record: Record) -> Entry | None:
     raise SessionCorrupt(where(session.path, line.number, problem)) from None
 
 
-def read_header(path: Path, lines: Iterator[Line]) -> Session:
-    """The Session the first line of `path` describes (no messages yet)."""
-    first = next(lines, None)
-    if first is None:
-        raise SessionCorrupt(f"{path}: empty file, not a qwen-chat session")
-    try:
-        header = parse_record(first.raw)
-    except ValueError as exc:
-        problem = f"not a session event ({exc})"
-        raise SessionCorrupt(where(path, first.number, problem)) from None
-    session = session_from_header(path, first.number, header)
-    session.good_length = first.end
-    return session
-
-
-def session_from_header(path: Path, number: int, header: dict[str, Any]) -> Session:
-    """The Session a header record describes, with no messages yet."""
-    if header.get("type") != HEADER_TYPE or not isinstance(header.get("schema"), int):
-        raise SessionCorrupt(where(path, number, "no session header; not a qwen-chat session"))
-    if header["schema"] > SCHEMA_VERSION:
-        raise SessionTooNew(
-            f"{path}: written by a newer qwen-tui (session schema {header['schema']}; "
-            f"this version reads up to {SCHEMA_VERSION}); upgrade qwen-tui to open it"
-        )
-    if not nesting_within(header, MAX_DEPTH):  # its settings are kept, exported, printed
-        problem = f"malformed session header (nested more than {MAX_DEPTH} levels deep)"
-        raise SessionCorrupt(where(path, number, problem))
-    try:
-        settings = header.get("settings") or {}
-        replay_of = header.get("replay_of")
-        if replay_of is not None and not isinstance(replay_of, str):
-            raise TypeError("'replay_of' must be a session id")
-        return Session(
-            id=str(header["id"]),
-            path=path,
-            created=str(header["created"]),
-            model=str(header.get("model", "")),
-            engine=str(header.get("engine", "")),
-            settings=dict(settings),
-            replay_of=replay_of,
-            conversation=Conversation(system_prompt=str(settings.get("system_prompt", ""))),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SessionCorrupt(where(path, number, f"malformed session header ({exc})")) from exc
-
-
 def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
     """The message an event holds, if any (a rename is applied to `session` itself);
     KeyError, TypeError or ValueError if it is malformed."""
@@ -239,7 +137,3 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
 def kind_of(record: dict[str, Any]) -> str:
     kind = record.get("type")
     return f"{kind} event" if isinstance(kind, str) else "event"
-
-
-def where(path: Path, number: int, what: str) -> str:
-    return f"{path}, line {number}: {what}"

@@ -58,7 +58,7 @@ class SessionStore:
         """A recorder for a new session; its file appears with the first event."""
         while True:
             session_id = new_session_id()
-            if self.path_for(session_id).exists():
+            if os.path.lexists(self.path_for(session_id)):
                 continue
             try:
                 lock = self._locked(session_id)

@@ -19,7 +19,8 @@ from pathlib import Path
 from qwen_tui.chat.messages import Role
 from qwen_tui.sessions.errors import SessionError
 from qwen_tui.sessions.lines import open_session_file, session_lines
-from qwen_tui.sessions.loader import Session, apply_line, parse_line, read_header
+from qwen_tui.sessions.loader import apply_line, parse_line
+from qwen_tui.sessions.session import Session, read_header
 
 # How the recorder begins these lines (compact JSON, "type" first).
 _REPLY_START = b'{"type":"assistant",'

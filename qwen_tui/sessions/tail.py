@@ -19,7 +19,7 @@ from pathlib import Path
 from qwen_tui.regular_files import file_kind
 from qwen_tui.sessions.errors import SessionNotFound, SessionWriteError
 from qwen_tui.sessions.lines import parse_record, session_lines
-from qwen_tui.sessions.loader import read_header
+from qwen_tui.sessions.session import read_header
 
 _CHUNK = 64 * 1024
 
