@@ -40,3 +40,19 @@ async def test_f4_survives_deeply_nested_and_non_regular_session_files():
         assert app.is_running and app.screen is screen
         notices = [n.message for n in app._notifications]
         assert any("line 6" in n and "nested too deeply" in n for n in notices), notices
+
+
+async def test_f4_with_a_sessions_folder_that_cannot_be_read_is_a_notice(monkeypatch):
+    from tests.forbidden import forbid
+
+    store = SessionStore()
+    record(store, sample_conversation())
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        forbid(monkeypatch, store.root.parent)
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionsScreen) and app.is_running
+        notices = [n.message for n in app._notifications]
+        assert any("cannot read the sessions directory" in n for n in notices)
