@@ -25,11 +25,15 @@ import tomli_w
 
 from qwen_tui import locations
 from qwen_tui.chat.model_card import DEFAULT_MODEL, MAX_NEW_TOKENS
+from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
 
 ENGINES = ("auto", "local", "demo")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 COMMAND_LINE = "command line"
+MAX_CONFIG_BYTES = MIB
+MAX_YARN_FACTOR = 8.0
+"""4.0 gives 131,072 tokens, the most Qwen3 is validated for; beyond 8 nothing fits a GPU."""
 
 
 class ConfigError(Exception):
@@ -80,15 +84,14 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     """Settings from `path` (default: the user's config.toml); defaults if it is absent."""
     path = path or locations.config_file()
-    if not path.exists():
-        return Settings()
-    return _from_dict(_read_toml(path), str(path))
+    data = _read_toml(path)
+    return Settings() if data is None else _from_dict(data, str(path))
 
 
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:
     """Persist one top-level setting, keeping the rest of the file; atomic replace."""
     path = path or locations.config_file()
-    data = _read_toml(path) if path.exists() else {}
+    data = _read_toml(path) or {}
     data[key] = value
     _from_dict(data, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,13 +100,25 @@ def save_setting(key: str, value: Any, path: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    """The file's table, None if there is no file. Only a regular file of a sane size is
+    read: a FIFO would block forever, /dev/zero would fill memory."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_regular_file(path, max_bytes=MAX_CONFIG_BYTES).decode("utf-8")
+        return tomllib.loads(text)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except UnreadableFile as exc:
+        raise ConfigError(f"{exc}; {_UNREADABLE_HINT}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix or delete the file") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply); fix the file") from None
+
+
+_UNREADABLE_HINT = (
+    "make it a readable config file (or remove it), or set QWEN_TUI_CONFIG_DIR to another folder"
+)
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -177,8 +192,11 @@ def _check(settings: Settings, where: str) -> None:
             raise ConfigError(f"{where}: {label} is {value}; give a finite number")
     if settings.max_new_tokens < 1:
         raise ConfigError(f"{where}: {name('max_new_tokens')} must be at least 1")
-    if settings.yarn_factor is not None and settings.yarn_factor <= 1:
-        raise ConfigError(f"{where}: {name('yarn_factor')} must be above 1 (e.g. 2.0 or 4.0)")
+    if settings.yarn_factor is not None and not 1 < settings.yarn_factor <= MAX_YARN_FACTOR:
+        raise ConfigError(
+            f"{where}: {name('yarn_factor')} is {settings.yarn_factor}; it must be above 1 and "
+            f"at most {MAX_YARN_FACTOR:g} (e.g. 2.0 or 4.0)"
+        )
     from qwen_tui.chat.sampling import resolve_sampling
 
     try:

@@ -11,6 +11,8 @@ from pathlib import Path
 from qwen_tui import __version__, locations
 from qwen_tui.config import Settings
 from qwen_tui.engine.model_files import describe_model_location
+from qwen_tui.engine.model_json import MAX_JSON_BYTES
+from qwen_tui.regular_files import UnreadableFile, read_regular_file
 
 # Int4 weights (~16.5 GiB) plus a 40,960-token bf16 KV cache (~4 GiB) and working space.
 GPU_MEMORY_NEEDED_GIB = 22.0
@@ -54,9 +56,13 @@ def _config_json_problem(path: Path) -> str | None:
     """Why the model's config.json cannot load (the engine would refuse it), if it cannot."""
     fix = "restore it from the model's original files"
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = json.loads(read_regular_file(path, max_bytes=MAX_JSON_BYTES).decode("utf-8"))
     except json.JSONDecodeError as exc:
         return f"config.json is not valid JSON (line {exc.lineno}, column {exc.colno}); {fix}"
+    except RecursionError:
+        return f"config.json is not valid JSON (nested too deeply); {fix}"
+    except UnreadableFile as exc:
+        return f"cannot read config.json ({exc.reason}); {fix}"
     except (OSError, UnicodeDecodeError) as exc:
         return f"cannot read config.json ({exc}); {fix}"
     if not isinstance(config, dict):

@@ -101,5 +101,5 @@ def test_script_bad_flag_is_one_line_and_exit_code_2():
     run = qwen_chat("--temperature", "-1")
     assert run.returncode == 2
     assert run.stderr.strip() == (
-        "qwen-chat: error: command line: --temperature must be >= 0, got -1.0"
+        "qwen-chat: error: command line: --temperature must be 0 (greedy) or at least 1e-05, got -1"
     )

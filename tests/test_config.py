@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 
 import pytest
+from typer.testing import CliRunner
 
 from qwen_tui import locations
+from qwen_tui.cli import app
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.config import ConfigError, SamplingOverrides, Settings, load_settings, save_setting
 from tests.config_files import write_config
+from tests.forbidden import forbid
 
 
 def test_defaults_without_a_file():
@@ -139,7 +143,7 @@ def test_bad_toml_message_says_where():
 
 def test_unreadable_config_is_a_config_error():
     locations.config_file().mkdir(parents=True)
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="a directory, not a regular file"):
         load_settings()
 
 
@@ -173,3 +177,66 @@ def test_save_setting_on_a_broken_file_is_a_config_error_not_data_loss():
     with pytest.raises(ConfigError, match="not valid TOML"):
         save_setting("theme", "qwen-light")
     assert path.read_text(encoding="utf-8") == "theme = \n"
+
+
+def test_a_config_folder_that_cannot_be_entered_is_one_line(monkeypatch):
+    folder = locations.config_dir()
+    folder.mkdir(parents=True)
+    forbid(monkeypatch, folder)
+    result = CliRunner().invoke(app, ["run", "--engine", "demo", "--no-save", "Hello"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"qwen-chat: error: {folder / 'config.toml'}: cannot read it (Permission denied); "
+        "make it a readable config file (or remove it), or set QWEN_TUI_CONFIG_DIR to "
+        "another folder"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        (os.mkfifo, "a named pipe (FIFO), not a regular file"),
+        (lambda path: path.symlink_to("/dev/zero"), "a character device, not a regular file"),
+    ],
+    ids=["fifo", "dev-zero"],
+)
+def test_a_config_that_is_no_regular_file_is_refused_unread(make, shown):
+    path = locations.config_file()
+    path.parent.mkdir(parents=True)
+    make(path)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"{path}: {shown}; ")
+
+
+def test_deeply_nested_toml_is_one_line():
+    path = write_config("theme = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == f"{path}: not valid TOML (nested too deeply); fix the file"
+
+
+@pytest.mark.parametrize("value", ["1e308", "9", "1e20"])
+def test_a_yarn_factor_beyond_what_fits_is_refused_in_the_file_and_as_a_flag(value):
+    write_config(f"yarn_factor = {value}\n")
+    with pytest.raises(ConfigError, match="key 'yarn_factor' is .* at most 8"):
+        load_settings()
+    with pytest.raises(ConfigError, match="--yarn-factor is .* at most 8"):
+        Settings().with_overrides(yarn_factor=float(value))
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "problem"),
+    [
+        ("--top-p", "1e-300", "--top-p must be at least 1e-06 and at most 1, got 1e-300"),
+        (
+            "--temperature",
+            "1e-40",
+            "--temperature must be 0 (greedy) or at least 1e-05, got 1e-40",
+        ),
+    ],
+)
+def test_sampling_values_the_sampler_cannot_compute_are_refused(flag, value, problem):
+    result = CliRunner().invoke(app, ["run", "--engine", "demo", "--no-save", flag, value, "Hi"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"qwen-chat: error: command line: {problem}"]

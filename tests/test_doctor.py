@@ -81,7 +81,9 @@ def test_directory_without_config_json_is_explained(no_cuda, tmp_path):
     [
         ("{bad", "is not valid JSON (line 1, column 2)"),
         ("[1, 2]", "holds a list, not a JSON object"),
+        ("[" * 5000 + "]" * 5000, "is not valid JSON (nested too deeply)"),
     ],
+    ids=["bad JSON", "a list", "nested"],
 )
 def test_doctor_command_marks_a_broken_config_json_as_a_problem(no_cuda, model_dir, text, why):
     (model_dir / "config.json").write_text(text)

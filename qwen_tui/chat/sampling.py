@@ -1,7 +1,13 @@
-"""Sampling parameters and the per-mode presets from the Qwen3 model card."""
+"""Sampling parameters and the per-mode presets from the Qwen3 model card.
+
+Values are checked against what the samplers compute in float32, not only against their
+mathematical range: a temperature of 1e-40 is 0 in float32 and divides logits into
+inf/nan, and a top_p of 1e-300 rounds to 0 and drops every token.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -10,6 +16,11 @@ from qwen_tui.chat.model_card import (
     QUANTIZED_PRESENCE_PENALTY,
     THINKING_SAMPLING,
 )
+
+MIN_TEMPERATURE = 1e-5
+"""The smallest temperature above 0 (greedy); the GPU sampler clamps to it as well."""
+MIN_TOP_P = 1e-6
+"""The smallest top_p; below 1/vocabulary (6.6e-6 for Qwen3) only the top token is kept."""
 
 
 @dataclass(frozen=True)
@@ -23,10 +34,19 @@ class SamplingParams:
     presence_penalty: float
 
     def __post_init__(self) -> None:
-        if self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
-        if not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"{field.name} must be a finite number, got {value!r}")
+        if self.temperature < 0 or 0 < self.temperature < MIN_TEMPERATURE:
+            raise ValueError(
+                f"temperature must be 0 (greedy) or at least {MIN_TEMPERATURE:g}, "
+                f"got {self.temperature:g}"
+            )
+        if not MIN_TOP_P <= self.top_p <= 1:
+            raise ValueError(
+                f"top_p must be at least {MIN_TOP_P:g} and at most 1, got {self.top_p:g}"
+            )
         if self.top_k < 0:
             raise ValueError(f"top_k must be >= 0 (0 turns it off), got {self.top_k}")
         if not 0 <= self.min_p < 1:

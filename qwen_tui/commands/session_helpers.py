@@ -80,11 +80,12 @@ def session_id_for(store: SessionStore, query: str | None) -> str:
     return session_id
 
 
-def load_session(store: SessionStore, query: str | None) -> Session:
-    """The session `query` names, or the latest one; warnings go to stderr."""
+def load_session(store: SessionStore, query: str | None, *, whole: bool = True) -> Session:
+    """The session `query` names, or the latest one; warnings go to stderr. Without
+    `whole` the file is only checked (`SessionStore.check`), to be streamed after."""
     session_id = session_id_for(store, query)
     with corrupt_hint(session_id):
-        session = store.load(session_id)
+        session = store.load(session_id) if whole else store.check(session_id)
     warn_about(session)
     return session
 

@@ -7,22 +7,24 @@ writes the exact text; export to stdout is shown safe, JSON by its own escapes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console, Group
+from rich.console import Console, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Column, Table
 from rich.text import Text
 
-from qwen_tui.chat.messages import Role
+from qwen_tui.chat.messages import Message, Role
 from qwen_tui.chat.terminal_text import json_for_terminal, visible_controls
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.commands.terminal import markdown_for_terminal, text_for_terminal, write_document
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
 from qwen_tui.sessions.export import FORMATS, export_session, turn_summary
+from qwen_tui.sessions.export_target import export_target, write_export
 
 app = typer.Typer(
     name="sessions",
@@ -36,7 +38,8 @@ app = typer.Typer(
 def list_sessions() -> None:
     """A table of saved sessions, most recently used first."""
     store = SessionStore()
-    summaries = store.list()
+    with session_errors():
+        summaries = store.list()
     console = Console()
     if not summaries:
         console.print(
@@ -70,9 +73,15 @@ def show(
     ] = False,
 ) -> None:
     """Print a session's transcript."""
+    store = SessionStore()
     with session_errors():
-        session = load_session(SessionStore(), session_id)
-    Console().print(render_transcript(session, thinking=thinking))
+        session = load_session(store, session_id, whole=False)
+        console = Console()
+        # Printed as it is read: a session of any length needs the memory of one message.
+        with store.read(session.id) as reading:
+            messages = (message for message, _ in reading)
+            for part in render_transcript(session, messages, thinking=thinking):
+                console.print(part)
 
 
 @app.command()
@@ -82,24 +91,28 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE, not stdout.")
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Replace an existing FILE without asking.")
+    ] = False,
 ) -> None:
     """Export a session as Markdown (thinking in <details> blocks) or JSON."""
     if fmt not in FORMATS:
         raise fail(f"unknown format '{fmt}'; use --format md or --format json")
     store = SessionStore()
-    if output is not None and output.resolve().parent == store.root.resolve():
-        # Writing there could overwrite a session file with its own export.
-        raise fail(f"-o {output} is in the sessions directory; write the export elsewhere")
     with session_errors():
+        target = None if output is None else export_target(output, store.root)
         text = export_session(load_session(store, session_id), fmt)
-    if output is None:
+    if target is None:
         write_document(json_for_terminal(text) if fmt == "json" else visible_controls(text))
         return
+    if target.exists and not yes and not typer.confirm(f"Replace {target.path}?", default=False):
+        typer.echo("Kept it; nothing written.", err=True)
+        return
     try:
-        output.write_text(text, encoding="utf-8")
+        write_export(target.path, text)
     except OSError as exc:
-        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {output}", err=True)
+        raise fail(f"cannot write {target.path}: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {target.path}", err=True)
 
 
 @app.command()
@@ -110,7 +123,7 @@ def delete(
     """Delete a session (asks first unless --yes)."""
     store = SessionStore()
     with session_errors():
-        full_id = store.resolve(session_id)
+        full_id = store.resolve(session_id, whole=True)
         try:
             described = f"session {full_id} “{visible_controls(store.load(full_id).title)}”"
         except (SessionCorrupt, SessionTooNew):
@@ -123,29 +136,32 @@ def delete(
     typer.echo(f"Deleted session {full_id}.")
 
 
-def render_transcript(session: Session, *, thinking: bool) -> Group:
-    """The conversation as Rich renderables: user turns as text, answers as Markdown."""
+def render_transcript(
+    session: Session, messages: Iterable[Message], *, thinking: bool
+) -> Iterator[RenderableType]:
+    """The conversation as Rich renderables, as `messages` come: user turns as text,
+    answers as Markdown, everything with its control characters as marks. `session`
+    gives the heading."""
     heading = text_for_terminal(session.title, style="bold")
     heading.append(
         visible_controls(f"  {session.id} · {session.model} · {session.engine}"), style="dim"
     )
-    parts: list = [heading]
+    yield heading
     if session.replay_of:
-        parts.append(text_for_terminal(f"replay of session {session.replay_of}", style="dim"))
+        yield text_for_terminal(f"replay of session {session.replay_of}", style="dim")
     if session.conversation.system_prompt:
-        system = text_for_terminal(session.conversation.system_prompt)
-        parts += [Rule("System", align="left"), system]
-    for message in session.conversation.messages:
+        yield Rule("System", align="left")
+        yield text_for_terminal(session.conversation.system_prompt)
+    for message in messages:
         if message.role is Role.USER:
-            parts += [Rule("You", align="left", style="cyan"), text_for_terminal(message.content)]
+            yield Rule("You", align="left", style="cyan")
+            yield text_for_terminal(message.content)
             continue
-        parts.append(Rule("Qwen", align="left", style="magenta"))
+        yield Rule("Qwen", align="left", style="magenta")
         if thinking and message.thinking:
             title = "thinking" if message.thinking_finished else "thinking (cut off)"
-            thought = text_for_terminal(message.thinking, style="dim italic")
-            parts.append(Panel(thought, title=title))
-        parts.append(markdown_for_terminal(message.content))
+            yield Panel(text_for_terminal(message.thinking, style="dim italic"), title=title)
+        yield markdown_for_terminal(message.content)
         summary = turn_summary(message)
         if summary:
-            parts.append(Text(summary, style="dim"))
-    return Group(*parts)
+            yield Text(summary, style="dim")

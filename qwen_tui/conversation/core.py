@@ -211,7 +211,10 @@ class ConversationCore:
         messages = template_messages(self.conversation)
         if not messages:
             return 0
-        return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+        try:
+            return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+        except EngineFailure:
+            return 0  # not countable (a failing template): sending says why
 
     # -- the lifecycle ---------------------------------------------------------------------
 

@@ -67,8 +67,11 @@ def open_saved(store: SessionStore, session_id: str, settings: Settings) -> Cont
     system prompt). Raises SessionLocked if another process writes it, SessionNotFound,
     SessionCorrupt or SessionTooNew otherwise, each with a one-line message."""
     recorder = store.open_for_append(session_id)
-    session = recorder.session
-    assert session is not None
+    try:
+        session = store.load(session_id)
+    except BaseException:
+        recorder.close()
+        raise
     return ContinuedSession(session, recorder, continued_settings(session, settings))
 
 

@@ -8,7 +8,6 @@ safetensors shards; anything missing or left over is an error that names it.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,9 +25,11 @@ from qwen_tui.engine.events import ErrorKind, LoadProgress
 from qwen_tui.engine.gptq.loader import check_checkpoint, fill_model
 from qwen_tui.engine.gptq.plan import load_plan, model_tensors
 from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
-from qwen_tui.engine.gptq.shards import Shards
+from qwen_tui.engine.gptq.shards import Shards, tensor_names
+from qwen_tui.engine.gptq.sizes import check_sizes
 from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, materialize, model_class
-from qwen_tui.engine.model_files import resolve_model_dir, unreadable
+from qwen_tui.engine.model_files import resolve_model_dir
+from qwen_tui.engine.model_json import read_model_json
 from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
 
 ProgressSink = Callable[[LoadProgress], None]
@@ -63,7 +64,8 @@ def load_model(
     is loaded, before the weights."""
     started = time.perf_counter()
     model_dir = resolve_model_dir(model)
-    raw_config = _read_config(model_dir)
+    raw_config = read_config(model_dir)
+    check_sizes(raw_config, tensor_names(model_dir), model_dir)  # before anything loops on them
     gptq = read_quant_config(model_dir, raw_config)
     config = _transformers_config(raw_config, yarn_factor)
     tokenizer = ChatTokenizer(model_dir)
@@ -102,20 +104,18 @@ def load_model(
     )
 
 
-def _read_config(model_dir: Path) -> dict[str, Any]:
+def read_config(model_dir: Path) -> dict[str, Any]:
+    """config.json of a Qwen3 / Qwen3-MoE model; EngineFailure (one line) for anything else."""
     path = model_dir / "config.json"
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise unreadable(path, exc) from exc
-    except json.JSONDecodeError as exc:
+        config = read_model_json(path, "config")
+    except FileNotFoundError:
+        raise EngineFailure(f"{model_dir} has no config.json", ErrorKind.MODEL_MISSING) from None
+    model_type = config.get("model_type")
+    if not isinstance(model_type, str) or model_type not in MODEL_TYPES:
         raise EngineFailure(
-            f"{path} is not readable JSON ({exc})", ErrorKind.MODEL_MISSING
-        ) from exc
-    model_type = config.get("model_type") if isinstance(config, dict) else None
-    if model_type not in MODEL_TYPES:
-        raise EngineFailure(
-            f"{model_dir} holds a {model_type or 'unknown'} model; qwen-chat runs Qwen3 and "
+            f"{model_dir} holds a {model_type if isinstance(model_type, str) else 'unknown'} "
+            "model; qwen-chat runs Qwen3 and "
             "Qwen3-MoE models (model_type qwen3 or qwen3_moe)",
             ErrorKind.BAD_REQUEST,
         )

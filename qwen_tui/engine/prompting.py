@@ -1,22 +1,24 @@
 """The model's tokenizer and chat template: render prompts, count them, decode replies.
 
 The template always comes from the model directory (`tokenizer_config.json` or
-`chat_template.jinja`), never from this code; the `<think>` ids and the stop ids are read
-from the tokenizer and generation_config.json, never hard-coded. One lock guards the
-tokenizer, so the UI thread can count tokens while the engine thread decodes.
+`chat_template.jinja`), never from this code, and renders in a sandbox with limits
+(`chat_template.py`); the `<think>` ids and the stop ids are read from the tokenizer and
+generation_config.json, never hard-coded. One lock guards the tokenizer, so the UI thread
+can count tokens while the engine thread decodes.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from qwen_tui.engine.base import EngineFailure, RenderedPrompt
+from qwen_tui.engine.chat_template import ChatTemplate
 from qwen_tui.engine.events import ErrorKind
-from qwen_tui.engine.model_files import check_readable, unreadable
+from qwen_tui.engine.model_files import check_readable
+from qwen_tui.engine.model_json import read_model_json
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -50,21 +52,27 @@ class ChatTokenizer:
             )
         self.think_start_id = self._special_id("<think>", model_dir)
         self.think_end_id = self._special_id("</think>", model_dir)
+        self.template = ChatTemplate(
+            self.tokenizer.get_chat_template(),
+            str(_template_file(model_dir)),
+            special_tokens=self.tokenizer.special_tokens_map,
+        )
         self._lock = threading.Lock()
+        for enable_thinking in (True, False):  # a template that always fails does so now
+            self.template.render(
+                _PROBE, add_generation_prompt=True, enable_thinking=enable_thinking
+            )
 
     def render(
         self, messages: Iterable[Mapping[str, str]], enable_thinking: bool
     ) -> RenderedPrompt:
-        """The prompt for the next assistant turn, as text and ids."""
+        """The prompt for the next assistant turn, as text and ids. Raises EngineFailure
+        (one line) when the chat template fails."""
+        text = self.template.render(
+            list(messages), add_generation_prompt=True, enable_thinking=enable_thinking
+        )
         with self._lock:
-            text = self.tokenizer.apply_chat_template(
-                [dict(m) for m in messages],
-                tokenize=False,
-                add_generation_prompt=True,
-                enable_thinking=enable_thinking,
-            )
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        assert isinstance(text, str)  # tokenize=False renders one conversation as text
         return RenderedPrompt(text, tuple(ids))
 
     def decode(self, ids: list[int]) -> str:
@@ -89,19 +97,31 @@ def stop_ids(
 ) -> frozenset[int]:
     """The ids that end a reply: generation_config.json's eos ids, else config.json's plus
     `<|im_end|>`."""
-    path = model_dir / "generation_config.json"
-    found = _generation_config(path).get("eos_token_id") if path.is_file() else None
+    try:
+        generation = read_model_json(model_dir / "generation_config.json", "generation config")
+    except FileNotFoundError:
+        generation = {}
+    found = generation.get("eos_token_id")
     if found is None:
         found = config.get("eos_token_id")
         end_of_turn = tokenizer.tokenizer.convert_tokens_to_ids("<|im_end|>")
         extra = [end_of_turn] if isinstance(end_of_turn, int) else []
         found = ([found] if isinstance(found, int) else list(found or [])) + extra
-    ids = frozenset([found] if isinstance(found, int) else found)
+    found = [found] if isinstance(found, int) else found
+    if not isinstance(found, list) or not all(_is_token_id(i) for i in found):
+        raise EngineFailure(
+            f"{model_dir}: eos_token_id {found!r} is not a token id or a list of them",
+            ErrorKind.BAD_REQUEST,
+        )
+    ids = frozenset(found)
     if not ids:
         raise EngineFailure(
             f"{model_dir} defines no end-of-sequence token id", ErrorKind.BAD_REQUEST
         )
     return ids
+
+
+_PROBE = ({"role": "user", "content": "Hello"},)
 
 
 def _check_tokenizer_files(model_dir: Path) -> None:
@@ -119,22 +139,14 @@ def _check_tokenizer_files(model_dir: Path) -> None:
         )
 
 
-def _generation_config(path: Path) -> dict[str, Any]:
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise unreadable(path, exc) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EngineFailure(
-            f"{path} is not valid JSON ({exc}); restore it from the model's original files",
-            ErrorKind.MODEL_MISSING,
-        ) from exc
-    if not isinstance(config, dict):
-        raise EngineFailure(
-            f"{path} is not a JSON object; restore it from the model's original files",
-            ErrorKind.MODEL_MISSING,
-        )
-    return config
+def _template_file(model_dir: Path) -> Path:
+    """Where the tokenizer's chat template came from, for error messages."""
+    separate = model_dir / "chat_template.jinja"
+    return separate if separate.is_file() else model_dir / "tokenizer_config.json"
+
+
+def _is_token_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from qwen_tui.sessions.errors import (
     SessionLocked,
     SessionNotFound,
     SessionTooNew,
+    SessionUnreadable,
     SessionWriteError,
 )
 from qwen_tui.sessions.loader import Session
@@ -28,5 +29,6 @@ __all__ = [
     "SessionStore",
     "SessionSummary",
     "SessionTooNew",
+    "SessionUnreadable",
     "SessionWriteError",
 ]

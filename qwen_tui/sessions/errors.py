@@ -15,6 +15,11 @@ class SessionCorrupt(SessionError):
     """A line of a session file cannot be read; the message names the file and line."""
 
 
+class SessionUnreadable(SessionCorrupt):
+    """The file cannot be read at all: permissions, a directory or a FIFO in its place, a
+    symbolic link that loops, or a size no session has."""
+
+
 class SessionTooNew(SessionError):
     """The file was written by a newer qwen-tui with a schema this version cannot read."""
 

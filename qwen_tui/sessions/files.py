@@ -1,4 +1,4 @@
-"""Durable file writes: directory sync and the atomic replace every rewrite goes through."""
+"""Durable file writes: the directory sync that makes a new file's name survive a crash."""
 
 from __future__ import annotations
 
@@ -13,14 +13,3 @@ def sync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves either the old or the new file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(tmp, path)
-    sync_directory(path.parent)

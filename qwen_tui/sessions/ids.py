@@ -1,7 +1,8 @@
 """Session ids: short, date-based, easy to type, e.g. `261128-0137-k3f9`.
 
 The date part sorts sessions by creation; the random suffix keeps ids unique and gives
-users a short handle: any unique prefix of the id, or of its suffix, finds the session.
+users a short handle: any unique prefix of the id, or of its suffix, finds the session
+(deleting takes the whole suffix or the whole id).
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ def is_session_id(text: str) -> bool:
     return bool(_ID_PATTERN.match(text))
 
 
-def ids_matching(query: str, ids: Iterable[str]) -> list[str]:
+def ids_matching(query: str, ids: Iterable[str], *, whole: bool = False) -> list[str]:
     """The ids `query` designates: an exact id, else every id it prefixes, or whose
-    random suffix it prefixes."""
+    random suffix it prefixes; with `whole`, only ids whose whole suffix it is."""
     query = query.strip().lower()
     if not query:
         return []
     ids = list(ids)
     if query in ids:
         return [query]
+    if whole:
+        return [i for i in ids if i.rsplit("-", 1)[-1] == query]
     return [i for i in ids if i.startswith(query) or i.rsplit("-", 1)[-1].startswith(query)]

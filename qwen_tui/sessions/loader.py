@@ -1,151 +1,129 @@
 """Reading a session file back: the header, then every event, into a `Session`.
 
-A torn last line (a process killed while writing it) is skipped with a warning. Any
-other unreadable line is an error naming the file and the line, because silently
-dropping the middle of a conversation would lose data.
+The file is read a line at a time (`SessionReading`), so a command that only shows a
+session never holds all of it. A torn last line (a process killed while writing it: no
+newline at its end) is skipped with a warning. Any other unreadable line, the last one
+included, is an error naming the file and the line, because silently dropping part of a
+conversation would lose data.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.chat.messages import Conversation, Role
-from qwen_tui.sessions.errors import SessionCorrupt, SessionTooNew
-from qwen_tui.sessions.records import (
-    HEADER_TYPE,
-    SCHEMA_VERSION,
-    assistant_message,
-    user_message,
-)
+from qwen_tui.chat.messages import Message, Role
+from qwen_tui.sessions.errors import SessionCorrupt
+from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_record, session_lines
+from qwen_tui.sessions.records import HEADER_TYPE, assistant_message, user_message
+from qwen_tui.sessions.session import Session, read_header, where
 from qwen_tui.sessions.timeline import Chunk, decode_timeline
 
-TITLE_LENGTH = 60
-UNTITLED = "(no messages yet)"
+Entry = tuple[Message, list[Chunk] | None]
+"""A message as read, with its timeline if it is a reply."""
 
 
-@dataclass
-class Session:
-    """A loaded session: its header facts, the conversation and each reply's timeline."""
+class SessionReading:
+    """One session file read line by line: `session` holds the header's facts at once;
+    iterating gives each message in order, keeping none of them, and completes `session`
+    (rename, warnings) when it ends. Close it, or use it in a `with`.
 
-    id: str
-    path: Path
-    created: str
-    model: str
-    engine: str
-    settings: dict[str, Any]
-    replay_of: str | None
-    conversation: Conversation
-    timelines: list[list[Chunk]] = field(default_factory=list)
-    """One per assistant message, in order: when each piece of its text appeared."""
-    renamed_to: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    good_length: int = 0
-    """Bytes of the file up to the end of its last readable line."""
+    Raises SessionUnreadable when the file cannot be read, SessionCorrupt or SessionTooNew
+    (one line each) when its content is wrong; FileNotFoundError passes through.
+    """
 
-    @property
-    def title(self) -> str:
-        if self.renamed_to:
-            return self.renamed_to
-        first = next((m for m in self.conversation.messages if m.role is Role.USER), None)
-        return title_from(first.content) if first else UNTITLED
+    def __init__(self, path: Path) -> None:
+        self._file = open_session_file(path)
+        try:
+            self._lines = session_lines(self._file, path)
+            self.session = read_header(path, self._lines)
+        except BaseException:
+            self._file.close()
+            raise
 
-    @property
-    def turns(self) -> int:
-        """How many user messages the session holds."""
-        return len(self.conversation.user_messages)
+    def __iter__(self) -> Iterator[Entry]:
+        session = self.session
+        for line in self._lines:
+            record = parse_line(session, line)
+            if record is None:
+                break
+            entry = apply_line(session, line, record)
+            if entry is not None:
+                yield entry
+        self.close()
 
+    def close(self) -> None:
+        self._file.close()
 
-def title_from(text: str) -> str:
-    """A one-line title from a user message: its first words, at most TITLE_LENGTH chars."""
-    words = " ".join(text.split())
-    return words if len(words) <= TITLE_LENGTH else words[: TITLE_LENGTH - 1].rstrip() + "…"
+    def __enter__(self) -> SessionReading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def load_session_file(path: Path) -> Session:
-    """Parse `path`; raises SessionCorrupt or SessionTooNew with a one-line message."""
-    data = path.read_bytes()
-    lines = _lines(data)
-    last_number = lines[-1][0] if lines else 0
-    records: list[tuple[int, dict[str, Any]]] = []
-    warnings: list[str] = []
-    good_length = 0
-    for number, end, raw in lines:
-        try:
-            record = json.loads(raw.decode("utf-8"))
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except (UnicodeDecodeError, ValueError) as exc:
-            if number == last_number and number > 1:
-                warnings.append(f"{path}: line {number} is incomplete (cut off); skipped it")
-                break
-            raise SessionCorrupt(_where(path, number, f"not a session event ({exc})")) from exc
-        records.append((number, record))
-        good_length = end
-    if not records:
-        raise SessionCorrupt(f"{path}: empty file, not a qwen-chat session")
-    session = _session_from_header(path, *records[0])
-    session.warnings, session.good_length = warnings, good_length
-    for number, record in records[1:]:
-        try:
-            _apply(session, record)
-        except (KeyError, TypeError, ValueError) as exc:
-            problem = f"malformed {_kind(record)} ({exc})"
-            raise SessionCorrupt(_where(path, number, problem)) from exc
+    """The whole session in `path`, every message kept; errors as `SessionReading`'s."""
+    with SessionReading(path) as reading:
+        session = reading.session
+        for message, timeline in reading:
+            session.conversation.messages.append(message)
+            if timeline is not None:
+                session.timelines.append(timeline)
     return session
 
 
-def _lines(data: bytes) -> list[tuple[int, int, bytes]]:
-    """(line number, byte offset just past the line, content) of every non-blank line."""
-    found, start = [], 0
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        start += len(raw) + 1
-        if raw.strip(b" \t\r\x00"):
-            found.append((number, min(start, len(data)), raw))
-    return found
+def check_session_file(path: Path) -> Session:
+    """Read all of `path` with every check of `load_session_file`, keeping only the first
+    question (the title needs it): the conversation of the result holds just that one."""
+    with SessionReading(path) as reading:
+        session = reading.session
+        for message, _ in reading:
+            if message.role is Role.USER and not session.conversation.messages:
+                session.conversation.messages.append(message)
+    return session
 
 
-def _session_from_header(path: Path, number: int, header: dict[str, Any]) -> Session:
-    if header.get("type") != HEADER_TYPE or not isinstance(header.get("schema"), int):
-        raise SessionCorrupt(_where(path, number, "no session header; not a qwen-chat session"))
-    if header["schema"] > SCHEMA_VERSION:
-        raise SessionTooNew(
-            f"{path}: written by a newer qwen-tui (session schema {header['schema']}; "
-            f"this version reads up to {SCHEMA_VERSION}); upgrade qwen-tui to open it"
-        )
+def parse_line(session: Session, line: Line) -> Record | None:
+    """The event on `line`; None (with a warning on `session`) if it is a torn last line.
+    Raises SessionCorrupt for a complete line that is not an event."""
     try:
-        settings = header.get("settings") or {}
-        replay_of = header.get("replay_of")
-        if replay_of is not None and not isinstance(replay_of, str):
-            raise TypeError("'replay_of' must be a session id")
-        return Session(
-            id=str(header["id"]),
-            path=path,
-            created=str(header["created"]),
-            model=str(header.get("model", "")),
-            engine=str(header.get("engine", "")),
-            settings=dict(settings),
-            replay_of=replay_of,
-            conversation=Conversation(system_prompt=str(settings.get("system_prompt", ""))),
-        )
+        return parse_record(line.raw)
+    except ValueError as exc:
+        if not line.complete:
+            warning = f"{session.path}: line {line.number} is incomplete (cut off); skipped it"
+            session.warnings.append(warning)
+            return None
+        problem = f"not a session event ({exc})"
+        raise SessionCorrupt(where(session.path, line.number, problem)) from None
+
+
+def apply_line(session: Session, line: Line, record: Record) -> Entry | None:
+    """`apply_record`, with a malformed event reported as SessionCorrupt naming the line."""
+    try:
+        return apply_record(session, record)
+    except RecursionError:
+        problem = f"malformed {kind_of(record)} (nested too deeply)"
     except (KeyError, TypeError, ValueError) as exc:
-        raise SessionCorrupt(_where(path, number, f"malformed session header ({exc})")) from exc
+        problem = f"malformed {kind_of(record)} ({exc})"
+    raise SessionCorrupt(where(session.path, line.number, problem)) from None
 
 
-def _apply(session: Session, record: dict[str, Any]) -> None:
+def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
+    """The message an event holds, if any (a rename is applied to `session` itself);
+    KeyError, TypeError or ValueError if it is malformed."""
     kind = record.get("type")
     if not isinstance(kind, str):
         raise ValueError("no event 'type'")
     if kind == "user":
-        session.conversation.messages.append(user_message(record))
-    elif kind == "assistant":
+        return user_message(record), None
+    if kind == "assistant":
         message = assistant_message(record)
-        timeline = decode_timeline(record.get("timeline", []), message.thinking, message.content)
-        session.conversation.messages.append(message)
-        session.timelines.append(timeline)
-    elif kind == "rename":
+        return message, decode_timeline(
+            record.get("timeline", []), message.thinking, message.content
+        )
+    if kind == "rename":
         title = record["title"]
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")
@@ -153,12 +131,9 @@ def _apply(session: Session, record: dict[str, Any]) -> None:
     elif kind == HEADER_TYPE:
         raise ValueError("a second session header")
     # Unknown event types come from newer minor versions; skipping them loses nothing known.
+    return None
 
 
-def _kind(record: dict[str, Any]) -> str:
+def kind_of(record: dict[str, Any]) -> str:
     kind = record.get("type")
     return f"{kind} event" if isinstance(kind, str) else "event"
-
-
-def _where(path: Path, number: int, what: str) -> str:
-    return f"{path}, line {number}: {what}"

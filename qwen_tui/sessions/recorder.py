@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any
 
 from qwen_tui.chat.messages import Message
 from qwen_tui.config import Settings
@@ -28,9 +28,6 @@ from qwen_tui.sessions.records import (
 )
 from qwen_tui.sessions.timeline import Chunk
 
-if TYPE_CHECKING:
-    from qwen_tui.sessions.loader import Session
-
 
 class SessionRecorder:
     """Writes one session. Call its methods from one thread (the UI's or the CLI's)."""
@@ -42,16 +39,13 @@ class SessionRecorder:
         lock: SessionLock,
         *,
         opening: list[Record],
-        session: Session | None = None,
     ) -> None:
-        """`opening` is written before the first event (a new session's header);
-        `session` is the saved session this recorder continues, as read under the lock."""
         self._session_id = session_id
         self.path = path
         self._lock = lock
-        self._opening = opening
-        self.session = session
-        self._file: BinaryIO | None = None
+        self._opening = opening  # written before the first event: header or resume marker
+        self._fd: int | None = None
+        self._size = 0  # bytes in the file after the last complete write
         self._closed = False
 
     @property
@@ -61,7 +55,7 @@ class SessionRecorder:
     @property
     def written(self) -> bool:
         """True once anything has been written to the file by this recorder."""
-        return self._file is not None
+        return self._fd is not None
 
     def note_resume(self, *, settings: Settings, engine_name: str, model_name: str) -> None:
         """Precede the first new event with a `resume` event saying what this run uses."""
@@ -91,10 +85,15 @@ class SessionRecorder:
         if self._closed:
             return
         self._closed = True
+        fd, self._fd = self._fd, None
         try:
-            if self._file is not None:
-                os.fsync(self._file.fileno())
-                self._file.close()
+            if fd is not None:
+                try:
+                    os.fsync(fd)
+                except OSError as exc:
+                    raise self._failure(exc) from None
+                finally:
+                    os.close(fd)
         finally:
             self._lock.release()
 
@@ -111,32 +110,54 @@ class SessionRecorder:
     def _write(self, record: Record, sync: bool = False) -> None:
         self._check_open()
         try:
-            file = self._file or self._open()
-            file.write(_line(record))
-            file.flush()
+            fd = self._fd if self._fd is not None else self._open()
+            self._append(fd, _line(record))
             if sync:
-                os.fsync(file.fileno())
+                os.fsync(fd)
         except OSError as exc:
-            raise SessionWriteError(
-                f"could not save session {self._session_id} to {self.path}: {exc.strerror or exc}"
-            ) from exc
+            raise self._failure(exc) from exc
 
-    def _open(self) -> BinaryIO:
-        new = not self.path.exists()
+    def _append(self, fd: int, data: bytes) -> None:
+        """Write `data` at the end, or leave the file as it was: a write cut short (a full
+        disk) is truncated away, so the session keeps no torn line."""
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:
+            try:
+                os.ftruncate(fd, self._size)
+            except OSError:
+                pass  # the torn line is skipped on load and dropped before the next append
+            raise
+        self._size += len(data)
+
+    def _open(self) -> int:
+        """Open the file (creating it with its opening records); `self._fd` once it worked."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+        new = not os.path.lexists(self.path)
         if new:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
-            file = os.fdopen(fd, "ab")
-        else:
-            file = open(self.path, "ab")  # noqa: SIM115 - kept open until close()
-        for record in self._opening:
-            file.write(_line(record))
-        file.flush()
-        if new:
-            os.fsync(file.fileno())
-            sync_directory(self.path.parent)
-        self._file = file
-        return file
+            flags |= os.O_CREAT | os.O_EXCL
+        fd = os.open(self.path, flags, 0o644)
+        try:
+            self._size = os.fstat(fd).st_size
+            self._append(fd, b"".join(_line(record) for record in self._opening))
+            if new:
+                os.fsync(fd)
+                sync_directory(self.path.parent)
+        except OSError:
+            os.close(fd)
+            if new:  # a session that could not even start leaves no empty file behind
+                self.path.unlink(missing_ok=True)
+            raise
+        self._fd = fd
+        return fd
+
+    def _failure(self, exc: OSError) -> SessionWriteError:
+        return SessionWriteError(
+            f"could not save session {self._session_id} to {self.path}: {exc.strerror or exc}"
+        )
 
 
 def _line(record: dict[str, Any]) -> bytes:

@@ -1,13 +1,16 @@
 """`SessionStore`: the sessions directory — create, list, load, continue, rename, delete.
 
 One `<id>.jsonl` file per session in `locations.sessions_dir()`. Files are only ever
-appended to; the one rewrite (dropping a torn last line before appending after it)
-goes through a temporary file and an atomic rename.
+appended to; the one change to what is there (dropping a torn last line before appending
+after it) truncates the file in place, see `tail.py`.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from qwen_tui import locations
 from qwen_tui.config import Settings
@@ -17,15 +20,22 @@ from qwen_tui.sessions.errors import (
     SessionNotFound,
     SessionWriteError,
 )
-from qwen_tui.sessions.files import atomic_write
 from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
-from qwen_tui.sessions.loader import Session, load_session_file
+from qwen_tui.sessions.loader import (
+    Session,
+    SessionReading,
+    check_session_file,
+    load_session_file,
+)
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
 from qwen_tui.sessions.records import header_record
-from qwen_tui.sessions.summary import SessionSummary, summarize
+from qwen_tui.sessions.summary import SessionSummary
+from qwen_tui.sessions.summary_index import SummaryIndex
+from qwen_tui.sessions.tail import prepare_append
 
 SUFFIX = ".jsonl"
+_Read = TypeVar("_Read", Session, SessionReading)
 
 
 class SessionStore:
@@ -48,7 +58,7 @@ class SessionStore:
         """A recorder for a new session; its file appears with the first event."""
         while True:
             session_id = new_session_id()
-            if self.path_for(session_id).exists():
+            if os.path.lexists(self.path_for(session_id)):
                 continue
             try:
                 lock = self._locked(session_id)
@@ -65,53 +75,82 @@ class SessionStore:
         return SessionRecorder(session_id, self.path_for(session_id), lock, opening=[header])
 
     def open_for_append(self, session_id: str) -> SessionRecorder:
-        """A recorder that continues `session_id`, holding its lock; `recorder.session` is
-        the session as read once the lock was held. Raises SessionLocked if another process
-        writes it, SessionCorrupt/SessionTooNew if it cannot be read."""
+        """A recorder that continues `session_id`, holding its lock (read the session with
+        `load` once it is held). Raises SessionLocked if another process writes it,
+        SessionWriteError if its file must not be written (a symbolic link, read-only, ...),
+        SessionCorrupt if it is no session."""
+        path = self.path_for(session_id)
         lock = self._locked(session_id)
         try:
-            session = self.load(session_id)
-            _drop_torn_tail(session)
+            prepare_append(path, session_id)
         except BaseException:
             lock.release()
             raise
-        return SessionRecorder(session_id, session.path, lock, opening=[], session=session)
+        return SessionRecorder(session_id, path, lock, opening=[])
 
     def load(self, session_id: str) -> Session:
-        path = self.path_for(session_id)
+        """The whole session; raises SessionNotFound, SessionCorrupt, SessionTooNew."""
+        return self._opened(session_id, load_session_file)
+
+    def check(self, session_id: str) -> Session:
+        """The session read and checked as `load` does, its conversation holding only the
+        first question: for commands that then stream it with `read`."""
+        return self._opened(session_id, check_session_file)
+
+    def read(self, session_id: str) -> SessionReading:
+        """The session opened to be read message by message (see `SessionReading`)."""
+        return self._opened(session_id, SessionReading)
+
+    def _opened(self, session_id: str, how: Callable[[Path], _Read]) -> _Read:
         try:
-            session = load_session_file(path)
+            result = how(self.path_for(session_id))
         except FileNotFoundError:
             raise SessionNotFound(f"no session {session_id} in {self.root}") from None
         # A file copied by hand keeps the original's id in its header; here a session is
         # its file, so continuing the copy must not write to the original.
+        session = result.session if isinstance(result, SessionReading) else result
         session.id = session_id
-        return session
+        return result
 
     def ids(self) -> list[str]:
-        if not self.root.is_dir():
+        """Every session id in the directory, whatever its file is (unreadable ones too)."""
+        try:
+            names = os.listdir(self.root)
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(
-            p.name.removesuffix(SUFFIX)
-            for p in self.root.glob(f"*{SUFFIX}")
-            if is_session_id(p.name.removesuffix(SUFFIX))
-        )
+        except OSError as exc:
+            raise SessionError(
+                f"cannot read the sessions directory {self.root} ({exc.strerror or exc}); "
+                "fix its permissions or set QWEN_TUI_DATA_DIR to another folder"
+            ) from None
+        found = (n.removesuffix(SUFFIX) for n in names if n.endswith(SUFFIX))
+        return sorted(i for i in found if is_session_id(i))
 
     def list(self) -> list[SessionSummary]:
         """Every session, most recently used first; unreadable ones carry `problem`."""
-        summaries = [summarize(id_, self.path_for(id_)) for id_ in self.ids()]
+        ids = self.ids()
+        index = SummaryIndex(self.root)
+        summaries = [index.summary(id_, self.path_for(id_)) for id_ in ids]
+        index.save(ids)
         return sorted(summaries, key=lambda s: s.updated, reverse=True)
 
     def latest_id(self) -> str | None:
         """The most recently used readable session, or None."""
         return next((s.id for s in self.list() if s.problem is None), None)
 
-    def resolve(self, query: str) -> str:
-        """The full id that `query` (an id, or a unique prefix of one or of its suffix) names."""
-        found = ids_matching(query, self.ids())
+    def resolve(self, query: str, *, whole: bool = False) -> str:
+        """The full id that `query` (an id, or a unique prefix of one or of its suffix) names.
+        With `whole`, as for deleting, only a full id or a full random suffix will do, so
+        a key typed by mistake never picks the one session it happens to prefix."""
+        found = ids_matching(query, self.ids(), whole=whole)
         if len(found) == 1:
             return found[0]
         if not found:
+            if whole and ids_matching(query, self.ids()):
+                raise SessionNotFound(
+                    f"'{query}' is only the start of a session id; give the whole id or its "
+                    "last part (`qwen-chat sessions list` shows them)"
+                )
             raise SessionNotFound(
                 f"no session matches '{query}'; `qwen-chat sessions list` shows them"
             )
@@ -125,7 +164,7 @@ class SessionStore:
     def delete(self, session_id: str) -> None:
         """Remove the session's file; refuses while another process writes it."""
         path = self.path_for(session_id)
-        if not path.exists():
+        if not os.path.lexists(path):  # a symbolic link that loops is deleted too
             raise SessionNotFound(f"no session {session_id} in {self.root}")
         lock = self._locked(session_id)
         try:
@@ -147,14 +186,3 @@ class SessionStore:
                 "make it writable or set QWEN_TUI_DATA_DIR to another folder"
             ) from exc
         return lock
-
-
-def _drop_torn_tail(session: Session) -> None:
-    """Make the file end with a complete line before anything is appended to it."""
-    data = session.path.read_bytes()
-    good = data[: session.good_length]
-    if good == data and data.endswith(b"\n"):
-        return
-    if not good.endswith(b"\n"):
-        good += b"\n"
-    atomic_write(session.path, good)

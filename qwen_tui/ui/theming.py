@@ -21,6 +21,7 @@ from textual.css.tokenizer import TokenError
 from textual.theme import Theme
 
 from qwen_tui import locations
+from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
 
 DEFAULT_THEME = "qwen-dark"
 _THEME_FIELDS = {f.name for f in fields(Theme)}
@@ -51,9 +52,12 @@ def load_themes(user_dir: Path | None = None) -> ThemeLoad:
     by_name: dict[str, Theme] = {}
     problems: list[str] = []
     for folder in (bundled_themes_dir(), user_dir):
-        if not folder.is_dir():
+        try:
+            paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        except OSError as exc:
+            problems.append(f"{folder}: cannot read it ({exc.strerror or exc}); its themes skipped")
             continue
-        for path in sorted(folder.glob("*.toml")):
+        for path in paths:
             try:
                 theme = theme_from_file(path)
             except ValueError as exc:
@@ -70,7 +74,12 @@ def theme_from_file(path: Path) -> Theme:
     colour would otherwise crash the app when the theme is applied, not when it loads).
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_file(path, max_bytes=MIB).decode("utf-8"))
+    except UnreadableFile as exc:
+        raise ValueError(f"{exc}; {_SKIPPED}") from None
+    except RecursionError:
+        problem = "not a readable TOML theme (nested too deeply)"
+        raise ValueError(f"{path}: {problem}; {_SKIPPED}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: not a readable TOML theme ({exc}); {_SKIPPED}") from exc
     unknown = set(data) - _THEME_FIELDS

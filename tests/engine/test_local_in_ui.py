@@ -50,3 +50,36 @@ async def test_ui_chats_with_a_tiny_checkpoint(tmp_path):
         turn = app.chat_screen.query_one(ConversationView).assistant_turns()[-1]
         assert turn.answer.text == "Paris is the capital."
         assert turn.thinking.text == "Let me think"
+
+
+async def test_a_template_that_fails_on_a_later_turn_is_a_notice_not_a_crash(tmp_path):
+    import json
+
+    from tests.engine.test_template_sandbox import FAILS_ON_REPLIES
+
+    chain = [*token_ids("Hi there."), special_id("<|im_end|>")]
+    model = chain_checkpoint(tmp_path / "tiny", chain)
+    config_file = model / "tokenizer_config.json"
+    config = json.loads(config_file.read_text())
+    config["chat_template"] = FAILS_ON_REPLIES
+    config_file.write_text(json.dumps(config))
+    settings = Settings(
+        model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=16
+    )
+    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
+    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings: None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        driver = app.core
+        await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")
+        prompt = app.chat_screen.query_one("#prompt")
+        prompt.text = "Hello"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(driver.conversation.messages) == 2, 30, "the reply")
+        await wait_for(pilot, lambda: not driver.busy, 30, "the reply to end")
+        prompt.text = "And again?"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running and len(driver.conversation.messages) == 2
+        assert prompt.text == "And again?"  # given back to edit or keep
+        notices = [n.message for n in app._notifications]
+        assert any("assistant turns are not supported" in n for n in notices)

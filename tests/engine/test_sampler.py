@@ -69,3 +69,13 @@ def test_lower_temperature_sharpens_and_seeds_repeat():
     counts = torch.bincount(torch.tensor([many(logits) for _ in range(600)]), minlength=3)
     expected = torch.softmax(logits, -1) * 600
     assert torch.all((counts - expected).abs() < 60)
+
+
+def test_the_smallest_accepted_values_still_give_a_distribution():
+    from qwen_tui.chat.sampling import MIN_TEMPERATURE, MIN_TOP_P
+
+    logits = torch.tensor([60.0, 59.0, -60.0, 0.0])
+    probs = token_probabilities(logits, params(temperature=MIN_TEMPERATURE, top_p=MIN_TOP_P))
+    assert torch.isfinite(probs).all() and probs.tolist() == [1.0, 0.0, 0.0, 0.0]
+    sampler = Sampler(params(temperature=MIN_TEMPERATURE, top_p=MIN_TOP_P), 4, CPU, seed=0)
+    assert sampler(logits) == 0

@@ -16,11 +16,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from qwen_tui.chat.sampling import SamplingParams
-from qwen_tui.config import Settings
 from qwen_tui.engine.base import GenerationRequest
 from qwen_tui.engine.events import EngineError, EngineReady, GenerationFinished
 from qwen_tui.engine.gptq.format import PackedInt4, dequantize
 from qwen_tui.engine.local import LocalEngine
+from qwen_tui.engine.spec import ModelSpec
 from qwen_tui.engine.synthetic.checkpoint import QuantSpec, tiny_config, write_checkpoint
 from qwen_tui.engine.synthetic.tokenizer import build_tokenizer
 
@@ -125,7 +125,7 @@ class EngineRun:
 
     def __init__(self, model_dir: Path, **settings) -> None:
         options = {"device": "cpu", "dtype": "float32"} | settings
-        self.engine = LocalEngine(Settings(model=str(model_dir), **options), seed=0)
+        self.engine = LocalEngine(ModelSpec(model=str(model_dir), **options), seed=0)
         self.events: queue.Queue = queue.Queue()
         self.engine.start(self.events.put)
 

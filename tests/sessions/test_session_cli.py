@@ -4,16 +4,12 @@ replay and play (the UI replaced by a stand-in that records how it was called)."
 from __future__ import annotations
 
 import json
-import math
-import sys
-import types
 
 import pytest
 from typer.testing import CliRunner
 
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.cli import app
-from qwen_tui.engine.scripted.demo import DemoEngine
 from qwen_tui.engine.scripted.playback import PlaybackEngine
 from tests.sessions.helpers import assistant, record, sample_conversation
 
@@ -27,32 +23,6 @@ def run(*args: str, input: str | None = None):
 @pytest.fixture
 def saved(store) -> str:
     return record(store, sample_conversation())
-
-
-@pytest.fixture
-def fake_ui(monkeypatch):
-    """Stands in for `qwen_tui.ui.app` and the terminal it needs; `calls` keeps each
-    run_chat_app call's arguments, and `during(kwargs)` runs as if the user chatted."""
-    ui = types.SimpleNamespace(calls=[], during=lambda kwargs: None)
-    monkeypatch.setattr("qwen_tui.commands.terminal._is_terminal", lambda stream: True)
-
-    def run_chat_app(settings, **kwargs):
-        ui.calls.append({"settings": settings, **kwargs})
-        ui.during({"settings": settings, **kwargs})
-
-    monkeypatch.setitem(
-        sys.modules, "qwen_tui.ui.app", types.SimpleNamespace(run_chat_app=run_chat_app)
-    )
-    return ui
-
-
-@pytest.fixture
-def fast_demo(monkeypatch):
-    import qwen_tui.engine.factory as factory
-
-    monkeypatch.setattr(
-        factory, "create_engine", lambda settings: DemoEngine(tokens_per_s=math.inf, load_s=0)
-    )
 
 
 def test_list_says_how_to_start_when_there_are_none():
@@ -142,7 +112,8 @@ def test_export_never_overwrites_a_session_file(store, saved, monkeypatch):
     result = run("sessions", "export", saved, "-f", "json", "-o", path.name)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"qwen-chat: error: -o {path.name} is in the sessions directory; write the export elsewhere"
+        f"qwen-chat: error: {path} is in the sessions directory, where it could replace a "
+        "session; write the export elsewhere"
     ]
     assert path.read_bytes() == before
 

@@ -57,6 +57,26 @@ def test_a_broken_user_theme_is_skipped_with_one_readable_line(tmp_path):
     assert any("backgrund" in problem for problem in loaded.problems)
 
 
+def test_unreadable_theme_folders_and_files_are_skipped_with_one_line(tmp_path, monkeypatch):
+    import os
+
+    from tests.forbidden import forbid
+
+    (tmp_path / "pipe.toml").unlink(missing_ok=True)
+    os.mkfifo(tmp_path / "pipe.toml")
+    (tmp_path / "deep.toml").write_text("primary = " + "[" * 5000 + "]" * 5000 + "\n")
+    loaded = load_themes(tmp_path)
+    assert [p.split(": ", 1)[1] for p in loaded.problems] == [
+        "not a readable TOML theme (nested too deeply); theme skipped (fix or delete the file)",
+        "a named pipe (FIFO), not a regular file; theme skipped (fix or delete the file)",
+    ]
+    forbid(monkeypatch, tmp_path)  # as a config folder that cannot be entered
+    themes = tmp_path / "themes"
+    [problem] = load_themes(themes).problems
+    assert problem == f"{themes}: cannot read it (Permission denied); its themes skipped"
+    assert "qwen-dark" in {theme.name for theme in load_themes(themes).themes}
+
+
 @pytest.mark.parametrize("key", WRONGLY_TYPED_THEMES)
 def test_a_wrongly_typed_theme_value_is_one_line_naming_the_file_and_key(tmp_path, key):
     path = tmp_path / "broken.toml"

@@ -1,7 +1,8 @@
 """Fill a meta-device model from a checkpoint, exactly: every tensor used, every slot filled.
 
 `check_checkpoint` compares the load plan with the checkpoint's headers and raises one
-EngineFailure listing every missing, unused or misshapen tensor, before any data is read.
+EngineFailure listing every missing, unused, misshapen or wrongly typed tensor, before any
+data is read: a float `qweight` or integer norm weights would load and give garbage.
 `fill_model` then copies each tensor into its slot, reporting progress in bytes.
 """
 
@@ -23,22 +24,26 @@ _PROGRESS_STEPS = 200
 
 
 def check_checkpoint(model: nn.Module, plan: dict[str, Slot], shards: Shards) -> None:
-    """Raise EngineFailure naming every missing, unused or wrongly shaped tensor."""
+    """Raise EngineFailure naming every missing, unused, wrongly shaped or typed tensor."""
     present = shards.tensors
     optional = {n for n, slot in plan.items() if slot.default is not None or slot.alias}
     missing = [n for n in plan if n not in present and n not in optional]
     unused = [n for n in present if n not in plan]
     tensors = model_tensors(model)
-    wrong = []
+    wrong, mistyped = [], []
     for name, slot in plan.items():
         if name in present:
             expected = tuple(_view(tensors[slot.target], slot).shape)
             if present[name].shape != expected:
                 wrong.append(f"{name} {list(present[name].shape)} (expected {list(expected)})")
+            allowed = _stored_dtypes(slot.target, tensors[slot.target])
+            if present[name].dtype not in allowed:
+                mistyped.append(f"{name} {present[name].dtype} (expected {' or '.join(allowed)})")
     problems = [
         _listed("missing from the checkpoint", missing),
         _listed("in the checkpoint but not used by the model", unused),
         _listed("with the wrong shape", wrong),
+        _listed("with the wrong dtype", mistyped),
     ]
     problems = [p for p in problems if p]
     if problems:
@@ -67,6 +72,20 @@ def fill_model(
         for name, slot in plan.items():
             if name not in shards.tensors and slot.default is not None:
                 _view(tensors[slot.target], slot).copy_(slot.default())
+
+
+def _stored_dtypes(target: str, tensor: torch.Tensor) -> tuple[str, ...]:
+    """The safetensors dtypes the format allows for the model tensor `target`: int32 for
+    packed int4 codes, zeros and group indices, fp16 for GPTQ scales, and a 16- or 32-bit
+    float for every plain weight (converted to the model's dtype as it is copied)."""
+    if tensor.dtype == torch.int32:
+        return ("I32",)
+    if target.endswith(".scales"):
+        return ("F16",)
+    return _FLOAT_DTYPES
+
+
+_FLOAT_DTYPES = ("BF16", "F16", "F32")
 
 
 def _view(tensor: torch.Tensor, slot: Slot) -> torch.Tensor:

@@ -6,13 +6,13 @@ Anything else is refused with a one-line message naming what was found.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
+from qwen_tui.engine.model_json import read_model_json
 
 SUPPORTED_GROUP_SIZES = (32, 64, 128, -1)
 
@@ -34,11 +34,11 @@ class GPTQConfig:
 def read_quant_config(model_dir: Path, config: dict[str, Any]) -> GPTQConfig | None:
     """The GPTQ settings of the checkpoint in `model_dir`, None for an unquantized one."""
     raw = config.get("quantization_config")
-    legacy = model_dir / "quantize_config.json"
-    if raw is None and legacy.is_file():
-        raw = json.loads(legacy.read_text(encoding="utf-8"))
     if raw is None:
-        return None
+        try:
+            raw = read_model_json(model_dir / "quantize_config.json", "quantization config")
+        except FileNotFoundError:
+            return None
     if not isinstance(raw, dict):
         raise _unsupported(model_dir, "quantization_config is not a JSON object")
     return parse_quant_config(raw, model_dir)
@@ -50,6 +50,8 @@ def parse_quant_config(raw: dict[str, Any], model_dir: Path | str = "") -> GPTQC
     if method != "gptq":
         raise _unsupported(model_dir, f"quant_method {method!r} (only GPTQ int4 is supported)")
     bits = raw.get("bits", 4)
+    if not _is_int(bits):
+        raise _unsupported(model_dir, f"bits {bits!r} (must be the whole number 4)")
     if bits != 4:
         raise _unsupported(model_dir, f"{bits}-bit GPTQ (only 4-bit is supported)")
     # GPTQModel writes "checkpoint_format"; some of its versions write "format".
@@ -57,15 +59,28 @@ def parse_quant_config(raw: dict[str, Any], model_dir: Path | str = "") -> GPTQC
     if fmt != "gptq":
         raise _unsupported(model_dir, f"checkpoint_format {fmt!r} (only 'gptq' is supported)")
     group_size = raw.get("group_size", 128)
-    if group_size not in SUPPORTED_GROUP_SIZES:
+    if not _is_int(group_size) or group_size not in SUPPORTED_GROUP_SIZES:
         sizes = ", ".join(str(s) for s in SUPPORTED_GROUP_SIZES)
-        raise _unsupported(model_dir, f"group_size {group_size} (supported: {sizes})")
+        raise _unsupported(model_dir, f"group_size {group_size!r} (supported: {sizes})")
     return GPTQConfig(
         group_size=group_size,
-        sym=bool(raw.get("sym", True)),
-        desc_act=bool(raw.get("desc_act", False)),
+        sym=_flag(raw, "sym", True, model_dir),
+        desc_act=_flag(raw, "desc_act", False, model_dir),
         bits=bits,
     )
+
+
+def _flag(raw: dict[str, Any], key: str, default: bool, model_dir: Path | str) -> bool:
+    """A true/false setting; "no" or "false" as text would be read as true, so only JSON
+    booleans are accepted."""
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise _unsupported(model_dir, f"{key} is {value!r} (must be true or false)")
+    return value
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _unsupported(model_dir: Path | str, what: str) -> EngineFailure:

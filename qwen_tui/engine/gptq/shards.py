@@ -6,7 +6,6 @@ reported before anything big is loaded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from safetensors import SafetensorError, safe_open
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
 from qwen_tui.engine.model_files import check_readable, unreadable
+from qwen_tui.engine.model_json import read_model_json
 
 INDEX_FILE = "model.safetensors.index.json"
 _DTYPE_BYTES = {
@@ -54,7 +54,7 @@ class Shards:
 
     def __init__(self, model_dir: Path) -> None:
         self.model_dir = model_dir
-        self.files = _shard_files(model_dir)
+        self.files = shard_files(model_dir)
         self.tensors: dict[str, TensorInfo] = {}
         for file in self.files:
             for name, info in _read_header(file).items():
@@ -81,15 +81,20 @@ class Shards:
                 raise unreadable(file, exc) from exc
 
 
-def _shard_files(model_dir: Path) -> list[Path]:
-    index = model_dir / INDEX_FILE
-    if index.is_file():
-        try:
-            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-        except OSError as exc:
-            raise unreadable(index, exc) from exc
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise _corrupt(f"{index} is not a valid safetensors index ({exc})") from exc
+def tensor_names(model_dir: Path) -> set[str] | None:
+    """The names of every tensor in the checkpoint, from its index (or the files' headers,
+    no tensor data); None when the directory has no safetensors weights."""
+    weight_map = _weight_map(model_dir)
+    if weight_map is not None:
+        return set(weight_map)
+    files = sorted(model_dir.glob("*.safetensors"))
+    return {name for file in files for name in _read_header(file)} if files else None
+
+
+def shard_files(model_dir: Path) -> list[Path]:
+    """The checkpoint's safetensors files: those its index names, else every one there."""
+    weight_map = _weight_map(model_dir)
+    if weight_map is not None:
         files = [model_dir / name for name in dict.fromkeys(weight_map.values())]
         missing = [f.name for f in files if not f.is_file()]
         if missing:
@@ -105,6 +110,28 @@ def _shard_files(model_dir: Path) -> list[Path]:
             ErrorKind.MODEL_MISSING,
         )
     return files
+
+
+def _weight_map(model_dir: Path) -> dict[str, str] | None:
+    """Tensor name -> file name from the index; None if there is no index."""
+    index = model_dir / INDEX_FILE
+    try:
+        weight_map = read_model_json(index, "safetensors index").get("weight_map")
+    except FileNotFoundError:
+        return None
+    if not isinstance(weight_map, dict) or not all(
+        isinstance(name, str) and _plain_file_name(file) for name, file in weight_map.items()
+    ):
+        raise _corrupt(
+            f"{index} is not a valid safetensors index ('weight_map' must map tensor names "
+            "to file names in the model directory); download the model again"
+        )
+    return weight_map
+
+
+def _plain_file_name(name: object) -> bool:
+    """A file of the model directory itself: never a path that leads out of it."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
 
 
 def _read_header(file: Path) -> dict[str, TensorInfo]:

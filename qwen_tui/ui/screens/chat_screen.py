@@ -22,6 +22,7 @@ from qwen_tui.ui.app_commands import CommandLine, UnknownCommand, parse_command
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
 from qwen_tui.ui.keymap import CHAT_BINDINGS
+from qwen_tui.ui.save_command import save_conversation
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.screens.sessions_screen import SessionsScreen
 from qwen_tui.ui.turn_driver import TurnDriver
@@ -135,7 +136,7 @@ class ChatScreen(Screen[None]):
         elif name == "theme":
             slash_commands.set_theme(self.app, argument)
         elif name == "save":
-            slash_commands.save_session(self.app, recorder, argument)
+            save_conversation(self, recorder, argument)
         elif name == "title":
             slash_commands.name_session(self.app, recorder, argument)
 

@@ -60,7 +60,11 @@ class SessionsScreen(ModalScreen[None]):
 
     def refresh_sessions(self) -> None:
         """Read the sessions directory again."""
-        summaries = self.store.list()
+        try:
+            summaries = self.store.list()
+        except SessionError as exc:  # the folder itself cannot be read
+            self.notify(str(exc), severity="error", timeout=10)
+            summaries = []
         listing = self.query_one(SessionList)
         listing.show(summaries, self.current_id)
         listing.display = bool(summaries)
