@@ -235,3 +235,17 @@ def test_a_session_that_cannot_be_written_is_one_notice_and_the_chat_goes_on():
     assert NotSaved("No space left on device") in updates
     assert kinds(updates)[-1] is TurnStarted and core.recorder is None
     assert kinds(core.handle(engine.finished("fine"))) == [TurnEnded]
+
+
+def test_a_reply_keeps_how_many_tokens_its_thinking_took_finished_or_stopped(sessions):
+    engine = ManualEngine()
+    core = ready_core(engine, sessions)
+    core.send("one")
+    for word in ("Let ", "me ", "see."):
+        core.handle(engine.thinking(word))
+    core.handle(engine.finished("Because.", "Let me see."))
+    core.send("two")
+    core.handle(engine.thinking("Hmm"))
+    core.cancel()
+    first, stopped = sessions.opened[-1].replies
+    assert (first.thinking_tokens, stopped.thinking_tokens) == (3, 1)
