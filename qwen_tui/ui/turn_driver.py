@@ -118,7 +118,7 @@ class TurnDriver:
                 await widget.add(update.delta)
         elif isinstance(update, TurnStarted):
             turn = update.turn
-            widget = await view.add_turn(turn.prompt, turn.plan.thinking)
+            widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget
             view.show_context_used(turn.prompt_tokens)
         elif isinstance(update, TurnEnded):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
@@ -31,6 +32,9 @@ from qwen_tui.ui.widgets.user_turn import UserTurn
 
 WIDE_COLUMNS = 120
 """From this width on, thinking panes sit beside their answers instead of above them."""
+ROOMY_COLUMNS = 100
+"""Below this width the footer is compact and leaves out the palette's key (Ctrl+P still
+works), so every key it lists fits."""
 FRAME_S = 1 / 30
 """Engine events are applied at most this often, however fast tokens come."""
 
@@ -57,12 +61,13 @@ class ChatScreen(Screen[None]):
         yield from (view.turns, view.load_bar, view.prompt, view.status, Footer())
 
     async def on_mount(self) -> None:
-        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
+        self._fit_width(self.app.size.width)
         self.driver = TurnDriver(self.core, self.view, self.app, self.bridge.drain)
         await self.view.show_conversation(self.core.conversation)
-        # A played-back session needs no typing, and Space there pauses it.
-        playback = self.core.engine.playback is not None
-        (self.view.turns if playback else self.view.prompt).focus()
+        if self.view.playback:
+            # A played-back session takes no typing, and Space there pauses it.
+            self.view.prompt.read_only = True
+            self.view.turns.focus()
         self.set_interval(2.0, self.view.refresh_memory)
         try:
             self.core.engine.start(self.bridge.sink)
@@ -72,7 +77,13 @@ class ChatScreen(Screen[None]):
             self.view.show_load_failed(str(exc))
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        self._fit_width(self.size.width)
+
+    def _fit_width(self, width: int) -> None:
+        self.set_class(width >= WIDE_COLUMNS, "-wide")
+        footer = self.query_one(Footer)
+        footer.compact = width < ROOMY_COLUMNS
+        footer.show_command_palette = width >= ROOMY_COLUMNS
 
     # -- engine events, at most once a frame ----------------------------------------------
 
@@ -129,7 +140,7 @@ class ChatScreen(Screen[None]):
         elif name == "copy":
             self.action_copy_last()
         elif name == "quit":
-            self.app.exit()
+            await self.app.run_action("quit")
         elif name == "theme":
             slash_commands.set_theme(self.app, argument)
         elif name == "save":
@@ -143,11 +154,11 @@ class ChatScreen(Screen[None]):
         if action == "cancel":
             # Esc only means "stop" while a reply streams; otherwise it is left alone.
             return self.core.live is not None
-        playback = self.core.engine.playback is not None
+        playback = self.view.playback
         if action == "toggle_playback":
             return playback
-        if action == "sessions":
-            # A played-back session is shown, not continued: nothing could be appended.
+        if action in ("sessions", "new_conversation", "toggle_thinking"):
+            # A played-back session is shown, not continued: nothing goes to a model.
             return not playback
         return True
 
@@ -167,6 +178,29 @@ class ChatScreen(Screen[None]):
     async def action_cancel(self) -> None:
         """Esc: stop the reply now; what streamed so far stays, marked cancelled."""
         await self.driver.cancel()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: copy the selected text if any (the input copies its own first), else
+        stop the reply as Esc does, else Textual's reminder of how to quit."""
+        selected = self.get_selected_text()
+        if selected:
+            self.app.copy_to_clipboard(selected)
+        elif self.core.live is not None:
+            await self.driver.cancel()
+        else:
+            raise SkipAction()
+
+    def action_scroll_conversation(self, where: str) -> None:
+        """PageUp/PageDown and Ctrl+Home/End, wherever the focus is."""
+        turns = self.view.turns
+        if where == "page_up":
+            turns.scroll_page_up()
+        elif where == "page_down":
+            turns.scroll_page_down()
+        elif where == "top":
+            turns.scroll_home(animate=False)
+        else:
+            turns.anchor()  # and follow the reply again
 
     def action_toggle_pane(self) -> None:
         """Open or fold the thinking of the focused reply, else of the latest one."""

@@ -20,6 +20,8 @@ class StatusBar(Widget):
     """What the engine is doing: "loading 40%", "ready", "generating", "failed"."""
     thinking: reactive[bool] = reactive(True)
     """The hard switch (Ctrl+T)."""
+    soft_off: reactive[bool] = reactive(False)
+    """The hard switch is on but the conversation's latest soft switch is /no_think."""
     last_stats: reactive[GenerationStats | None] = reactive(None)
     context_used: reactive[int] = reactive(0)
     context_limit: reactive[int] = reactive(0)
@@ -28,7 +30,9 @@ class StatusBar(Widget):
     def render(self) -> Text:
         demo = self.engine_name == "demo"
         tail = Text(_SEPARATOR + self.state + _SEPARATOR)
-        tail.append(f"think {'on' if self.thinking else 'off'}", "bold" if self.thinking else "")
+        thinking = self.thinking and not self.soft_off
+        mode = "think off (/no_think)" if self.soft_off and self.thinking else "think off"
+        tail.append("think on" if thinking else mode, "bold" if thinking else "")
         if self.last_stats is not None:
             stats = self.last_stats
             tail.append(
