@@ -19,7 +19,6 @@ from qwen_tui.conversation.updates import (
     TurnStarted,
 )
 
-
 SESSIONS_STARTED: list[Settings] = []
 
 
