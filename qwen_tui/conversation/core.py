@@ -309,7 +309,10 @@ class ConversationCore:
             self.recording.start(self.settings)
         else:
             self.recording.adopt(recorder)
-        self._outbox.append(ConversationChanged(conversation))
+        # As it is now: a message sent right after (a budget choice) is its own update.
+        self._outbox.append(
+            ConversationChanged(replace(conversation, messages=[*conversation.messages]))
+        )
 
     # -- notices ---------------------------------------------------------------------------
 

@@ -132,7 +132,8 @@ class TurnsDropped:
 
 @dataclass(frozen=True)
 class ConversationChanged:
-    """A different conversation is in use now (new, or a saved one continued)."""
+    """A different conversation is in use now (new, or a saved one continued);
+    `conversation` is a copy of it as it was then, before any turn that follows."""
 
     conversation: Conversation
 

@@ -77,6 +77,7 @@ def test_a_new_conversation_is_offered_when_the_message_fits_alone_and_sends_it_
     assert question.budget.message.endswith("drop the oldest turn or start a new conversation.")
     updates = core.answer_budget(BudgetChoice.NEW)
     assert [type(u) for u in updates] == [ConversationChanged, TurnStarted]
+    assert updates[0].conversation.messages == []  # as it was: the message follows apart
     assert [m["content"] for m in engine.requests[-1].messages] == ["c" * 300]
     assert engine.requests[-1].max_new_tokens == 1_000
 
