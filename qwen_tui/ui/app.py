@@ -95,14 +95,15 @@ class ChatApp(App[None]):
         yield from super().get_system_commands(screen)
         if not isinstance(screen, ChatScreen):
             return
-        yield SystemCommand(
-            "New conversation", "Start over (Ctrl+N)", screen.action_new_conversation
-        )
-        yield SystemCommand(
-            "Thinking on/off",
-            "The hard switch for the next turns (Ctrl+T)",
-            screen.action_toggle_thinking,
-        )
+        if screen.check_action("new_conversation", ()):  # not while playing one back
+            yield SystemCommand(
+                "New conversation", "Start over (Ctrl+N)", screen.action_new_conversation
+            )
+            yield SystemCommand(
+                "Thinking on/off",
+                "The hard switch for the next turns (Ctrl+T)",
+                screen.action_toggle_thinking,
+            )
         yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
         yield SystemCommand(
             "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes

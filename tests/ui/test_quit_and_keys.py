@@ -152,3 +152,26 @@ async def test_a_screenshot_without_a_downloads_folder_goes_to_one_that_exists(
         await wait_for(pilot, lambda: app._notifications, what="the notice")
         (saved,) = tmp_path.glob("*.svg")
         assert any(str(saved) in n.message for n in app._notifications)
+
+
+async def test_a_session_opened_from_f4_is_typed_into_at_once():
+    from qwen_tui.ui.screens.sessions_screen import SessionsScreen
+    from qwen_tui.ui.widgets.session_list import SessionList
+    from tests.sessions.helpers import record
+    from tests.sessions.helpers import sample_conversation as saved_conversation
+
+    saved = record(SessionStore(), saved_conversation())
+    app = ChatApp(Settings(engine="demo"), engine=RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "a first question")
+        await until_idle(pilot)
+        assistant_turns(app)[0].focus()
+        await pilot.press("f4")
+        assert isinstance(app.screen, SessionsScreen)
+        listing = app.screen.query_one(SessionList)
+        listing.highlighted = list(listing.summaries).index(saved)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.core.conversation.system_prompt == "Be brief.")
+        await pilot.press(*"go on")
+        assert app.chat_screen.query_one(PromptInput).text == "go on"
