@@ -32,6 +32,10 @@ async def test_the_status_bar_says_thinking_is_off_after_a_no_think_message():
         await ready(pilot)
         status = app.chat_screen.query_one(StatusBar)
         assert "think off (/no_think)" in status.render().plain
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        shown = status.render().plain  # narrow: the last reply's speed gives way
+        assert "think off (/no_think)" in shown and shown.endswith("ctx 106/40,960")
         await send(pilot, "and now? /think")
         await wait_for(pilot, lambda: "think on" in status.render().plain, what="think on")
 
