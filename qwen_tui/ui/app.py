@@ -118,8 +118,10 @@ class ChatApp(App[None]):
 
     async def action_quit(self) -> None:
         """Ctrl+Q or /quit. While a reply streams, ask first (Ctrl+Q again, or Y, quits):
-        its text so far is saved in the session, marked cancelled, when the app closes."""
-        if self.core.live is None or self._asking_to_quit:
+        its text so far is saved in the session, marked cancelled, when the app closes.
+        A played-back session, which loses nothing, quits at once."""
+        # A played-back session loses nothing: it quits at once.
+        if self.core.live is None or self._asking_to_quit or self.engine.playback is not None:
             self.exit()
             return
         self._asking_to_quit = True

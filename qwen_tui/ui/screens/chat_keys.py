@@ -44,7 +44,8 @@ class ChatKeys(Screen[None]):
         if controls is None:
             return
         paused = controls.toggle_pause()
-        self.view.status.state = "paused" if paused else "playing"
+        playing = "playing" if self.core.busy or self.core.pending else "ready"
+        self.view.status.state = "paused" if paused else playing
         self.notify("Playback paused; Space resumes." if paused else "Playback resumed.")
 
     async def action_toggle_thinking(self) -> None:
