@@ -38,6 +38,14 @@ class Budget:
     impossible, so a shorter one does); 0 when it fits; None if unknown or not enough."""
     message: str
     """One line for the user; empty when the turn fits."""
+    new_conversation_tokens: int = 0
+    """The longest reply the message would get in a new conversation; 0 when a new
+    conversation would not help (it frees nothing, or leaves no useful room either)."""
+    message_too_long: bool = False
+    """The message leaves no useful room for a reply even on its own: only shortening it
+    helps."""
+    asked_tokens: int = 0
+    """The new tokens the turn asked for (when it does not fit)."""
 
     @property
     def fits(self) -> bool:
@@ -58,37 +66,62 @@ def check_budget(
     limit: int,
     *,
     turn_tokens: Sequence[int] = (),
+    alone_tokens: int | None = None,
     min_reply_tokens: int = MIN_REPLY_TOKENS,
 ) -> Budget:
     """Whether `prompt_tokens + max_new_tokens` fits `limit`, and if not, the way out.
 
     `turn_tokens` are the prompt tokens each earlier turn (a user message and its reply)
     takes, oldest first; with them the verdict says how many oldest turns to drop.
+    `alone_tokens` is what the turn would take in a new conversation; with it the verdict
+    says whether a new conversation helps, or whether the message itself is too long.
     """
     room = limit - prompt_tokens
     shortest = min(min_reply_tokens, max_new_tokens)
-    full_drop = _turns_to_free(turn_tokens, prompt_tokens + max_new_tokens - limit)
     if room >= max_new_tokens:
         return Budget(BudgetVerdict.FITS, prompt_tokens, limit, max_new_tokens, 0, "")
+    full_drop = _turns_to_free(turn_tokens, prompt_tokens + max_new_tokens - limit)
+    fresh = _new_conversation_tokens(alone_tokens, prompt_tokens, max_new_tokens, limit, shortest)
+    too_long = alone_tokens is not None and limit - alone_tokens < shortest
     used = f"The conversation takes {prompt_tokens:,} of {limit:,} tokens"
     if room >= shortest:
-        message = (
-            f"{used}, leaving {room:,} for the reply ({max_new_tokens:,} asked): "
-            f"reply with fewer tokens, {_drop_phrase(full_drop)}start a new conversation."
-        )
+        ways = ["reply with fewer tokens", *_drop_phrase(full_drop), *_new_phrase(fresh)]
+        message = f"{used}, leaving {room:,} for the reply ({max_new_tokens:,} asked): "
+        message += _either(ways) + "."
         verdict = BudgetVerdict.FEWER_NEW_TOKENS
-        return Budget(verdict, prompt_tokens, limit, room, full_drop, message)
+        return Budget(
+            verdict, prompt_tokens, limit, room, full_drop, message, fresh, too_long, max_new_tokens
+        )
     drop = full_drop
     if drop is None:
         drop = _turns_to_free(turn_tokens, prompt_tokens + shortest - limit)
-    if drop is not None:
-        way_out = f"{_drop_phrase(drop)}start a new conversation"
-    elif turn_tokens:
-        way_out = "your message alone is too long; shorten it"
-    else:
-        way_out = "start a new conversation or shorten your message"
-    message = f"{used}, leaving no room for a reply: {way_out}."
-    return Budget(BudgetVerdict.TOO_LONG, prompt_tokens, limit, 0, drop, message)
+    if too_long:
+        assert alone_tokens is not None
+        message = (
+            f"Your message is {alone_tokens:,} tokens; the model takes {limit:,} in all, "
+            "its reply included: shorten it."
+        )
+        return Budget(
+            BudgetVerdict.TOO_LONG, prompt_tokens, limit, 0, None, message, 0, True, max_new_tokens
+        )
+    ways = [*_drop_phrase(drop), *_new_phrase(fresh)]
+    if not ways:  # the message's own size is unknown
+        alone = "your message alone is too long; shorten it"
+        ways = [alone if turn_tokens else "start a new conversation or shorten your message"]
+    message = f"{used}, leaving no room for a reply: {_either(ways)}."
+    return Budget(
+        BudgetVerdict.TOO_LONG, prompt_tokens, limit, 0, drop, message, fresh, False, max_new_tokens
+    )
+
+
+def _new_conversation_tokens(
+    alone_tokens: int | None, prompt_tokens: int, max_new_tokens: int, limit: int, shortest: int
+) -> int:
+    """The reply a new conversation leaves room for, if it frees anything and enough."""
+    if alone_tokens is None or alone_tokens >= prompt_tokens:
+        return 0
+    room = min(limit - alone_tokens, max_new_tokens)
+    return room if room >= shortest else 0
 
 
 def _turns_to_free(turn_tokens: Sequence[int], needed: int) -> int | None:
@@ -101,8 +134,19 @@ def _turns_to_free(turn_tokens: Sequence[int], needed: int) -> int | None:
     return None
 
 
-def _drop_phrase(turns: int | None) -> str:
+def _drop_phrase(turns: int | None) -> list[str]:
     if not turns:
-        return "or "
+        return []
     noun = "turn" if turns == 1 else f"{turns} turns"
-    return f"drop the oldest {noun}, or "
+    return [f"drop the oldest {noun}"]
+
+
+def _new_phrase(new_conversation_tokens: int) -> list[str]:
+    return ["start a new conversation"] if new_conversation_tokens else []
+
+
+def _either(ways: list[str]) -> str:
+    """ "a", "a or b", "a, b, or c"."""
+    if len(ways) <= 2:
+        return " or ".join(ways)
+    return ", ".join(ways[:-1]) + ", or " + ways[-1]

@@ -52,6 +52,9 @@ class Message:
     settings: TurnSettings | None = None
     finish_reason: FinishReason | None = None
     stats: GenerationStats | None = None
+    thinking_tokens: int | None = None
+    """Tokens the thinking took, as counted while it streamed; None if not known (a
+    session saved by an older version, or a reply without thinking)."""
 
 
 @dataclass
@@ -73,9 +76,17 @@ class Conversation:
         finish_reason: FinishReason | None = FinishReason.STOP,
         stats: GenerationStats | None = None,
         thinking_finished: bool = True,
+        thinking_tokens: int | None = None,
     ) -> Message:
         message = Message(
-            Role.ASSISTANT, answer, thinking, thinking_finished, settings, finish_reason, stats
+            Role.ASSISTANT,
+            answer,
+            thinking,
+            thinking_finished,
+            settings,
+            finish_reason,
+            stats,
+            thinking_tokens,
         )
         self.messages.append(message)
         return message

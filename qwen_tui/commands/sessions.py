@@ -23,20 +23,31 @@ from qwen_tui.chat.terminal_text import json_for_terminal, visible_controls
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.commands.terminal import markdown_for_terminal, text_for_terminal, write_document
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
-from qwen_tui.sessions.export import FORMATS, export_session, turn_summary
+from qwen_tui.sessions.export import FORMATS, SUFFIXES, export_session, format_for, turn_summary
 from qwen_tui.sessions.export_target import export_target, write_export
+from qwen_tui.sessions.summary import SessionSummary
+
+TABLE_COLUMNS = 120
+"""From this width on the sessions are listed as a table; narrower, one title a line."""
 
 app = typer.Typer(
     name="sessions",
-    help="List, show, export and delete saved sessions.",
-    no_args_is_help=True,
+    help="List, show, export and delete saved sessions (alone: list them).",
+    no_args_is_help=False,
     add_completion=False,
 )
 
 
+@app.callback(invoke_without_command=True)
+def sessions(ctx: typer.Context) -> None:
+    """List, show, export and delete saved sessions; with no command, list them."""
+    if ctx.invoked_subcommand is None:
+        list_sessions()
+
+
 @app.command("list")
 def list_sessions() -> None:
-    """A table of saved sessions, most recently used first."""
+    """Saved sessions, most recently used first: title, id, last used, turns, model."""
     store = SessionStore()
     with session_errors():
         summaries = store.list()
@@ -46,23 +57,49 @@ def list_sessions() -> None:
             "No sessions yet. Every chat is saved automatically; start one with `qwen-chat`."
         )
         return
-    table = Table("title", "last used", "turns", "model")
-    table.columns.insert(0, Column("id", no_wrap=True))
-    table.columns[2].no_wrap = True
-    for s in summaries:
-        if s.problem:
-            problem = Text(f"unreadable: {visible_controls(s.problem)}", style="red")
-            table.add_row(s.id, problem, "", "", "")
-            continue
-        title = Text(visible_controls(s.title))
-        if s.replay_of:
-            # The suffix alone names the original in every command.
-            replayed = visible_controls(s.replay_of.rsplit("-", 1)[-1])
-            title.append(f" (replay of {replayed})", style="dim")
-        model = Text(visible_controls(s.model))
-        table.add_row(s.id, title, f"{s.updated:%Y-%m-%d %H:%M}", str(s.turns), model)
-    console.print(table)
+    if console.width >= TABLE_COLUMNS:
+        console.print(_table(summaries))
+    else:
+        for summary in summaries:
+            console.print(_title(summary), overflow="fold")
+            facts = visible_controls("  " + " · ".join(_facts(summary)))
+            console.print(Text(facts, style="dim"), overflow="fold")
     console.print(Text(f"Sessions are kept in {store.root}", style="dim"))
+
+
+def _table(summaries: list[SessionSummary]) -> Table:
+    """The wide listing: the title first, taking the room the other columns leave."""
+    table = Table(Column("title", ratio=1, overflow="fold"))
+    table.add_column("id", no_wrap=True)
+    table.add_column("last used", no_wrap=True)
+    table.add_column("turns", justify="right", no_wrap=True)
+    table.add_column("model", max_width=32, overflow="ellipsis", no_wrap=True)
+    for summary in summaries:
+        if summary.problem:
+            table.add_row(_title(summary), summary.id, "", "", "")
+        else:
+            used = f"{summary.updated:%Y-%m-%d %H:%M}"
+            model = text_for_terminal(summary.model)
+            table.add_row(_title(summary), summary.id, used, str(summary.turns), model)
+    return table
+
+
+def _title(summary: SessionSummary) -> Text:
+    if summary.problem:
+        return text_for_terminal(f"unreadable: {summary.problem}", style="red")
+    title = text_for_terminal(summary.title, style="bold")
+    if summary.replay_of:
+        # The suffix alone names the original in every command.
+        replayed = visible_controls(summary.replay_of.rsplit("-", 1)[-1])
+        title.append(f" (replay of {replayed})", style="dim")
+    return title
+
+
+def _facts(summary: SessionSummary) -> list[str]:
+    if summary.problem:
+        return [summary.id]
+    turns = f"{summary.turns} turn{'' if summary.turns == 1 else 's'}"
+    return [summary.id, f"{summary.updated:%Y-%m-%d %H:%M}", turns, summary.model]
 
 
 @app.command()
@@ -87,17 +124,30 @@ def show(
 @app.command()
 def export(
     session_id: SessionIdArg,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md (Markdown) or json.")] = "md",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="md (Markdown) or json; default: from -o's name, else md."
+        ),
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE, not stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE (.md or .json), not stdout."),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace an existing FILE without asking.")
     ] = False,
 ) -> None:
     """Export a session as Markdown (thinking in <details> blocks) or JSON."""
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         raise fail(f"unknown format '{fmt}'; use --format md or --format json")
+    if output is not None:
+        try:
+            fmt = format_for(output, fmt)
+        except ValueError as exc:
+            unknown = output.suffix.lower() not in SUFFIXES
+            raise fail(f"{exc}, or pass --format md" if unknown else str(exc)) from None
+    fmt = fmt or "md"
     store = SessionStore()
     with session_errors():
         target = None if output is None else export_target(output, store.root)

@@ -12,21 +12,42 @@ from qwen_tui.chat.budget import Budget, BudgetVerdict, check_budget
 from qwen_tui.chat.history import answered_messages
 from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.turn_plan import TurnPlan
-from qwen_tui.engine.base import Engine
+from qwen_tui.conversation.updates import BudgetChoice
+from qwen_tui.engine.base import Engine, TemplateMessages
 
 
 def judge_turn(
     engine: Engine, conversation: Conversation, plan: TurnPlan, short_replies_ok: bool
 ) -> Budget:
     """The budget of `plan`. A shorter reply the user already accepted counts as fitting;
-    when the turn does not fit, each earlier turn is counted so the verdict can say how
-    many oldest turns to drop (only then: counting costs a tokenizer pass per turn)."""
+    when the turn does not fit, each earlier turn and the message on its own are counted,
+    so the verdict can say how many oldest turns to drop and whether a new conversation
+    helps (only then: counting costs a tokenizer pass per turn)."""
     prompt_tokens = engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
     budget = check_budget(prompt_tokens, plan.max_new_tokens, engine.context_limit)
     if accepted(budget, short_replies_ok):
         return budget
-    turns = turn_token_counts(engine, conversation, plan.enable_thinking)
-    return check_budget(prompt_tokens, plan.max_new_tokens, engine.context_limit, turn_tokens=turns)
+    return check_budget(
+        prompt_tokens,
+        plan.max_new_tokens,
+        engine.context_limit,
+        turn_tokens=turn_token_counts(engine, conversation, plan.enable_thinking),
+        alone_tokens=engine.count_prompt_tokens(_alone(plan), plan.enable_thinking),
+    )
+
+
+def ways_out(budget: Budget) -> tuple[BudgetChoice, ...]:
+    """The choices that can make a turn with this budget run: a shorter reply where one
+    fits, dropping turns where that frees enough, a new conversation where the message
+    fits on its own. None at all for a message too long by itself."""
+    found: list[BudgetChoice] = []
+    if budget.verdict is BudgetVerdict.FEWER_NEW_TOKENS:
+        found.append(BudgetChoice.SHORTER)
+    if budget.turns_to_drop:
+        found.append(BudgetChoice.DROP)
+    if budget.new_conversation_tokens:
+        found.append(BudgetChoice.NEW)
+    return tuple(found)
 
 
 def accepted(budget: Budget, short_replies_ok: bool) -> bool:
@@ -60,6 +81,12 @@ def drop_oldest_turns(conversation: Conversation, count: int) -> int:
     dropped = sum(1 for m in conversation.messages[:cut] if m.role is Role.USER)
     del conversation.messages[:cut]
     return dropped
+
+
+def _alone(plan: TurnPlan) -> TemplateMessages:
+    """The turn's prompt in a new conversation: the system prompt, if any, and the message."""
+    system = [m for m in plan.messages[:1] if m["role"] == str(Role.SYSTEM)]
+    return (*system, plan.messages[-1])
 
 
 def _sent_turns(conversation: Conversation) -> list[list[Message]]:

@@ -19,7 +19,7 @@ from qwen_tui.chat.messages import Conversation, Message
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
-from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn
+from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn, ways_out
 from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.conversation.opening import ContinuedSession
 from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
@@ -33,6 +33,7 @@ from qwen_tui.conversation.updates import (
     Notice,
     NotSaved,
     Queued,
+    QueueWait,
     Ready,
     Refused,
     Severity,
@@ -120,21 +121,26 @@ class ConversationCore:
                 "Quit and fix it, or run qwen-chat --engine demo."
             )
             return [Refused(text, reason)]
+        if self.engine.playback is not None:
+            reason = (
+                "This is a recorded session played back; nothing can be sent to it. "
+                "To go on with it, quit and run qwen-chat resume."
+            )
+            return [Refused(text, reason)]
         if self.state is EngineState.LOADING or self.busy or self.pending:
             self.pending.append(text)
-            behind_reply = self.state is EngineState.READY and (
-                self.live is not None or self.in_engine is not None
-            )
-            return [Queued(text, len(self.pending), behind_reply)]
+            return [Queued(text, len(self.pending), self._queue_wait())]
         self._start(text)
         return self._take()
 
     def answer_budget(self, choice: BudgetChoice | None) -> list[Update]:
-        """The user's way out of the open `BudgetQuestion`; None gives the text back."""
+        """The user's way out of the open `BudgetQuestion`: one of its `choices`, or None to
+        have the text back. A chosen way out sends the message, with the shorter reply the
+        context leaves if that is all it leaves; the same question is never asked twice."""
         question, self.question = self.question, None
         if question is None:
             return []
-        if choice is None:
+        if choice is None or choice not in question.choices:
             self._outbox.append(Refused(question.text, ""))
             self._send_next()
             return self._take()
@@ -146,7 +152,7 @@ class ConversationCore:
             self._notice(f"The oldest {turns} turn(s) left the model's context.")
         else:
             self._switch(Conversation(self.conversation.system_prompt), None)
-        self._start(question.text)
+        self._start(question.text, chosen=True)
         return self._take()
 
     def cancel(self) -> list[Update]:
@@ -218,23 +224,41 @@ class ConversationCore:
 
     # -- the lifecycle ---------------------------------------------------------------------
 
-    def _start(self, text: str) -> None:
+    def _start(self, text: str, *, chosen: bool = False) -> None:
+        """Plan and judge the turn; send it, or ask how to make it fit. After the user
+        `chosen` a way out, a shorter reply is taken rather than asking again."""
         plan = plan_turn(self.conversation, text, self.settings, self.quantized)
         for warning in plan.warnings:
             self._notice(warning, Severity.WARNING)
+        shorter_ok = self.short_replies_ok or chosen
         try:
-            budget = judge_turn(self.engine, self.conversation, plan, self.short_replies_ok)
+            budget = judge_turn(self.engine, self.conversation, plan, shorter_ok)
         except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
             self._notice(str(exc), Severity.ERROR, "Engine error")
             self._outbox.append(Refused(text, str(exc)))
             return
-        if accepted(budget, self.short_replies_ok):
+        if accepted(budget, shorter_ok):
+            if chosen and not self.short_replies_ok and budget.max_new_tokens < plan.max_new_tokens:
+                self._notice(
+                    f"The reply can have at most {budget.max_new_tokens:,} new tokens, "
+                    "all the context has room for."
+                )
             self._submit(
                 text, replace(plan, max_new_tokens=budget.max_new_tokens), budget.prompt_tokens
             )
+        elif chosen:  # only when the counts changed under the choice: never loop
+            self._outbox.append(Refused(text, budget.message))
+            self._send_next()
         else:
-            self.question = BudgetQuestion(text, budget)
+            self.question = BudgetQuestion(text, budget, ways_out(budget))
             self._outbox.append(self.question)
+
+    def _queue_wait(self) -> QueueWait:
+        if self.state is EngineState.LOADING:
+            return QueueWait.MODEL
+        if self.question is not None:
+            return QueueWait.QUESTION
+        return QueueWait.REPLY
 
     def _submit(self, text: str, plan: TurnPlan, prompt_tokens: int) -> None:
         request_id, self._next_id = self._next_id, self._next_id + 1
@@ -288,7 +312,10 @@ class ConversationCore:
             self.recording.start(self.settings)
         else:
             self.recording.adopt(recorder)
-        self._outbox.append(ConversationChanged(conversation))
+        # As it is now: a message sent right after (a budget choice) is its own update.
+        self._outbox.append(
+            ConversationChanged(replace(conversation, messages=[*conversation.messages]))
+        )
 
     # -- notices ---------------------------------------------------------------------------
 

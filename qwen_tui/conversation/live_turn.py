@@ -42,14 +42,15 @@ class LiveTurn:
 
     def stopped(self) -> Message:
         """The reply as it stands, ended by the user (Esc, Ctrl+C, a closed pipe)."""
-        answer = self.streamed(Part.ANSWER)
+        answer, thinking = self.streamed(Part.ANSWER), self.streamed(Part.THINKING)
         return Message(
             Role.ASSISTANT,
             answer,
-            self.streamed(Part.THINKING),
+            thinking,
             thinking_finished=bool(answer),
             settings=self.plan.turn_settings(),
             finish_reason=FinishReason.CANCELLED,
+            thinking_tokens=self._thinking_tokens(thinking),
         )
 
     def finished(self, event: GenerationFinished) -> Message:
@@ -62,7 +63,11 @@ class LiveTurn:
             self.plan.turn_settings(),
             event.reason,
             event.stats,
+            self._thinking_tokens(event.thinking),
         )
+
+    def _thinking_tokens(self, thinking: str) -> int | None:
+        return self.thinking_tokens if thinking else None
 
     def take_timeline(self) -> list[Chunk]:
         """The timed pieces, for the session record."""

@@ -22,6 +22,7 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
             thinking_finished=message.thinking_finished,
             reason=message.finish_reason or FinishReason.STOP,
             stats=message.stats,
+            thinking_tokens=message.thinking_tokens,
         )
         for message, timeline in zip(replies, session.timelines, strict=True)
     ]

@@ -60,13 +60,24 @@ class LoadFailed:
     message: str
 
 
+class QueueWait(StrEnum):
+    """What a queued message waits for."""
+
+    MODEL = "model"
+    """The model is still loading."""
+    REPLY = "reply"
+    """The current reply (or one just stopped) is still in the engine."""
+    QUESTION = "question"
+    """The user's answer to the open context question."""
+
+
 @dataclass(frozen=True)
 class Queued:
-    """`text` waits until the model is ready or the current reply ends."""
+    """`text` waits (`waiting` messages in all) until what `waits_for` says is over."""
 
     text: str
     waiting: int
-    behind_reply: bool
+    waits_for: QueueWait
 
 
 @dataclass(frozen=True)
@@ -80,10 +91,13 @@ class Refused:
 @dataclass(frozen=True)
 class BudgetQuestion:
     """`text` does not fit the context as it stands; the front-end must call
-    `ConversationCore.answer_budget` with one of `budget`'s ways out (or None)."""
+    `ConversationCore.answer_budget` with one of `choices` (or None, which gives the text
+    back). `choices` holds only the ways out that work, and is empty for a message too
+    long on its own: `budget.message` then says so."""
 
     text: str
     budget: Budget
+    choices: tuple[BudgetChoice, ...]
 
 
 @dataclass(frozen=True)
@@ -118,7 +132,8 @@ class TurnsDropped:
 
 @dataclass(frozen=True)
 class ConversationChanged:
-    """A different conversation is in use now (new, or a saved one continued)."""
+    """A different conversation is in use now (new, or a saved one continued);
+    `conversation` is a copy of it as it was then, before any turn that follows."""
 
     conversation: Conversation
 

@@ -83,6 +83,11 @@ class PlaybackControls(Protocol):
         """Pause if playing, play if paused; True when now paused."""
         ...
 
+    def played_seconds(self) -> float:
+        """Seconds of the recording played so far, in its own time: a clock for what the
+        front-end times, which stands still while paused."""
+        ...
+
 
 class Engine(ABC):
     """What every front-end relies on. Every method returns at once; work happens on the

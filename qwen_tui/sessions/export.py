@@ -1,15 +1,38 @@
-"""Export a session as Markdown (thinking folded in `<details>`) or as one JSON document."""
+"""Export a session as Markdown (thinking folded in `<details>`) or as one JSON document.
+
+The Markdown outline is the session's title, then one `##` heading per message; headings
+inside a message are moved two levels down so they sit under it.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import FinishReason, Message, Role
 from qwen_tui.sessions.loader import Session
 
 FORMATS = ("md", "json")
+SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json"}
+"""The file names whose format is known."""
+_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_DEMOTE_BY = 2
+
+
+def format_for(path: Path, chosen: str | None = None) -> str:
+    """The export format for a file named `path`: from its suffix, or `chosen` (a value
+    of FORMATS) for a name without a known one. ValueError, with a one-line message, for
+    a name whose format is unknown or differs from `chosen`."""
+    by_name = SUFFIXES.get(path.suffix.lower())
+    if by_name is None and chosen is None:
+        raise ValueError(f"{path.name} names no export format; end it in .md or .json")
+    if by_name is not None and chosen is not None and by_name != chosen:
+        raise ValueError(f"{path.name} is a .{by_name} name, but the format asked is {chosen}")
+    return by_name or str(chosen)
 
 
 def export_session(session: Session, fmt: str) -> str:
@@ -29,7 +52,7 @@ def to_markdown(session: Session) -> str:
         lines.append(f"- Replay of session `{session.replay_of}`")
     lines.append("")
     if session.conversation.system_prompt:
-        lines += ["## System", "", session.conversation.system_prompt, ""]
+        lines += ["## System", "", demoted(session.conversation.system_prompt), ""]
     for message in session.conversation.messages:
         lines += _markdown_message(message)
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -87,18 +110,38 @@ _ENDINGS = {
 }
 
 
+def demoted(markdown: str) -> str:
+    """`markdown` with each ATX heading two levels deeper (at most `######`), so that an
+    answer's `## Section` sits under its turn's `## Assistant`; code blocks are left as
+    they are."""
+    lines, fence = [], ""
+    for line in markdown.split("\n"):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+        elif opened:
+            fence = opened.group(1)
+        else:
+            line = _HEADING.sub(
+                lambda m: m.group(1) + "#" * min(6, len(m.group(2)) + _DEMOTE_BY), line
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _markdown_message(message: Message) -> list[str]:
     if message.role is Role.USER:
-        return ["## User", "", message.content, ""]
+        return ["## User", "", demoted(message.content), ""]
     if message.role is Role.SYSTEM:
-        return ["## System", "", message.content, ""]
+        return ["## System", "", demoted(message.content), ""]
     lines = ["## Assistant", ""]
     if message.thinking:
         summary = "Thinking" if message.thinking_finished else "Thinking (cut off)"
         # A literal closing tag inside the thinking would end the block early.
         thinking = message.thinking.replace("</details>", "&lt;/details&gt;")
         lines += ["<details>", f"<summary>{summary}</summary>", "", thinking, "", "</details>", ""]
-    lines += [message.content, ""]
+    lines += [demoted(message.content), ""]
     summary = turn_summary(message)
     if summary:
         lines += [f"*{summary}*", ""]

@@ -75,10 +75,18 @@ class SessionRecorder:
         self._write(assistant_record(message, timeline), sync=True)
 
     def rename(self, title: str) -> None:
+        """Name the session. A rename is not a use of it: the file keeps its time of last
+        use, so the sessions list (most recently used first) keeps its order."""
         title = " ".join(title.split())
         if not title:
             raise ValueError("a session title cannot be empty")
+        try:
+            used = self.path.stat()
+        except FileNotFoundError:  # the rename is the session's first event
+            used = None
         self._write(rename_record(title), sync=True)
+        if used is not None:
+            os.utime(self.path, ns=(used.st_atime_ns, used.st_mtime_ns))
 
     def close(self) -> None:
         """Sync, close the file and release the lock. Safe to call twice."""

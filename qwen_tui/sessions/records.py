@@ -10,7 +10,8 @@ A file is a header line then one event per line::
      "thinking_finished": true, "mode": {"enable_thinking": true, "thinking": true,
      "max_new_tokens": 32768}, "sampling": {...}, "finish_reason": "stop",
      "stats": {"prompt_tokens": ..., "generated_tokens": ..., "time_to_first_token_s": ...,
-     "decode_tokens_per_s": ..., "total_s": ...}, "timeline": [[0.41, "t", 12], ...]}
+     "decode_tokens_per_s": ..., "total_s": ...}, "timeline": [[0.41, "t", 12], ...],
+     "thinking_tokens": 850}
     {"type": "rename", "at": ..., "title": "..."}
     {"type": "resume", "at": ..., "model": ..., "engine": ..., "settings": {...}}
 
@@ -106,6 +107,7 @@ def assistant_record(message: Message, chunks: Sequence[Chunk]) -> Record:
         "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
         "stats": None if message.stats is None else asdict(message.stats),
         "timeline": encode_timeline(chunks, message.thinking, message.content),
+        "thinking_tokens": message.thinking_tokens,
     }
 
 
@@ -130,6 +132,11 @@ def assistant_message(record: Record) -> Message:
     thinking_finished = record.get("thinking_finished", True)
     if not isinstance(thinking_finished, bool):
         raise TypeError("'thinking_finished' must be true or false")
+    thinking_tokens = record.get("thinking_tokens")  # absent before it was recorded
+    if thinking_tokens is not None and (
+        isinstance(thinking_tokens, bool) or not isinstance(thinking_tokens, int)
+    ):
+        raise TypeError("'thinking_tokens' must be a whole number")
     return Message(
         Role.ASSISTANT,
         _text(record, "answer"),
@@ -138,6 +145,7 @@ def assistant_message(record: Record) -> Message:
         settings=settings,
         finish_reason=None if reason is None else FinishReason(reason),
         stats=None if stats is None else _stats(stats),
+        thinking_tokens=thinking_tokens,
     )
 
 

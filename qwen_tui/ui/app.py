@@ -17,6 +17,8 @@ from qwen_tui.conversation.recording import RecorderFactory
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
+from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
+from qwen_tui.ui.screenshots import screenshot_dir
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
 
 ENGINE_GIL_WAIT_S = 0.0005
@@ -57,6 +59,7 @@ class ChatApp(PlainTextNotifications):
             recorder_factory=recorder_factory or _default_recorder_factory(engine),
             queued=tuple(queued_prompts),
         )
+        self._asking_to_quit = False
         self._startup_theme = settings.theme
         self._theme_problems: tuple[str, ...] = ()
         self._register_themes()
@@ -102,14 +105,15 @@ class ChatApp(PlainTextNotifications):
         yield from super().get_system_commands(screen)
         if not isinstance(screen, ChatScreen):
             return
-        yield SystemCommand(
-            "New conversation", "Start over (Ctrl+N)", screen.action_new_conversation
-        )
-        yield SystemCommand(
-            "Thinking on/off",
-            "The hard switch for the next turns (Ctrl+T)",
-            screen.action_toggle_thinking,
-        )
+        if screen.check_action("new_conversation", ()):  # not while playing one back
+            yield SystemCommand(
+                "New conversation", "Start over (Ctrl+N)", screen.action_new_conversation
+            )
+            yield SystemCommand(
+                "Thinking on/off",
+                "The hard switch for the next turns (Ctrl+T)",
+                screen.action_toggle_thinking,
+            )
         yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
         yield SystemCommand(
             "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes
@@ -124,8 +128,41 @@ class ChatApp(PlainTextNotifications):
             title = f"Theme: {visible_controls(name)}"
             yield SystemCommand(title, "Switch and remember", _set_theme(self, name))
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q or /quit. While a reply streams, ask first (Ctrl+Q again, or Y, quits):
+        its text so far is saved in the session, marked cancelled, when the app closes.
+        A played-back session, which loses nothing, quits at once."""
+        # A played-back session loses nothing: it quits at once.
+        if self.core.live is None or self._asking_to_quit or self.engine.playback is not None:
+            self.exit()
+            return
+        self._asking_to_quit = True
+        saved = " What it wrote so far is saved, marked cancelled." if self.core.recorder else ""
+        question = f"A reply is still being written.{saved} Quit anyway? (Ctrl+Q again quits.)"
+
+        def answered(quit_now: bool | None) -> None:
+            self._asking_to_quit = False
+            if quit_now:
+                self.exit()
+
+        screen = ConfirmScreen("Quit qwen-chat", question, yes="Quit", no="Stay")
+        self.push_screen(screen, answered)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: into a folder that exists (Textual's default, the
+        Downloads folder, is missing on most servers); the notice says where."""
+        if path is None:
+            try:
+                path = str(screenshot_dir())
+            except OSError as exc:
+                self.notify(f"No folder to save the screenshot in: {exc}", severity="error")
+                return None
+        return super().deliver_screenshot(filename, path, time_format)
+
     def on_unmount(self) -> None:
-        self.core.close()
+        self.core.close()  # saves a reply still streaming, marked cancelled
         self.engine.close()
         sys.setswitchinterval(self._switch_interval)
 

@@ -28,7 +28,11 @@ APP_COMMANDS = (
     AppCommand("help", "/help", "keys and commands (also F1)"),
     AppCommand("theme", "/theme [NAME]", "switch the colour theme (no name: list them)"),
     AppCommand("copy", "/copy", "copy the last answer (also F2)"),
-    AppCommand("save", "/save [FILE]", "write the session to FILE (.md or .json; default ./ID.md)"),
+    AppCommand(
+        "save",
+        "/save [FILE]",
+        "write the session to FILE (.md or .json; default ./ID.md); asks before replacing one",
+    ),
     AppCommand("title", "/title TEXT", "name this session"),
     AppCommand("sessions", "/sessions", "saved sessions: open, rename, delete (also F4)"),
     AppCommand("quit", "/quit", "leave (also Ctrl+Q)"),

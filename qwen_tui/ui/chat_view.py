@@ -7,6 +7,9 @@ input, which mode the message being typed will run in.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from textual.content import Content
 
 from qwen_tui.chat.messages import Conversation, GenerationStats
@@ -15,7 +18,7 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
 from qwen_tui.engine.events import EngineReady, LoadProgress
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
-from qwen_tui.ui.widgets.conversation_view import ConversationView
+from qwen_tui.ui.widgets.conversation_view import ConversationView, unanswered
 from qwen_tui.ui.widgets.load_bar import LoadBar
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.status_bar import StatusBar
@@ -40,6 +43,11 @@ class ChatView:
         self.prompt = prompt
         self.status = status
         self._base_thinking = True  # the next turn's mode without a soft switch
+        playback = core.engine.playback
+        self.playback = playback is not None
+        self.clock: Callable[[], float] = playback.played_seconds if playback else time.monotonic
+        """What live turns are timed by: a played-back session's clock stands still while
+        it is paused."""
         status.engine_name = core.engine.name
         status.model_name = core.engine.model_name
         status.thinking = core.settings.thinking
@@ -47,6 +55,10 @@ class ChatView:
 
     def refresh_mode_hint(self) -> None:
         """Show under the input which mode the message being typed will run in."""
+        if self.playback:
+            self.prompt.border_title = "Playback of a recorded session: read-only"
+            self.prompt.border_subtitle = "Space pauses · Esc stops this reply · Ctrl+Q quits"
+            return
         switch = soft_switch(self.prompt.text)
         if not self.core.settings.thinking:
             ignored = " (/think is ignored)" if switch else ""
@@ -74,16 +86,33 @@ class ChatView:
         self.prompt.replace_history(m.content for m in conversation.user_messages)
         self.status.last_stats = None
         self.refresh_context()
+        if self.playback:
+            return
+        self.prompt.focus()  # a new or opened conversation is typed into at once
+        messages = conversation.messages
+        if messages and unanswered(messages, len(messages) - 1) and not self.prompt.text.strip():
+            self.restore_input(messages[-1].content)
+            self.prompt.notify(
+                "Your last message got no reply (interrupted); it is back in the input: "
+                "Enter asks again."
+            )
 
-    async def add_turn(self, text: str, expect_thinking: bool) -> AssistantTurn:
+    async def add_turn(self, text: str, prompt_tokens: int) -> AssistantTurn:
         """Show the user's message and an assistant turn to stream its reply into."""
         await self.turns.add_user(text)
-        return await self.turns.add_assistant(expect_thinking)
+        return await self.turns.add_assistant(prompt_tokens, self.clock)
 
     def set_generating(self) -> None:
         """Show whether a reply is under way."""
-        if self.core.state is EngineState.READY:
-            self.status.state = "generating" if self.core.busy else "ready"
+        core = self.core
+        if core.state is EngineState.READY:
+            before = self.status.state
+            if core.live is not None or core.in_engine is not None:
+                self.status.state = "generating"
+            else:
+                self.status.state = "waiting for your choice" if core.question else "ready"
+            if self.status.state != before and self.status.is_attached:
+                self.status.screen.refresh_bindings()  # Esc "Stop" shows only mid-reply
         self.refresh_mode_hint()
 
     def show_mode(self, thinking: bool) -> None:
@@ -117,6 +146,8 @@ class ChatView:
     def refresh_context(self) -> None:
         """Recount the context in use and the mode the next message runs in."""
         self._base_thinking = self.core.base_thinking()
+        # The mode the next message runs in: an earlier /no_think holds until a /think.
+        self.status.soft_off = self.core.settings.thinking and not self._base_thinking
         last = self.core.conversation.last_assistant
         if last is not None and last.stats is not None and self.status.last_stats is None:
             self.status.last_stats = last.stats

@@ -21,17 +21,60 @@ class KeyHelp:
 
 
 CHAT_BINDINGS: list[Binding] = [
-    Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="thinking on/off for the next turns"),
+    # Help first: the footer cuts off what does not fit on a narrow terminal.
+    Binding("f1", "help", "Help", tooltip="this help"),
     Binding("escape", "cancel", "Stop", tooltip="stop the reply now; its text so far is kept"),
+    Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="thinking on/off for the next turns"),
     Binding(
         "ctrl+o", "toggle_pane", "Thoughts", tooltip="open/fold the latest (or focused) thinking"
     ),
-    Binding("f3", "toggle_all_panes", "All thoughts", tooltip="open/fold every thinking pane"),
+    Binding(
+        "f3",
+        "toggle_all_panes",
+        "All thoughts",
+        show=False,  # so the footer's keys fit 80 columns, Esc included; F1 lists it
+        tooltip="open/fold every thinking pane",
+    ),
     Binding("f2", "copy_last", "Copy", tooltip="copy the last answer to the clipboard"),
     Binding("ctrl+n", "new_conversation", "New", tooltip="new conversation (and session)"),
     Binding("f4", "sessions", "Sessions", tooltip="saved sessions: open, rename or delete one"),
-    Binding("f1", "help", "Help", tooltip="this help"),
     Binding("space", "toggle_playback", "Pause", tooltip="pause/resume qwen-chat play"),
+    Binding(
+        "ctrl+c",
+        "interrupt",
+        "Stop",
+        show=False,
+        tooltip="stop the reply, as Esc does; with text selected, copy it",
+    ),
+    # Priority: the input would take them to move its cursor otherwise.
+    Binding(
+        "pageup",
+        "scroll_conversation('page_up')",
+        show=False,
+        priority=True,
+        tooltip="scroll the conversation up a page",
+    ),
+    Binding(
+        "pagedown",
+        "scroll_conversation('page_down')",
+        show=False,
+        priority=True,
+        tooltip="scroll the conversation down a page",
+    ),
+    Binding(
+        "ctrl+home",
+        "scroll_conversation('top')",
+        show=False,
+        priority=True,
+        tooltip="scroll to the first message",
+    ),
+    Binding(
+        "ctrl+end",
+        "scroll_conversation('bottom')",
+        show=False,
+        priority=True,
+        tooltip="scroll to the newest message and follow it",
+    ),
 ]
 _WHERE = {"space": "not in the input"}
 
@@ -46,7 +89,7 @@ _WHERE_ANYWHERE = "anywhere"
 
 _GLOBAL_ROWS = [
     KeyHelp("Ctrl+P", _WHERE_ANYWHERE, "command palette: app commands and themes"),
-    KeyHelp("Ctrl+Q", _WHERE_ANYWHERE, "quit"),
+    KeyHelp("Ctrl+Q", _WHERE_ANYWHERE, "quit (asks first while a reply streams)"),
     KeyHelp("Tab / Shift+Tab", _WHERE_ANYWHERE, "move between the input and the messages"),
 ]
 
@@ -66,7 +109,7 @@ _MESSAGE_ROWS = [
 
 def key_display(key: str) -> str:
     """`ctrl+t` as `Ctrl+T`, `escape` as `Esc`, `f1` as `F1`, `d,delete` as `D, Delete`."""
-    names = {"escape": "Esc", "enter": "Enter"}
+    names = {"escape": "Esc", "enter": "Enter", "pageup": "PageUp", "pagedown": "PageDown"}
     return ", ".join(
         "+".join(names.get(part, part.capitalize()) for part in one.split("+"))
         for one in key.split(",")

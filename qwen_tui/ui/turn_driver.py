@@ -25,6 +25,7 @@ from qwen_tui.conversation.updates import (
     Notice,
     NotSaved,
     Queued,
+    QueueWait,
     Ready,
     Refused,
     Severity,
@@ -38,6 +39,12 @@ from qwen_tui.engine.events import EngineEvent
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.screens.budget_screen import BudgetScreen
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
+
+_QUEUE_WAITS = {
+    QueueWait.MODEL: "when the model is ready",
+    QueueWait.REPLY: "when the current reply ends",
+    QueueWait.QUESTION: "once you answer the question about the context",
+}
 
 
 class TurnDriver:
@@ -111,7 +118,7 @@ class TurnDriver:
                 await widget.add(update.delta)
         elif isinstance(update, TurnStarted):
             turn = update.turn
-            widget = await view.add_turn(turn.prompt, turn.plan.thinking)
+            widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget
             view.show_context_used(turn.prompt_tokens)
         elif isinstance(update, TurnEnded):
@@ -127,14 +134,14 @@ class TurnDriver:
         elif isinstance(update, NotSaved):
             self._notify(Notice(f"Session not saved: {update.reason}", Severity.ERROR, "Sessions"))
         elif isinstance(update, Queued):
-            why = "the current reply ends" if update.behind_reply else "the model is ready"
-            self._notify(Notice(f"Queued ({update.waiting}): it is sent when {why}."))
+            why = _QUEUE_WAITS[update.waits_for]
+            self._notify(Notice(f"Queued ({update.waiting}): it is sent {why}."))
         elif isinstance(update, Refused):
             if update.reason:
                 self._notify(Notice(update.reason, Severity.ERROR))
             view.restore_input(update.text)
         elif isinstance(update, BudgetQuestion):
-            self.app.push_screen(BudgetScreen(update.budget), self._budget_answered)
+            self.app.push_screen(BudgetScreen(update), self._budget_answered)
         elif isinstance(update, TurnsDropped):
             view.turns.mark_dropped(update.user_messages)
         elif isinstance(update, ConversationChanged):

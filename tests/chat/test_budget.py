@@ -32,11 +32,12 @@ def test_longer_conversation_offers_a_shorter_reply_or_dropping_turns():
 
 
 def test_full_context_does_not_fit_and_says_how_many_turns_to_drop():
-    budget = check_budget(40_500, 32_768, 40_960, turn_tokens=[33_000, 5_000])
+    budget = check_budget(40_500, 32_768, 40_960, turn_tokens=[33_000, 5_000], alone_tokens=2_500)
     assert budget.verdict is BudgetVerdict.TOO_LONG and not budget.fits
     assert budget.max_new_tokens == 0
     assert budget.turns_to_drop == 1  # 33,000 frees the 32,308 a full reply needs
-    assert "drop the oldest turn," in budget.message
+    assert budget.message.endswith(": drop the oldest turn or start a new conversation.")
+    assert budget.new_conversation_tokens == 32_768
 
 
 def test_when_the_full_reply_can_never_fit_drop_enough_for_a_short_one():
@@ -63,3 +64,22 @@ def test_a_small_reply_request_is_not_refused_for_a_large_minimum():
     assert budget.verdict is BudgetVerdict.FITS
     budget = check_budget(40_900, 100, 40_960)
     assert budget.verdict is BudgetVerdict.TOO_LONG
+
+
+def test_a_message_that_alone_exceeds_the_context_is_named_as_the_problem():
+    budget = check_budget(84_506, 32_768, 40_960, alone_tokens=84_506)
+    assert budget.verdict is BudgetVerdict.TOO_LONG and budget.message_too_long
+    assert budget.message.startswith("Your message is 84,506 tokens; the model takes 40,960 in all")
+    assert "new conversation" not in budget.message
+    assert budget.new_conversation_tokens == 0 and budget.turns_to_drop is None
+
+
+def test_a_new_conversation_is_named_only_when_it_frees_room():
+    first_message = check_budget(20_000, 32_768, 40_960, alone_tokens=20_000)
+    assert "new conversation" not in first_message.message
+    assert first_message.new_conversation_tokens == 0
+    with_history = check_budget(20_000, 32_768, 40_960, turn_tokens=[15_000], alone_tokens=5_000)
+    assert with_history.message.endswith(
+        "reply with fewer tokens, drop the oldest turn, or start a new conversation."
+    )
+    assert with_history.new_conversation_tokens == 32_768

@@ -17,6 +17,7 @@ from qwen_tui.conversation.updates import (
     Notice,
     NotSaved,
     Queued,
+    QueueWait,
     Ready,
     Refused,
     Severity,
@@ -82,8 +83,8 @@ def test_prompts_sent_while_loading_wait_and_go_out_in_order_once_ready(sessions
     assert kinds(core.handle(LoadProgress(1, 4))) == [Loading]
     first = core.send("one")
     second = core.send("two")
-    assert first == [Queued("one", 1, behind_reply=False)]
-    assert second == [Queued("two", 2, behind_reply=False)]
+    assert first == [Queued("one", 1, QueueWait.MODEL)]
+    assert second == [Queued("two", 2, QueueWait.MODEL)]
     assert engine.requests == []
     updates = core.handle(engine.ready())
     assert kinds(updates) == [Ready, TurnStarted]
@@ -97,7 +98,7 @@ def test_a_prompt_sent_while_a_reply_streams_waits_behind_it(sessions):
     engine = ManualEngine()
     core = ready_core(engine, sessions)
     core.send("one")
-    assert core.send("two") == [Queued("two", 1, behind_reply=True)]
+    assert core.send("two") == [Queued("two", 1, QueueWait.REPLY)]
     assert len(engine.requests) == 1
 
 
@@ -151,7 +152,8 @@ def test_a_turn_that_does_not_fit_asks_and_a_refusal_gives_the_text_back_saving_
     core = ready_core(engine, sessions, max_new_tokens=2_000)
     (question,) = core.send("x" * 900)
     assert isinstance(question, BudgetQuestion) and core.busy
-    assert core.send("later") == [Queued("later", 1, behind_reply=False)]
+    # Not "behind the current reply": no reply runs, the question is what it waits for.
+    assert core.send("later") == [Queued("later", 1, QueueWait.QUESTION)]
     updates = core.answer_budget(None)
     assert updates[0] == Refused("x" * 900, "")
     assert sessions.opened[-1].users == [] and core.conversation.messages == []
@@ -233,3 +235,17 @@ def test_a_session_that_cannot_be_written_is_one_notice_and_the_chat_goes_on():
     assert NotSaved("No space left on device") in updates
     assert kinds(updates)[-1] is TurnStarted and core.recorder is None
     assert kinds(core.handle(engine.finished("fine"))) == [TurnEnded]
+
+
+def test_a_reply_keeps_how_many_tokens_its_thinking_took_finished_or_stopped(sessions):
+    engine = ManualEngine()
+    core = ready_core(engine, sessions)
+    core.send("one")
+    for word in ("Let ", "me ", "see."):
+        core.handle(engine.thinking(word))
+    core.handle(engine.finished("Because.", "Let me see."))
+    core.send("two")
+    core.handle(engine.thinking("Hmm"))
+    core.cancel()
+    first, stopped = sessions.opened[-1].replies
+    assert (first.thinking_tokens, stopped.thinking_tokens) == (3, 1)

@@ -21,6 +21,7 @@ from qwen_tui.engine.events import (
     LoadProgress,
 )
 from qwen_tui.engine.factory import create_engine
+from qwen_tui.engine.scripted import demo_replies
 from qwen_tui.engine.scripted.demo import DemoEngine
 
 
@@ -159,3 +160,27 @@ def test_a_reply_stops_where_the_context_ends():
 def test_the_demo_engine_gets_the_context_yarn_would_give_the_model():
     assert create_engine(Settings(engine="demo")).context_limit == 40_960
     assert create_engine(Settings(engine="demo", yarn_factor=4.0)).context_limit == 131_072
+
+
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("如何在 Python 中反转一个字符串？", "## 反转字符串"),
+        ("用生成器写一个斐波那契数列", "## 惰性的斐波那契数列"),
+        ("怎么统计一个文件里的单词数？", "## 统计文件中的单词数"),
+    ],
+)
+def test_a_question_in_chinese_gets_a_fitting_reply_in_chinese(run, question, heading):
+    events = run.ask(question)
+    thinking, answer = _texts(events, Part.THINKING), _texts(events, Part.ANSWER)
+    assert answer.startswith(heading) and "演示引擎" in answer
+    assert thinking.startswith(f"好的，用户写道：“{question}”")
+    assert "Demo engine" not in answer + thinking
+
+
+def test_chinese_text_streams_about_a_character_a_token_and_joins_back_exactly():
+    text = "在 Python 中反转：text[::-1]。"
+    pieces = demo_replies.split_tokens(text)
+    assert "".join(pieces) == text
+    assert pieces[:4] == ["在", " Python", " ", "中"]
+    assert demo_replies.count_tokens("反转字符串") == 5

@@ -105,6 +105,39 @@ def test_export_markdown_to_stdout_and_json_to_a_file(saved, tmp_path):
     assert bad.exit_code == 2 and "use --format md or --format json" in bad.output
 
 
+def test_export_takes_its_format_from_the_file_name_and_refuses_one_it_cannot_tell(saved, tmp_path):
+    as_json = tmp_path / "notes.json"
+    assert run("sessions", "export", saved, "-o", str(as_json)).exit_code == 0
+    assert json.loads(as_json.read_text(encoding="utf-8"))["id"] == saved
+    text = tmp_path / "notes.txt"
+    refused = run("sessions", "export", saved, "-o", str(text))
+    assert refused.exit_code == 2 and not text.exists()
+    assert refused.output.splitlines() == [
+        "qwen-chat: error: notes.txt names no export format; end it in .md or .json, "
+        "or pass --format md"
+    ]
+    chosen = run("sessions", "export", saved, "--format", "md", "-o", str(text))
+    assert chosen.exit_code == 0 and text.read_text(encoding="utf-8").startswith("# ")
+    mismatch = run("sessions", "export", saved, "--format", "json", "-o", str(tmp_path / "a.md"))
+    assert mismatch.exit_code == 2 and "a.md is a .md name" in mismatch.output
+
+
+def test_sessions_alone_lists_them(saved):
+    result = runner.invoke(app, ["sessions"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and saved in result.output
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_a_narrow_list_shows_each_title_whole_on_its_own_line(store, columns):
+    conversation = sample_conversation()
+    conversation.messages[0].content = "如何在 Python 中反转一个字符串？"
+    saved = record(store, conversation)
+    result = runner.invoke(app, ["sessions", "list"], env={"COLUMNS": columns})
+    lines = result.output.splitlines()
+    assert lines[0] == "如何在 Python 中反转一个字符串？"
+    assert lines[1].startswith(f"  {saved} · ") and "1 turn" not in lines[1]
+
+
 def test_export_never_overwrites_a_session_file(store, saved, monkeypatch):
     path = store.path_for(saved)
     before = path.read_bytes()

@@ -37,3 +37,18 @@ def test_json_export_is_one_document_with_thinking_apart(store):
     assert first_reply["thinking"] == "Six sevens: 7+7=14, ×3 = 42. 好."
     assert first_reply["content"] == "**42**"
     assert first_reply["stats"]["generated_tokens"] == 30
+
+
+def test_markdown_headings_of_a_message_sit_under_its_turn_heading(store):
+    conversation = sample_conversation()
+    conversation.messages[
+        1
+    ].content = (
+        "# Answer\n\n## Details\n\n```python\n# a comment, not a heading\n```\n\n###### deep"
+    )
+    text = to_markdown(store.load(record(store, conversation)))
+    assert "\n## Assistant\n" in text
+    assert "\n### Answer\n" in text and "\n#### Details\n" in text
+    assert "\n# a comment, not a heading\n" in text  # code stays as it is
+    assert "\n###### deep\n" in text  # Markdown has no seventh level
+    assert text.index("\n## Assistant\n") < text.index("\n### Answer\n")

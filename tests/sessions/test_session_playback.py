@@ -141,3 +141,31 @@ def test_a_reply_saved_without_timings_gets_an_estimated_pace():
     assert offsets == sorted(offsets)
     assert offsets[0] == pytest.approx(reply.stats.time_to_first_token_s)
     assert offsets[-1] <= reply.stats.total_s
+
+
+def test_the_played_thinking_counts_the_recorded_tokens_not_its_chunks():
+    turn = PlaybackTurn(TURN.chunks, TURN.thinking, TURN.answer, stats=STATS, thinking_tokens=109)
+    timed = play(PlaybackEngine([turn], speed=50))
+    thinking = [e.tokens for _, e in timed if isinstance(e, TextDelta) and e.part is Part.THINKING]
+    assert sum(thinking) == 109 and len(thinking) == 2
+
+
+def test_the_playback_clock_stands_still_while_paused_and_runs_at_the_recording_s_pace():
+    now = [100.0]
+    engine = PlaybackEngine([TURN], speed=2.0, clock=lambda: now[0])
+    start = engine.played_seconds()
+    now[0] += 1.0
+    assert engine.played_seconds() - start == pytest.approx(2.0)  # 1 s at twice the pace
+    engine.pause()
+    now[0] += 5.0
+    assert engine.played_seconds() - start == pytest.approx(2.0)  # paused: no time passes
+    engine.resume()
+    now[0] += 0.5
+    assert engine.played_seconds() - start == pytest.approx(3.0)
+
+
+def test_a_recorded_thinking_token_count_reaches_playback(store):
+    conversation = sample_conversation()
+    conversation.messages[1].thinking_tokens = 12
+    session = store.load(record(store, conversation))
+    assert [t.thinking_tokens for t in playback_turns(session)] == [12, None]

@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -263,3 +264,20 @@ def test_a_utf8_prompt_is_read_as_such_under_an_ascii_locale(store):
         assert result.returncode == 0, result.stderr
         session = store.load(json.loads(result.stdout)["session"])
         assert user_prompts(session) == [asked]
+
+
+def test_a_stdout_closed_mid_reply_exits_quietly_and_the_session_keeps_the_reply(store):
+    """`qwen-chat run ... | head -1`, with a real pipe closed after the first line."""
+    command = [sys.executable, "-m", "qwen_tui", "run", "--engine", "demo", "reverse a string"]
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = process.stdout.readline()
+    process.stdout.close()  # as `head -1` does after its line
+    _, stderr = process.communicate(timeout=60)
+    assert first == b"## Reversing a string\n"
+    assert process.returncode == 0 and stderr == b""
+    (session_id,) = store.ids()
+    question, reply = store.load(session_id).conversation.messages
+    assert question.content == "reverse a string"
+    assert reply.finish_reason is FinishReason.CANCELLED
+    assert reply.content.startswith("## Reversing a string\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -218,3 +219,25 @@ def test_continuing_without_new_messages_leaves_the_file_untouched(store):
     recorder.note_resume(settings=Settings(), engine_name="demo", model_name="m")
     recorder.close()
     assert store.path_for(session_id).read_bytes() == before
+
+
+def test_a_reply_s_thinking_token_count_is_kept_and_files_without_it_still_load(store):
+    conversation = sample_conversation()
+    conversation.messages[1].thinking_tokens = 850
+    session_id = record(store, conversation)
+    assert store.load(session_id).conversation.messages[1].thinking_tokens == 850
+    path = store.path_for(session_id)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for line in lines:
+        line.pop("thinking_tokens", None)  # as an older qwen-tui wrote it
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert store.load(session_id).conversation.messages[1].thinking_tokens is None
+
+
+def test_renaming_a_session_does_not_move_it_to_the_top_of_the_list(store):
+    older = record(store, sample_conversation())
+    newer = record(store, sample_conversation())
+    os.utime(store.path_for(older), (1_700_000_000, 1_700_000_000))
+    assert [s.id for s in store.list()] == [newer, older]
+    store.rename(older, "Renamed later")
+    assert [(s.id, s.title) for s in store.list()][1] == (older, "Renamed later")

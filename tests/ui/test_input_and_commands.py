@@ -3,6 +3,7 @@ that never swallow the model's soft switches; copying to the clipboard."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 
 from ui_harness import (
@@ -19,6 +20,7 @@ from ui_harness import (
 from qwen_tui import locations
 from qwen_tui.config import Settings
 from qwen_tui.ui.app import ChatApp
+from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.status_bar import StatusBar
@@ -189,3 +191,31 @@ async def test_save_writes_the_session_and_title_names_it(tmp_path):
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# Strings")
     assert "How do I reverse a string?" in text and "text[::-1]" in text
+    assert any(f"Saved the conversation to {target}." == n.message for n in app._notifications)
+
+
+async def test_save_asks_before_replacing_a_file_and_refuses_a_name_it_cannot_tell(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("my own notes", encoding="utf-8")
+    app = ChatApp(Settings(engine="demo"), engine=RecordingEngine())
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await send(pilot, "How do I reverse a string?")
+        await until_idle(pilot)
+        await enter(pilot, "/save notes.txt")
+        await pilot.pause()
+        assert not (tmp_path / "notes.txt").exists()
+        assert any("end it in .md or .json" in n.message for n in app._notifications)
+        await enter(pilot, "/save notes.md")
+        assert isinstance(app.screen, ConfirmScreen) and str(tmp_path) in app.screen.question
+        await pilot.press("n")
+        assert (tmp_path / "notes.md").read_text(encoding="utf-8") == "my own notes"
+        await enter(pilot, "/save notes.md")
+        await pilot.press("y")
+        await pilot.pause()
+        assert (tmp_path / "notes.md").read_text(encoding="utf-8").startswith("# How do I")
+        await enter(pilot, "/save notes.json")
+        await pilot.pause()
+        assert json.loads((tmp_path / "notes.json").read_text(encoding="utf-8"))["messages"]

@@ -11,10 +11,11 @@ def _pane_and_answer(app):
     return turn.thinking.region, turn.answer.region
 
 
-async def test_wide_terminal_puts_thinking_beside_the_answer_and_follows_resizes():
+async def test_wide_terminal_puts_open_thinking_beside_the_answer_and_follows_resizes():
     app = make_app(conversation=sample_conversation())
     async with app.run_test(size=WIDE) as pilot:
         await ready(pilot)
+        await pilot.press("f3")  # open the thinking
         pane, answer = _pane_and_answer(app)
         assert pane.right <= answer.x and pane.y == answer.y
 
@@ -36,6 +37,19 @@ async def test_narrow_terminal_stacks_thinking_above_the_answer():
         pane, answer = _pane_and_answer(app)
         assert pane.bottom <= answer.y
         assert answer.width > NARROW[0] - 10  # the answer keeps the full width
+
+
+async def test_folded_thinking_is_one_whole_line_above_an_answer_of_full_width():
+    conversation = sample_conversation()
+    conversation.messages[1].thinking_tokens = 12_345
+    app = make_app(conversation=conversation)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        pane, answer = _pane_and_answer(app)
+        assert pane.height == 1 and pane.bottom <= answer.y
+        assert answer.x < 10 and answer.width > WIDE[0] - 10  # no gutter beside it
+        header = assistant_turns(app)[0].thinking.query_one(".thinking-header")
+        assert header.render().plain == "▸ Thoughts · 12,345 tokens"  # whole, not cut
 
 
 async def test_turn_without_thinking_shows_no_pane():

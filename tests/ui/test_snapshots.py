@@ -14,6 +14,8 @@ from ui_harness import NARROW, WIDE, make_app, ready, sample_conversation
 
 async def _settled(pilot) -> None:
     await ready(pilot)
+    # A blinking cursor would make the picture depend on when it is taken.
+    pilot.app.chat_screen.query_one("#prompt").cursor_blink = False
     await pilot.pause()
 
 

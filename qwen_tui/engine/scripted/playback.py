@@ -4,7 +4,8 @@ Each request it gets is answered with the next recorded turn: its thinking and a
 stream chunk by chunk at the recorded offsets divided by `speed`, then the turn finishes
 with its recorded reason and figures. It takes plain data (`PlaybackTurn`), so any source
 of recordings can drive it; `qwen_tui.sessions.replay` builds them from a saved session.
-`pause()` stops the clock, `resume()` starts it again where it stopped.
+`pause()` stops the clock, `resume()` starts it again where it stopped; `played_seconds`
+reads it, in the recording's own time, for front-ends that time what they show.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class PlaybackTurn:
     thinking_finished: bool = True
     reason: FinishReason = FinishReason.STOP
     stats: GenerationStats | None = None
+    thinking_tokens: int | None = None
+    """The thinking's recorded token count; None (older sessions) estimates it."""
 
 
 class PlaybackEngine(ThreadedEngine):
@@ -62,8 +65,9 @@ class PlaybackEngine(ThreadedEngine):
         self._clock_lock = threading.Lock()
         self._running = threading.Event()
         self._running.set()
-        self._played_s = 0.0  # turn time played before the last resume
+        self._played_s = 0.0  # time played (all turns) before the last resume
         self._resumed_at = clock()
+        self._turn_began_s = 0.0  # time played when the current turn began
 
     @property
     def paused(self) -> bool:
@@ -81,6 +85,12 @@ class PlaybackEngine(ThreadedEngine):
             if not self._running.is_set():
                 self._resumed_at = self._clock()
                 self._running.set()
+
+    def played_seconds(self) -> float:
+        """Seconds of the recording played so far, at its own pace (the wall time times
+        `speed`); it stands still while paused."""
+        with self._clock_lock:
+            return self._elapsed_locked() * self.speed
 
     def toggle_pause(self) -> bool:
         """Pause if playing, play if paused; returns True when now paused."""
@@ -110,17 +120,18 @@ class PlaybackEngine(ThreadedEngine):
         self._next_turn += 1
         self._restart_clock()
         streamed = {Part.THINKING: "", Part.ANSWER: ""}
+        tokens = iter(_thinking_token_shares(turn))
         for offset_s, part, text in turn.chunks:
             if not self._wait_until(offset_s / self.speed, cancelled):
                 return _finished(request, turn, streamed, FinishReason.CANCELLED)
-            sink(TextDelta(part, text, request.request_id))
+            count = next(tokens) if part is Part.THINKING else 1
+            sink(TextDelta(part, text, request.request_id, count))
             streamed[part] += text
         return _finished(request, turn, {Part.THINKING: turn.thinking, Part.ANSWER: turn.answer})
 
     def _restart_clock(self) -> None:
         with self._clock_lock:
-            self._played_s = 0.0
-            self._resumed_at = self._clock()
+            self._turn_began_s = self._elapsed_locked()
 
     def _elapsed_locked(self) -> float:
         if not self._running.is_set():
@@ -131,7 +142,7 @@ class PlaybackEngine(ThreadedEngine):
         """Wait until `due_s` of unpaused turn time has passed; False if cancelled."""
         while not cancelled.is_set():
             with self._clock_lock:
-                remaining = due_s - self._elapsed_locked()
+                remaining = due_s - (self._elapsed_locked() - self._turn_began_s)
             if self.paused:
                 self._running.wait(_POLL_S)
             elif remaining <= 0:
@@ -139,6 +150,23 @@ class PlaybackEngine(ThreadedEngine):
             else:
                 cancelled.wait(min(remaining, _POLL_S))
         return False
+
+
+def _thinking_token_shares(turn: PlaybackTurn) -> list[int]:
+    """The recorded thinking tokens spread over the thinking chunks by their length, so
+    the count grows as it did and ends at the recorded number."""
+    pieces = [len(text) for _, part, text in turn.chunks if part is Part.THINKING]
+    chars = sum(pieces)
+    total = turn.thinking_tokens
+    if total is None:
+        total = max(1, round(chars / _CHARS_PER_TOKEN)) if chars else 0
+    shares, shown, seen = [], 0, 0
+    for length in pieces:
+        seen += length
+        upto = round(total * seen / chars)
+        shares.append(upto - shown)
+        shown = upto
+    return shares
 
 
 def _finished(

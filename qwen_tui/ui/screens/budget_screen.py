@@ -1,4 +1,4 @@
-"""The choice offered when a conversation outgrows the context limit."""
+"""The choice offered when a message does not fit the context limit."""
 
 from __future__ import annotations
 
@@ -9,56 +9,66 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from qwen_tui.chat.budget import Budget, BudgetVerdict
-from qwen_tui.conversation.updates import BudgetChoice
+from qwen_tui.conversation.updates import BudgetChoice, BudgetQuestion
+
+_KEYS = {BudgetChoice.SHORTER: "S", BudgetChoice.DROP: "D", BudgetChoice.NEW: "N"}
 
 
 class BudgetScreen(ModalScreen[BudgetChoice | None]):
-    """Shows the budget's one-line message and a button per way out; Esc cancels."""
+    """Shows the budget's one-line message and a button per way out the conversation core
+    found; Esc gives the message back to the input."""
 
     BINDINGS = [
-        Binding("escape", "dismiss", "Cancel", show=False),
+        Binding("escape", "choose('cancel')", "Cancel", show=False),
         Binding("s", "choose('shorter')", show=False),
         Binding("d", "choose('drop')", show=False),
         Binding("n", "choose('new')", show=False),
     ]
 
-    def __init__(self, budget: Budget) -> None:
+    def __init__(self, question: BudgetQuestion) -> None:
         super().__init__()
-        self.budget = budget
+        self.question = question
+        self.budget = question.budget
 
     def options(self) -> list[tuple[BudgetChoice, str]]:
-        """The ways out this budget allows, with their button labels."""
-        found: list[tuple[BudgetChoice, str]] = []
-        if self.budget.verdict is BudgetVerdict.FEWER_NEW_TOKENS:
-            label = f"Shorter replies ({self.budget.max_new_tokens:,} tokens) [S]"
-            found.append((BudgetChoice.SHORTER, label))
-        if self.budget.turns_to_drop:
-            turns = self.budget.turns_to_drop
-            label = f"Drop the oldest {turns} turn{'s' if turns > 1 else ''} [D]"
-            found.append((BudgetChoice.DROP, label))
-        found.append((BudgetChoice.NEW, "New conversation [N]"))
-        return found
+        """The ways out offered, with their button labels."""
+        return [
+            (choice, f"{self._label(choice)} [{_KEYS[choice]}]") for choice in self.question.choices
+        ]
+
+    def _label(self, choice: BudgetChoice) -> str:
+        budget = self.budget
+        if choice is BudgetChoice.SHORTER:
+            return f"Shorter replies ({budget.max_new_tokens:,} tokens)"
+        if choice is BudgetChoice.DROP:
+            turns = budget.turns_to_drop or 0
+            return f"Drop the oldest {turns} turn{'s' if turns > 1 else ''}"
+        if budget.new_conversation_tokens < budget.asked_tokens:
+            return f"New conversation ({budget.new_conversation_tokens:,}-token reply)"
+        return "New conversation"
 
     def compose(self) -> ComposeResult:
+        too_long = not self.question.choices
+        title = "Your message is too long" if too_long else "The conversation is too long"
+        cancel = "Edit the message [Esc]" if too_long else "Cancel [Esc]"
         with Vertical(id="budget-dialog"):
-            yield Static("The conversation is too long", classes="dialog-title")
+            yield Static(title, classes="dialog-title")
             yield Static(self.budget.message, markup=False)
             with Horizontal(classes="dialog-buttons"):
                 # Content, not a str: "[S]" would be read as markup and vanish.
                 for choice, label in self.options():
                     yield Button(Content(label), id=f"choice-{choice}")
-                yield Button(Content("Cancel [Esc]"), id="choice-cancel", variant="default")
+                yield Button(Content(cancel), id="choice-cancel", variant="default")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         name = (event.button.id or "").removeprefix("choice-")
         self.action_choose(name)
 
     def action_choose(self, name: str) -> None:
-        """Close with the choice `name` if this budget offers it; `cancel` closes with None."""
+        """Close with the choice `name` if it is offered; `cancel` closes with None."""
         if name == "cancel":
             self.dismiss(None)
             return
-        choice = next((choice for choice, _ in self.options() if choice.value == name), None)
+        choice = next((c for c in self.question.choices if c.value == name), None)
         if choice is not None:
             self.dismiss(choice)

@@ -1,18 +1,15 @@
 """The main screen: the conversation, the load bar, the input, the status line.
 
 The screen starts the engine, hands the `TurnDriver` what is typed and what the engine
-sends (at most once a frame), and runs the keys and app commands. What it shows is kept
-by the `ChatView`; the conversation itself is the `ConversationCore`'s.
+sends (at most once a frame), and runs the app commands; its keys are `ChatKeys`'. What
+it shows is kept by the `ChatView`; the conversation itself is the `ConversationCore`'s.
 """
 
 from __future__ import annotations
 
 import time
-from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import BindingType
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
@@ -21,10 +18,8 @@ from qwen_tui.ui import slash_commands
 from qwen_tui.ui.app_commands import CommandLine, UnknownCommand, parse_command
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
-from qwen_tui.ui.keymap import CHAT_BINDINGS
 from qwen_tui.ui.save_command import save_conversation
-from qwen_tui.ui.screens.help_screen import HelpScreen
-from qwen_tui.ui.screens.sessions_screen import SessionsScreen
+from qwen_tui.ui.screens.chat_keys import ChatKeys
 from qwen_tui.ui.turn_driver import TurnDriver
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from qwen_tui.ui.widgets.load_bar import LoadBar
@@ -34,12 +29,15 @@ from qwen_tui.ui.widgets.user_turn import UserTurn
 
 WIDE_COLUMNS = 120
 """From this width on, thinking panes sit beside their answers instead of above them."""
+ROOMY_COLUMNS = 100
+"""Below this width the footer is compact and leaves out the palette's key (Ctrl+P still
+works), so every key it lists fits."""
 FRAME_S = 1 / 30
 """Engine events are applied at most this often, however fast tokens come."""
 
 
-class ChatScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = list(CHAT_BINDINGS)
+class ChatScreen(ChatKeys):
+    """The conversation, the load bar, the input and the status line."""
 
     def __init__(self, core: ConversationCore) -> None:
         super().__init__()
@@ -60,12 +58,13 @@ class ChatScreen(Screen[None]):
         yield from (view.turns, view.load_bar, view.prompt, view.status, Footer())
 
     async def on_mount(self) -> None:
-        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
+        self._fit_width(self.app.size.width)
         self.driver = TurnDriver(self.core, self.view, self.app, self.bridge.drain)
         await self.view.show_conversation(self.core.conversation)
-        # A played-back session needs no typing, and Space there pauses it.
-        playback = self.core.engine.playback is not None
-        (self.view.turns if playback else self.view.prompt).focus()
+        if self.view.playback:
+            # A played-back session takes no typing, and Space there pauses it.
+            self.view.prompt.read_only = True
+            self.view.turns.focus()
         self.set_interval(2.0, self.view.refresh_memory)
         try:
             self.core.engine.start(self.bridge.sink)
@@ -75,7 +74,13 @@ class ChatScreen(Screen[None]):
             self.view.show_load_failed()
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        self._fit_width(self.size.width)
+
+    def _fit_width(self, width: int) -> None:
+        self.set_class(width >= WIDE_COLUMNS, "-wide")
+        footer = self.query_one(Footer)
+        footer.compact = width < ROOMY_COLUMNS
+        footer.show_command_palette = width >= ROOMY_COLUMNS
 
     # -- engine events, at most once a frame ----------------------------------------------
 
@@ -132,78 +137,10 @@ class ChatScreen(Screen[None]):
         elif name == "copy":
             self.action_copy_last()
         elif name == "quit":
-            self.app.exit()
+            await self.app.run_action("quit")
         elif name == "theme":
             slash_commands.set_theme(self.app, argument)
         elif name == "save":
             save_conversation(self, recorder, argument)
         elif name == "title":
             slash_commands.name_session(self.app, recorder, argument)
-
-    # -- keys (bound in keymap.CHAT_BINDINGS) ----------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel":
-            # Esc only means "stop" while a reply streams; otherwise it is left alone.
-            return self.core.live is not None
-        playback = self.core.engine.playback is not None
-        if action == "toggle_playback":
-            return playback
-        if action == "sessions":
-            # A played-back session is shown, not continued: nothing could be appended.
-            return not playback
-        return True
-
-    def action_toggle_playback(self) -> None:
-        """Space during `qwen-chat play`: hold or continue the recorded session."""
-        controls = self.core.engine.playback
-        if controls is None:
-            return
-        paused = controls.toggle_pause()
-        self.view.status.state = "paused" if paused else "playing"
-        self.notify("Playback paused; Space resumes." if paused else "Playback resumed.")
-
-    async def action_toggle_thinking(self) -> None:
-        """Ctrl+T: the hard switch for the turns that follow."""
-        await self.driver.toggle_thinking()
-
-    async def action_cancel(self) -> None:
-        """Esc: stop the reply now; what streamed so far stays, marked cancelled."""
-        await self.driver.cancel()
-
-    def action_toggle_pane(self) -> None:
-        """Open or fold the thinking of the focused reply, else of the latest one."""
-        self.view.turns.toggle_thinking(self.app.focused)
-
-    def action_toggle_all_panes(self) -> None:
-        """Open every thinking pane, or fold them all if all are open."""
-        self.view.turns.toggle_all_thinking()
-
-    def action_copy_last(self) -> None:
-        """Copy the latest answer (the one streaming, if any) to the clipboard."""
-        text = self.view.turns.last_answer()
-        if not text:
-            self.notify("There is no answer to copy yet.", severity="warning")
-            return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the last answer ({len(text):,} characters).")
-
-    async def action_new_conversation(self) -> None:
-        """Ctrl+N: a new conversation (and a new session file)."""
-        await self.driver.new_conversation()
-        self.notify("New conversation.")
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
-
-    def action_sessions(self) -> None:
-        """F4: the saved sessions, to open, rename or delete one."""
-        from qwen_tui.sessions import SessionStore
-
-        if not self.check_action("sessions", ()):
-            self.notify("Sessions cannot be opened while one is played back.")
-            return
-        screen = SessionsScreen(
-            SessionStore(), current=self.core.recorder, open_session=self.driver.open_session
-        )
-        self.app.push_screen(screen)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Static
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats, Message
 from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.ui.widgets.answer_view import AnswerView
-from qwen_tui.ui.widgets.thinking_pane import ThinkingPane
+from qwen_tui.ui.widgets.thinking_pane import ThinkingPane, duration
 
 _ENDINGS = {
     FinishReason.CANCELLED: "■ cancelled",
@@ -20,10 +24,12 @@ _ENDINGS = {
 
 
 class AssistantTurn(Horizontal, can_focus=True):
-    """The layout (beside or stacked) comes from the screen's `-wide` class in the .tcss.
+    """On wide screens (the screen's `-wide` class) an open thinking pane sits beside the
+    answer; folded, its one line sits above the answer, which keeps the full width.
 
-    Built live (`AssistantTurn()`, then `add_thinking`/`add_answer`/`finish`) or from a
-    saved message (`AssistantTurn.from_message`).
+    Built live (`AssistantTurn(prompt_tokens=N)`, then `add` and `finish`) or from a saved
+    message (`AssistantTurn(message)`). Until the first token a live turn says that the
+    model reads the prompt, and for how long it has.
     """
 
     BINDINGS = [
@@ -31,15 +37,31 @@ class AssistantTurn(Horizontal, can_focus=True):
         Binding("c,y", "copy", "Copy answer", show=False),
     ]
 
-    def __init__(self, message: Message | None = None, *, expect_thinking: bool = True) -> None:
-        """`message` for a finished turn; None for a live one, whose thinking pane shows
-        from the start when `expect_thinking` and otherwise once thinking arrives."""
+    def __init__(
+        self,
+        message: Message | None = None,
+        *,
+        prompt_tokens: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`message` for a finished turn; None for a live one, sent with `prompt_tokens`
+        of prompt and timed by `clock`. A live turn's thinking pane shows once thinking
+        arrives."""
         super().__init__(classes="-streaming" if message is None else "")
-        self.thinking = ThinkingPane(message.thinking if message else "", live=message is None)
-        self.thinking.display = bool(message.thinking) if message else expect_thinking
+        self.thinking = ThinkingPane(
+            message.thinking if message else "",
+            live=message is None,
+            tokens=message.thinking_tokens if message else None,
+            clock=clock,
+        )
+        self.thinking.display = bool(message.thinking) if message else False
         self.answer = AnswerView(message.content if message else "")
-        note = _note_text(message) if message else "generating…"
+        note = _note_text(message) if message else ""
         self._note = Static(note, classes="turn-note", markup=False)
+        self._clock = clock
+        self._sent_at = clock()
+        self._prompt_tokens = prompt_tokens
+        self._waiting: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield self.thinking
@@ -47,12 +69,19 @@ class AssistantTurn(Horizontal, can_focus=True):
             yield self.answer
             yield self._note
 
+    def on_mount(self) -> None:
+        self.watch(self.thinking, "expanded", self._place_thinking)
+        if self.streaming:
+            self._show_waiting()
+            self._waiting = self.set_interval(0.1, self._show_waiting)
+
     @property
     def streaming(self) -> bool:
         return self.has_class("-streaming")
 
     async def add(self, delta: TextDelta) -> None:
         """More of the reply streamed in; the answer's first piece folds the thinking."""
+        self._stop_waiting()
         if delta.part is Part.THINKING:
             self.thinking.append(delta.text, delta.tokens)
         else:
@@ -61,7 +90,12 @@ class AssistantTurn(Horizontal, can_focus=True):
 
     async def finish(self, message: Message) -> None:
         """The turn ended: fold the thinking, render the answer once, show how it ended."""
-        self.thinking.stop(final_text=message.thinking, early=not message.thinking_finished)
+        self._stop_waiting()
+        self.thinking.stop(
+            final_text=message.thinking,
+            early=not message.thinking_finished,
+            tokens=message.thinking_tokens,
+        )
         self._note.update(_note_text(message))
         self.remove_class("-streaming")
         self.set_class(message.finish_reason is FinishReason.CANCELLED, "-cancelled")
@@ -76,6 +110,21 @@ class AssistantTurn(Horizontal, can_focus=True):
         """Copy this turn's answer to the clipboard."""
         self.app.copy_to_clipboard(self.answer.text)
         self.notify(f"Copied the answer ({len(self.answer.text):,} characters).")
+
+    def _place_thinking(self, expanded: bool) -> None:
+        # Open: beside the answer (on wide screens); folded: one line above it.
+        self.set_class(expanded, "-thinking-open")
+
+    def _show_waiting(self) -> None:
+        since = duration(max(0.0, self._clock() - self._sent_at))
+        size = f" ({self._prompt_tokens:,} tokens)" if self._prompt_tokens else ""
+        self._note.update(f"reading the prompt{size}… {since} since sent")
+
+    def _stop_waiting(self) -> None:
+        if self._waiting is not None:
+            self._waiting.stop()
+            self._waiting = None
+            self._note.update("generating…")
 
 
 def _note_text(message: Message) -> str:

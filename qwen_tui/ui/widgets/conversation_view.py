@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
@@ -10,6 +13,7 @@ from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
+UNANSWERED_NOTE = "■ no reply: interrupted · E on the message puts it back in the input"
 EMPTY_HINT = (
     "Ask anything.  Enter sends · Ctrl+J new line · Ctrl+T thinking on/off · "
     "/no_think in a message skips thinking for that turn · F1 help"
@@ -23,12 +27,20 @@ class ConversationView(VerticalScroll):
         yield Static(EMPTY_HINT, classes="empty-hint", markup=False)
 
     async def show_conversation(self, conversation: Conversation) -> None:
-        """Replace everything shown with `conversation` (e.g. a resumed session)."""
-        await self.remove_children(UserTurn)
-        await self.remove_children(AssistantTurn)
-        turns = [_turn_for(m) for m in conversation.messages if m.role is not Role.SYSTEM]
-        if turns:
-            await self.mount_all(turns)
+        """Replace everything shown with `conversation` (e.g. a resumed session): its system
+        prompt, its turns, and a note after each question that got no reply."""
+        await self.remove_children("UserTurn, AssistantTurn, .system-prompt, .unanswered-note")
+        shown: list[Widget] = []
+        if conversation.system_prompt:
+            text = f"System prompt: {conversation.system_prompt}"
+            shown.append(Static(text, classes="system-prompt", markup=False))
+        messages = [m for m in conversation.messages if m.role is not Role.SYSTEM]
+        for index, message in enumerate(messages):
+            shown.append(_turn_for(message))
+            if unanswered(messages, index):
+                shown.append(Static(UNANSWERED_NOTE, classes="unanswered-note", markup=False))
+        if shown:
+            await self.mount_all(shown)
         self._show_hint()
         self.scroll_end(animate=False)
         self.anchor()
@@ -41,9 +53,11 @@ class ConversationView(VerticalScroll):
         self.anchor()
         return turn
 
-    async def add_assistant(self, expect_thinking: bool) -> AssistantTurn:
-        """Start a live assistant turn."""
-        turn = AssistantTurn(expect_thinking=expect_thinking)
+    async def add_assistant(
+        self, prompt_tokens: int, clock: Callable[[], float] = time.monotonic
+    ) -> AssistantTurn:
+        """Start a live assistant turn whose prompt takes `prompt_tokens`, timed by `clock`."""
+        turn = AssistantTurn(prompt_tokens=prompt_tokens, clock=clock)
         await self.mount(turn)
         self.anchor()
         return turn
@@ -87,6 +101,13 @@ class ConversationView(VerticalScroll):
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")
+
+
+def unanswered(messages: list[Message], index: int) -> bool:
+    """Whether `messages[index]` is a question left without a reply (a crash, a closed
+    pipe): a user message followed by another, or by nothing."""
+    following = messages[index + 1] if index + 1 < len(messages) else None
+    return messages[index].role is Role.USER and (following is None or following.role is Role.USER)
 
 
 def _turn_for(message: Message) -> UserTurn | AssistantTurn:

@@ -21,6 +21,8 @@ class StatusBar(Widget):
     """What the engine is doing: "loading 40%", "ready", "generating", "failed"."""
     thinking: reactive[bool] = reactive(True)
     """The hard switch (Ctrl+T)."""
+    soft_off: reactive[bool] = reactive(False)
+    """The hard switch is on but the conversation's latest soft switch is /no_think."""
     last_stats: reactive[GenerationStats | None] = reactive(None)
     context_used: reactive[int] = reactive(0)
     context_limit: reactive[int] = reactive(0)
@@ -28,24 +30,43 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         demo = self.engine_name == "demo"
-        tail = Text(_SEPARATOR + self.state + _SEPARATOR)
-        tail.append(f"think {'on' if self.thinking else 'off'}", "bold" if self.thinking else "")
-        if self.last_stats is not None:
-            stats = self.last_stats
-            tail.append(
-                f"{_SEPARATOR}{stats.decode_tokens_per_s:.1f} tok/s"
-                f" · TTFT {stats.time_to_first_token_s:.2f} s"
-            )
-        if self.context_limit:
-            tail.append(f"{_SEPARATOR}ctx {self.context_used:,}/{self.context_limit:,}")
-        if self.gpu_memory:
-            tail.append(_SEPARATOR + self.gpu_memory)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {self.engine_name} ", "bold reverse" if demo else "bold")
-        text.append(" ")
-        # The model name gives way first when the terminal is narrow.
-        room = max(self.size.width - text.cell_len - tail.cell_len, 8)
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(f" {self.engine_name} ", "bold reverse" if demo else "bold")
+        head.append(" ")
+        # When the terminal is narrow the model name gives way first, then the last
+        # reply's speed, then GPU memory; the state, the mode and the context stay.
+        fields = self._fields()
+        optional = ["speed", "gpu"]
+        while True:
+            tail = Text()
+            for _, field in fields:
+                tail.append(_SEPARATOR)
+                tail.append_text(field)
+            room = self.size.width - head.cell_len - tail.cell_len
+            if room >= 8 or not optional:
+                break
+            dropped = optional.pop(0)
+            fields = [(name, field) for name, field in fields if name != dropped]
         # The name comes from the model's files or a session's header: shown, never obeyed.
         model = Text(visible_controls(self.model_name), "italic" if demo else "")
-        model.truncate(room, overflow="ellipsis")
-        return text + model + tail
+        model.truncate(max(room, 8), overflow="ellipsis")
+        return head + model + tail
+
+    def _fields(self) -> list[tuple[str, Text]]:
+        thinking = self.thinking and not self.soft_off
+        mode = "think off (/no_think)" if self.soft_off and self.thinking else "think off"
+        fields = [
+            ("state", Text(self.state)),
+            ("mode", Text("think on", "bold") if thinking else Text(mode)),
+        ]
+        if self.last_stats is not None:
+            stats = self.last_stats
+            speed = (
+                f"{stats.decode_tokens_per_s:.1f} tok/s · TTFT {stats.time_to_first_token_s:.2f} s"
+            )
+            fields.append(("speed", Text(speed)))
+        if self.context_limit:
+            fields.append(("ctx", Text(f"ctx {self.context_used:,}/{self.context_limit:,}")))
+        if self.gpu_memory:
+            fields.append(("gpu", Text(self.gpu_memory)))
+        return fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -60,16 +61,27 @@ class ThinkingPane(Vertical, can_focus=True):
 
     expanded: reactive[bool] = reactive(True)
 
-    def __init__(self, thinking: str = "", *, live: bool = False) -> None:
+    def __init__(
+        self,
+        thinking: str = "",
+        *,
+        live: bool = False,
+        tokens: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`thinking` and its `tokens` (if known) for a finished turn; `live` for one that
+        streams, timed by `clock` (a played-back session's stands still while paused)."""
         super().__init__(classes="-live" if live else "-folded")
         self._parts: list[str] = [thinking] if thinking else []
         self._text_cache: str | None = None
-        self._tokens = 0
+        self._tokens = tokens or 0
+        self._tokens_known = live or tokens is not None
+        self._clock = clock
         self._live = live
         self._started: float | None = None
         self._elapsed: float | None = None
         self._stopped_early = False
-        self._clock: Timer | None = None
+        self._ticker: Timer | None = None
         self._header = _Line(self)
         self._body = _Body(self)
         self.set_reactive(ThinkingPane.expanded, live)
@@ -80,7 +92,7 @@ class ThinkingPane(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         if self._live:
-            self._clock = self.set_interval(0.1, self._header.refresh)
+            self._ticker = self.set_interval(0.1, self._header.refresh)
 
     @property
     def text(self) -> str:
@@ -96,7 +108,7 @@ class ThinkingPane(Vertical, can_focus=True):
     def append(self, text: str, tokens: int) -> None:
         """More thinking arrived (`tokens` deltas' worth)."""
         if self._started is None:
-            self._started = time.monotonic()
+            self._started = self._clock()
             self.display = True
         self._parts.append(text)
         self._text_cache = None
@@ -105,20 +117,26 @@ class ThinkingPane(Vertical, can_focus=True):
         self._body.refresh(layout=self._body.size.height < LIVE_LINES)
         self._header.refresh()
 
-    def stop(self, *, final_text: str | None = None, early: bool = False) -> None:
+    def stop(
+        self, *, final_text: str | None = None, early: bool = False, tokens: int | None = None
+    ) -> None:
         """The thinking ended (the answer began, or the turn stopped): fold to a summary.
 
-        `final_text` replaces what streamed (the engine's trimmed text); `early` marks a
-        turn that stopped inside its thinking.
+        `final_text` replaces what streamed (the engine's trimmed text) and `tokens` the
+        count of what streamed (the reply's own); `early` marks a turn that stopped inside
+        its thinking.
         """
+        if tokens is not None:
+            self._tokens = tokens
+            self._header.refresh()
         if not self._live:
             return
         self._live = False
-        if self._clock is not None:
-            self._clock.stop()
+        if self._ticker is not None:
+            self._ticker.stop()
         self._stopped_early = early
         if self._started is not None:
-            self._elapsed = time.monotonic() - self._started
+            self._elapsed = self._clock() - self._started
         if final_text is not None:
             self._parts = [final_text] if final_text else []
             self._text_cache = None
@@ -147,10 +165,21 @@ class ThinkingPane(Vertical, can_focus=True):
     def header_text(self) -> str:
         """The one-line summary: "▸ Thought for 12.3 s · 850 tokens" and its live form."""
         arrow = "▾" if self.expanded else "▸"
+        tokens = f"{self._tokens:,} token{'' if self._tokens == 1 else 's'}"
         if self._live:
-            elapsed = time.monotonic() - self._started if self._started else 0.0
-            return f"{arrow} Thinking… {elapsed:.1f} s · {self._tokens:,} tokens"
+            elapsed = self._clock() - self._started if self._started else 0.0
+            return f"{arrow} Thinking… {duration(elapsed)} · {tokens}"
         if self._elapsed is None:  # a turn from a saved conversation: no timing kept
-            return f"{arrow} Thoughts · {len(self.text.split()):,} words"
+            if not self._tokens_known:  # saved by an older version: no count either
+                tokens = f"{len(self.text.split()):,} words"
+            return f"{arrow} Thoughts · {tokens}"
         verb = "Stopped thinking after" if self._stopped_early else "Thought for"
-        return f"{arrow} {verb} {self._elapsed:.1f} s · {self._tokens:,} tokens"
+        return f"{arrow} {verb} {duration(self._elapsed)} · {tokens}"
+
+
+def duration(seconds: float) -> str:
+    """ "6.1 s" under a minute, "2 min 05 s" from there on."""
+    if seconds < 59.95:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"

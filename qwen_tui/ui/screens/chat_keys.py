@@ -1,0 +1,120 @@
+"""The chat screen's keys: what each binding of `keymap.CHAT_BINDINGS` does.
+
+`ChatScreen` inherits these; they act through its conversation core, its `ChatView` and
+its `TurnDriver`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.actions import SkipAction
+from textual.binding import BindingType
+from textual.screen import Screen
+
+from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.keymap import CHAT_BINDINGS
+from qwen_tui.ui.screens.help_screen import HelpScreen
+from qwen_tui.ui.screens.sessions_screen import SessionsScreen
+from qwen_tui.ui.turn_driver import TurnDriver
+
+
+class ChatKeys(Screen[None]):
+    """The key actions of the chat screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(CHAT_BINDINGS)
+
+    core: ConversationCore
+    view: ChatView
+    driver: TurnDriver
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            # Esc only means "stop" while a reply streams; otherwise it is left alone.
+            return self.core.live is not None
+        playback = self.view.playback
+        if action == "toggle_playback":
+            return playback
+        if action in ("sessions", "new_conversation", "toggle_thinking"):
+            # A played-back session is shown, not continued: nothing goes to a model.
+            return not playback
+        return True
+
+    def action_toggle_playback(self) -> None:
+        """Space during `qwen-chat play`: hold or continue the recorded session."""
+        controls = self.core.engine.playback
+        if controls is None:
+            return
+        paused = controls.toggle_pause()
+        playing = "playing" if self.core.busy or self.core.pending else "ready"
+        self.view.status.state = "paused" if paused else playing
+        self.notify("Playback paused; Space resumes." if paused else "Playback resumed.")
+
+    async def action_toggle_thinking(self) -> None:
+        """Ctrl+T: the hard switch for the turns that follow."""
+        await self.driver.toggle_thinking()
+
+    async def action_cancel(self) -> None:
+        """Esc: stop the reply now; what streamed so far stays, marked cancelled."""
+        await self.driver.cancel()
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: copy the selected text if any (the input copies its own first), else
+        stop the reply as Esc does, else Textual's reminder of how to quit."""
+        selected = self.get_selected_text()
+        if selected:
+            self.app.copy_to_clipboard(selected)
+        elif self.core.live is not None:
+            await self.driver.cancel()
+        else:
+            raise SkipAction()
+
+    def action_scroll_conversation(self, where: str) -> None:
+        """PageUp/PageDown and Ctrl+Home/End, wherever the focus is."""
+        turns = self.view.turns
+        if where == "page_up":
+            turns.scroll_page_up()
+        elif where == "page_down":
+            turns.scroll_page_down()
+        elif where == "top":
+            turns.scroll_home(animate=False)
+        else:
+            turns.anchor()  # and follow the reply again
+
+    def action_toggle_pane(self) -> None:
+        """Open or fold the thinking of the focused reply, else of the latest one."""
+        self.view.turns.toggle_thinking(self.app.focused)
+
+    def action_toggle_all_panes(self) -> None:
+        """Open every thinking pane, or fold them all if all are open."""
+        self.view.turns.toggle_all_thinking()
+
+    def action_copy_last(self) -> None:
+        """Copy the latest answer (the one streaming, if any) to the clipboard."""
+        text = self.view.turns.last_answer()
+        if not text:
+            self.notify("There is no answer to copy yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the last answer ({len(text):,} characters).")
+
+    async def action_new_conversation(self) -> None:
+        """Ctrl+N: a new conversation (and a new session file)."""
+        await self.driver.new_conversation()
+        self.notify("New conversation.")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_sessions(self) -> None:
+        """F4: the saved sessions, to open, rename or delete one."""
+        from qwen_tui.sessions import SessionStore
+
+        if not self.check_action("sessions", ()):
+            self.notify("Sessions cannot be opened while one is played back.")
+            return
+        screen = SessionsScreen(
+            SessionStore(), current=self.core.recorder, open_session=self.driver.open_session
+        )
+        self.app.push_screen(screen)
