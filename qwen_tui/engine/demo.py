@@ -28,6 +28,7 @@ from qwen_tui.engine.base import (
     ThinkingDelta,
     reply_room,
 )
+from qwen_tui.engine.prefill_events import PrefillStarted
 from qwen_tui.engine.worker import ThreadedEngine
 
 _LOAD_STEPS = 12
@@ -93,6 +94,7 @@ class DemoEngine(ThreadedEngine):
         started = time.monotonic()
         prompt_tokens = self.count_prompt_tokens(request.messages, request.enable_thinking)
         budget = min(request.max_new_tokens, reply_room(prompt_tokens, self.context_limit))
+        sink(PrefillStarted(request.request_id, prompt_tokens))
         if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
             splitter = TextThinkingSplitter()
             return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)

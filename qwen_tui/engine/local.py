@@ -2,7 +2,9 @@
 
 One engine thread loads the model and serves requests one at a time (see `ThreadedEngine`).
 Each reply is split into thinking and answer on the `<think>` token ids, detokenized
-incrementally so a character split across tokens never shows half-made.
+incrementally so a character split across tokens never shows half-made. Tokens come in
+blocks (a graph replay's worth on the fast path), and each block is one round of deltas, so
+the engine thread needs the GIL once a block, not once a token.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from qwen_tui.engine.base import (
     reply_room,
 )
 from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
+from qwen_tui.engine.prefill_events import PrefillStarted
 from qwen_tui.engine.prompting import ChatTokenizer, RenderedPrompt
 from qwen_tui.engine.worker import ThreadedEngine
 
@@ -101,11 +104,12 @@ class LocalEngine(ThreadedEngine):
         request: GenerationRequest,
         budget: int,
         cancelled: threading.Event,
-    ) -> Iterator[int]:
-        """The fast runner where it runs, else transformers' own forward."""
+    ) -> Iterator[list[int]]:
+        """Blocks of tokens from the fast runner where it runs, else transformers' own
+        forward."""
         loaded = self._loaded
         if self._runner is not None:
-            return self._runner.generate(
+            return self._runner.generate_blocks(
                 prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, self.seed
             )
         from qwen_tui.engine.generation import transformers_tokens
@@ -142,18 +146,21 @@ class LocalEngine(ThreadedEngine):
             starts_in_thinking=_ends_inside_think(prompt, tokenizer),
         )
 
-        def stream(token: int) -> None:
-            if token not in loaded.stop_ids:
-                _send(sink, request.request_id, splitter.feed([token]))
+        def stream(tokens: list[int]) -> None:
+            shown = [token for token in tokens if token not in loaded.stop_ids]
+            if shown:
+                _send(sink, request.request_id, splitter.feed(shown))
 
         budget = min(request.max_new_tokens, room)
+        sink(PrefillStarted(request.request_id, len(prompt)))
         result = decode(
             self._token_source(prompt, request, budget, cancelled),
             len(prompt),
             max_new_tokens=budget,
             stop_ids=loaded.stop_ids,
             cancelled=cancelled,
-            on_token=stream,
+            on_tokens=stream,
+            started=self.request_submitted_at,
         )
         _send(sink, request.request_id, splitter.finish())
         return GenerationFinished(
