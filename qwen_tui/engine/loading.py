@@ -60,6 +60,8 @@ def load_model(
     one-line message when anything is wrong. `on_tokenizer` gets the tokenizer as soon as it
     is loaded, before the weights."""
     started = time.perf_counter()
+    if progress is not None:
+        progress(LoadProgress(0, 1, unit="steps", message="preparing the model"))
     model_dir = resolve_model_dir(model)
     raw_config = _read_config(model_dir)
     gptq = read_quant_config(model_dir, raw_config)
@@ -163,5 +165,5 @@ def _bytes_progress(sink: ProgressSink | None) -> Callable[[int, int], None] | N
     if sink is None:
         return None
     return lambda done, total: sink(
-        LoadProgress(done, total, unit="bytes", message="loading weights")
+        LoadProgress(done, total, unit="bytes", message="reading weights")
     )

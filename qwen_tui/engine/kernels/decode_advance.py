@@ -24,7 +24,7 @@ import triton.language as tl
 MAX_STOPS = 16  # stop ids the device checks (Qwen3 has two or three); the host checks all
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["index"])  # one binary for every step of a replay
 def _advance_kernel(
     sampled_ptr,
     token_ptr,

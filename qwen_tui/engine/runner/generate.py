@@ -160,6 +160,12 @@ class Runner:
         self.replay.state.set_stops(set())
         self.replay.state.arm(context, self.max_len - 1)
 
+    def set_steps(self, steps: int) -> None:
+        """Run `steps` decode steps a replay from now on (benchmarks sweep it); the graphs
+        are captured again."""
+        self.replay = DecodeReplay(self.decoder, self.sampler, steps, self.use_graph)
+        self._host = HostTokens(self.token.device, steps)
+
     def reset_graphs(self) -> None:
         """Drop the captured graphs (and their memory pool); the next replay captures again."""
         self.replay.reset()
