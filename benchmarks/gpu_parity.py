@@ -66,6 +66,10 @@ def main() -> None:
                 )
                 for kind, params in (("greedy", GREEDY), ("sampled", SAMPLED))
             }
+            # split-K sums meet in float atomics, in any order: what one step repeats
+            replays["steps1_repeats_sampled"] = generated(
+                model_dir, "cuda", prompt.tolist(), 61, 1, SAMPLED
+            ) == generated(model_dir, "cuda", prompt.tolist(), 61, 1, SAMPLED)
             same = next(
                 (i for i, (a, b) in enumerate(zip(cpu, gpu, strict=True)) if a != b), len(cpu)
             )

@@ -20,7 +20,7 @@ from benchmarks.decode import decode_rate, logits_agreement, random_prompt
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import Changes, as_settings, constants_set
 from qwen_tui.chat.sampling import THINKING_PRESET
-from qwen_tui.engine.kernels import decode_attention, launch_overlap, moe_route
+from qwen_tui.engine.kernels import decode_attention, launch_overlap
 from qwen_tui.engine.runner import generate, sampler
 from qwen_tui.engine.runner.generate import Runner
 
@@ -70,9 +70,9 @@ DECODE_VARIANTS: dict[str, Changes] = {  # each tried against the defaults
     "qk_norm_in_attention": {(decode_attention, "FUSE_QK"): True},
     "fused_sampling": {(sampler, "FUSED"): True},
     "both_fusions": {(decode_attention, "FUSE_QK"): True, (sampler, "FUSED"): True},
-    "route_warps_4": {(moe_route, "WARPS"): 4},
-    "merge_warps_2": {(decode_attention, "MERGE_WARPS"): 2},
-    # last: a launch that fails here could leave the GPU unusable for the ones after it
+}
+# Tried only with --pdl, last: a launch that fails could leave the GPU unusable after it.
+PDL_VARIANTS: dict[str, Changes] = {
     "pdl": {(launch_overlap, "PDL"): True},
     "pdl_and_fusions": {
         (launch_overlap, "PDL"): True,
@@ -82,12 +82,12 @@ DECODE_VARIANTS: dict[str, Changes] = {  # each tried against the defaults
 }
 
 
-def variant_sweep(runner: Runner) -> dict:
+def variant_sweep(runner: Runner, with_pdl: bool = False) -> dict:
     """Decode speed at 1k (and 32k for some) with the defaults and with each
     DECODE_VARIANTS entry (the graphs are captured again for each), and the fastest at 1k
     as `--set` settings. A variant that fails is reported as its error; each result also
     goes to stderr as it comes, so a crash keeps the ones before it."""
-    variants = {"defaults": {}, **DECODE_VARIANTS}
+    variants = {"defaults": {}, **DECODE_VARIANTS, **(PDL_VARIANTS if with_pdl else {})}
     rates = {}
     for name, changes in variants.items():
         with constants_set(changes):
@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--chunks", action="store_true", help="sweep attention chunk sizes")
     parser.add_argument("--variants", action="store_true", help="try DECODE_VARIANTS")
     parser.add_argument("--steps", action="store_true", help="sweep decode steps a replay")
+    parser.add_argument("--pdl", action="store_true", help="with --variants: try PDL too")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -177,7 +178,7 @@ def main() -> None:
         if args.steps:
             report["decode_tok_s_by_steps"] = steps_sweep(runner)
         if args.variants:
-            report["decode_tok_s_by_variant"] = variant_sweep(runner)
+            report["decode_tok_s_by_variant"] = variant_sweep(runner, args.pdl)
         if args.profile:
             report["profile_ms"] = profile_step(runner)
     report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
