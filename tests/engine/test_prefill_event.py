@@ -1,12 +1,16 @@
 """Before a reply streams, the local engine says it is reading the prompt and how long the
-prompt is; and the reply's time to the first token runs from the request, not from the
-start of the decode loop."""
+prompt is (the demo engine too); and the reply's time to the first token runs from the
+request, not from the start of the decode loop."""
 
 from __future__ import annotations
 
+import math
+import queue
 import time
 
-from qwen_tui.engine.base import AnswerDelta
+from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.base import AnswerDelta, EngineReady, GenerationFinished, GenerationRequest
+from qwen_tui.engine.demo import DemoEngine
 from qwen_tui.engine.prefill_events import PrefillStarted
 from tests.engine.tiny_models import EngineRun, chain_checkpoint, special_id, token_ids
 
@@ -47,3 +51,20 @@ def test_time_to_first_token_counts_the_work_before_the_prefill(tmp_path, monkey
     finally:
         run.close()
     assert finished.stats.time_to_first_token_s >= 0.3
+
+
+def test_the_demo_engine_announces_its_prompt_too():
+    engine = DemoEngine(tokens_per_s=math.inf, load_s=0)
+    events: queue.Queue = queue.Queue()
+    engine.start(events.put)
+    try:
+        while not isinstance(events.get(timeout=10), EngineReady):
+            pass
+        messages = ({"role": "user", "content": "Hello there"},)
+        engine.submit(GenerationRequest(messages, True, THINKING_PRESET, 64, request_id=2))
+        seen = []
+        while not isinstance(event := events.get(timeout=10), GenerationFinished):
+            seen.append(event)
+    finally:
+        engine.close()
+    assert seen[0] == PrefillStarted(2, engine.count_prompt_tokens(messages, True))
