@@ -14,7 +14,9 @@ Autotuned kernels compile their first candidate, or with `--all-tiles` every can
 the pruning keeps. `--set` switches a kernel variant, as in benchmarks/decode.py.
 
 Prints one JSON object: the arch and, per kernel and specialisation, registers per thread,
-bytes spilled, shared memory and warps. A kernel that fails to compile, or needs more
+bytes spilled, shared memory, warps, and the first launch that needed it (`needed_by`:
+a prompt length beyond the warm-up's that needs a binary of its own would compile it while
+a user waits for the first token). A kernel that fails to compile, or needs more
 shared memory than that GPU has, is listed with its error, and the exit status is 1. It
 answers "does this compile and fit on that GPU" without one; its speed still takes a GPU.
 """
@@ -26,6 +28,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 
 import torch
 
@@ -33,25 +36,31 @@ from benchmarks.launch_compiler import SHARED_MEMORY_LIMITS, LaunchCompiler
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import constants_set, parse_settings
 from qwen_tui.chat.sampling import THINKING_PRESET
+from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS
 from qwen_tui.engine.runner import sampler
-from qwen_tui.engine.runner.generate import Runner
+from qwen_tui.engine.runner.generate import WARM_UP_PROMPTS, Runner
 
 
-def drive(layers: int, prompts: list[int], max_len: int) -> None:
+def drive(layers: int, prompts: list[int], max_len: int, on_phase: Callable[[str], None]) -> None:
     """What `Runner.warm_up` runs on a GPU, on the CPU: a prompt of each length, then a
-    decode step at a context in each attention chunk bucket. Launches are compiled."""
+    decode step at a context in each attention chunk bucket. Launches are compiled;
+    `on_phase` hears what runs next ("prefill 64", "decode 2047")."""
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=layers)
-    runner = Runner(random_weights(config, "cpu"), max_len, use_triton=True, use_graph=False)
+    # One step a replay: the kernels of a step are the same however many a replay runs.
+    weights = random_weights(config, "cpu")
+    runner = Runner(weights, max_len, use_triton=True, use_graph=False, steps_per_replay=1)
     runner.sampler.configure(THINKING_PRESET, seed=0)
     with torch.inference_mode():
         for length in prompts:
+            on_phase(f"prefill {length}")
             runner.decoder.prefill(torch.randint(0, config.vocab_size, (length,)), 0)
         for limit, _chunk in CHUNK_BUCKETS:
             context = min(limit or max_len, max_len) - 1
-            runner.pos.fill_(context)
-            runner._step(context)
+            on_phase(f"decode {context}")
+            runner.start_at(context)
+            runner.replay(context)
 
 
 def main() -> None:
@@ -60,7 +69,7 @@ def main() -> None:
         "--arch", type=int, default=90, choices=sorted(SHARED_MEMORY_LIMITS), help="e.g. 90"
     )
     parser.add_argument("--layers", type=int, default=1)
-    parser.add_argument("--prompts", type=int, nargs="+", default=[64, 1024, 4096])
+    parser.add_argument("--prompts", type=int, nargs="+", default=list(WARM_UP_PROMPTS))
     parser.add_argument("--max-len", type=int, default=40960)
     parser.add_argument("--all-tiles", action="store_true", help="every autotune candidate")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.CONSTANT=VALUE")
@@ -72,9 +81,15 @@ def main() -> None:
         tempfile.TemporaryDirectory() as cache,
         compiler.installed(cache),
         constants_set(parse_settings(args.set)),
-        constants_set({(sampler, "available"): lambda _device_type: True}),
+        constants_set(
+            {
+                (sampler, "available"): lambda _device_type: True,
+                # the kernels take PDL on a GPU (sm_90+) when switched on; here, when asked
+                (launch_overlap, "enabled"): lambda _device_type: launch_overlap.PDL,
+            }
+        ),
     ):
-        drive(args.layers, args.prompts, args.max_len)
+        drive(args.layers, args.prompts, args.max_len, compiler.enter_phase)
     report = {"arch": args.arch, "settings": args.set, "kernels": compiler.report()}
     print(json.dumps(report, indent=1))
     sys.exit(1 if compiler.failures else 0)

@@ -1,5 +1,6 @@
 """Parity on the GPU: 64 greedy tokens from the CUDA-graph Triton path equal the CPU
-reference path's, on tiny checkpoints in the published format.
+reference path's, on tiny checkpoints in the published format; and replays of several
+decode steps give the tokens of one step per replay, greedy and sampled under a seed.
 
     TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity
 
@@ -23,6 +24,7 @@ from qwen_tui.engine.runner.generate import Runner
 from qwen_tui.engine.synthetic.checkpoint import QuantSpec, tiny_config, write_checkpoint
 
 GREEDY = SamplingParams(temperature=0, top_p=1, top_k=0, min_p=0, presence_penalty=0)
+SAMPLED = SamplingParams(temperature=0.6, top_p=0.95, top_k=20, min_p=0.05, presence_penalty=1.5)
 CHECKPOINTS = {
     "moe_sym_g32": (tiny_config(), QuantSpec(group_size=32)),
     "moe_asym_g128_qrouter": (
@@ -33,11 +35,19 @@ CHECKPOINTS = {
 }
 
 
-def greedy(model_dir: Path, device: str, prompt: list[int], n: int) -> list[int]:
+def generated(
+    model_dir: Path,
+    device: str,
+    prompt: list[int],
+    n: int,
+    steps: int = 1,
+    params: SamplingParams = GREEDY,
+) -> list[int]:
     loaded = load_model(str(model_dir), device=device, dtype="float32")
     gpu = device == "cuda"
-    runner = Runner(weights_from_model(loaded.model), 512, use_triton=gpu, use_graph=gpu)
-    return list(runner.generate(prompt, GREEDY, n, stop_ids=set()))
+    weights = weights_from_model(loaded.model)
+    runner = Runner(weights, 512, use_triton=gpu, use_graph=gpu, steps_per_replay=steps)
+    return list(runner.generate(prompt, params, n, stop_ids=set(), seed=5))
 
 
 def main() -> None:
@@ -47,13 +57,24 @@ def main() -> None:
         for seed, (name, (config, quant)) in enumerate(CHECKPOINTS.items()):
             model_dir = write_checkpoint(Path(root) / name, config, quant, seed=seed, std=0.08)
             prompt = torch.randint(0, 400, (24,), generator=torch.Generator().manual_seed(seed))
-            cpu = greedy(model_dir, "cpu", prompt.tolist(), 64)
-            gpu = greedy(model_dir, "cuda", prompt.tolist(), 64)
+            cpu = generated(model_dir, "cpu", prompt.tolist(), 64)
+            gpu = generated(model_dir, "cuda", prompt.tolist(), 64)
+            replays = {
+                f"steps8_vs_1_{kind}": (
+                    generated(model_dir, "cuda", prompt.tolist(), 61, 8, params)
+                    == generated(model_dir, "cuda", prompt.tolist(), 61, 1, params)
+                )
+                for kind, params in (("greedy", GREEDY), ("sampled", SAMPLED))
+            }
+            # split-K sums meet in float atomics, in any order: what one step repeats
+            replays["steps1_repeats_sampled"] = generated(
+                model_dir, "cuda", prompt.tolist(), 61, 1, SAMPLED
+            ) == generated(model_dir, "cuda", prompt.tolist(), 61, 1, SAMPLED)
             same = next(
                 (i for i, (a, b) in enumerate(zip(cpu, gpu, strict=True)) if a != b), len(cpu)
             )
-            report[name] = {"identical": cpu == gpu, "first_difference": same}
-            ok &= cpu == gpu
+            report[name] = {"identical": cpu == gpu, "first_difference": same} | replays
+            ok &= cpu == gpu and all(replays.values())
     print(json.dumps(report, indent=1))
     sys.exit(0 if ok else 1)
 

@@ -1,34 +1,48 @@
 #!/usr/bin/env bash
 # Every GPU figure the Performance section and benchmarks/NOTES.md quote, in one run
-# (about 6-7 minutes on an H100, estimated from its parts' earlier runs, so it fits one
-# 10-minute device call):
+# (about 7 minutes on an H200), most important first:
 #
-#     bash benchmarks/gpu_session.sh OUT_DIR
+#     bash benchmarks/gpu_session.sh 2>&1 | tee LOG
 #
-# The synthetic checkpoint is written while the GPU parity check runs (neither is timed);
-# the timed benchmarks then run one at a time, so none disturbs another's figures, and the
-# end-to-end run takes the decode variant (runner_speed --variants) that won at 1k.
+# Everything goes to stdout (each part's JSON as it ends), so a run cut short keeps what
+# it measured; each part has a time limit, so one that hangs cannot take the rest with it.
+# The synthetic checkpoint is written while the GPU parity check and the runner's sweeps
+# on random weights run. The cold start gets an empty Triton cache of its own; the rest
+# share one, which the sweeps fill (same shapes as the checkpoint's).
 set -u
-out=${1:?usage: bash benchmarks/gpu_session.sh OUT_DIR}
-mkdir -p "$out"
-export PYTHONPATH=. PYTHONUNBUFFERED=1
+export PYTHONPATH=${PYTHONPATH:+$PYTHONPATH:}. PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+work=$(mktemp -d)
+export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
 
-python -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1 &
+step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its JSON and status
+    local name=$1 limit=$2
+    shift 2
+    local started=$SECONDS
+    timeout "$limit" "$@" > "$work/$name.json" 2> "$work/$name.err"
+    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
+    cat "$work/$name.json"
+    tail -4 "$work/$name.err"
+}
+
+python -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log" 2>&1 &
 checkpoint=$!
-TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity > "$out/gpu_parity.json" 2> "$out/gpu_parity.err"
-echo "gpu_parity: exit $?"
+TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 150 \
+    python -m benchmarks.gpu_parity
+step runner_speed 200 python benchmarks/runner_speed.py --steps --variants --profile
 wait "$checkpoint"
-echo "checkpoint: exit $? ($(tail -1 "$out/checkpoint.log"))"
-
-python benchmarks/runner_speed.py --variants --profile > "$out/runner_speed.json" 2> "$out/runner_speed.err"
-echo "runner_speed: exit $?"
-python -m benchmarks.prefill_speed --sweep --profile > "$out/prefill_speed.json" 2> "$out/prefill_speed.err"
-echo "prefill_speed: exit $?"
+echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
+TRITON_CACHE_DIR=$work/cold step startup_cold 150 python -m benchmarks.startup_time --model /tmp/q30
+echo "== autotune choices (cold start)"
+python -c "import json, pathlib, sys
+for p in pathlib.Path(sys.argv[1]).rglob('*.autotune.json'):
+    d = json.loads(p.read_text())
+    best = min(d['configs_timings'], key=lambda c: c[1][0] if isinstance(c[1], list) else c[1])
+    print(p.name, d['key'], best)" "$work/cold"
 # decode.py runs with the decode variant that was fastest at 1k (none when the defaults were).
 best=$(python -c "import json, sys
 d = json.load(open(sys.argv[1]))['decode_tok_s_by_variant']
-print(' '.join('--set ' + s for s in d['best_settings']))" "$out/runner_speed.json")
-echo "decode: ${best:-defaults}"
-python -m benchmarks.decode --model /tmp/q30 --peer --profile $best --json-out "$out/decode.json" \
-    > "$out/decode.log" 2>&1
-echo "decode: exit $?"
+print(' '.join('--set ' + s for s in d['best_settings']))" "$work/runner_speed.json")
+echo "== decode with: ${best:-defaults}"
+step decode 150 python -m benchmarks.decode --model /tmp/q30 --profile $best
+step ui_speed 200 python -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 --run-turns 1
+step startup_warm 60 python -m benchmarks.startup_time --model /tmp/q30

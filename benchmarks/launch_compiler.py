@@ -67,7 +67,12 @@ class LaunchCompiler:
         self.every_candidate = every_candidate
         self.rows: dict[tuple, dict] = {}
         self.failures = 0
+        self.phase = ""
         self._binders: dict[JITFunction, object] = {}
+
+    def enter_phase(self, phase: str) -> None:
+        """Name what launches next (a row keeps the phase that first needed it)."""
+        self.phase = phase
 
     def compile_launch(self, fn: JITFunction, args: tuple, kwargs: dict) -> None:
         kwargs = {k: v for k, v in kwargs.items() if k not in ("grid", "warmup")}
@@ -88,6 +93,7 @@ class LaunchCompiler:
             "constexprs": {k: v for k, v in constants.items() if k.isupper()},
             "warps": options.num_warps,
             "stages": options.num_stages,
+            "needed_by": self.phase,
         }
         started = time.perf_counter()
         try:

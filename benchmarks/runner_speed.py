@@ -1,6 +1,7 @@
 """Decode and prefill speed of the runner on random Qwen3-30B-A3B-shaped int4 weights.
 
     python benchmarks/runner_speed.py [--layers 48] [--max-len 40960] [--profile] [--variants]
+                                      [--steps]
 
 Prints one JSON object: the device, Triton-vs-reference logits agreement, time to first
 token for 1k and 4k prompts, decode tokens/s at 1k, 8k and 32k of context, and peak memory.
@@ -10,32 +11,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import torch
 
-from benchmarks.decode import logits_agreement
+from benchmarks.decode import decode_rate, logits_agreement, random_prompt
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import Changes, as_settings, constants_set
 from qwen_tui.chat.sampling import THINKING_PRESET
-from qwen_tui.engine.kernels import decode_attention, moe_route
+from qwen_tui.engine.kernels import decode_attention, launch_overlap
 from qwen_tui.engine.runner import generate, sampler
 from qwen_tui.engine.runner.generate import Runner
 
 
-def time_decode(runner: Runner, context: int, steps: int = 64) -> float:
-    """Tokens/s of graph replays at a given context length (the cache contents are random)."""
-    runner.sampler.configure(THINKING_PRESET, seed=0)
-    runner.pos.fill_(context)
-    runner._step(context)  # capture on first use
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(steps):
-        runner.pos.fill_(context)
-        runner._step(context)
-        runner.token.item()  # the per-token host copy the engine makes
-    torch.cuda.synchronize()
-    return steps / (time.perf_counter() - start)
+def time_decode(runner: Runner, context: int, tokens: int = 256) -> float:
+    """Tokens/s of a reply at a given context, streamed to the host as the engine does
+    (replays queued ahead of the host's reads); its graph is captured before timing."""
+    vocab = runner.decoder.w.embed.shape[0]
+    prompt = random_prompt(context, vocab, context)
+    list(runner.generate(prompt, THINKING_PRESET, 2 * runner.replay.steps + 1, set()))
+    return decode_rate(runner, prompt, tokens)
+
+
+def steps_sweep(runner: Runner) -> dict:
+    """Decode speed by decode steps per graph replay (STEPS_PER_REPLAY), at 1k and 32k."""
+    default = runner.replay.steps
+    rates = {}
+    for steps in (1, 2, 4, 8, 16):
+        runner.set_steps(steps)
+        rates[f"steps{steps}_ctx1024"] = round(time_decode(runner, 1024), 1)
+        if steps in (1, default) and runner.max_len > 32768:
+            rates[f"steps{steps}_ctx32768"] = round(time_decode(runner, 32768), 1)
+    runner.set_steps(default)
+    return rates
 
 
 def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
@@ -61,26 +70,41 @@ DECODE_VARIANTS: dict[str, Changes] = {  # each tried against the defaults
     "qk_norm_in_attention": {(decode_attention, "FUSE_QK"): True},
     "fused_sampling": {(sampler, "FUSED"): True},
     "both_fusions": {(decode_attention, "FUSE_QK"): True, (sampler, "FUSED"): True},
-    "route_warps_4": {(moe_route, "WARPS"): 4},
-    "merge_warps_2": {(decode_attention, "MERGE_WARPS"): 2},
+}
+# Tried only with --pdl, last: a launch that fails could leave the GPU unusable after it.
+PDL_VARIANTS: dict[str, Changes] = {
+    "pdl": {(launch_overlap, "PDL"): True},
+    "pdl_and_fusions": {
+        (launch_overlap, "PDL"): True,
+        (decode_attention, "FUSE_QK"): True,
+        (sampler, "FUSED"): True,
+    },
 }
 
 
-def variant_sweep(runner: Runner) -> dict:
-    """Decode speed at 1k and 32k with the defaults and with each DECODE_VARIANTS entry
-    (the graphs are captured again for each), and the fastest at 1k as `--set` settings."""
-    variants = {"defaults": {}, **DECODE_VARIANTS}
+def variant_sweep(runner: Runner, with_pdl: bool = False) -> dict:
+    """Decode speed at 1k (and 32k for some) with the defaults and with each
+    DECODE_VARIANTS entry (the graphs are captured again for each), and the fastest at 1k
+    as `--set` settings. A variant that fails is reported as its error; each result also
+    goes to stderr as it comes, so a crash keeps the ones before it."""
+    variants = {"defaults": {}, **DECODE_VARIANTS, **(PDL_VARIANTS if with_pdl else {})}
     rates = {}
     for name, changes in variants.items():
         with constants_set(changes):
             runner.reset_graphs()
-            rates[name] = {
-                ctx: round(time_decode(runner, ctx), 1)
-                for ctx in (1024, 32768)
-                if ctx < runner.max_len
-            }
+            contexts = (1024, 32768) if name in ("defaults", "both_fusions", "pdl") else (1024,)
+            try:
+                rates[name] = {
+                    ctx: round(time_decode(runner, ctx), 1)
+                    for ctx in contexts
+                    if ctx < runner.max_len
+                }
+            except Exception as error:  # the finding, not a crash of the sweep
+                rates[name] = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
+        print(json.dumps({name: rates[name]}), file=sys.stderr, flush=True)
     runner.reset_graphs()
-    best = max(rates, key=lambda name: rates[name][1024])
+    timed = [name for name in rates if 1024 in rates[name]]
+    best = max(timed, key=lambda name: rates[name][1024])
     return {"tok_s": rates, "best_at_1k": best, "best_settings": as_settings(variants[best])}
 
 
@@ -94,16 +118,35 @@ def time_prefill(runner: Runner, tokens: int, vocab: int) -> float:
     return time.perf_counter() - start
 
 
-def profile_step(runner: Runner) -> list[tuple[str, float]]:
+def profile_step(runner: Runner, context: int = 1024, replays: int = 8) -> dict:
+    """Where a decode step's GPU time goes, from graph replays at `context`: per kernel,
+    ms per token; and a token's wall time against the sum of its kernels' (the rest is
+    the gaps between about 500 launches)."""
     from torch.profiler import ProfilerActivity, profile
 
-    runner.pos.fill_(1024)
-    runner.decoder.fast.attention.chunk = 64
-    with torch.inference_mode(), profile(activities=[ProfilerActivity.CUDA]) as prof:
-        runner._eager_step()
+    def replay_all() -> None:
+        for _ in range(replays):
+            runner.start_at(context)
+            runner.replay(context)
         torch.cuda.synchronize()
-    rows = [(e.key[:60], e.device_time_total / 1000) for e in prof.key_averages()]
-    return sorted(rows, key=lambda r: -r[1])[:15]
+
+    replay_all()  # captured, warm
+    started = time.perf_counter()
+    replay_all()
+    tokens = replays * runner.replay.steps
+    wall_ms = (time.perf_counter() - started) * 1000 / tokens
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        replay_all()
+    rows = [
+        (e.key[:60], round(e.device_time_total / 1000 / tokens, 4), e.count // tokens)
+        for e in prof.key_averages()
+    ]
+    return {
+        "context": context,
+        "token_wall_ms": round(wall_ms, 4),
+        "token_kernels_ms": round(sum(r[1] for r in rows), 4),
+        "per_token_ms_and_launches": sorted(rows, key=lambda r: -r[1])[:20],
+    }
 
 
 def main() -> None:
@@ -113,6 +156,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--chunks", action="store_true", help="sweep attention chunk sizes")
     parser.add_argument("--variants", action="store_true", help="try DECODE_VARIANTS")
+    parser.add_argument("--steps", action="store_true", help="sweep decode steps a replay")
+    parser.add_argument("--pdl", action="store_true", help="with --variants: try PDL too")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -130,8 +175,10 @@ def main() -> None:
                 report[f"decode_tok_s_{ctx}"] = round(time_decode(runner, ctx), 1)
         if args.chunks:
             report["decode_tok_s_by_chunk"] = chunk_sweep(runner, args.max_len)
+        if args.steps:
+            report["decode_tok_s_by_steps"] = steps_sweep(runner)
         if args.variants:
-            report["decode_tok_s_by_variant"] = variant_sweep(runner)
+            report["decode_tok_s_by_variant"] = variant_sweep(runner, args.pdl)
         if args.profile:
             report["profile_ms"] = profile_step(runner)
     report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)

@@ -1,8 +1,8 @@
 """What an engine reports, from its own thread, through the `EventSink` it was started with.
 
 Loading emits `LoadProgress` then `EngineReady` (or an `EngineError`); a request emits
-`TextDelta`s (the reply's thinking and answer as they stream) and ends with one
-`GenerationFinished`, after an `EngineError` if it failed.
+`PrefillStarted`, then `TextDelta`s (the reply's thinking and answer as they stream), and
+ends with one `GenerationFinished`, after an `EngineError` if it failed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,16 @@ class EngineReady:
     context_limit: int
     load_seconds: float
     device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class PrefillStarted:
+    """The engine began reading request `request_id`'s prompt of `prompt_tokens` tokens;
+    the reply's first delta follows when it is done (a long prompt takes seconds), so a
+    front-end can say "reading the prompt" instead of looking frozen."""
+
+    request_id: int
+    prompt_tokens: int
 
 
 @dataclass(frozen=True)
@@ -69,5 +79,7 @@ class EngineError:
     request_id: int | None = None
 
 
-EngineEvent = LoadProgress | EngineReady | TextDelta | GenerationFinished | EngineError
+EngineEvent = (
+    LoadProgress | EngineReady | PrefillStarted | TextDelta | GenerationFinished | EngineError
+)
 EventSink = Callable[[EngineEvent], None]

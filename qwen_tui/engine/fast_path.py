@@ -29,24 +29,38 @@ def fast_path_blockers(loaded) -> list[str]:
     return graph_blockers(weights_from_model(loaded.model))
 
 
+WARM_UP_STEPS = (
+    "compiling and tuning the prefill kernels",
+    "compiling the decode kernels and capturing their graphs",
+)
+
+
 def build_runner(loaded, progress: Callable[[LoadProgress], None] | None = None):
     """The fast runner for `loaded`, its cache sized to the context limit, kernels compiled
-    and decode graphs captured. Raises EngineFailure when the cache does not fit."""
+    and tuned, decode graphs captured; `progress` hears each step by name. Raises
+    EngineFailure when the cache does not fit."""
     from qwen_tui.engine.runner.extract import weights_from_model
     from qwen_tui.engine.runner.generate import Runner
 
-    if progress is not None:
-        progress(LoadProgress(0, 1, unit="steps", message="compiling GPU kernels"))
+    def step(done: int) -> None:
+        if progress is not None:
+            message = WARM_UP_STEPS[done] if done < len(WARM_UP_STEPS) else "GPU kernels ready"
+            progress(LoadProgress(done, len(WARM_UP_STEPS), unit="steps", message=message))
+
     weights = weights_from_model(loaded.model)
     try:
         runner = Runner(weights, loaded.context_limit, use_triton=True, use_graph=True)
-        runner.warm_up()
+        if runner.use_graph:
+            step(0)
+            runner.warm_up_prefill()
+            step(1)
+            runner.warm_up_decode()
+            torch.cuda.synchronize()
     except torch.OutOfMemoryError as exc:
         free, total = torch.cuda.mem_get_info(loaded.device)
         cache = loaded.context_limit * kv_bytes_per_token(loaded.model.config, loaded.dtype)
         raise devices.out_of_memory(cache, free, total, what="the KV cache") from exc
-    if progress is not None:
-        progress(LoadProgress(1, 1, unit="steps", message="GPU kernels ready"))
+    step(len(WARM_UP_STEPS))
     return runner
 
 

@@ -1,10 +1,11 @@
-"""The decode loop: take tokens from a source one at a time, stream each, and stop.
+"""The decode loop: take tokens from a source as they come, stream them, and stop.
 
-A source is an iterator of token ids: `transformers_tokens` (the model's own forward with a
-`DynamicCache`, anywhere) or the fast runner's `Runner.generate` (static cache, CUDA graph).
-`decode` asks the source for one token per step, hands it to a callback at once
-(streaming), then checks the stop ids, the length limit and the cancel flag, so a cancel
-takes effect within one step whichever source runs.
+A source is an iterator of blocks of token ids: `transformers_tokens` (the model's own
+forward with a `DynamicCache`, anywhere; a token a block) or the fast runner's
+`Runner.generate_blocks` (static cache, CUDA graphs; the first token alone, then several a
+replay). `decode` hands each block to a callback at once (streaming), then checks the stop
+ids, the length limit and the cancel flag, so a cancel takes effect within one block
+whichever source runs.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Decoded:
 
 def transformers_tokens(
     model: PreTrainedModel, prompt_ids: Sequence[int], sampler: Sampler
-) -> Iterator[int]:
+) -> Iterator[list[int]]:
     """Tokens from transformers' forward: the prompt once, then one token per step."""
     device = next(model.parameters()).device
     cache = DynamicCache(config=model.config)
@@ -44,35 +45,42 @@ def transformers_tokens(
         while True:
             out = model(input_ids=inputs, use_cache=True, logits_to_keep=1, **{cache_arg: cache})
             token = sampler(out.logits[0, -1])
-            yield token
+            yield [token]
             inputs = torch.tensor([[token]], dtype=torch.long, device=device)
 
 
 def decode(
-    tokens: Iterator[int],
+    blocks: Iterator[Sequence[int]],
     prompt_tokens: int,
     *,
     max_new_tokens: int,
     stop_ids: frozenset[int],
     cancelled: threading.Event,
-    on_token: Callable[[int], None],
+    on_tokens: Callable[[list[int]], None],
+    started: float | None = None,
 ) -> Decoded:
-    """Generate up to `max_new_tokens` ids from `tokens`, a source that has the prompt."""
-    started = time.perf_counter()
+    """Generate up to `max_new_tokens` ids from `blocks`, a source that has the prompt.
+    `started` (a `time.perf_counter()` reading) is when the request was made, so the time
+    to the first token counts everything before it; by default, now."""
+    started = time.perf_counter() if started is None else started
     generated: list[int] = []
     first_at = last_at = started
     reason = FinishReason.CANCELLED
     while not cancelled.is_set():
-        token = next(tokens, None)
-        if token is None:  # the source stopped: cancelled in its prefill, or its cache is full
+        block = next(blocks, None)
+        if block is None:  # the source stopped: cancelled in its prefill, or its cache is full
             reason = FinishReason.CANCELLED if cancelled.is_set() else FinishReason.LENGTH
             break
         last_at = time.perf_counter()
         if not generated:
             first_at = last_at
-        generated.append(token)
-        on_token(token)
-        if token in stop_ids:
+        tokens = list(block[: max_new_tokens - len(generated)])
+        stop = next((i for i, token in enumerate(tokens) if token in stop_ids), None)
+        if stop is not None:
+            tokens = tokens[: stop + 1]
+        generated.extend(tokens)
+        on_tokens(tokens)
+        if stop is not None:
             reason = FinishReason.STOP
             break
         if len(generated) >= max_new_tokens:

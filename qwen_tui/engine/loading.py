@@ -63,6 +63,8 @@ def load_model(
     one-line message when anything is wrong. `on_tokenizer` gets the tokenizer as soon as it
     is loaded, before the weights."""
     started = time.perf_counter()
+    if progress is not None:
+        progress(LoadProgress(0, 1, unit="steps", message="preparing the model"))
     model_dir = resolve_model_dir(model)
     raw_config = read_config(model_dir)
     check_sizes(raw_config, tensor_names(model_dir), model_dir)  # before anything loops on them
@@ -170,5 +172,5 @@ def _bytes_progress(sink: ProgressSink | None) -> Callable[[int, int], None] | N
     if sink is None:
         return None
     return lambda done, total: sink(
-        LoadProgress(done, total, unit="bytes", message="loading weights")
+        LoadProgress(done, total, unit="bytes", message="reading weights")
     )

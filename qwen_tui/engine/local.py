@@ -2,7 +2,9 @@
 
 One engine thread loads the model and serves requests one at a time (see `ThreadedEngine`).
 Each reply is split into thinking and answer on the `<think>` token ids, detokenized
-incrementally so a character split across tokens never shows half-made.
+incrementally so a character split across tokens never shows half-made. Tokens come in
+blocks (a graph replay's worth on the fast path), and each block is one round of deltas, so
+the engine thread needs the GIL once a block, not once a token.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from qwen_tui.engine.base import (
     TemplateMessages,
     reply_room,
 )
-from qwen_tui.engine.events import EngineReady, ErrorKind, EventSink, GenerationFinished
+from qwen_tui.engine.events import (
+    EngineReady,
+    ErrorKind,
+    EventSink,
+    GenerationFinished,
+    PrefillStarted,
+)
 from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompt_cache import PromptCache
 from qwen_tui.engine.prompting import ChatTokenizer
@@ -116,12 +124,13 @@ class LocalEngine(ThreadedEngine):
         request: GenerationRequest,
         budget: int,
         cancelled: threading.Event,
-    ) -> Iterator[int]:
-        """The fast runner where it runs, else transformers' own forward."""
+    ) -> Iterator[list[int]]:
+        """Blocks of tokens from the fast runner where it runs, else transformers' own
+        forward."""
         loaded = self._loaded
         assert loaded is not None
         if self._runner is not None:
-            return self._runner.generate(
+            return self._runner.generate_blocks(
                 prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, self.seed
             )
         from qwen_tui.engine.generation import transformers_tokens
@@ -160,24 +169,27 @@ class LocalEngine(ThreadedEngine):
 
         held = 0  # tokens fed whose text the splitter still holds back
 
-        def stream(token: int) -> None:
+        def stream(tokens: list[int]) -> None:
             nonlocal held
-            if token in loaded.stop_ids:
+            shown = [token for token in tokens if token not in loaded.stop_ids]
+            if not shown:
                 return
-            held += 1
-            deltas = splitter.feed([token])
+            held += len(shown)
+            deltas = splitter.feed(shown)
             if deltas:
                 _send(sink, request.request_id, deltas, held)
                 held = 0
 
         budget = min(request.max_new_tokens, room)
+        sink(PrefillStarted(request.request_id, len(prompt)))
         result = decode(
             self._token_source(prompt, request, budget, cancelled),
             len(prompt),
             max_new_tokens=budget,
             stop_ids=loaded.stop_ids,
             cancelled=cancelled,
-            on_token=stream,
+            on_tokens=stream,
+            started=self.request_submitted_at,
         )
         _send(sink, request.request_id, splitter.finish(), held)
         return GenerationFinished(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from abc import abstractmethod
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
@@ -33,6 +34,9 @@ class ThreadedEngine(Engine):
         self._thread: threading.Thread | None = None
         self._sink: EventSink | None = None
         self.ready = threading.Event()
+        self.request_submitted_at = 0.0
+        """When the request being served was submitted (`time.perf_counter()`), so its time
+        to the first token counts the wait and the prompt's rendering too."""
 
     def start(self, sink: EventSink) -> None:
         if self._thread is not None:
@@ -44,7 +48,7 @@ class ThreadedEngine(Engine):
     def submit(self, request: GenerationRequest) -> None:
         if self._thread is None:
             raise RuntimeError("start the engine before submitting requests")
-        self._requests.put(request)
+        self._requests.put((request, time.perf_counter()))
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -76,6 +80,7 @@ class ThreadedEngine(Engine):
         self.ready.set()
         sink(ready)
         while (item := self._requests.get()) is not _STOP:
+            item, self.request_submitted_at = item
             assert isinstance(item, GenerationRequest)
             # A cancel pressed while nothing ran must not kill the next request.
             self._cancel.clear()

@@ -61,9 +61,11 @@ def test_thinking_and_answer_stream_apart(engine_on):
     loading = []
     while not isinstance(event := run.events.get(timeout=60), EngineReady):
         loading.append(event)
-    assert loading and all(isinstance(e, LoadProgress) and e.unit == "bytes" for e in loading)
-    assert [e.done for e in loading] == sorted(e.done for e in loading)
-    assert loading[-1].done == loading[-1].total > 0
+    assert loading and all(isinstance(e, LoadProgress) and e.message for e in loading)
+    reading = [e for e in loading if e.unit == "bytes"]
+    assert reading[0].done == 0 and reading[0].message == "reading weights"
+    assert [e.done for e in reading] == sorted(e.done for e in reading)
+    assert reading[-1].done == reading[-1].total > 0
     assert event.load_seconds > 0 and event.device == "cpu"
 
     run.ask("What is the capital of France?", thinking=True, max_new_tokens=64)

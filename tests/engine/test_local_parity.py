@@ -64,7 +64,7 @@ def test_greedy_continuation_matches_stock_generate(name, loaded, reference):
         max_new_tokens=20,
         stop_ids=model.stop_ids,
         cancelled=threading.Event(),
-        on_token=lambda token: None,
+        on_tokens=lambda tokens: None,
     )
     with torch.inference_mode():
         stock = reference(name).generate(

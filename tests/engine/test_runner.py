@@ -144,6 +144,6 @@ def test_a_source_that_stops_early_ends_the_reply_as_cancelled_or_full(cancel, r
         max_new_tokens=10,
         stop_ids=frozenset(),
         cancelled=cancelled,
-        on_token=lambda token: None,
+        on_tokens=lambda tokens: None,
     )
     assert result.reason.value == reason and result.token_ids == ()

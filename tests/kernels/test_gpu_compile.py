@@ -15,12 +15,14 @@ import triton
 from triton.runtime.jit import JITFunction
 
 from benchmarks.launch_compiler import LaunchCompiler
+from qwen_tui.engine.runner.generate import WARM_UP_PROMPTS
 
 ROOT = Path(__file__).resolve().parents[2]
 FUSIONS = (
     "qwen_tui.engine.kernels.decode_attention.FUSE_QK=True",
     "qwen_tui.engine.runner.sampler.FUSED=True",
 )
+PDL = ("qwen_tui.engine.kernels.launch_overlap.PDL=True",)
 DECODE_KERNELS = {
     "int4_gemv._gemv_kernel",
     "moe_route._router_route_kernel",
@@ -48,29 +50,41 @@ def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def compile_engine(arch: int, *settings: str) -> dict:
+def compile_engine(arch: int, *settings: str, prompts: tuple[int, ...] = ()) -> dict:
     options = [arg for setting in settings for arg in ("--set", setting)]
+    if prompts:
+        options += ["--prompts", *map(str, prompts)]
     done = run_module("benchmarks.gpu_compile", "--arch", str(arch), *options)
     return json.loads(done.stdout) | {"exit": done.returncode}
 
 
 @pytest.mark.parametrize(
     ("arch", "settings"),
-    [(90, ()), (89, FUSIONS)],
-    ids=["h100-defaults", "rtx4090-fused-decode"],
+    [(90, ()), (89, FUSIONS), (90, PDL)],
+    ids=["h100-defaults", "rtx4090-fused-decode", "h100-overlapped-launches"],
 )
 def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(arch, settings):
-    report = compile_engine(arch, *settings)
+    # After the warm-up's prompts, prompts of lengths it never saw (odd, even, past a
+    # chunk): none may need a binary of its own, which would compile in the reply's path.
+    report = compile_engine(arch, *settings, prompts=(*WARM_UP_PROMPTS, 18, 1001, 3101, 4100))
     kernels = report["kernels"]
+    warm_up = {f"prefill {n}" for n in WARM_UP_PROMPTS}
+    assert [k for k in kernels if k["needed_by"].startswith("prefill")] != []
+    assert [
+        k for k in kernels if k["needed_by"].startswith("prefill") and k["needed_by"] not in warm_up
+    ] == []
     assert [k for k in kernels if "error" in k] == [] and report["exit"] == 0
     assert DECODE_KERNELS | PREFILL_KERNELS <= {k["kernel"] for k in kernels}
     assert all(k["registers"] and k["spill_bytes"] is not None for k in kernels)  # ptxas said
     assert [k for k in kernels if k["spill_bytes"]] == []  # spills would slow every token
     partial = [k for k in kernels if k["kernel"].endswith("_partial_kernel")]
     assert {k["constexprs"]["CHUNK_SIZE"] for k in partial} == {64, 256, 512}
-    assert all(k["constexprs"]["QK_FROM_SUMS"] == bool(settings) for k in partial)
+    fused = settings == FUSIONS
+    assert all(k["constexprs"]["QK_FROM_SUMS"] == fused for k in partial)
     sampled = any(k["kernel"] == "sample_top_k._sample_kernel" for k in kernels)
-    assert sampled == bool(settings)
+    assert sampled == fused
+    decode = [k for k in kernels if k["kernel"] in DECODE_KERNELS]
+    assert {k["constexprs"]["PDL"] for k in decode} == {settings == PDL}
 
 
 @pytest.mark.parametrize(("arch", "fits"), [(90, True), (86, False)])

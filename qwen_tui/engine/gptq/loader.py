@@ -61,6 +61,8 @@ def fill_model(
     wanted = [n for n, slot in plan.items() if n in shards.tensors and not slot.alias]
     total = sum(shards.tensors[n].nbytes for n in wanted)
     done, step, next_report = 0, max(total // _PROGRESS_STEPS, 1), 0
+    if progress is not None:
+        progress(0, total)  # the reading starts (the first tensors can take a while)
     with torch.no_grad():
         for name, value in shards.read(wanted):
             slot = plan[name]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 import triton
 
+from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention_kernels import _merge_kernel, _partial_kernel
 
 # Context length -> chunk size: short chunks spread a short context over enough programs,
@@ -80,6 +81,7 @@ class DecodeAttention:
         else:
             qkv, tables, eps = sums.qkv, (sums.cos, sums.sin, sums.q_norm, sums.k_norm), sums.eps
             clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
+        pdl = launch_overlap.enabled(pos.device.type)
         _partial_kernel[(self.num_kv_heads, splits)](
             q if q is not None else k_cache,
             k_cache,
@@ -102,6 +104,8 @@ class DecodeAttention:
             CHUNK_SIZE=self.chunk,
             BLOCK_S=64,
             QK_FROM_SUMS=sums is not None,
+            PDL=pdl,
+            **launch_overlap.launch_options(pdl),
         )
         _merge_kernel[(self.num_heads,)](
             pos,
@@ -118,6 +122,8 @@ class DecodeAttention:
             SPLITS_PAD=triton.next_power_of_2(splits),
             BLOCK_P=16,
             CLEAR_BLOCK=clear_block,
+            PDL=pdl,
             num_warps=MERGE_WARPS,
+            **launch_overlap.launch_options(pdl),
         )
         return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.qk_rope import norm_rope_rows
 
 
@@ -42,7 +43,9 @@ def _partial_kernel(
     CHUNK_SIZE: tl.constexpr,
     BLOCK_S: tl.constexpr,
     QK_FROM_SUMS: tl.constexpr,
+    PDL: tl.constexpr,
 ):
+    after_previous_kernel(PDL)
     kv_head = tl.program_id(0)
     split = tl.program_id(1)
     pos = tl.load(pos_ptr).to(tl.int32)
@@ -121,7 +124,9 @@ def _merge_kernel(
     SPLITS_PAD: tl.constexpr,
     BLOCK_P: tl.constexpr,
     CLEAR_BLOCK: tl.constexpr,
+    PDL: tl.constexpr,
 ):
+    after_previous_kernel(PDL)
     head = tl.program_id(0)
     if CLEAR_BLOCK > 0:  # the q|k|v sums were read by every partial: empty them for the next layer
         offs_c = head * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)

@@ -17,7 +17,7 @@ from qwen_tui.engine.kernels.gptq_tiles import dequant_tile_ordered
 from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["num_pairs"])  # one binary for every prompt length
 def grouped_int4_kernel(
     x_ptr,
     out_ptr,

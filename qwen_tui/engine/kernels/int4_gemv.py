@@ -15,7 +15,9 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
+from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel, prefetch_int4_tiles
 
 TARGET_PROGRAMS = 1056  # eight small programs per SM keep the most loads in flight
 BLOCK_N = 64
@@ -68,11 +70,16 @@ def _gemv_kernel(
     k_per_split,
     BLOCK_N: tl.constexpr,
     BLOCK_K: tl.constexpr,
+    PDL: tl.constexpr,
 ):
     offs_n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     mask_n = offs_n < N
     k_lo = tl.program_id(1) * k_per_split
     k_hi = tl.minimum(k_lo + k_per_split, K)
+    if PDL:  # the weights do not depend on the kernel before: ask for them now
+        col0 = tl.program_id(0) * BLOCK_N
+        prefetch_int4_tiles(qw_ptr, sc_ptr, k_lo, k_hi, col0, N, group_size, BLOCK_K, BLOCK_N)
+    after_previous_kernel(PDL)
     acc = _int4_tile_sum(
         x_ptr, qw_ptr, qz_ptr, sc_ptr, k_lo, k_hi, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
     )
@@ -109,6 +116,7 @@ def int4_gemv_into(
         raise ValueError(f"one row, K={K} and group size {group_size} multiples of {block_k}")
     n_blocks = triton.cdiv(N, BLOCK_N)
     splits, per_split = k_splits(K, block_k, n_blocks)
+    pdl = launch_overlap.enabled(x.device.type) and N % BLOCK_N == 0
     _gemv_kernel[(n_blocks, splits)](
         x,
         qweight,
@@ -121,5 +129,7 @@ def int4_gemv_into(
         per_split,
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
+        PDL=pdl,
         num_warps=2,
+        **launch_overlap.launch_options(pdl),
     )

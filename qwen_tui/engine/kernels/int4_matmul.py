@@ -20,7 +20,7 @@ from qwen_tui.engine.kernels.gptq_tiles import dequant_tile, dequant_tile_ordere
 from qwen_tui.engine.kernels.tuning import fits_group, large_m_configs, prefill_configs
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["M"])  # one binary for every prompt length
 def _int4_matmul_kernel(
     x_ptr,
     qw_ptr,

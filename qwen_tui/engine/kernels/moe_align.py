@@ -7,6 +7,10 @@ per expert; launch two, one program, turns the counts into each expert's padded 
 each chunk's first slot per expert, and each block's expert; launch three places every
 pair at its chunk's slot plus its rank among the chunk's earlier pairs of that expert. The
 result is the reference's exactly: pairs in token order within each expert.
+
+The counts that follow a prompt's length are not specialised on (`do_not_specialize`), so
+a prompt of a length the warm-up did not see runs the binaries it compiled instead of
+compiling its own while the user waits; the same holds for every prefill kernel.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ def _one_hot(ids_ptr, chunk, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr
     return (ids[:, None] == tl.arange(0, E_PAD)[None, :]).to(tl.int32)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["num_pairs"])
 def _count_kernel(ids_ptr, counts_ptr, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr):
     chunk = tl.program_id(0)
     per_expert = tl.sum(_one_hot(ids_ptr, chunk, num_pairs, CHUNK, E_PAD), axis=0)
     tl.store(counts_ptr + chunk * E_PAD + tl.arange(0, E_PAD), per_expert)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["num_chunks", "num_blocks"])
 def _plan_kernel(
     counts_ptr,
     base_ptr,
@@ -69,7 +73,7 @@ def _plan_kernel(
         tl.store(block_expert_ptr + blocks, expert.to(tl.int64), mask=blocks < num_blocks)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["num_pairs"])
 def _place_kernel(
     ids_ptr, base_ptr, pair_ids_ptr, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr
 ):

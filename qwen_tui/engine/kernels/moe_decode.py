@@ -13,6 +13,7 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
 from qwen_tui.engine.kernels.int4_gemv import (
     BLOCK_N,
@@ -21,6 +22,7 @@ from qwen_tui.engine.kernels.int4_gemv import (
     gemv_block_k,
     k_splits,
 )
+from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 
 
 @triton.jit
@@ -44,7 +46,9 @@ def _gate_up_kernel(
     stride_sc,
     BLOCK_N: tl.constexpr,
     BLOCK_K: tl.constexpr,
+    PDL: tl.constexpr,
 ):
+    after_previous_kernel(PDL)  # the experts to read are the routing's output
     pair = tl.program_id(0)
     col = tl.program_id(1)  # gate columns, then up columns
     is_up = col * BLOCK_N >= N
@@ -84,7 +88,9 @@ def _down_kernel(
     act_dtype: tl.constexpr,
     BLOCK_N: tl.constexpr,
     BLOCK_K: tl.constexpr,
+    PDL: tl.constexpr,
 ):
+    after_previous_kernel(PDL)
     pair = tl.program_id(0)
     offs_n = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)
     mask_n = offs_n < N
@@ -124,6 +130,7 @@ def moe_decode_into(
     block_k = gemv_block_k(gate.group_size)
     col_blocks = 2 * triton.cdiv(inter, BLOCK_N)
     splits, per_split = k_splits(gate.in_features, block_k, pairs * col_blocks)
+    pdl = launch_overlap.enabled(x.device.type)
     _gate_up_kernel[(pairs, col_blocks, splits)](
         x,
         ids,
@@ -144,7 +151,9 @@ def moe_decode_into(
         gate.scales.stride(0),
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
+        PDL=pdl,
         num_warps=2,
+        **launch_overlap.launch_options(pdl),
     )
     block_k = gemv_block_k(down.group_size)
     n_blocks = triton.cdiv(hidden, BLOCK_N)
@@ -168,7 +177,9 @@ def moe_decode_into(
         act_dtype=_tl_dtype(x.dtype),
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
+        PDL=pdl,
         num_warps=2,
+        **launch_overlap.launch_options(pdl),
     )
 
 

@@ -13,6 +13,8 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels import launch_overlap
+from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.moe_topk import clear_slice, pick_top_k
 
 TARGET_PROGRAMS = 64  # enough programs that the router's 0.5 MB is one wave of loads
@@ -38,17 +40,20 @@ def _router_route_kernel(
     EXPERTS_PER_PROGRAM: tl.constexpr,
     H_PAD: tl.constexpr,
     CLEAR_BLOCK: tl.constexpr,
+    PDL: tl.constexpr,
 ):
     pid = tl.program_id(0)
     offs_e = pid * EXPERTS_PER_PROGRAM + tl.arange(0, EXPERTS_PER_PROGRAM)
     offs_h = tl.arange(0, H_PAD)
     mask_e, mask_h = offs_e < E, offs_h < H
-    x = tl.load(x_ptr + offs_h, mask=mask_h, other=0.0)
+    # The router's weights do not depend on the kernel before: read them first.
     w = tl.load(
         router_ptr + offs_e[:, None] * H + offs_h[None, :],
         mask=mask_e[:, None] & mask_h[None, :],
         other=0.0,
     )
+    after_previous_kernel(PDL)
+    x = tl.load(x_ptr + offs_h, mask=mask_h, other=0.0)
     logits = tl.sum(w.to(tl.float32) * x.to(tl.float32)[None, :], axis=1)
     # Round where the model's linear layer rounds its output.
     logits = logits.to(x_ptr.dtype.element_ty).to(tl.float32)
@@ -87,6 +92,7 @@ class RouterRoute:
         E, H = router.shape
         per_program = max(1, triton.next_power_of_2(triton.cdiv(E, TARGET_PROGRAMS)))
         programs = triton.cdiv(E, per_program)
+        pdl = launch_overlap.enabled(x.device.type)
         _router_route_kernel[(programs,)](
             x,
             router,
@@ -105,5 +111,7 @@ class RouterRoute:
             EXPERTS_PER_PROGRAM=per_program,
             H_PAD=triton.next_power_of_2(H),
             CLEAR_BLOCK=triton.next_power_of_2(triton.cdiv(clear.numel(), programs)),
+            PDL=pdl,
             num_warps=WARPS,
+            **launch_overlap.launch_options(pdl),
         )

@@ -13,10 +13,12 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels import launch_overlap
+from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.tuning import INTERPRETED_ROWS, interpreted
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["T"])  # one binary for every prompt length
 def _add_rmsnorm_kernel(
     h_ptr,
     acc_ptr,
@@ -29,7 +31,9 @@ def _add_rmsnorm_kernel(
     BLOCK: tl.constexpr,
     HAS_ACC: tl.constexpr,
     CLEAR: tl.constexpr,
+    PDL: tl.constexpr,
 ):
+    after_previous_kernel(PDL)
     rows = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)[:, None]
     offs = tl.arange(0, BLOCK)[None, :]
     mask = (rows < T) & (offs < H)
@@ -63,6 +67,7 @@ def add_rmsnorm(
     x [T, H] = RMSNorm(h) * weight. With acc None, h is only normed."""
     T, H = h.shape
     block_t = min(triton.next_power_of_2(T), INTERPRETED_ROWS) if interpreted() else 1
+    pdl = T == 1 and launch_overlap.enabled(h.device.type)  # a decode step's
     _add_rmsnorm_kernel[(triton.cdiv(T, block_t),)](
         h,
         h if acc is None else acc,  # a placeholder pointer when there is nothing to add
@@ -75,4 +80,6 @@ def add_rmsnorm(
         BLOCK=triton.next_power_of_2(H),
         HAS_ACC=acc is not None,
         CLEAR=clear and acc is not None,
+        PDL=pdl,
+        **launch_overlap.launch_options(pdl),
     )

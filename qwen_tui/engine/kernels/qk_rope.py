@@ -17,6 +17,8 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels import launch_overlap
+from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.tuning import INTERPRETED_ROWS, interpreted
 
 PREFILL_HEADS_PER_PROGRAM = 4  # prefill: heads of a row per program (a power of two)
@@ -24,7 +26,7 @@ PREFILL_ROWS_PER_PROGRAM = 1  # prefill: rows per program (a power of two)
 PREFILL_NORM_WARPS = 2  # [4 heads, 64] halves: two elements a thread per half
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["T"])  # one binary for every prompt length
 def _qk_norm_rope_cache_kernel(
     acc_ptr,
     q_ptr,
@@ -46,7 +48,9 @@ def _qk_norm_rope_cache_kernel(
     BLOCK_T: tl.constexpr,
     BLOCK_H: tl.constexpr,
     CLEAR: tl.constexpr,
+    PDL: tl.constexpr,
 ):
+    after_previous_kernel(PDL)
     # Each tile row is one (row, head) pair; a program's heads are all q, all k or all v.
     first = tl.program_id(1) * BLOCK_H
     pair = tl.arange(0, BLOCK_T * BLOCK_H)[:, None]
@@ -148,7 +152,8 @@ def qk_norm_rope_cache(
     num_heads, head_dim = q.shape[-2], q.shape[-1]
     num_kv, max_len = k_cache.shape[0], k_cache.shape[1]
     if T == 1:  # decode: a program per head, the launch the CUDA graph was tuned with
-        block_t, block_h, launch = 1, 1, {}
+        block_t, block_h = 1, 1
+        launch = launch_overlap.launch_options(launch_overlap.enabled(acc.device.type))
     else:
         block_h = math.gcd(num_heads, num_kv, PREFILL_HEADS_PER_PROGRAM)
         block_t = PREFILL_ROWS_PER_PROGRAM
@@ -177,5 +182,6 @@ def qk_norm_rope_cache(
         BLOCK_T=block_t,
         BLOCK_H=block_h,
         CLEAR=clear,
+        PDL="launch_pdl" in launch,
         **launch,
     )

@@ -7,6 +7,7 @@ captured once in a CUDA graph and replayed for every position.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import torch
@@ -50,15 +51,18 @@ class Decoder:
         """ids [T] at positions start..start+T-1 -> logits [V] of the last position, or None
         when `cancelled` was set between two chunks.
 
-        Long prompts go through in chunks, so activation memory stays that of one chunk and
-        a cancel waits for one chunk at most."""
+        Long prompts go through in chunks of at most PREFILL_CHUNK, so activation memory
+        stays that of one chunk and a cancel waits for one chunk at most. The chunks are of
+        equal length, so none is a short tail in a tile regime the warm-up did not tune."""
         end = start + ids.shape[0]
         if end > self.max_len:
             raise ValueError(f"{end} tokens exceed the cache of {self.max_len}")
-        for chunk_start in range(0, ids.shape[0], PREFILL_CHUNK):
-            chunk = ids[chunk_start : chunk_start + PREFILL_CHUNK]
+        chunks = max(1, math.ceil(ids.shape[0] / PREFILL_CHUNK))
+        size = max(1, math.ceil(ids.shape[0] / chunks))
+        for chunk_start in range(0, ids.shape[0], size):
+            chunk = ids[chunk_start : chunk_start + size]
             logits = self._prefill_chunk(chunk, start + chunk_start)
-            if cancelled is not None and chunk_start + PREFILL_CHUNK < ids.shape[0]:
+            if cancelled is not None and chunk_start + size < ids.shape[0]:
                 if ids.is_cuda:
                     torch.cuda.synchronize(ids.device)  # the chunk really ran, not just queued
                 if cancelled.is_set():

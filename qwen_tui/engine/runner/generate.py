@@ -1,27 +1,33 @@
-"""`Runner`: prefill, then one CUDA-graph replay per token, streaming token ids.
+"""`Runner`: prefill, then CUDA-graph replays of several decode steps each, streaming ids.
 
-The graph holds the whole decode step (every layer, the lm_head and sampling) and feeds its
-own output token back as the next input, and advances the position, on the device. Per token
-the host queues the next replay, then waits for this token's int64 to reach it for streaming
-(`host_tokens.py`), so the GPU never waits on the host. A cancel is noticed between tokens,
-so Esc acts within one token (one queued step runs on and is discarded).
+A replay (`replay.py`) holds `steps` whole decode steps (every layer, the lm_head,
+sampling) and feeds each sampled token to the next step on the device, noting there when
+the reply ends. The host queues the next replay, then waits for the copy of the one before
+it (`host_tokens.py`), so the GPU never waits on the host and the host runs Python once per
+replay, not once a token. A cancel is noticed between replays: with 8 steps of about
+2.5 ms, within about 20 ms (one queued replay runs on and is discarded).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import torch
 
 from qwen_tui.chat.sampling import THINKING_PRESET, SamplingParams
-from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS, chunk_for
+from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.host_tokens import HostTokens
+from qwen_tui.engine.runner.replay import DecodeReplay
 from qwen_tui.engine.runner.sampler import DeviceSampler
 from qwen_tui.engine.runner.weights import ModelWeights
+
+STEPS_PER_REPLAY = 8  # decode steps a graph replay runs (runner_speed.py --steps sweeps it)
+WARM_UP_PROMPTS = (64, 1024, 4096)  # one prompt in each prefill tile regime (tuning.py)
 
 
 class Runner:
@@ -33,22 +39,33 @@ class Runner:
         use_triton: bool,
         use_graph: bool,
         top_k: int = 20,
+        steps_per_replay: int | None = None,
     ) -> None:
         self.decoder = Decoder(weights, max_len, use_triton)
         device = weights.embed.device
         self.sampler = DeviceSampler(weights.lm_head.shape[0], device, top_k)
-        self.token = torch.zeros(1, dtype=torch.int64, device=device)
-        self.pos = torch.zeros(1, dtype=torch.int64, device=device)
-        self.use_graph = (
-            use_graph and use_triton and device.type == "cuda" and not graph_blockers(weights)
-        )
-        self._graphs: dict[int, torch.cuda.CUDAGraph] = {}  # by attention chunk size
-        self._host = HostTokens(device)
-        self._pool = None
+        graph = use_graph and use_triton and device.type == "cuda" and not graph_blockers(weights)
+        steps = steps_per_replay or STEPS_PER_REPLAY
+        self.replay = DecodeReplay(self.decoder, self.sampler, steps, graph)
+        self._host = HostTokens(device, steps)
 
     @property
     def max_len(self) -> int:
         return self.decoder.max_len
+
+    @property
+    def use_graph(self) -> bool:
+        return self.replay.use_graph
+
+    @property
+    def token(self) -> torch.Tensor:
+        """The last token [1] int64 on the device: the next step's input."""
+        return self.replay.state.token
+
+    @property
+    def pos(self) -> torch.Tensor:
+        """The position [1] int64 of `token`."""
+        return self.replay.state.pos
 
     def generate(
         self,
@@ -59,28 +76,52 @@ class Runner:
         cancelled: threading.Event | None = None,
         seed: int | None = None,
     ) -> Iterator[int]:
-        """Yield generated token ids until a stop id (yielded), the length limit, the cache
-        end, or `cancelled` is set."""
-        if self.sampler.top_k != _effective_top_k(params.top_k, self.sampler.vocab_size):
-            self.sampler = DeviceSampler(self.sampler.vocab_size, self.token.device, params.top_k)
-            self.reset_graphs()
-        self.sampler.configure(params, seed)
+        """`generate_blocks`, one token id at a time."""
+        for block in self.generate_blocks(
+            prompt_ids, params, max_new_tokens, stop_ids, cancelled, seed
+        ):
+            yield from block
+
+    def generate_blocks(
+        self,
+        prompt_ids: Sequence[int],
+        params: SamplingParams,
+        max_new_tokens: int,
+        stop_ids: set[int],
+        cancelled: threading.Event | None = None,
+        seed: int | None = None,
+    ) -> Iterator[list[int]]:
+        """Yield generated token ids as they reach the host: the first alone, right after
+        the prefill, then a replay's worth at a time, until a stop id (yielded), the length
+        limit, the cache end, or `cancelled` is set (checked between blocks)."""
+        self._configure(params, seed)
+        self.replay.state.set_stops(stop_ids)
         ids = torch.tensor(list(prompt_ids), dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
             logits = self.decoder.prefill(ids, 0, cancelled)
             if logits is None:  # cancelled during a long prompt
                 return
             self.sampler.sample(logits, out=self.token)
-        self.pos.fill_(len(prompt_ids))
-        budget = min(max_new_tokens, self.max_len - len(prompt_ids))
+        start = len(prompt_ids)
+        budget = min(max_new_tokens, self.max_len - start)
+        if budget < 1:
+            return
+        self.replay.state.arm(start, start + budget - 1)
         self._host.send(0, self.token)
-        for produced in range(budget):
-            if produced + 1 < budget:  # queue the next token's step before waiting for this one
-                self._step(len(prompt_ids) + produced)
-                self._host.send(produced + 1, self.token)
-            token = self._host.receive(produced)
-            yield token
-            if token in stop_ids or produced + 1 == budget:
+        pending = deque([(0, 1)])  # (copy index, tokens of the budget it carries)
+        queued, copies = 1, 1
+        while pending:
+            if queued < budget and len(pending) < 2:  # queue before waiting for the last
+                self.replay(start + queued - 1)
+                count = min(self.replay.steps, budget - queued)
+                self._host.send(copies, self.replay.state.out)
+                pending.append((copies, count))
+                queued, copies = queued + count, copies + 1
+            index, count = pending.popleft()
+            block = _until_stop(self._host.receive(index, count), stop_ids)
+            if block:
+                yield block
+            if len(block) < count or block[-1] in stop_ids:
                 return
             if cancelled is not None and cancelled.is_set():
                 return
@@ -91,71 +132,60 @@ class Runner:
         rows written here are overwritten before they are read.)"""
         if not self.use_graph:
             return
-        # A prompt in every prefill tile regime (tuning.py: short/long dense matmul, MoE
-        # tiles of 16, 64 and 128 rows); varied tokens, so the experts tune on spread routing.
-        vocab = self.decoder.w.embed.shape[0]
-        for length in sorted({min(n, self.max_len) for n in (64, 1024, 4096)}):
-            ids = torch.randint(vocab, (length,), generator=torch.Generator().manual_seed(length))
-            ids = ids.to(self.token.device)
-            with torch.inference_mode():
-                self.decoder.prefill(ids, 0)
-        self.sampler.configure(replace(THINKING_PRESET, top_k=self.sampler.top_k), seed=0)
-        for limit, _chunk in CHUNK_BUCKETS:
-            context = min(limit or self.max_len, self.max_len) - 1
-            self.pos.fill_(context)
-            self._step(context)
+        self.warm_up_prefill()
+        self.warm_up_decode()
         torch.cuda.synchronize()
 
-    def reset_graphs(self) -> None:
-        """Drop the captured graphs (and their memory pool); the next step captures again."""
-        self._graphs.clear()
-        self._pool = None
-
-    def _step(self, context: int) -> None:
-        """Decode the token in `self.token` at `self.pos` (== context, known to the host
-        too); leave the next one in its place. Each attention chunk size has its graph."""
-        fast = self.decoder.fast
-        if fast is not None:
-            fast.attention.chunk = chunk_for(context)
-        if not self.use_graph:
+    def warm_up_prefill(self) -> None:
+        """A prompt in every prefill tile regime (tuning.py: short/long dense matmul, MoE
+        tiles of 16, 64 and 128 rows); varied tokens, so the experts tune on spread
+        routing. The kernels do not specialise on a prompt's length, so these serve all."""
+        vocab = self.decoder.w.embed.shape[0]
+        for length in sorted({min(n, self.max_len) for n in WARM_UP_PROMPTS}):
+            ids = torch.randint(vocab, (length,), generator=torch.Generator().manual_seed(length))
             with torch.inference_mode():
-                self._eager_step()
-            return
-        graph = self._graphs.get(fast.attention.chunk)
-        if graph is None:
-            graph = self._graphs[fast.attention.chunk] = self._capture()
-        graph.replay()
+                self.decoder.prefill(ids.to(self.token.device), 0)
 
-    def _eager_step(self) -> None:
-        logits = self.decoder.decode_step(self.token, self.pos)
-        self.sampler.sample(logits, out=self.token)
-        self.pos.add_(1)
+    def warm_up_decode(self) -> None:
+        """Capture the replay graph of every attention chunk size."""
+        self.sampler.configure(replace(THINKING_PRESET, top_k=self.sampler.top_k), seed=0)
+        for limit, _chunk in CHUNK_BUCKETS:
+            context = max(0, min(limit or self.max_len, self.max_len) - self.replay.steps)
+            self.start_at(context)
+            self.replay(context)
 
-    def _capture(self) -> torch.cuda.CUDAGraph:
-        """Warm up on a side stream (Triton compiles here), then capture one step. The
-        warm-up steps run on real state, so save and restore what they change."""
-        saved = (self.token.clone(), self.pos.clone(), self.sampler.seen.clone())
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream), torch.inference_mode():
-            for _ in range(2):
-                self._restore(saved)
-                self._eager_step()
-        torch.cuda.current_stream().wait_stream(stream)
-        self._restore(saved)
-        graph = torch.cuda.CUDAGraph()
-        if hasattr(graph, "register_generator_state"):
-            graph.register_generator_state(self.sampler.generator)
-        with torch.cuda.graph(graph, pool=self._pool), torch.inference_mode():
-            self._eager_step()
-        self._pool = graph.pool()  # graphs never run at once, so they share one pool
-        self._restore(saved)
-        return graph
+    def start_at(self, context: int) -> None:
+        """Let replays run from position `context` with no stop and no limit but the
+        cache's (benchmarks time replays from here)."""
+        self.replay.state.set_stops(set())
+        self.replay.state.arm(context, self.max_len - 1)
 
-    def _restore(self, saved: tuple[torch.Tensor, ...]) -> None:
-        self.token.copy_(saved[0])
-        self.pos.copy_(saved[1])
-        self.sampler.seen.copy_(saved[2])
+    def set_steps(self, steps: int) -> None:
+        """Run `steps` decode steps a replay from now on (benchmarks sweep it); the graphs
+        are captured again."""
+        self.replay = DecodeReplay(self.decoder, self.sampler, steps, self.use_graph)
+        self._host = HostTokens(self.token.device, steps)
+
+    def reset_graphs(self) -> None:
+        """Drop the captured graphs (and their memory pool); the next replay captures again."""
+        self.replay.reset()
+
+    def _configure(self, params: SamplingParams, seed: int | None) -> None:
+        if self.sampler.top_k != _effective_top_k(params.top_k, self.sampler.vocab_size):
+            self.sampler = DeviceSampler(self.sampler.vocab_size, self.token.device, params.top_k)
+            self.replay.sampler = self.sampler
+            self.reset_graphs()
+        self.sampler.configure(params, seed)
+
+
+def _until_stop(tokens: list[int], stop_ids: set[int]) -> list[int]:
+    """The tokens up to the first stop id (kept) or the first -1 (a step after the end)."""
+    for i, token in enumerate(tokens):
+        if token < 0:
+            return tokens[:i]
+        if token in stop_ids:
+            return tokens[: i + 1]
+    return tokens
 
 
 def _effective_top_k(top_k: int, vocab_size: int) -> int:

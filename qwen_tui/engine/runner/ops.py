@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from qwen_tui.engine.gptq.format import PackedInt4, dequantize
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
@@ -25,6 +26,10 @@ from qwen_tui.engine.runner.weights import (
 # from position 0 (causal, no mask: flash and cuDNN take GQA; H100 4k prefill 126 -> 122 ms).
 # A later chunk needs a mask, and a masked GQA call may fall back to a slow kernel.
 SDPA_GQA = True
+# SDPA's kernels for the prefill, in order of preference. cuDNN's is left out: it builds a
+# plan for each new prompt length (about 0.4 s, in the reply's path, every time a prompt of
+# a new length comes), where flash attention serves every length at once.
+PREFILL_SDPA_BACKENDS = ("FLASH_ATTENTION", "EFFICIENT_ATTENTION", "MATH")
 
 
 def dequantize_int4(w: Int4Weight) -> torch.Tensor:
@@ -113,9 +118,10 @@ def causal_attention(
     else:
         rows = torch.arange(start, end, device=q.device)[:, None]
         mask, causal = torch.arange(end, device=q.device)[None, :] <= rows, False
-    out = F.scaled_dot_product_attention(
-        query, keys, values, attn_mask=mask, is_causal=causal, enable_gqa=gqa
-    )
+    with sdpa_kernel([getattr(SDPBackend, name) for name in PREFILL_SDPA_BACKENDS]):
+        out = F.scaled_dot_product_attention(
+            query, keys, values, attn_mask=mask, is_causal=causal, enable_gqa=gqa
+        )
     return out[0].transpose(0, 1).reshape(q.shape[0], -1)
 
 

@@ -20,7 +20,13 @@ from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.splitter import TextThinkingSplitter
 from qwen_tui.chat.switches import thinking_mode
 from qwen_tui.engine.base import GenerationRequest, reply_room
-from qwen_tui.engine.events import EngineReady, EventSink, GenerationFinished, LoadProgress
+from qwen_tui.engine.events import (
+    EngineReady,
+    EventSink,
+    GenerationFinished,
+    LoadProgress,
+    PrefillStarted,
+)
 from qwen_tui.engine.scripted import demo_replies
 from qwen_tui.engine.worker import ThreadedEngine
 
@@ -87,6 +93,7 @@ class DemoEngine(ThreadedEngine):
         started = time.monotonic()
         prompt_tokens = self.count_prompt_tokens(request.messages, request.enable_thinking)
         budget = min(request.max_new_tokens, reply_room(prompt_tokens, self.context_limit))
+        sink(PrefillStarted(request.request_id, prompt_tokens))
         if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
             splitter = TextThinkingSplitter()
             return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)
