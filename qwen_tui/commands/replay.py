@@ -15,6 +15,8 @@ from rich.text import Text
 from qwen_tui.chat.messages import Message
 from qwen_tui.chat.parts import Part
 from qwen_tui.commands.options import (
+    ApiKeyOpt,
+    BaseUrlOpt,
     DeviceOpt,
     DtypeOpt,
     EngineOpt,
@@ -47,6 +49,8 @@ def replay(
     session_id: SessionIdArg,
     think: ThinkOpt = None,
     engine: EngineOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
@@ -61,6 +65,8 @@ def replay(
     settings = settings_from_flags(
         model=model,
         engine=engine,
+        base_url=base_url,
+        api_key=api_key,
         thinking=think,
         device=device,
         dtype=dtype,

@@ -25,6 +25,8 @@ import typer
 from rich.console import Console
 
 from qwen_tui.commands.options import (
+    ApiKeyOpt,
+    BaseUrlOpt,
     DeviceOpt,
     DtypeOpt,
     EngineOpt,
@@ -62,6 +64,8 @@ def run(
     ],
     model: ModelOpt = None,
     engine: EngineOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
     yarn_factor: YarnOpt = None,
@@ -102,6 +106,8 @@ def run(
         settings = settings_from_flags(
             model=model,
             engine=engine,
+            base_url=base_url,
+            api_key=api_key,
             device=device,
             dtype=dtype,
             yarn_factor=yarn_factor,
