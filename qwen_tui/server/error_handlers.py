@@ -11,14 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from qwen_tui.server.errors import MAX_BODY_BYTES, ApiError
+from qwen_tui.server.errors import ApiError, too_large
 
 log = logging.getLogger(__name__)
 
 _HTTP_MESSAGES = {
     404: "There is no such endpoint; this server has /v1/chat/completions and /v1/models.",
     405: "This endpoint does not take that method.",
-    413: f"The request body is over this server's limit of {MAX_BODY_BYTES:,} bytes.",
 }
 
 
@@ -57,6 +56,8 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 413:  # FastAPI's max_body_size, for a body that grew past it
+        return await _api_error(request, too_large())
     message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
     kind = "server_error" if exc.status_code >= 500 else "invalid_request_error"
     return await _api_error(request, ApiError(exc.status_code, message, type=kind))

@@ -56,6 +56,14 @@ def too_busy(waiting: int) -> ApiError:
     )
 
 
+def too_large() -> ApiError:
+    return ApiError(
+        413,
+        f"The request body is over this server's limit of {MAX_BODY_BYTES:,} bytes.",
+        code="request_too_large",
+    )
+
+
 def not_ready(reason: str) -> ApiError:
     return ApiError(
         503,

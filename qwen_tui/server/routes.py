@@ -17,8 +17,9 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qwen_tui.server.body_limit import DeclaredBodyLimit
 from qwen_tui.server.error_handlers import ClientGone, install_error_handlers
 from qwen_tui.server.errors import MAX_BODY_BYTES, ApiError, unknown_model
 from qwen_tui.server.protocol import ChatCompletionRequest, ModelCard, ModelList
@@ -30,8 +31,12 @@ from qwen_tui.server.serving import Serving
 T = TypeVar("T")
 
 
-def create_app(serving: Serving, *, api_key: str | None = None) -> FastAPI:
+def create_app(serving: Serving, *, api_key: str | None = None) -> ASGIApp:
     """The app serving `serving`'s engine; it starts loading when the server starts."""
+    return DeclaredBodyLimit(_fastapi_app(serving, api_key))
+
+
+def _fastapi_app(serving: Serving, api_key: str | None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -41,6 +41,7 @@ class StreamedReply:
         if getattr(chunk, "usage", None) is not None:
             self._usage = chunk.usage
         deltas: list[TextDelta] = []
+        carried_text = False
         for choice in chunk.choices or ():
             if choice.index != 0:
                 continue
@@ -52,12 +53,14 @@ class StreamedReply:
             extra = delta.model_extra or {}
             reasoning = extra.get("reasoning_content") or extra.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
+                carried_text = True
                 shown = self._reasoning.push(reasoning)
                 if shown:
                     deltas.append(TextDelta(Part.THINKING, shown))
             if delta.content:
+                carried_text = True
                 deltas.extend(self._content.feed(delta.content))
-        if deltas:
+        if carried_text:
             self._counted()
         return deltas
 
