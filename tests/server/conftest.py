@@ -32,3 +32,13 @@ def keyed_server(tmp_path_factory):
     server = ServeProcess(root, "--engine", "demo", "--api-key", API_KEY)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """The URL of a loopback port nothing listens on."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

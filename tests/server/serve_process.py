@@ -71,7 +71,8 @@ class ServeProcess:
         return self.process.returncode
 
     def stderr(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text()
 
     def _read_stdout(self) -> None:
