@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Every GPU figure the Performance section and benchmarks/NOTES.md quote, in one run
-# (about 6-7 minutes on an H100, estimated from its parts' earlier runs, so it fits one
-# 10-minute device call):
+# (about 6-7 minutes on an H100, estimated from its parts' earlier runs, plus about a
+# minute for serve_speed, so it should fit one 10-minute device call):
 #
 #     bash benchmarks/gpu_session.sh OUT_DIR
 #
 # The synthetic checkpoint is written while the GPU parity check runs (neither is timed);
 # the timed benchmarks then run one at a time, so none disturbs another's figures, and the
 # end-to-end run takes the decode variant (runner_speed --variants) that won at 1k.
+# serve_speed needs the server's and the client's wheels, which the GPU image lacks: run
+# `bash benchmarks/serve_wheels.sh` here first and carry `.whl` (they go to /tmp/site).
 set -u
 out=${1:?usage: bash benchmarks/gpu_session.sh OUT_DIR}
 mkdir -p "$out"
@@ -32,3 +34,12 @@ echo "decode: ${best:-defaults}"
 python -m benchmarks.decode --model /tmp/q30 --peer --profile $best --json-out "$out/decode.json" \
     > "$out/decode.log" 2>&1
 echo "decode: exit $?"
+
+# qwen-chat serve streamed to the openai client, against the engine's own figures.
+if [ -d .whl ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl > "$out/serve_wheels.log" 2>&1
+fi
+PYTHONPATH=.:/tmp/site python -m benchmarks.serve_speed --model /tmp/q30 \
+    > "$out/serve_speed.json" 2> "$out/serve_speed.err"
+echo "serve_speed: exit $?"
