@@ -98,7 +98,7 @@ def serve(
         if server is not None:
             server.should_exit = True
 
-    console = LoadConsole(base_url(sock), stop_serving)
+    console = LoadConsole(base_url(sock), settings.model, stop_serving)
     serving = Serving(
         chat_engine,
         settings,

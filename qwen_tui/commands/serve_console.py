@@ -42,8 +42,9 @@ def base_url(sock: socket.socket) -> str:
 class LoadConsole:
     """Shows the load as the server's engine reports it; `failed` holds the error, if any."""
 
-    def __init__(self, url: str, on_failure: Callable[[], None]) -> None:
+    def __init__(self, url: str, model_id: str, on_failure: Callable[[], None]) -> None:
         self.url = url
+        self.model_id = model_id
         self.on_failure = on_failure
         self.failed: str | None = None
         self._progress = Progress(
@@ -60,7 +61,10 @@ class LoadConsole:
             self._advance(event)
         elif isinstance(event, EngineReady):
             self._stop_bar()
-            sys.stdout.write(f"Serving {event.model_name} at {self.url} (Ctrl+C stops)\n")
+            served = self.model_id
+            if event.model_name and event.model_name != served:
+                served += f" ({event.model_name})"
+            sys.stdout.write(f"Serving {served} at {self.url} (Ctrl+C stops)\n")
             sys.stdout.flush()
         elif isinstance(event, EngineError):
             self._stop_bar()

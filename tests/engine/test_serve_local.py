@@ -29,6 +29,14 @@ def test_greedy_tokens_through_serve_equal_run_json(tiny, tmp_path):
         chunks = list(
             client.chat.completions.create(model=model, messages=messages, stream=True, **fields)
         )
+        sampled = [
+            client.chat.completions.create(
+                model=model, messages=messages, temperature=1.5, max_tokens=12, seed=seed
+            )
+            .choices[0]
+            .message
+            for seed in (11, 11, 12)
+        ]
     finally:
         status = server.stop()
     message = reply.choices[0].message
@@ -41,4 +49,6 @@ def test_greedy_tokens_through_serve_equal_run_json(tiny, tmp_path):
     assert reply.choices[0].finish_reason == local["finish_reason"]
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert streamed == local["answer"]
+    texts = [(m.reasoning_content, m.content) for m in sampled]
+    assert texts[0] == texts[1] != texts[2]  # the seed reaches the engine's sampler
     assert status == 0 and "stopped" in server.stderr()

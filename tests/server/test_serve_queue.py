@@ -3,6 +3,8 @@ that leaves mid-stream frees the engine for the next request at once."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 
@@ -74,3 +76,26 @@ def test_a_client_that_leaves_mid_stream_stops_its_reply_and_the_next_runs_at_on
     stopped = session.conversation.messages[1]
     assert stopped.finish_reason is FinishReason.CANCELLED
     assert count_tokens(stopped.thinking + stopped.content) < count_tokens(thinking) / 2
+
+
+def test_a_client_that_leaves_before_a_whole_reply_stops_it_too(slow_server):
+    question = "Tell me about generators, leaving-marker"
+    body = json.dumps({"messages": [{"role": "user", "content": question}]}).encode()
+    with socket.create_connection(slow_server.address) as connection:
+        connection.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        time.sleep(0.5)  # the reply has started (it takes seconds), then the client leaves
+    reply = slow_server.client().chat.completions.create(
+        model=slow_server.model, messages=USER, max_tokens=2
+    )
+    assert reply.choices[0].finish_reason == "length"
+    store = SessionStore(slow_server.data_dir / "sessions")
+    [session] = [
+        s
+        for s in (store.load(i) for i in store.ids())
+        if s.conversation.messages and s.conversation.messages[0].content == question
+    ]
+    assert session.conversation.messages[1].finish_reason is FinishReason.CANCELLED
