@@ -101,7 +101,8 @@ class _TurnStream(EventSourceResponse):
     is stopped, so the engine never generates for nobody."""
 
     def __init__(self, content: AsyncIterator[bytes], turn: ServedTurn) -> None:
-        super().__init__(content, headers={"Cache-Control": "no-cache"})
+        # As FastAPI's own SSE responses: no caching, and no buffering by a proxy (nginx).
+        super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         self._turn = turn
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -133,7 +133,10 @@ class Serving:
     def _from_engine(self, event: EngineEvent) -> None:
         """The engine's sink: runs on the engine's thread."""
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._dispatch, event)
+        try:
+            self._loop.call_soon_threadsafe(self._dispatch, event)
+        except RuntimeError:  # the loop has closed: the server is shutting down
+            pass
 
     def _dispatch(self, event: EngineEvent) -> None:
         if isinstance(event, LoadProgress):
