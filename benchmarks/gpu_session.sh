@@ -8,7 +8,9 @@
 # it measured; each part has a time limit, so one that hangs cannot take the rest with it.
 # The synthetic checkpoint is written while the GPU parity check and the runner's sweeps
 # on random weights run. The cold start gets an empty Triton cache of its own; the rest
-# share one, which the sweeps fill (same shapes as the checkpoint's).
+# share one, which the sweeps fill (same shapes as the checkpoint's). serve_speed needs
+# the server's and the client's wheels, which the GPU image lacks: run
+# `bash benchmarks/serve_wheels.sh` here first and carry `.whl` (they go to /tmp/site).
 set -u
 export PYTHONPATH=${PYTHONPATH:+$PYTHONPATH:}. PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 work=$(mktemp -d)
@@ -45,4 +47,5 @@ print(' '.join('--set ' + s for s in d['best_settings']))" "$work/runner_speed.j
 echo "== decode with: ${best:-defaults}"
 step decode 150 python -m benchmarks.decode --model /tmp/q30 --profile $best
 step ui_speed 200 python -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 --run-turns 1
+step serve_speed 150 python -m benchmarks.serve_speed --model /tmp/q30
 step startup_warm 60 python -m benchmarks.startup_time --model /tmp/q30

@@ -13,8 +13,11 @@ from qwen_tui.commands import play as play_cmd
 from qwen_tui.commands import replay as replay_cmd
 from qwen_tui.commands import resume as resume_cmd
 from qwen_tui.commands import run as run_cmd
+from qwen_tui.commands import serve as serve_cmd
 from qwen_tui.commands import sessions as sessions_cmd
 from qwen_tui.commands.options import (
+    ApiKeyOpt,
+    BaseUrlOpt,
     DeviceOpt,
     DtypeOpt,
     EngineOpt,
@@ -47,6 +50,7 @@ app.command()(resume_cmd.resume)
 app.command()(replay_cmd.replay)
 app.command()(play_cmd.play)
 app.command()(run_cmd.run)
+app.command()(serve_cmd.serve)
 
 
 def _version(value: bool) -> None:
@@ -60,6 +64,8 @@ def chat(
     ctx: typer.Context,
     model: ModelOpt = None,
     engine: EngineOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
     yarn_factor: YarnOpt = None,
@@ -82,6 +88,8 @@ def chat(
     settings = settings_from_flags(
         model=model,
         engine=engine,
+        base_url=base_url,
+        api_key=api_key,
         device=device,
         dtype=dtype,
         yarn_factor=yarn_factor,

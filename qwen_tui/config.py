@@ -27,7 +27,7 @@ from qwen_tui import locations
 from qwen_tui.chat.model_card import DEFAULT_MODEL, MAX_NEW_TOKENS
 from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
 
-ENGINES = ("auto", "local", "demo")
+ENGINES = ("auto", "local", "demo", "openai")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 COMMAND_LINE = "command line"
@@ -59,7 +59,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     """A local model directory or a hub repo id resolved from the local cache."""
     engine: str = "auto"
-    """`local` runs the model in-process, `demo` needs no model; `auto` picks local."""
+    """`local` runs the model in-process, `demo` needs no model, `openai` talks to an
+    OpenAI-compatible server at `base_url`; `auto` picks local."""
     device: str = "auto"
     dtype: str = "auto"
     thinking: bool = True
@@ -70,6 +71,18 @@ class Settings:
     """YaRN rope scaling over 32,768 original positions; off unless asked for."""
     system_prompt: str = ""
     sampling: SamplingOverrides = field(default_factory=SamplingOverrides)
+    seed: int | None = None
+    """Seeds the sampler of each reply, where the engine can seed it; None: random."""
+    base_url: str | None = None
+    """The server `--engine openai` talks to, e.g. http://localhost:8000/v1."""
+    api_key: str | None = field(default=None, repr=False)
+    """The key `--engine openai` sends as `Authorization: Bearer`; never recorded."""
+
+    def as_record(self) -> dict[str, Any]:
+        """The settings as a session records them: everything but the API key."""
+        record = asdict(self)
+        del record["api_key"]
+        return record
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every CLI override that is not None applied and checked."""
@@ -131,6 +144,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_new_tokens": (int,),
     "yarn_factor": (int, float),
     "system_prompt": (str,),
+    "seed": (int,),
+    "base_url": (str,),
+    "api_key": (str,),
     "temperature": (int, float),
     "top_p": (int, float),
     "top_k": (int,),
@@ -192,6 +208,12 @@ def _check(settings: Settings, where: str) -> None:
             raise ConfigError(f"{where}: {label} is {value}; give a finite number")
     if settings.max_new_tokens < 1:
         raise ConfigError(f"{where}: {name('max_new_tokens')} must be at least 1")
+    base_url = settings.base_url
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{where}: {name('base_url')} is {base_url!r}; give an http:// or https:// URL "
+            "such as http://localhost:8000/v1"
+        )
     if settings.yarn_factor is not None and not 1 < settings.yarn_factor <= MAX_YARN_FACTOR:
         raise ConfigError(
             f"{where}: {name('yarn_factor')} is {settings.yarn_factor}; it must be above 1 and "

@@ -14,6 +14,8 @@ DOMAIN_MODULES = [
     "qwen_tui.engine",
     "qwen_tui.engine.base",
     "qwen_tui.engine.worker",
+    "qwen_tui.engine.remote",
+    "qwen_tui.server",
 ]
 
 
@@ -34,6 +36,16 @@ def test_domain_packages_import_no_textual(module):
     assert not {m for m in loaded if m.startswith("qwen_tui.ui")}
 
 
-@pytest.mark.parametrize("module", ["qwen_tui.chat", "qwen_tui.conversation", "qwen_tui.sessions"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "qwen_tui.chat",
+        "qwen_tui.conversation",
+        "qwen_tui.sessions",
+        "qwen_tui.server",  # `serve --engine demo` and `--engine openai` run without torch
+        "qwen_tui.engine.remote",
+    ],
+)
 def test_chat_core_imports_no_torch(module):
-    assert "torch" not in _imported_after(module)
+    loaded = _imported_after(module)
+    assert "torch" not in loaded and "transformers" not in loaded

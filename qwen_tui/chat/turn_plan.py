@@ -34,6 +34,8 @@ class TurnPlan:
     max_new_tokens: int
     warnings: tuple[str, ...] = ()
     """One-line messages worth showing the user before the turn runs."""
+    seed: int | None = None
+    """Seeds the reply's sampler, where the engine can; None: random."""
 
     def turn_settings(self) -> TurnSettings:
         """What to record on the assistant message this turn produces."""
@@ -72,4 +74,5 @@ def plan_turn(
         sampling=sampling,
         max_new_tokens=settings.max_new_tokens,
         warnings=tuple(warnings),
+        seed=settings.seed,
     )

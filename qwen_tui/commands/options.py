@@ -29,8 +29,26 @@ EngineOpt = Annotated[
     typer.Option(
         "--engine",
         "-e",
-        help="local (in-process model), demo (no model), or auto.",
+        help="local (in-process model), demo (no model), openai (a server at --base-url), or auto.",
         rich_help_panel=MODEL,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="--engine openai: the server's API, e.g. http://localhost:8000/v1.",
+        rich_help_panel=MODEL,
+        show_default=False,
+    ),
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="--engine openai: the key the server wants (default: $OPENAI_API_KEY).",
+        rich_help_panel=MODEL,
+        show_default=False,
     ),
 ]
 DeviceOpt = Annotated[str | None, typer.Option(help="auto, cuda or cpu.", rich_help_panel=MODEL)]

@@ -16,6 +16,8 @@ from qwen_tui.chat.messages import Message
 from qwen_tui.chat.parts import Part
 from qwen_tui.chat.terminal_text import TerminalTextStream
 from qwen_tui.commands.options import (
+    ApiKeyOpt,
+    BaseUrlOpt,
     DeviceOpt,
     DtypeOpt,
     EngineOpt,
@@ -49,6 +51,8 @@ def replay(
     session_id: SessionIdArg,
     think: ThinkOpt = None,
     engine: EngineOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
@@ -63,6 +67,8 @@ def replay(
     settings = settings_from_flags(
         model=model,
         engine=engine,
+        base_url=base_url,
+        api_key=api_key,
         thinking=think,
         device=device,
         dtype=dtype,

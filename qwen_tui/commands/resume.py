@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from qwen_tui.commands.options import (
+    ApiKeyOpt,
+    BaseUrlOpt,
     DeviceOpt,
     DtypeOpt,
     EngineOpt,
@@ -33,13 +35,21 @@ def resume(
     ] = None,
     model: ModelOpt = None,
     engine: EngineOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
     think: ThinkOpt = None,
 ) -> None:
     """Open a saved session in the chat UI and continue it (the latest one without an ID)."""
     settings = settings_from_flags(
-        model=model, engine=engine, device=device, dtype=dtype, thinking=think
+        model=model,
+        engine=engine,
+        base_url=base_url,
+        api_key=api_key,
+        device=device,
+        dtype=dtype,
+        thinking=think,
     )
     require_terminal("to go on without the UI, use `qwen-chat run --resume ID PROMPT`")
     store = SessionStore()

@@ -26,6 +26,8 @@ from rich.console import Console
 
 from qwen_tui.chat.terminal_text import json_for_terminal
 from qwen_tui.commands.options import (
+    ApiKeyOpt,
+    BaseUrlOpt,
     DeviceOpt,
     DtypeOpt,
     EngineOpt,
@@ -63,6 +65,8 @@ def run(
     ],
     model: ModelOpt = None,
     engine: EngineOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
     yarn_factor: YarnOpt = None,
@@ -100,6 +104,8 @@ def run(
         settings = settings_from_flags(
             model=model,
             engine=engine,
+            base_url=base_url,
+            api_key=api_key,
             device=device,
             dtype=dtype,
             yarn_factor=yarn_factor,

@@ -11,8 +11,10 @@ passes it every engine event, and shows the updates each call returns.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import replace
 from enum import StrEnum
+from itertools import count
 
 from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation, Message
@@ -73,10 +75,12 @@ class ConversationCore:
         *,
         recorder_factory: RecorderFactory | None = None,
         queued: tuple[str, ...] = (),
+        request_ids: Iterator[int] | None = None,
     ) -> None:
         """`conversation` pre-fills the history (resume); `recorder_factory` opens the
         session each conversation is saved in (none: nothing saved); `queued` prompts go
-        out one after another as if typed."""
+        out one after another as if typed; `request_ids` numbers the requests (shared by
+        cores that take turns on one engine, so its events name one core's turn)."""
         self.engine = engine
         self.settings = settings
         """The one current copy of the settings: the hard switch and the system prompt
@@ -91,7 +95,7 @@ class ConversationCore:
         self.question: BudgetQuestion | None = None
         self.short_replies_ok = False
         self._outbox: list[Update] = []
-        self._next_id = 1
+        self._request_ids = request_ids if request_ids is not None else count(1)
         self.recording = SessionRecording(recorder_factory, self._session_problem)
         self.recording.start(settings)
 
@@ -261,7 +265,7 @@ class ConversationCore:
         return QueueWait.REPLY
 
     def _submit(self, text: str, plan: TurnPlan, prompt_tokens: int) -> None:
-        request_id, self._next_id = self._next_id, self._next_id + 1
+        request_id = next(self._request_ids)
         self.recording.user(self.conversation.add_user(text))
         self.in_engine = request_id
         self.live = LiveTurn(request_id, text, plan, prompt_tokens)

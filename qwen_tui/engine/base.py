@@ -41,6 +41,8 @@ class GenerationRequest:
     sampling: SamplingParams
     max_new_tokens: int = MAX_NEW_TOKENS
     request_id: int = 0
+    seed: int | None = None
+    """Seeds this reply's sampler where the engine can (None: the engine's own choice)."""
 
     def __post_init__(self) -> None:
         if not self.messages:
@@ -57,6 +59,7 @@ class GenerationRequest:
             sampling=plan.sampling,
             max_new_tokens=plan.max_new_tokens,
             request_id=request_id,
+            seed=plan.seed,
         )
 
 

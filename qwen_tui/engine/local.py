@@ -129,15 +129,16 @@ class LocalEngine(ThreadedEngine):
         forward."""
         loaded = self._loaded
         assert loaded is not None
+        seed = self.seed if request.seed is None else request.seed
         if self._runner is not None:
             return self._runner.generate_blocks(
-                prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, self.seed
+                prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, seed
             )
         from qwen_tui.engine.generation import transformers_tokens
         from qwen_tui.engine.sampler import Sampler
 
         vocab = loaded.model.config.vocab_size
-        sampler = Sampler(request.sampling, vocab, loaded.device, self.seed)
+        sampler = Sampler(request.sampling, vocab, loaded.device, seed)
         return transformers_tokens(loaded.model, prompt, sampler)
 
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.chat.messages import Message
+from qwen_tui.chat.messages import Message, Role
 from qwen_tui.config import Settings
 from qwen_tui.sessions.errors import SessionWriteError
 from qwen_tui.sessions.files import sync_directory
@@ -64,6 +64,16 @@ class SessionRecorder:
         self._opening.append(
             resume_record(settings=settings, engine_name=engine_name, model_name=model_name)
         )
+
+    def note_history(self, messages: Sequence[Message]) -> None:
+        """Precede the first new event with `messages`: the conversation so far, as another
+        program sent it (a request to `qwen-chat serve`), so the session holds what the
+        reply answered."""
+        if self.written:
+            raise ValueError("note_history must come before the first new event")
+        for message in messages:
+            is_user = message.role is Role.USER
+            self._opening.append(user_record(message) if is_user else assistant_record(message, ()))
 
     def record_user(self, message: Message) -> None:
         """The user sent `message`."""

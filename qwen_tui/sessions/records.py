@@ -63,7 +63,7 @@ def header_record(
         "created": now_stamp(),
         "model": model_name,
         "engine": engine_name,
-        "settings": asdict(settings),
+        "settings": settings.as_record(),
         "replay_of": replay_of,
         "app_version": __version__,
     }
@@ -76,7 +76,7 @@ def resume_record(*, settings: Settings, engine_name: str, model_name: str) -> R
         "at": now_stamp(),
         "model": model_name,
         "engine": engine_name,
-        "settings": asdict(settings),
+        "settings": settings.as_record(),
     }
 
 

@@ -30,6 +30,8 @@ from qwen_tui.engine.events import (
 from qwen_tui.engine.scripted import demo_replies
 from qwen_tui.engine.worker import ThreadedEngine
 
+READING_PACE = 80.0
+"""Tokens per second the demo streams at unless told otherwise: fast enough to read along."""
 _LOAD_STEPS = 12
 _PREFILL_TOKENS_PER_S = 4_000.0  # a fast GPU's prefill, so TTFT looks realistic
 _MESSAGE_OVERHEAD_TOKENS = 4  # <|im_start|>role\n ... <|im_end|>\n
@@ -45,7 +47,7 @@ class DemoEngine(ThreadedEngine):
 
     def __init__(
         self,
-        tokens_per_s: float = 80.0,
+        tokens_per_s: float = READING_PACE,
         seed: int = 0,
         load_s: float = 0.6,
         context_limit: int | None = None,
