@@ -2,10 +2,11 @@
 reference path's, on tiny checkpoints in the published format; and replays of several
 decode steps give the tokens of one step per replay, greedy and sampled under a seed.
 
-    TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity
+    TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity [NAME ...]
 
 (float32 everywhere; `ieee` keeps Triton's float32 dots out of TF32, as the CPU computes.)
-Prints one JSON object and exits non-zero on a mismatch.
+NAMEs pick checkpoints (default: all). Prints each checkpoint's line as it is checked, then
+one JSON object, and exits non-zero on a mismatch.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def generated(
 def main() -> None:
     report: dict = {"device": torch.cuda.get_device_name(), "tokens": 64}
     ok = True
+    wanted = sys.argv[1:] or list(CHECKPOINTS)
     with tempfile.TemporaryDirectory() as root:
         for seed, (name, (config, quant)) in enumerate(CHECKPOINTS.items()):
+            if name not in wanted:
+                continue
             model_dir = write_checkpoint(Path(root) / name, config, quant, seed=seed, std=0.08)
             prompt = torch.randint(0, 400, (24,), generator=torch.Generator().manual_seed(seed))
             cpu = generated(model_dir, "cpu", prompt.tolist(), 64)
@@ -74,6 +78,7 @@ def main() -> None:
                 (i for i, (a, b) in enumerate(zip(cpu, gpu, strict=True)) if a != b), len(cpu)
             )
             report[name] = {"identical": cpu == gpu, "first_difference": same} | replays
+            print(json.dumps({name: report[name]}), flush=True)
             ok &= cpu == gpu and all(replays.values())
     print(json.dumps(report, indent=1))
     sys.exit(0 if ok else 1)

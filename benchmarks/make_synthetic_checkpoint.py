@@ -13,12 +13,12 @@ from __future__ import annotations
 import sys
 import time
 
-from qwen_tui.engine import synthetic
+from qwen_tui.engine.synthetic import checkpoint
 
 
 def main() -> None:
     started = time.perf_counter()
-    synthetic.main([*sys.argv[1:], "--full"])
+    checkpoint.main([*sys.argv[1:], "--full"])
     print(f"in {time.perf_counter() - started:.0f} s")
 
 

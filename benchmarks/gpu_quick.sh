@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The figures users get, in one short device call (about 5 minutes on an H200):
+# GPU parity of the decode paths (multi-token replays included), the engine's decode and
+# time to first token (decode.py), and the chat UI against the engine's own figures in
+# the same process (ui_speed.py). The full set, sweeps included, is gpu_session.sh.
+#
+#     bash benchmarks/gpu_quick.sh [OUT_DIR]
+#
+# Each part has a time limit and prints its JSON as it ends, so a run cut short keeps
+# what it measured. Textual and the other packages the GPU image lacks travel as wheels
+# in .whl (see benchmarks/README.md) and go to /tmp/site.
+set -u
+out=${1:-$(mktemp -d)}
+mkdir -p "$out"
+if [ -d .whl ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
+fi
+export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+work=$(mktemp -d)
+export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
+
+step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its JSON and status
+    local name=$1 limit=$2
+    shift 2
+    local started=$SECONDS
+    timeout "$limit" "$@" > "$out/$name.json" 2> "$out/$name.err"
+    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
+    cat "$out/$name.json"
+    tail -3 "$out/$name.err"
+}
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1 &
+checkpoint=$!
+TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 100 \
+    python3 -m benchmarks.gpu_parity moe_sym_g32 dense_asym_g64
+wait "$checkpoint"
+echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
+step decode 140 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
+    --prompts 4096 --fresh-prompts 4000 --steps 256
+step ui_speed 130 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
+    --long-prompt 4000 --run-turns 0
