@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `qwen-chat serve` and `qwen-chat run` as their users get them, in one short device call
+# (about 3 minutes on an H200): serve_speed.py (the openai client's figures against the
+# engine's own, in the same run), then `run --json` with a short and a 4k-token prompt
+# (its time to first token is the user's, from a fresh process).
+#
+#     bash benchmarks/serve_wheels.sh        # here, first: the server's and client's wheels
+#     bash benchmarks/gpu_serve.sh [OUT_DIR] # there, with .whl carried
+set -u
+out=${1:-$(mktemp -d)}
+mkdir -p "$out"
+if [ -d .whl ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
+fi
+export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+work=$(mktemp -d)
+export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
+mkdir -p "$work/bin" && printf '#!/bin/sh\nexec python3 "$@"\n' > "$work/bin/python" \
+    && chmod +x "$work/bin/python" && export PATH=$work/bin:$PATH
+
+step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its output and status
+    local name=$1 limit=$2
+    shift 2
+    local started=$SECONDS
+    timeout "$limit" "$@" > "$out/$name.json" 2> "$out/$name.err"
+    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
+    cat "$out/$name.json"
+    tail -3 "$out/$name.err"
+}
+
+python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1
+echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
+step serve_speed 110 python3 -m benchmarks.serve_speed --model /tmp/q30 --runs 3
+prompt4k=$(python3 -c "from benchmarks.ui_speed import long_prompt; print(long_prompt(1500))")
+for name in short:"Say hello in three words." long:"$prompt4k"; do
+    step "run_${name%%:*}" 45 python3 -m qwen_tui run --model /tmp/q30 --no-save --json \
+        --max-new-tokens 256 "${name#*:}"
+done
