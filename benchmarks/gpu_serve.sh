@@ -10,8 +10,11 @@ set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 if [ -d .whl ]; then
+    # Not typing_extensions: the image's own is newer, and its anyio needs that one (on
+    # 2026-12-02 a carried 4.15 broke serve_speed's import of anyio).
+    wheels=$(ls .whl/*.whl | grep -v typing_extensions)
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-        --target /tmp/site .whl/*.whl > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
+        --target /tmp/site $wheels > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
 fi
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 work=$(mktemp -d)
@@ -34,6 +37,6 @@ echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
 step serve_speed 110 python3 -m benchmarks.serve_speed --model /tmp/q30 --runs 3
 prompt4k=$(python3 -c "from benchmarks.ui_speed import long_prompt; print(long_prompt(1500))")
 for name in short:"Say hello in three words." long:"$prompt4k"; do
-    step "run_${name%%:*}" 45 python3 -m qwen_tui run --model /tmp/q30 --no-save --json \
+    step "run_${name%%:*}" 100 python3 -m qwen_tui run --model /tmp/q30 --no-save --json \
         --max-new-tokens 256 "${name#*:}"
 done
