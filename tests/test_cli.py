@@ -41,6 +41,13 @@ def test_help_lists_the_commands_and_model_options():
         assert text in result.output
 
 
+@pytest.mark.parametrize("command", [(), ("run",), ("replay",), ("sessions", "delete")])
+def test_help_shows_no_value_after_a_plain_flag(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0 and "--help" in result.output
+    assert "<bool>" not in result.output  # typer 0.29's rich help shows one after every flag
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0
