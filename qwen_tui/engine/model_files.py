@@ -6,6 +6,7 @@ says where we looked and how to fetch it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from huggingface_hub import constants, snapshot_download
@@ -45,3 +46,17 @@ def describe_model_location(model: str) -> str:
         return str(resolve_model_dir(model))
     except EngineFailure as exc:
         return f"not found: {exc}"
+
+
+def config_json_problem(path: Path) -> str | None:
+    """Why the model's config.json cannot load (the engine would refuse it), if it cannot."""
+    fix = "restore it from the model's original files"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        return f"config.json is not valid JSON (line {exc.lineno}, column {exc.colno}); {fix}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read config.json ({exc}); {fix}"
+    if not isinstance(config, dict):
+        return f"config.json holds a {type(config).__name__}, not a JSON object; {fix}"
+    return None
