@@ -13,6 +13,7 @@ from qwen_tui.commands import replay as replay_cmd
 from qwen_tui.commands import resume as resume_cmd
 from qwen_tui.commands import run as run_cmd
 from qwen_tui.commands import sessions as sessions_cmd
+from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -93,6 +94,7 @@ def chat(
         system=system,
         theme=theme,
     )
+    require_startable_engine(settings)
     from qwen_tui.ui.app import run_chat_app
 
     run_chat_app(settings)

@@ -26,7 +26,7 @@ import tomli_w
 from qwen_tui import locations
 
 DEFAULT_MODEL = "Qwen/Qwen3-30B-A3B-GPTQ-Int4"
-ENGINES = ("auto", "local", "demo")
+ENGINES = ("local", "demo")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 COMMAND_LINE = "command line"
@@ -54,8 +54,8 @@ class SamplingOverrides:
 class Settings:
     model: str = DEFAULT_MODEL
     """A local model directory or a hub repo id resolved from the local cache."""
-    engine: str = "auto"
-    """`local` runs the model in-process, `demo` needs no model; `auto` picks local."""
+    engine: str = "local"
+    """`local` runs the model in-process, `demo` needs no model."""
     device: str = "auto"
     dtype: str = "auto"
     thinking: bool = True

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import types
 
 import pytest
 from typer.testing import CliRunner
@@ -59,10 +61,22 @@ def test_doctor_help_mentions_the_model_option():
     assert result.exit_code == 0 and "--model" in result.output
 
 
-def test_bad_flag_value_is_a_config_error_before_anything_starts():
-    result = invoke("--engine", "gpu")
+@pytest.mark.parametrize("engine", ["gpu", "auto"])  # auto is gone: local is the default
+def test_bad_flag_value_is_a_config_error_before_anything_starts(engine):
+    result = invoke("--engine", engine)
     assert isinstance(result.exception, ConfigError)
-    assert "--engine" in str(result.exception)
+    assert f"--engine is '{engine}'; choose one of local, demo" in str(result.exception)
+
+
+def test_the_chat_without_its_model_is_one_line_and_no_ui(monkeypatch):
+    calls: list = []
+    fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
+    monkeypatch.setitem(sys.modules, "qwen_tui.ui.app", fake)
+    result = invoke()  # the local engine and the 30B model, not in the cache
+    assert result.exit_code == 2 and calls == []
+    [line] = result.stderr.strip().splitlines()
+    assert "Qwen/Qwen3-30B-A3B-GPTQ-Int4 is not in the local cache" in line
+    assert "hf download" in line and "`qwen-chat doctor`" in line and "--engine demo" in line
 
 
 def test_unknown_option_is_a_usage_error():
@@ -78,11 +92,21 @@ def test_script_help_and_version():
     assert (version_run.returncode, version_run.stdout) == (0, f"qwen-chat {__version__}\n")
 
 
+def test_script_without_a_model_prints_one_line_instead_of_opening_the_ui():
+    run = qwen_chat()
+    assert (run.returncode, run.stdout) == (2, "")
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("qwen-chat: error: Qwen/Qwen3-30B-A3B-GPTQ-Int4 is not in the local")
+    assert line.endswith(
+        "`qwen-chat doctor` checks this machine; --engine demo runs without a model"
+    )
+
+
 def test_script_doctor_says_what_is_missing(tmp_path):
     import torch
 
-    run = qwen_chat("doctor", "--model", str(tmp_path / "no-model-here"))
-    assert run.returncode == 0, run.stderr
+    run = qwen_chat("doctor")
+    assert run.returncode == 1, run.stderr  # checks failed
     assert "Missing for Qwen3-30B-A3B-GPTQ-Int4:" in run.stdout
     assert "the model files" in run.stdout
     if not torch.cuda.is_available():

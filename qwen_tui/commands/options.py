@@ -28,7 +28,7 @@ EngineOpt = Annotated[
     typer.Option(
         "--engine",
         "-e",
-        help="local (in-process model), demo (no model), or auto.",
+        help="local (in-process model, the default) or demo (no model).",
         rich_help_panel=MODEL,
     ),
 ]
