@@ -1,4 +1,5 @@
-"""`qwen-chat replay ID`: send a session's user turns through the current model again.
+"""`qwen-chat replay ID`: send a session's user turns through a model again: the one the
+session last ran with, unless --engine or --model say otherwise.
 
 The replay is a new session that records which session it replays, so the two can be
 compared. `--print` runs it without the UI and prints the transcript as it streams.
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from qwen_tui.chat.messages import Message
+from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -27,6 +29,7 @@ from qwen_tui.commands.options import (
 from qwen_tui.commands.session_helpers import (
     SessionIdArg,
     chat_in_ui,
+    engine_flags,
     fail,
     load_session,
     session_errors,
@@ -53,10 +56,12 @@ def replay(
         bool, typer.Option("--print", help="Run without the UI and print the transcript.")
     ] = False,
 ) -> None:
-    """Send a session's user turns through the current model again, into a new linked session."""
+    """Send a session's user turns through its model again, into a new linked session."""
+    store = SessionStore()
+    with session_errors():
+        original = load_session(store, session_id)
     settings = settings_from_flags(
-        model=model,
-        engine=engine,
+        **engine_flags(original, engine=engine, model=model),
         thinking=think,
         device=device,
         dtype=dtype,
@@ -64,13 +69,11 @@ def replay(
         temperature=temperature,
         max_new_tokens=max_new_tokens,
     )
-    store = SessionStore()
-    with session_errors():
-        original = load_session(store, session_id)
     settings = continued_settings(original, settings)
     prompts = user_prompts(original)
     if not prompts:
         raise fail(f"session {original.id} has no user messages to replay")
+    require_startable_engine(settings)
     from qwen_tui.engine.factory import create_engine
 
     chat_engine = create_engine(settings)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     DeviceOpt,
     DtypeOpt,
@@ -16,6 +17,7 @@ from qwen_tui.commands.options import (
 )
 from qwen_tui.commands.session_helpers import (
     chat_in_ui,
+    engine_flags,
     load_session,
     session_errors,
 )
@@ -35,14 +37,20 @@ def resume(
     dtype: DtypeOpt = None,
     think: ThinkOpt = None,
 ) -> None:
-    """Open a saved session in the chat UI and continue it (the latest one without an ID)."""
-    settings = settings_from_flags(
-        model=model, engine=engine, device=device, dtype=dtype, thinking=think
-    )
+    """Open a saved session in the chat UI and continue it (the latest one without an ID),
+    on the engine and model it last ran with unless --engine or --model say otherwise."""
     store = SessionStore()
     with session_errors():
         found = load_session(store, session_id)
-        settings = continued_settings(found, settings)
+    settings = settings_from_flags(
+        **engine_flags(found, engine=engine, model=model),
+        device=device,
+        dtype=dtype,
+        thinking=think,
+    )
+    settings = continued_settings(found, settings)
+    require_startable_engine(settings)
+    with session_errors():
         from qwen_tui.engine.factory import create_engine
 
         chat_engine = create_engine(settings)

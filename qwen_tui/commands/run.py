@@ -42,7 +42,7 @@ from qwen_tui.commands.options import (
     settings_from_flags,
 )
 from qwen_tui.commands.prompt_budget import fit_prompt
-from qwen_tui.commands.session_helpers import fail
+from qwen_tui.commands.session_helpers import fail, resumed_engine_flags
 from qwen_tui.commands.streaming import StreamPrinter, wait_finished, wait_ready
 from qwen_tui.config import ConfigError
 from qwen_tui.engine.base import (
@@ -105,8 +105,7 @@ def run(
         raise fail(NOT_UTF8)
     try:
         settings = settings_from_flags(
-            model=model,
-            engine=engine,
+            **resumed_engine_flags(resume, engine=engine, model=model),
             device=device,
             dtype=dtype,
             yarn_factor=yarn_factor,

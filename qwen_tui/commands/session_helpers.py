@@ -15,6 +15,7 @@ from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
 from qwen_tui.sessions import Session, SessionCorrupt, SessionError, SessionStore
 from qwen_tui.sessions.records import engine_identity
+from qwen_tui.sessions.replay import recorded_engine
 
 SessionIdArg = Annotated[
     str, typer.Argument(help="Session id, or any unique start of it or of its last part.")
@@ -83,3 +84,18 @@ def load_session(store: SessionStore, query: str | None) -> Session:
     for warning in session.warnings:
         typer.echo(f"qwen-chat: warning: {warning}", err=True)
     return session
+
+
+def engine_flags(session: Session, *, engine: str | None, model: str | None) -> dict:
+    """--engine and --model as the user gave them, else what `session` last ran with."""
+    ran_on, ran_with = recorded_engine(session)
+    return {"engine": engine or ran_on, "model": model or ran_with}
+
+
+def resumed_engine_flags(session_id: str | None, *, engine: str | None, model: str | None):
+    """`engine_flags` of the session `session_id` names; the flags alone without an id.
+    Raises SessionError if the id names no readable session."""
+    if session_id is None:
+        return {"engine": engine, "model": model}
+    store = SessionStore()
+    return engine_flags(store.load(store.resolve(session_id)), engine=engine, model=model)

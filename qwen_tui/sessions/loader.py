@@ -41,6 +41,8 @@ class Session:
     timelines: list[list[Chunk]] = field(default_factory=list)
     """One per assistant message, in order: when each piece of its text appeared."""
     renamed_to: str | None = None
+    resumed_with: dict[str, Any] | None = None
+    """The last `resume` event: the engine, model and settings a later run went on with."""
     warnings: list[str] = field(default_factory=list)
     good_length: int = 0
     """Bytes of the file up to the end of its last readable line."""
@@ -150,6 +152,10 @@ def _apply(session: Session, record: dict[str, Any]) -> None:
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")
         session.renamed_to = title.strip() or None
+    elif kind == "resume":
+        if not isinstance(record.get("settings", {}), dict):
+            raise TypeError("'settings' must be an object")
+        session.resumed_with = record
     elif kind == HEADER_TYPE:
         raise ValueError("a second session header")
     # Unknown event types come from newer minor versions; skipping them loses nothing known.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
-from qwen_tui.config import Settings
+from qwen_tui.config import ENGINES, Settings
 from qwen_tui.engine.playback import PlaybackTurn
 from qwen_tui.sessions.loader import Session
 from qwen_tui.sessions.timeline import BUCKET_S, Chunk
@@ -45,6 +45,17 @@ def continued_settings(session: Session, settings: Settings) -> Settings:
     """`settings` for a run that continues or replays `session`: its system prompt is the
     session's, so the new file's header records the prompt the conversation really has."""
     return replace(settings, system_prompt=session.conversation.system_prompt)
+
+
+def recorded_engine(session: Session) -> tuple[str | None, str | None]:
+    """The engine and model `session` last ran with (its last resume event, else its
+    header), each None where the file names none that a run can use again."""
+    last = session.resumed_with or {"engine": session.engine, "settings": session.settings}
+    engine = last.get("engine") if last.get("engine") in ENGINES else None
+    model = (last.get("settings") or {}).get("model")
+    if not isinstance(model, str) or not model.strip():
+        model = None
+    return engine, model
 
 
 def playback_turns(session: Session) -> list[PlaybackTurn]:
