@@ -11,8 +11,8 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from qwen_tui.cli import app
 from qwen_tui import locations
+from qwen_tui.cli import app
 from qwen_tui.config import Settings
 from qwen_tui.doctor import run_checks
 from qwen_tui.engine import devices
