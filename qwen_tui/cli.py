@@ -27,11 +27,13 @@ from qwen_tui.commands.options import (
     ThinkOpt,
     TopKOpt,
     TopPOpt,
+    VerboseOpt,
     YarnOpt,
     settings_from_flags,
 )
 from qwen_tui.config import ConfigError
 from qwen_tui.engine.base import EngineFailure
+from qwen_tui.library_output import route_library_output
 
 app = typer.Typer(
     name="qwen-chat",
@@ -71,6 +73,7 @@ def chat(
     max_new_tokens: MaxNewOpt = None,
     system: SystemOpt = None,
     theme: str | None = typer.Option(None, help="Colour theme (saved for next time)."),
+    verbose: VerboseOpt = False,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -94,6 +97,7 @@ def chat(
         system=system,
         theme=theme,
     )
+    route_library_output(verbose, ui=True)
     require_startable_engine(settings)
     from qwen_tui.ui.app import run_chat_app
 

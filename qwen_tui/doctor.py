@@ -16,6 +16,7 @@ from qwen_tui.config import Settings
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.local_requirements import INSTALL_GPU_EXTRA, missing_local_engine_modules
 from qwen_tui.engine.model_needs import GIB, KNOWN_NEEDS, ModelNeeds, read_needs
+from qwen_tui.library_output import adopt_library_loggers
 
 # The kernels are built and measured for Ampere and newer (bf16 tensor cores); on older
 # cards they compile (benchmarks/gpu_compile.py) but spill, and nobody has timed them.
@@ -73,6 +74,7 @@ def _engine_checks(needs: ModelNeeds | None, missing: list[str]) -> list[Check]:
         return [Check("local engine", f"missing {', '.join(absent)}", False)]
     import torch
 
+    adopt_library_loggers()  # torch's own stderr handlers, set up as it was imported
     rows = [Check("torch", torch.__version__)]
     if not torch.cuda.is_available():
         return rows + _cpu_checks(needs, missing)

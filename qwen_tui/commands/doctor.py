@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qwen_tui.commands.options import ModelOpt, settings_from_flags
+from qwen_tui.library_output import route_library_output
 
 MARKS = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]·[/]"}
 
@@ -20,6 +21,7 @@ def doctor(model: ModelOpt = None) -> None:
     # Imported here: the hub client it needs would slow every `qwen-chat` start by 0.6 s.
     from qwen_tui.doctor import run_checks
 
+    route_library_output()  # torch's warnings (e.g. a CUDA driver too old) go to the log
     settings = settings_from_flags(model=model)
     checks, missing = run_checks(settings)
     console = Console(highlight=False)

@@ -14,6 +14,7 @@ from qwen_tui.engine.local_requirements import (
     local_engine_unavailable,
     missing_local_engine_modules,
 )
+from qwen_tui.library_output import adopt_library_loggers
 
 ADVICE = "`qwen-chat doctor` checks this machine; --engine demo runs without a model"
 
@@ -29,6 +30,7 @@ def require_startable_engine(settings: Settings) -> None:
     # Imported here: the hub client it needs would slow every `qwen-chat` start.
     from qwen_tui.engine.model_files import config_json_problem, resolve_model_dir
 
+    adopt_library_loggers()  # the hub client prints its own warnings
     try:
         model_dir = resolve_model_dir(settings.model)
     except EngineFailure as exc:

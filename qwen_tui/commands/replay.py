@@ -23,6 +23,7 @@ from qwen_tui.commands.options import (
     ModelOpt,
     TemperatureOpt,
     ThinkOpt,
+    VerboseOpt,
     YarnOpt,
     settings_from_flags,
 )
@@ -35,6 +36,7 @@ from qwen_tui.commands.session_helpers import (
     session_errors,
 )
 from qwen_tui.engine.base import AnswerDelta, EngineEvent, ThinkingDelta
+from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.drive import BlockingChat
 from qwen_tui.sessions.export import turn_summary
@@ -55,8 +57,10 @@ def replay(
     print_only: Annotated[
         bool, typer.Option("--print", help="Run without the UI and print the transcript.")
     ] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Send a session's user turns through its model again, into a new linked session."""
+    route_library_output(verbose, ui=not print_only)
     store = SessionStore()
     with session_errors():
         original = load_session(store, session_id)

@@ -13,6 +13,7 @@ from qwen_tui.commands.options import (
     EngineOpt,
     ModelOpt,
     ThinkOpt,
+    VerboseOpt,
     settings_from_flags,
 )
 from qwen_tui.commands.session_helpers import (
@@ -21,6 +22,7 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
+from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.records import engine_identity
 from qwen_tui.sessions.replay import continued_settings
@@ -36,9 +38,11 @@ def resume(
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
     think: ThinkOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Open a saved session in the chat UI and continue it (the latest one without an ID),
     on the engine and model it last ran with unless --engine or --model say otherwise."""
+    route_library_output(verbose, ui=True)
     store = SessionStore()
     with session_errors():
         found = load_session(store, session_id)

@@ -38,6 +38,7 @@ from qwen_tui.commands.options import (
     ThinkOpt,
     TopKOpt,
     TopPOpt,
+    VerboseOpt,
     YarnOpt,
     settings_from_flags,
 )
@@ -53,6 +54,7 @@ from qwen_tui.engine.base import (
     GenerationFinished,
     GenerationRequest,
 )
+from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import SessionError, SessionWriteError
 from qwen_tui.sessions.recorded import RecordedConversation
 
@@ -95,8 +97,10 @@ def run(
             show_default=False,
         ),
     ] = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Answer one prompt without the UI and exit."""
+    route_library_output(verbose)
     if prompt == "-":
         prompt = _read_stdin()
     if not prompt.strip():

@@ -27,6 +27,7 @@ from qwen_tui.engine.base import (
 from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompting import ChatTokenizer, RenderedPrompt
 from qwen_tui.engine.worker import ThreadedEngine
+from qwen_tui.library_output import adopt_library_loggers
 
 _TOKENIZER_WAIT_S = 60.0
 
@@ -72,6 +73,7 @@ class LocalEngine(ThreadedEngine):
     def _load(self, sink: EventSink) -> EngineReady:
         from qwen_tui.engine.loading import load_model
 
+        adopt_library_loggers()  # transformers and the hub client print to stderr themselves
         try:
             loaded = load_model(
                 self.settings.model,
