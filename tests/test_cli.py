@@ -6,6 +6,7 @@ installed console script, as a user would, to check the real exit codes and stde
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -90,6 +91,33 @@ def test_script_help_and_version():
     assert help_run.returncode == 0 and "doctor" in help_run.stdout
     version_run = qwen_chat("--version")
     assert (version_run.returncode, version_run.stdout) == (0, f"qwen-chat {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    ("config", "weights", "why"),
+    [
+        ({"model_type": "llama"}, True, "holds a llama model; qwen-chat runs Qwen3"),
+        ({"model_type": "qwen3"}, False, "has no .safetensors weights"),
+        (
+            {"model_type": "qwen3", "quantization_config": {"quant_method": "awq"}},
+            True,
+            "unsupported quantization: quant_method 'awq'",
+        ),
+    ],
+)
+def test_a_model_the_engine_would_refuse_is_one_line_before_the_ui(
+    tmp_path, monkeypatch, config, weights, why
+):
+    calls: list = []
+    fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
+    monkeypatch.setitem(sys.modules, "qwen_tui.ui.app", fake)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    if weights:
+        (tmp_path / "model.safetensors").write_bytes(b"")
+    result = invoke("--model", str(tmp_path))
+    assert result.exit_code == 2 and calls == []
+    [line] = result.stderr.strip().splitlines()
+    assert why in line
 
 
 def test_script_without_a_model_prints_one_line_instead_of_opening_the_ui():

@@ -2,7 +2,8 @@
 
 A UI whose engine then fails to load can send nothing, and the reason would only flash
 by; what can be known without loading anything (and without importing torch) is checked
-here instead: the local engine is installed, and its model's files are where it looks.
+here instead: the local engine is installed, and its model's files are where it looks and
+are a checkpoint it loads (a Qwen3 config, safetensors weights, a supported quantization).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from qwen_tui.engine.local_requirements import (
     local_engine_unavailable,
     missing_local_engine_modules,
 )
+from qwen_tui.engine.model_needs import read_needs
 from qwen_tui.library_output import adopt_library_loggers
 
 ADVICE = "`qwen-chat doctor` checks this machine; --engine demo runs without a model"
@@ -38,3 +40,7 @@ def require_startable_engine(settings: Settings) -> None:
     problem = config_json_problem(model_dir / "config.json")
     if problem is not None:
         raise fail(f"{model_dir}: {problem}")
+    try:
+        read_needs(model_dir)  # a Qwen3 model, safetensors weights, a quantization we load
+    except EngineFailure as exc:
+        raise fail(str(exc)) from None

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qwen_tui.config import DEFAULT_MODEL
-from qwen_tui.engine.base import EngineFailure
+from qwen_tui.engine.base import EngineFailure, ErrorKind
 from qwen_tui.engine.gptq.quant_config import read_quant_config
 
+MODEL_TYPES = ("qwen3", "qwen3_moe")
 GIB = 2**30
 # The reference int4 path dequantizes every weight at every step: beyond this it is unusable.
 CPU_INT4_LIMIT_BYTES = 4 * GIB
@@ -65,8 +66,16 @@ KNOWN_NEEDS = {
 
 def read_needs(model_dir: Path) -> ModelNeeds:
     """The needs of the checkpoint in `model_dir`; EngineFailure (one line) if its files
-    show it cannot load: no safetensors weights, or an unsupported quantization."""
+    show it cannot load: not a Qwen3 model, no safetensors weights, or an unsupported
+    quantization."""
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    model_type = config.get("model_type")
+    if model_type not in MODEL_TYPES:
+        raise EngineFailure(
+            f"{model_dir} holds a {model_type or 'unknown'} model; qwen-chat runs Qwen3 and "
+            "Qwen3-MoE models (model_type qwen3 or qwen3_moe)",
+            ErrorKind.BAD_REQUEST,
+        )
     weights = sorted(model_dir.glob("*.safetensors"))
     if not weights:
         raise EngineFailure(

@@ -49,6 +49,7 @@ def model_dir(tmp_path):
     path = tmp_path / "my-model"
     path.mkdir()
     (path / "config.json").write_text(json.dumps({"model_type": "qwen3"}))
+    (path / "model.safetensors").write_bytes(b"")  # what the check before the UI reads
     return path
 
 
@@ -111,7 +112,8 @@ def test_a_session_whose_model_is_gone_is_one_line_and_no_ui(
     store, model_dir, engines, ui_calls, command
 ):
     saved = local_session(store, str(model_dir))
-    (model_dir / "config.json").unlink()
+    for file in model_dir.iterdir():
+        file.unlink()
     model_dir.rmdir()
     result = runner.invoke(app, [command, saved])
     assert result.exit_code == 2

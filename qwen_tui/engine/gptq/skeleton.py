@@ -17,8 +17,7 @@ from transformers import PretrainedConfig
 from qwen_tui.engine.base import EngineFailure, ErrorKind
 from qwen_tui.engine.gptq.modules import QuantExperts, QuantLinear, QuantRouter
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
-
-MODEL_TYPES = ("qwen3", "qwen3_moe")
+from qwen_tui.engine.model_needs import MODEL_TYPES
 
 
 def model_class(model_type: str) -> type[nn.Module]:
