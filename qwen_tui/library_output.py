@@ -50,11 +50,7 @@ def route_library_output(verbose: bool = False, *, ui: bool = False) -> None:
     for handler in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(handler)
         handler.close()
-    path = locations.log_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    to_file = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=1, encoding="utf-8")
-    to_file.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s: %(message)s"))
-    handlers: list[logging.Handler] = [to_file]
+    handlers: list[logging.Handler] = [_log_file_handler()]
     if verbose:
         to_terminal = HeldForStderr() if ui else logging.StreamHandler(sys.stderr)
         to_terminal.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
@@ -64,6 +60,19 @@ def route_library_output(verbose: bool = False, *, ui: bool = False) -> None:
         root.addHandler(handler)
     logging.captureWarnings(True)
     adopt_library_loggers()
+
+
+def _log_file_handler() -> logging.Handler:
+    """The log file's handler; where the data directory cannot be written (the command says
+    so itself when it needs it), one that drops the records instead of printing them."""
+    path = locations.log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=1, encoding="utf-8")
+    except OSError:
+        return logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s: %(message)s"))
+    return handler
 
 
 def adopt_library_loggers() -> None:

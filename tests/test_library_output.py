@@ -38,3 +38,13 @@ def test_records_wait_for_the_ui_to_close_and_only_with_verbose(tmp_path, verbos
         assert lines == ["THE UI CLOSES"]
     log = (tmp_path / "qwen-chat.log").read_text(encoding="utf-8")
     assert "HUB-WARNING" in log and "WARNINGS-WARN" in log
+
+
+def test_a_data_directory_that_cannot_be_written_keeps_the_records_off_the_terminal(tmp_path):
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("a file where the data directory should be\n")
+    env = {**os.environ, "QWEN_TUI_DATA_DIR": str(not_a_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", A_UI_RUN, "quiet"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (0, "THE UI CLOSES\n")
