@@ -128,3 +128,18 @@ def test_the_light_install_names_the_gpu_extra_for_the_local_engine(light_sessio
     assert "pip install 'qwen-tui[gpu]'" in line and "--engine demo" in line
     assert doctor["exit"] == 1 and "Traceback" not in doctor["output"]
     assert "missing torch, transformers, tokenizers, safetensors, jinja2" in doctor["output"]
+
+
+def test_the_check_before_the_chat_opens_imports_no_torch(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "qwen3"}')
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    code = (
+        "import sys\n"
+        "from qwen_tui.cli import app\n"
+        "from qwen_tui.commands.engine_check import require_startable_engine\n"
+        "from qwen_tui.config import Settings\n"
+        f"require_startable_engine(Settings(model={str(tmp_path)!r}))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "'torch'" not in done.stdout and "'transformers'" not in done.stdout
