@@ -15,6 +15,7 @@ from qwen_tui.commands import resume as resume_cmd
 from qwen_tui.commands import run as run_cmd
 from qwen_tui.commands import serve as serve_cmd
 from qwen_tui.commands import sessions as sessions_cmd
+from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -30,12 +31,14 @@ from qwen_tui.commands.options import (
     ThinkOpt,
     TopKOpt,
     TopPOpt,
+    VerboseOpt,
     YarnOpt,
     settings_from_flags,
 )
 from qwen_tui.commands.terminal import require_terminal, tolerate_any_encoding
 from qwen_tui.config import ConfigError
 from qwen_tui.engine.base import EngineFailure
+from qwen_tui.library_output import route_library_output
 
 app = typer.Typer(
     name="qwen-chat",
@@ -78,6 +81,7 @@ def chat(
     max_new_tokens: MaxNewOpt = None,
     system: SystemOpt = None,
     theme: str | None = typer.Option(None, help="Colour theme (saved for next time)."),
+    verbose: VerboseOpt = False,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -104,6 +108,8 @@ def chat(
         theme=theme,
     )
     require_terminal("to ask without the UI, use `qwen-chat run PROMPT`")
+    route_library_output(verbose, ui=True)
+    require_startable_engine(settings)
     from qwen_tui.ui.app import run_chat_app
 
     run_chat_app(settings)

@@ -27,7 +27,7 @@ from qwen_tui import locations
 from qwen_tui.chat.model_card import DEFAULT_MODEL, MAX_NEW_TOKENS
 from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
 
-ENGINES = ("auto", "local", "demo", "openai")
+ENGINES = ("local", "demo", "openai")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 COMMAND_LINE = "command line"
@@ -58,9 +58,9 @@ class SamplingOverrides:
 class Settings:
     model: str = DEFAULT_MODEL
     """A local model directory or a hub repo id resolved from the local cache."""
-    engine: str = "auto"
+    engine: str = "local"
     """`local` runs the model in-process, `demo` needs no model, `openai` talks to an
-    OpenAI-compatible server at `base_url`; `auto` picks local."""
+    OpenAI-compatible server at `base_url`."""
     device: str = "auto"
     dtype: str = "auto"
     thinking: bool = True

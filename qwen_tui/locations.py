@@ -34,5 +34,10 @@ def sessions_dir() -> Path:
     return data_dir() / "sessions"
 
 
+def log_file() -> Path:
+    """Where the libraries' warnings and log records go instead of the terminal."""
+    return data_dir() / "qwen-chat.log"
+
+
 def user_themes_dir() -> Path:
     return config_dir() / "themes"

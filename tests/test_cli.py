@@ -6,9 +6,12 @@ installed console script, as a user would, to check the real exit codes and stde
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
+import types
 
 import pytest
 from typer.testing import CliRunner
@@ -41,6 +44,13 @@ def test_help_lists_the_commands_and_model_options():
         assert text in result.output
 
 
+@pytest.mark.parametrize("command", [(), ("run",), ("replay",), ("sessions", "delete")])
+def test_help_shows_no_value_after_a_plain_flag(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0 and "--help" in result.output
+    assert "<bool>" not in result.output  # typer 0.29's rich help shows one after every flag
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0
@@ -52,10 +62,22 @@ def test_doctor_help_mentions_the_model_option():
     assert result.exit_code == 0 and "--model" in result.output
 
 
-def test_bad_flag_value_is_a_config_error_before_anything_starts():
-    result = invoke("--engine", "gpu")
+@pytest.mark.parametrize("engine", ["gpu", "auto"])  # auto is gone: local is the default
+def test_bad_flag_value_is_a_config_error_before_anything_starts(engine):
+    result = invoke("--engine", engine)
     assert isinstance(result.exception, ConfigError)
-    assert "--engine" in str(result.exception)
+    assert f"--engine is '{engine}'; choose one of local, demo" in str(result.exception)
+
+
+def test_the_chat_without_its_model_is_one_line_and_no_ui(monkeypatch):
+    calls: list = []
+    fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
+    monkeypatch.setitem(sys.modules, "qwen_tui.ui.app", fake)
+    result = invoke()  # the local engine and the 30B model, not in the cache
+    assert result.exit_code == 2 and calls == []
+    [line] = result.stderr.strip().splitlines()
+    assert "Qwen/Qwen3-30B-A3B-GPTQ-Int4 is not in the local cache" in line
+    assert "hf download" in line and "`qwen-chat doctor`" in line and "--engine demo" in line
 
 
 def test_unknown_option_is_a_usage_error():
@@ -71,11 +93,48 @@ def test_script_help_and_version():
     assert (version_run.returncode, version_run.stdout) == (0, f"qwen-chat {__version__}\n")
 
 
+@pytest.mark.parametrize(
+    ("config", "weights", "why"),
+    [
+        ({"model_type": "llama"}, True, "holds a llama model; qwen-chat runs Qwen3"),
+        ({"model_type": "qwen3"}, False, "has no .safetensors weights"),
+        (
+            {"model_type": "qwen3", "quantization_config": {"quant_method": "awq"}},
+            True,
+            "unsupported quantization: quant_method 'awq'",
+        ),
+    ],
+)
+def test_a_model_the_engine_would_refuse_is_one_line_before_the_ui(
+    tmp_path, monkeypatch, config, weights, why
+):
+    calls: list = []
+    fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
+    monkeypatch.setitem(sys.modules, "qwen_tui.ui.app", fake)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    if weights:
+        (tmp_path / "model.safetensors").write_bytes(b"")
+    result = invoke("--model", str(tmp_path))
+    assert result.exit_code == 2 and calls == []
+    [line] = result.stderr.strip().splitlines()
+    assert why in line
+
+
+def test_script_without_a_model_prints_one_line_instead_of_opening_the_ui():
+    run = qwen_chat()
+    assert (run.returncode, run.stdout) == (2, "")
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("qwen-chat: error: Qwen/Qwen3-30B-A3B-GPTQ-Int4 is not in the local")
+    assert line.endswith(
+        "`qwen-chat doctor` checks this machine; --engine demo runs without a model"
+    )
+
+
 def test_script_doctor_says_what_is_missing(tmp_path):
     import torch
 
-    run = qwen_chat("doctor", "--model", str(tmp_path / "no-model-here"))
-    assert run.returncode == 0, run.stderr
+    run = qwen_chat("doctor")
+    assert run.returncode == 1, run.stderr  # checks failed
     assert "Missing for Qwen3-30B-A3B-GPTQ-Int4:" in run.stdout
     assert "the model files" in run.stdout
     if not torch.cuda.is_available():

@@ -1,11 +1,17 @@
-"""The domain packages must be usable without the UI (and the chat core without torch)."""
+"""The domain packages must be usable without the UI (and the chat core without torch);
+the UI, the demo engine and sessions must work without the gpu extra (a light install)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOMAIN_MODULES = [
     "qwen_tui.chat",
@@ -49,3 +55,107 @@ def test_domain_packages_import_no_textual(module):
 def test_chat_core_imports_no_torch(module):
     loaded = _imported_after(module)
     assert "torch" not in loaded and "transformers" not in loaded
+
+
+# The light install (`pip install qwen-tui`, no extras) has none of these.
+GPU_EXTRA = ("torch", "torchgen", "functorch", "transformers", "tokenizers", "safetensors")
+GPU_EXTRA += ("triton", "jinja2")
+LIGHT_SESSION = """
+import asyncio, json, sys
+from typer.testing import CliRunner
+from qwen_tui.cli import app
+from qwen_tui.ui import app as ui_app
+from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
+import qwen_tui.commands.terminal as terminal
+
+terminal._is_terminal = lambda stream: True  # the chat UI checks for one first
+
+outcome = {}
+
+def command(*args):
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    return {"exit": result.exit_code, "output": result.output}
+
+async def chat(screen_app):
+    async with screen_app.run_test(size=(120, 40)) as pilot:
+        screen_app.query_one("#prompt").text = "How do I reverse a string?"
+        await pilot.press("enter")
+        for _ in range(600):
+            turns = screen_app.query(AssistantTurn)
+            if turns and not turns.last().streaming:
+                break
+            await pilot.pause(0.05)
+        outcome["ui_answer"] = turns.last().answer.text if turns else ""
+
+ui_app.ChatApp.run = lambda self: asyncio.run(chat(self))
+for name, args in {
+    "help": ["--help"],
+    "sessions": ["sessions", "list"],
+    "doctor": ["doctor"],
+    "local": [],
+    "run": ["run", "--engine", "demo", "--no-save", "Hi"],
+    "ui": ["--engine", "demo"],
+}.items():
+    outcome[name] = command(*args)
+outcome["modules"] = sorted({m.split(".")[0] for m in sys.modules})
+print(json.dumps(outcome))
+"""
+
+
+@pytest.fixture(scope="module")
+def light_session(tmp_path_factory) -> dict:
+    """The CLI and the demo chat run in a Python that sees this one's packages less the gpu
+    extra's, as a light install would: what each command printed and the modules loaded."""
+    root = tmp_path_factory.mktemp("light")
+    site = root / "site-packages"
+    site.mkdir()
+    for folder in {p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}:
+        for entry in Path(folder).iterdir():
+            top = entry.name.split("-")[0].split(".")[0].lower()
+            if top not in GPU_EXTRA and not (site / entry.name).exists():
+                (site / entry.name).symlink_to(entry)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"},
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)]),
+        "QWEN_TUI_DATA_DIR": str(root / "data"),
+        "QWEN_TUI_CONFIG_DIR": str(root / "config"),
+    }
+    command = [sys.executable, "-S", "-c", LIGHT_SESSION]  # -S: no site-packages but ours
+    done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_light_install_imports_nothing_of_the_gpu_extra(light_session):
+    assert set(light_session["modules"]) & set(GPU_EXTRA) == set()
+
+
+def test_the_light_install_runs_the_demo_chat_sessions_and_run(light_session):
+    assert light_session["help"]["exit"] == 0
+    assert light_session["sessions"]["exit"] == 0
+    assert light_session["run"]["exit"] == 0 and "Demo engine" in light_session["run"]["output"]
+    assert light_session["ui"]["exit"] == 0 and "Demo engine" in light_session["ui_answer"]
+
+
+def test_the_light_install_names_the_gpu_extra_for_the_local_engine(light_session):
+    local, doctor = light_session["local"], light_session["doctor"]
+    [line] = local["output"].strip().splitlines()
+    assert local["exit"] == 2 and "the local engine needs torch, transformers" in line
+    assert "pip install 'qwen-tui[gpu]'" in line and "--engine demo" in line
+    assert doctor["exit"] == 1 and "Traceback" not in doctor["output"]
+    assert "missing torch, transformers, tokenizers, safetensors, jinja2" in doctor["output"]
+
+
+def test_the_check_before_the_chat_opens_imports_no_torch(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "qwen3"}')
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    code = (
+        "import sys\n"
+        "from qwen_tui.cli import app\n"
+        "from qwen_tui.commands.engine_check import require_startable_engine\n"
+        "from qwen_tui.config import Settings\n"
+        f"require_startable_engine(Settings(model={str(tmp_path)!r}))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "'torch'" not in done.stdout and "'transformers'" not in done.stdout

@@ -29,7 +29,7 @@ EngineOpt = Annotated[
     typer.Option(
         "--engine",
         "-e",
-        help="local (in-process model), demo (no model), openai (a server at --base-url), or auto.",
+        help="local (the in-process model, the default), demo (no model) or openai (a server).",
         rich_help_panel=MODEL,
     ),
 ]
@@ -113,3 +113,13 @@ def settings_from_flags(**flags: object) -> Settings:
     """config.toml, then every flag the user gave. Raises ConfigError on a bad value."""
     renamed = {"system_prompt" if k == "system" else k: v for k, v in flags.items()}
     return load_settings().with_overrides(**renamed)
+
+
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        help="Also show the libraries' warnings, kept in the log file, on stderr "
+        "(after the UI closes).",
+    ),
+]

@@ -1,4 +1,5 @@
-"""`qwen-chat replay ID`: send a session's user turns through the current model again.
+"""`qwen-chat replay ID`: send a session's user turns through a model again: the one the
+session last ran with, unless --engine or --model say otherwise.
 
 The replay is a new session that records which session it replays, so the two can be
 compared. `--print` runs it without the UI and prints the transcript as it streams.
@@ -15,6 +16,7 @@ from rich.text import Text
 from qwen_tui.chat.messages import Message
 from qwen_tui.chat.parts import Part
 from qwen_tui.chat.terminal_text import TerminalTextStream
+from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -25,6 +27,7 @@ from qwen_tui.commands.options import (
     ModelOpt,
     TemperatureOpt,
     ThinkOpt,
+    VerboseOpt,
     YarnOpt,
     settings_from_flags,
 )
@@ -32,6 +35,7 @@ from qwen_tui.commands.prompt_budget import command_line_budget, refusal
 from qwen_tui.commands.session_helpers import (
     SessionIdArg,
     chat_in_ui,
+    engine_flags,
     fail,
     load_session,
     session_errors,
@@ -42,6 +46,7 @@ from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import engine_identity
 from qwen_tui.conversation.updates import Notice, Severity, TextStreamed, Update
 from qwen_tui.engine.base import EngineFailure
+from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.export import turn_summary
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
@@ -62,12 +67,17 @@ def replay(
     print_only: Annotated[
         bool, typer.Option("--print", help="Run without the UI and print the transcript.")
     ] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Send a session's user turns through the current model again, into a new linked session."""
+    """Send a session's user turns through its model again, into a new linked session."""
+    route_library_output(verbose, ui=not print_only)
+    if not print_only:
+        require_terminal("add --print to replay it without the UI")
+    store = SessionStore()
+    with session_errors():
+        original = load_session(store, session_id)
     settings = settings_from_flags(
-        model=model,
-        engine=engine,
-        base_url=base_url,
+        **engine_flags(original, engine=engine, model=model, base_url=base_url),
         api_key=api_key,
         thinking=think,
         device=device,
@@ -76,15 +86,11 @@ def replay(
         temperature=temperature,
         max_new_tokens=max_new_tokens,
     )
-    if not print_only:
-        require_terminal("add --print to replay it without the UI")
-    store = SessionStore()
-    with session_errors():
-        original = load_session(store, session_id)
     settings = continued_settings(original, settings)
     prompts = user_prompts(original)
     if not prompts:
         raise fail(f"session {original.id} has no user messages to replay")
+    require_startable_engine(settings)
     from qwen_tui.engine.factory import create_engine
 
     chat_engine = create_engine(settings)

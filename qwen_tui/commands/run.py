@@ -40,11 +40,12 @@ from qwen_tui.commands.options import (
     ThinkOpt,
     TopKOpt,
     TopPOpt,
+    VerboseOpt,
     YarnOpt,
     settings_from_flags,
 )
 from qwen_tui.commands.prompt_budget import command_line_budget, refusal
-from qwen_tui.commands.session_helpers import fail
+from qwen_tui.commands.session_helpers import fail, resumed_engine_flags
 from qwen_tui.commands.streaming import StreamPrinter
 from qwen_tui.config import ConfigError
 from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent, TurnResult
@@ -52,6 +53,7 @@ from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import CommandConversation, open_for_command
 from qwen_tui.engine.base import Engine, EngineFailure
 from qwen_tui.engine.events import EngineReady
+from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import SessionError, SessionWriteError
 
 INTERRUPTED_EXIT = 130
@@ -95,16 +97,16 @@ def run(
             show_default=False,
         ),
     ] = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Answer one prompt without the UI and exit."""
+    route_library_output(verbose)
     prompt = _read_stdin() if prompt == "-" else _utf8_argument(prompt)
     if not prompt.strip():
         raise fail("the prompt is empty; pass the question as an argument, or - to pipe it in")
     try:
         settings = settings_from_flags(
-            model=model,
-            engine=engine,
-            base_url=base_url,
+            **resumed_engine_flags(resume, engine=engine, model=model, base_url=base_url),
             api_key=api_key,
             device=device,
             dtype=dtype,

@@ -23,6 +23,7 @@ from qwen_tui.sessions import (
     SessionRecorder,
     SessionStore,
 )
+from qwen_tui.sessions.replay import recorded_engine
 
 SessionIdArg = Annotated[
     str, typer.Argument(help="Session id, or any unique start of it or of its last part.")
@@ -105,3 +106,26 @@ def warn_about(session: Session) -> None:
     """Print the problems found reading `session` (a torn last line) to stderr."""
     for warning in session.warnings:
         typer.echo(f"qwen-chat: warning: {visible_controls(warning)}", err=True)
+
+
+def engine_flags(
+    session: Session, *, engine: str | None, model: str | None, base_url: str | None = None
+) -> dict[str, str | None]:
+    """--engine, --model and --base-url as the user gave them, else what `session` last
+    ran with (the server too, for an openai session, unless --engine says another)."""
+    ran_on, ran_with, ran_at = recorded_engine(session)
+    chosen = engine or ran_on
+    recorded_server = ran_at if chosen == ran_on else None
+    return {"engine": chosen, "model": model or ran_with, "base_url": base_url or recorded_server}
+
+
+def resumed_engine_flags(
+    session_id: str | None, *, engine: str | None, model: str | None, base_url: str | None
+) -> dict[str, str | None]:
+    """`engine_flags` of the session `session_id` names; the flags alone without an id.
+    Raises SessionError if the id names no readable session."""
+    if session_id is None:
+        return {"engine": engine, "model": model, "base_url": base_url}
+    store = SessionStore()
+    session = store.load(store.resolve(session_id))
+    return engine_flags(session, engine=engine, model=model, base_url=base_url)

@@ -13,10 +13,8 @@ import torch
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
+from qwen_tui.engine.model_needs import CPU_INT4_LIMIT_BYTES, GIB
 
-GIB = 2**30
-# The reference int4 path dequantizes every weight at every step: beyond this it is unusable.
-CPU_INT4_LIMIT_BYTES = 4 * GIB
 _DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 
 

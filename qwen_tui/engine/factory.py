@@ -13,6 +13,10 @@ from qwen_tui.chat.budget import context_limit_for
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine, EngineFailure
 from qwen_tui.engine.events import ErrorKind
+from qwen_tui.engine.local_requirements import (
+    local_engine_unavailable,
+    missing_local_engine_modules,
+)
 from qwen_tui.engine.spec import ModelSpec
 
 DEMO_SPEED_VARIABLE = "QWEN_TUI_DEMO_SPEED"
@@ -21,14 +25,17 @@ DEMO_SPEED_VARIABLE = "QWEN_TUI_DEMO_SPEED"
 
 def create_engine(settings: Settings) -> Engine:
     """`demo` gives the `DemoEngine`; `openai` the client of the server at
-    `settings.base_url`; `local` and `auto` the in-process `LocalEngine` with the model
-    the settings name."""
+    `settings.base_url`; `local` the in-process `LocalEngine` with the model the settings
+    name (an EngineFailure naming the `gpu` extra where that is not installed)."""
     if settings.engine == "demo":
         from qwen_tui.engine.scripted.demo import DemoEngine
 
         return DemoEngine(demo_speed(), context_limit=context_limit_for(settings.yarn_factor))
     if settings.engine == "openai":
         return _remote_engine(settings)
+    missing = missing_local_engine_modules()
+    if missing:
+        raise EngineFailure(local_engine_unavailable(missing), ErrorKind.MODEL_MISSING)
     try:
         from qwen_tui.engine.local import LocalEngine
     except ImportError as exc:

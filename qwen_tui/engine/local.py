@@ -35,6 +35,7 @@ from qwen_tui.engine.prompt_cache import PromptCache
 from qwen_tui.engine.prompting import ChatTokenizer
 from qwen_tui.engine.spec import ModelSpec
 from qwen_tui.engine.worker import ThreadedEngine
+from qwen_tui.library_output import adopt_library_loggers
 
 if TYPE_CHECKING:
     from qwen_tui.engine.loading import LoadedModel
@@ -95,6 +96,7 @@ class LocalEngine(ThreadedEngine):
     def _load(self, sink: EventSink) -> EngineReady:
         from qwen_tui.engine.loading import load_model
 
+        adopt_library_loggers()  # transformers and the hub client print to stderr themselves
         try:
             loaded = load_model(
                 self.spec.model,

@@ -8,6 +8,7 @@ says where we looked and how to fetch it.
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 
@@ -75,3 +76,25 @@ def describe_model_location(model: str) -> str:
         return str(resolve_model_dir(model))
     except EngineFailure as exc:
         return f"not found: {exc}"
+
+
+def config_json_problem(path: Path) -> str | None:
+    """Why the model's config.json cannot load (the engine would refuse it), if it cannot.
+    Read as the loader reads it: a regular file of a sane size only."""
+    from qwen_tui.engine.model_json import MAX_JSON_BYTES
+    from qwen_tui.regular_files import UnreadableFile, read_regular_file
+
+    fix = "restore it from the model's original files"
+    try:
+        config = json.loads(read_regular_file(path, max_bytes=MAX_JSON_BYTES).decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        return f"config.json is not valid JSON (line {exc.lineno}, column {exc.colno}); {fix}"
+    except RecursionError:
+        return f"config.json is not valid JSON (nested too deeply); {fix}"
+    except UnreadableFile as exc:
+        return f"cannot read config.json ({exc.reason}); {fix}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read config.json ({exc}); {fix}"
+    if not isinstance(config, dict):
+        return f"config.json holds a {type(config).__name__}, not a JSON object; {fix}"
+    return None

@@ -128,6 +128,10 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")
         session.renamed_to = title.strip() or None
+    elif kind == "resume":
+        if not isinstance(record.get("settings", {}), dict):
+            raise TypeError("'settings' must be an object")
+        session.resumed_with = record
     elif kind == HEADER_TYPE:
         raise ValueError("a second session header")
     # Unknown event types come from newer minor versions; skipping them loses nothing known.

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.parts import Part
-from qwen_tui.config import Settings
+from qwen_tui.config import ENGINES, Settings
 from qwen_tui.sessions.loader import Session
 from qwen_tui.sessions.timeline import BUCKET_S, Chunk
 
@@ -45,6 +45,21 @@ def continued_settings(session: Session, settings: Settings) -> Settings:
     """`settings` for a run that continues or replays `session`: its system prompt is the
     session's, so the new file's header records the prompt the conversation really has."""
     return replace(settings, system_prompt=session.conversation.system_prompt)
+
+
+def recorded_engine(session: Session) -> tuple[str | None, str | None, str | None]:
+    """The engine, model and server address `session` last ran with (its last resume
+    event, else its header), each None where the file names none a run can use again."""
+    last = session.resumed_with or {"engine": session.engine, "settings": session.settings}
+    settings = last.get("settings") or {}
+    kind = settings.get("engine")
+    if kind not in ENGINES:  # older files name only the engine, in the event itself
+        kind = last.get("engine") if last.get("engine") in ENGINES else None
+    model = settings.get("model")
+    if not isinstance(model, str) or not model.strip():
+        model = None
+    base_url = settings.get("base_url") if kind == "openai" else None
+    return kind, model, base_url if isinstance(base_url, str) else None
 
 
 def estimated_timeline(message: Message) -> list[Chunk]:

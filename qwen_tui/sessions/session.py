@@ -32,6 +32,8 @@ class Session:
     timelines: list[list[Chunk]] = field(default_factory=list)
     """One per assistant message, in order: when each piece of its text appeared."""
     renamed_to: str | None = None
+    resumed_with: dict[str, Any] | None = None
+    """The last `resume` event: the engine, model and settings a later run went on with."""
     warnings: list[str] = field(default_factory=list)
 
     @property

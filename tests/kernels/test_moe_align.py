@@ -46,19 +46,21 @@ def test_each_expert_gets_whole_blocks_holding_exactly_its_pairs(tokens, block_m
 
 
 @pytest.mark.parametrize(
-    ("tokens", "num_experts", "block_m", "chunk", "plan_rows"),
+    ("tokens", "num_experts", "block_m", "chunk", "plan_rows", "block_rows"),
     [
-        (1, E, 16, moe_align.CHUNK, moe_align.PLAN_ROWS),
-        (300, E, 128, moe_align.CHUNK, moe_align.PLAN_ROWS),
-        (300, 12, 64, 16, 2),  # many chunks, several planning passes, E not a power of 2
-        (70, 12, 16, 32, 1),
+        (1, E, 16, moe_align.CHUNK, moe_align.PLAN_ROWS, moe_align.PLAN_BLOCK_ROWS),
+        (300, E, 128, moe_align.CHUNK, moe_align.PLAN_ROWS, moe_align.PLAN_BLOCK_ROWS),
+        # many chunks and blocks, several planning passes of each, E not a power of 2
+        (300, 12, 64, 16, 2, 4),
+        (70, 12, 16, 32, 1, 2),
     ],
 )
 def test_triton_alignment_places_every_pair_where_the_reference_does(
-    tokens, num_experts, block_m, chunk, plan_rows, monkeypatch
+    tokens, num_experts, block_m, chunk, plan_rows, block_rows, monkeypatch
 ):
     monkeypatch.setattr(moe_align, "CHUNK", chunk)
     monkeypatch.setattr(moe_align, "PLAN_ROWS", plan_rows)
+    monkeypatch.setattr(moe_align, "PLAN_BLOCK_ROWS", block_rows)
     ids = random_routing(tokens, 4, seed=tokens) % num_experts
     pair_ids, block_expert = moe_align.align_pairs_triton(ids, num_experts, block_m)
     ref_pairs, ref_blocks = align_pairs(ids, num_experts, block_m)

@@ -18,8 +18,7 @@ from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
 from qwen_tui.engine.gptq.modules import QuantExperts, QuantLinear, QuantRouter
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
-
-MODEL_TYPES = ("qwen3", "qwen3_moe")
+from qwen_tui.engine.model_needs import MODEL_TYPES
 
 
 def model_class(model_type: str) -> type[PreTrainedModel]:
