@@ -6,8 +6,9 @@ carry `qweight`, `qzeros`, `scales`, `g_idx` and `group_size`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
-from torch import nn
 
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
 from qwen_tui.engine.runner.weights import (
@@ -22,7 +23,12 @@ from qwen_tui.engine.runner.weights import (
 )
 
 
-def weights_from_model(model: nn.Module) -> ModelWeights:
+ModuleTree = Any
+"""A part of transformers' module tree: its attributes are found by name at run time,
+which no static type describes."""
+
+
+def weights_from_model(model: ModuleTree) -> ModelWeights:
     """Views (no copies) of every weight the runner needs from `model` (a *ForCausalLM)."""
     config = model.config
     inner = model.model
@@ -41,7 +47,7 @@ def weights_from_model(model: nn.Module) -> ModelWeights:
     )
 
 
-def _layer(layer: nn.Module, config) -> LayerWeights:
+def _layer(layer: ModuleTree, config: Any) -> LayerWeights:
     attn = layer.self_attn
     return LayerWeights(
         input_norm=layer.input_layernorm.weight,
@@ -56,7 +62,7 @@ def _layer(layer: nn.Module, config) -> LayerWeights:
     )
 
 
-def _linear(module: nn.Module) -> Linear:
+def _linear(module: ModuleTree) -> Linear:
     if hasattr(module, "qweight"):
         if getattr(module, "bias", None) is not None and not isinstance(module.bias, torch.Tensor):
             raise TypeError(f"unexpected bias on {module}")
@@ -73,7 +79,7 @@ def _linear(module: nn.Module) -> Linear:
     return module.weight
 
 
-def _g_idx(module: nn.Module) -> torch.Tensor | None:
+def _g_idx(module: ModuleTree) -> torch.Tensor | None:
     """None when the groups follow the input rows in order, so kernels take the fast path."""
     g_idx = getattr(module, "g_idx", None)
     if g_idx is None:
@@ -82,7 +88,7 @@ def _g_idx(module: nn.Module) -> torch.Tensor | None:
     return None if bool((g_idx.long() == in_order).all()) else g_idx.int()
 
 
-def _mlp(mlp: nn.Module, config) -> MoeMlp | DenseMlp:
+def _mlp(mlp: ModuleTree, config: Any) -> MoeMlp | DenseMlp:
     if not hasattr(mlp, "experts"):
         return DenseMlp(_linear(mlp.gate_proj), _linear(mlp.up_proj), _linear(mlp.down_proj))
     experts = mlp.experts
@@ -93,6 +99,6 @@ def _mlp(mlp: nn.Module, config) -> MoeMlp | DenseMlp:
     return MoeMlp(_linear(mlp.gate), stacked, config.num_experts_per_tok, config.norm_topk_prob)
 
 
-def _int4_experts(experts: nn.Module, name: str) -> Int4Experts:
+def _int4_experts(experts: ModuleTree, name: str) -> Int4Experts:
     proj = getattr(experts, f"{name}_proj")
     return Int4Experts(proj.qweight, proj.qzeros, proj.scales, proj.group_size, _g_idx(proj))
