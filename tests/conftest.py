@@ -19,3 +19,10 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("QWEN_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return tmp_path
+
+
+@pytest.fixture
+def a_terminal(monkeypatch):
+    """The chat UI's check for a terminal passes, as it does for a user at one: pytest and
+    CliRunner give the command pipes, which the check refuses."""
+    monkeypatch.setattr("qwen_tui.commands.terminal._is_terminal", lambda stream: True)

@@ -20,6 +20,7 @@ from qwen_tui import __version__
 from qwen_tui.cli import app
 from qwen_tui.config import ConfigError
 from tests.config_files import write_config
+from tests.pty_run import PtyRun
 
 WIDE = {"COLUMNS": "240"}
 
@@ -69,7 +70,7 @@ def test_bad_flag_value_is_a_config_error_before_anything_starts(engine):
     assert f"--engine is '{engine}'; choose one of local, demo" in str(result.exception)
 
 
-def test_the_chat_without_its_model_is_one_line_and_no_ui(monkeypatch):
+def test_the_chat_without_its_model_is_one_line_and_no_ui(monkeypatch, a_terminal):
     calls: list = []
     fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
     monkeypatch.setitem(sys.modules, "qwen_tui.ui.app", fake)
@@ -106,7 +107,7 @@ def test_script_help_and_version():
     ],
 )
 def test_a_model_the_engine_would_refuse_is_one_line_before_the_ui(
-    tmp_path, monkeypatch, config, weights, why
+    tmp_path, monkeypatch, a_terminal, config, weights, why
 ):
     calls: list = []
     fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
@@ -121,9 +122,9 @@ def test_a_model_the_engine_would_refuse_is_one_line_before_the_ui(
 
 
 def test_script_without_a_model_prints_one_line_instead_of_opening_the_ui():
-    run = qwen_chat()
-    assert (run.returncode, run.stdout) == (2, "")
-    [line] = run.stderr.strip().splitlines()
+    run = PtyRun(columns=400)  # a real terminal, as a user's first run has
+    assert run.finish(timeout=120) == 2
+    [line] = run.output.decode().strip().splitlines()
     assert line.startswith("qwen-chat: error: Qwen/Qwen3-30B-A3B-GPTQ-Int4 is not in the local")
     assert line.endswith(
         "`qwen-chat doctor` checks this machine; --engine demo runs without a model"

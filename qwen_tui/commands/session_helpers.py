@@ -127,5 +127,5 @@ def resumed_engine_flags(
     if session_id is None:
         return {"engine": engine, "model": model, "base_url": base_url}
     store = SessionStore()
-    session = store.load(store.resolve(session_id))
-    return engine_flags(session, engine=engine, model=model, base_url=base_url)
+    facts = store.facts(store.resolve(session_id))  # its header and last resume, no replies
+    return engine_flags(facts, engine=engine, model=model, base_url=base_url)

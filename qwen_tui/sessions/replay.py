@@ -52,9 +52,11 @@ def recorded_engine(session: Session) -> tuple[str | None, str | None, str | Non
     event, else its header), each None where the file names none a run can use again."""
     last = session.resumed_with or {"engine": session.engine, "settings": session.settings}
     settings = last.get("settings") or {}
-    kind = settings.get("engine")
-    if kind not in ENGINES:  # older files name only the engine, in the event itself
-        kind = last.get("engine") if last.get("engine") in ENGINES else None
+    # The engine that ran is named in the event itself; a server's engine is named by its
+    # address, so for it the settings' kind ("openai") tells.
+    kind = last.get("engine")
+    if kind not in ENGINES:
+        kind = settings.get("engine") if settings.get("engine") in ENGINES else None
     model = settings.get("model")
     if not isinstance(model, str) or not model.strip():
         model = None

@@ -30,7 +30,7 @@ from qwen_tui.sessions.loader import (
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
 from qwen_tui.sessions.records import header_record
-from qwen_tui.sessions.summary import SessionSummary
+from qwen_tui.sessions.summary import SessionSummary, scan_facts
 from qwen_tui.sessions.summary_index import SummaryIndex
 from qwen_tui.sessions.tail import prepare_append
 
@@ -96,6 +96,11 @@ class SessionStore:
         """The session read and checked as `load` does, its conversation holding only the
         first question: for commands that then stream it with `read`."""
         return self._opened(session_id, check_session_file)
+
+    def facts(self, session_id: str) -> Session:
+        """The header, renames and last resume event, without parsing the replies (fast at
+        any size): what the session last ran with, for a command that is about to start."""
+        return self._opened(session_id, lambda path: scan_facts(path)[0])
 
     def read(self, session_id: str) -> SessionReading:
         """The session opened to be read message by message (see `SessionReading`)."""

@@ -48,7 +48,7 @@ def summarize(session_id: str, path: Path) -> SessionSummary:
     """The list row of the session in `path`; a file that cannot be read gets `problem`."""
     updated = file_changed_at(path)
     try:
-        session, turns = _scan(path)
+        session, turns = scan_facts(path)
     except (OSError, SessionError) as exc:
         return SessionSummary(session_id, path, updated, problem=str(exc))
     return SessionSummary(
@@ -74,9 +74,9 @@ def file_changed_at(path: Path) -> datetime:
     return datetime.fromtimestamp(0)
 
 
-def _scan(path: Path) -> tuple[Session, int]:
-    """The session's header facts with its first question and renames applied (no other
-    message kept), and how many questions it holds."""
+def scan_facts(path: Path) -> tuple[Session, int]:
+    """The session's header facts with its first question, renames and last resume event
+    applied (no other message kept, no reply parsed), and how many questions it holds."""
     with open_session_file(path) as file:
         lines = session_lines(file, path)
         session = read_header(path, lines)

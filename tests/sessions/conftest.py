@@ -19,11 +19,10 @@ def store() -> SessionStore:
 
 
 @pytest.fixture
-def fake_ui(monkeypatch):
+def fake_ui(monkeypatch, a_terminal):
     """Stands in for `qwen_tui.ui.app` and the terminal it needs; `calls` keeps each
     run_chat_app call's arguments, and `during(kwargs)` runs as if the user chatted."""
     ui = types.SimpleNamespace(calls=[], during=lambda kwargs: None)
-    monkeypatch.setattr("qwen_tui.commands.terminal._is_terminal", lambda stream: True)
 
     def run_chat_app(settings, **kwargs):
         ui.calls.append({"settings": settings, **kwargs})

@@ -37,7 +37,7 @@ def engines(monkeypatch):
 
 
 @pytest.fixture
-def ui_calls(monkeypatch) -> list:
+def ui_calls(monkeypatch, a_terminal) -> list:
     calls: list = []
     fake = types.SimpleNamespace(run_chat_app=lambda settings, **kwargs: calls.append(settings))
     monkeypatch.setitem(sys.modules, "qwen_tui.ui.app", fake)
@@ -85,9 +85,8 @@ def test_flags_override_what_the_session_recorded(store, model_dir, engines, ui_
 def test_the_last_resume_wins_over_the_header(store, model_dir, engines, ui_calls):
     saved = record(store, sample_conversation())  # made with the demo engine
     local = Settings(model=str(model_dir), engine="local")
-    with store.open_for_append(
-        saved, settings=local, engine_name="local", model_name=str(model_dir)
-    ) as recorder:
+    with store.open_for_append(saved) as recorder:
+        recorder.note_resume(settings=local, engine_name="local", model_name=str(model_dir))
         recorder.record_user(Message(Role.USER, "and now locally"))
     assert runner.invoke(app, ["resume", saved]).exit_code == 0
     assert (engines[-1].engine, engines[-1].model) == ("local", str(model_dir))
