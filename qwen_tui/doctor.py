@@ -86,7 +86,7 @@ def _engine_checks(needs: ModelNeeds | None, missing: list[str]) -> list[Check]:
     value = f"{name} ({arch}), {free / GIB:.1f} GiB free of {total / GIB:.1f} GiB"
     enough = needs is None or free >= needs.gpu_bytes
     rows.append(Check("GPU", value, enough))
-    if not enough:
+    if needs is not None and not enough:
         missing.append(
             f"{needs.gpu_bytes / GIB:.0f} GiB of free GPU memory ({free / GIB:.1f} GiB now)"
         )

@@ -17,14 +17,17 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from types import FrameType
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError, nodes
 from jinja2.ext import Extension, loopcontrols
+from jinja2.parser import Parser
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from qwen_tui.engine.base import EngineFailure
@@ -101,6 +104,10 @@ class ChatTemplate:
         )
 
 
+Tracer = Callable[[FrameType, str, object], Any]
+"""A `sys.settrace` function: it returns the tracer for the frame's lines, or None."""
+
+
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Stop the template's code once `seconds` have passed: a tracer on its frames only
@@ -108,14 +115,14 @@ def _time_limit(seconds: float) -> Iterator[None]:
     deadline = time.monotonic() + seconds
     lines = 0
 
-    def on_line(frame, event, arg):
+    def on_line(frame: FrameType, event: str, arg: object) -> Tracer:
         nonlocal lines
         lines += 1
         if not lines % 128 and time.monotonic() > deadline:
             raise _TimeUp
         return on_line
 
-    def on_call(frame, event, arg):
+    def on_call(frame: FrameType, event: str, arg: object) -> Tracer | None:
         return on_line if frame.f_code.co_filename == _TEMPLATE_FILE else None
 
     previous = sys.gettrace()
@@ -131,7 +138,7 @@ class _LimitedSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset(["*", "**"])
 
-    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 sized = isinstance(sequence, str | list | tuple) and isinstance(count, int)
@@ -149,9 +156,9 @@ class _GenerationTag(Extension):
 
     tags = {"generation"}
 
-    def parse(self, parser) -> list[nodes.Node]:
+    def parse(self, parser: Parser) -> list[nodes.Node]:
         next(parser.stream)
-        return parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return list(parser.parse_statements(("name:endgeneration",), drop_needle=True))
 
 
 def _environment() -> _LimitedSandbox:
@@ -164,7 +171,13 @@ def _environment() -> _LimitedSandbox:
     return environment
 
 
-def _tojson(value: Any, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+def _tojson(
+    value: Any,
+    ensure_ascii: bool = False,
+    indent: int | str | None = None,
+    separators: tuple[str, str] | None = None,
+    sort_keys: bool = False,
+) -> str:
     return json.dumps(
         value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
     )

@@ -9,15 +9,21 @@ correctly but slowly. The static KV cache for the whole context is allocated her
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
+from transformers import PretrainedConfig
 
 from qwen_tui.engine import devices
 from qwen_tui.engine.events import LoadProgress
 from qwen_tui.engine.kernels import available
 
+if TYPE_CHECKING:  # the runner imports Triton: only where the fast path is taken
+    from qwen_tui.engine.loading import LoadedModel
+    from qwen_tui.engine.runner.generate import Runner
 
-def fast_path_blockers(loaded) -> list[str]:
+
+def fast_path_blockers(loaded: LoadedModel) -> list[str]:
     """Why `loaded` (a LoadedModel) cannot use the fast runner; empty when it can."""
     if loaded.device.type != "cuda":
         return ["the fast path needs a CUDA GPU"]
@@ -35,7 +41,9 @@ WARM_UP_STEPS = (
 )
 
 
-def build_runner(loaded, progress: Callable[[LoadProgress], None] | None = None):
+def build_runner(
+    loaded: LoadedModel, progress: Callable[[LoadProgress], None] | None = None
+) -> Runner:
     """The fast runner for `loaded`, its cache sized to the context limit, kernels compiled
     and tuned, decode graphs captured; `progress` hears each step by name. Raises
     EngineFailure when the cache does not fit."""
@@ -64,8 +72,11 @@ def build_runner(loaded, progress: Callable[[LoadProgress], None] | None = None)
     return runner
 
 
-def kv_bytes_per_token(config, dtype: torch.dtype) -> int:
+def kv_bytes_per_token(config: PretrainedConfig, dtype: torch.dtype) -> int:
     """Cache bytes per token: keys and values of every layer (98,304 for Qwen3-30B-A3B)."""
-    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-    per_layer = 2 * config.num_key_value_heads * head_dim * torch.finfo(dtype).bits // 8
-    return config.num_hidden_layers * per_layer
+    head_dim: int = (
+        getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    )
+    per_layer: int = 2 * config.num_key_value_heads * head_dim * torch.finfo(dtype).bits // 8
+    layers: int = config.num_hidden_layers
+    return layers * per_layer

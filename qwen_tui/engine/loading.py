@@ -27,9 +27,10 @@ from qwen_tui.engine.gptq.plan import load_plan, model_tensors
 from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
 from qwen_tui.engine.gptq.shards import Shards, tensor_names
 from qwen_tui.engine.gptq.sizes import check_sizes
-from qwen_tui.engine.gptq.skeleton import MODEL_TYPES, build_skeleton, materialize, model_class
+from qwen_tui.engine.gptq.skeleton import build_skeleton, materialize, model_class
 from qwen_tui.engine.model_files import resolve_model_dir
 from qwen_tui.engine.model_json import read_model_json
+from qwen_tui.engine.model_needs import MODEL_TYPES
 from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
 
 ProgressSink = Callable[[LoadProgress], None]
@@ -143,7 +144,7 @@ def _transformers_config(raw: dict[str, Any], yarn_factor: float | None) -> Pret
     return config
 
 
-def _estimated_bytes(config, gptq: GPTQConfig | None, dtype: torch.dtype) -> int:
+def _estimated_bytes(config: PretrainedConfig, gptq: GPTQConfig | None, dtype: torch.dtype) -> int:
     """Weight bytes from the config alone: int4 layers at ~4.25 bits per weight."""
     with torch.device("meta"):
         dense = model_class(config.model_type)(config)

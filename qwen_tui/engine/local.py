@@ -39,6 +39,7 @@ from qwen_tui.library_output import adopt_library_loggers
 
 if TYPE_CHECKING:
     from qwen_tui.engine.loading import LoadedModel
+    from qwen_tui.engine.runner.generate import Runner
 
 _TOKENIZER_WAIT_S = 60.0
 
@@ -52,7 +53,7 @@ class LocalEngine(ThreadedEngine):
         self.model_name = spec.model
         self.seed = seed
         self._loaded: LoadedModel | None = None
-        self._runner = None
+        self._runner: Runner | None = None
         self.fast_path_blockers: list[str] = []
         """Why the fast GPU runner is not in use (empty when it is)."""
         self._tokenizer: ChatTokenizer | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qwen_tui.config import DEFAULT_MODEL
 from qwen_tui.engine.base import EngineFailure
@@ -100,6 +101,6 @@ def read_needs(model_dir: Path) -> ModelNeeds:
     )
 
 
-def _positive(config: dict, key: str) -> int:
+def _positive(config: dict[str, Any], key: str) -> int:
     value = config.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

@@ -79,8 +79,9 @@ class ThreadedEngine(Engine):
             return
         self.ready.set()
         sink(ready)
-        while (item := self._requests.get()) is not _STOP:
-            item, self.request_submitted_at = item
+        while (queued := self._requests.get()) is not _STOP:
+            assert isinstance(queued, tuple)
+            item, self.request_submitted_at = queued
             assert isinstance(item, GenerationRequest)
             # A cancel pressed while nothing ran must not kill the next request.
             self._cancel.clear()

@@ -12,8 +12,8 @@ from qwen_tui.sessions.errors import (
     SessionUnreadable,
     SessionWriteError,
 )
-from qwen_tui.sessions.loader import Session
 from qwen_tui.sessions.recorder import SessionRecorder
+from qwen_tui.sessions.session import Session
 from qwen_tui.sessions.store import SessionStore
 from qwen_tui.sessions.summary import SessionSummary
 from qwen_tui.sessions.timeline import Chunk

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import FinishReason, Message, Role
-from qwen_tui.sessions.loader import Session
+from qwen_tui.sessions.session import Session
 
 FORMATS = ("md", "json")
 SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json"}

@@ -11,7 +11,7 @@ the stack.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -73,9 +73,10 @@ def parse_record(raw: bytes) -> Record:
 
 def nesting_within(value: object, limit: int) -> bool:
     """True if `value` nests lists and objects at most `limit` levels (no recursion)."""
-    pending = [(value, 1)]
+    pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

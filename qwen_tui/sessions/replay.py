@@ -12,7 +12,7 @@ from dataclasses import replace
 from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.parts import Part
 from qwen_tui.config import ENGINES, Settings
-from qwen_tui.sessions.loader import Session
+from qwen_tui.sessions.session import Session
 from qwen_tui.sessions.timeline import BUCKET_S, Chunk
 
 _ESTIMATED_CHARS_PER_S = 200.0  # about 50 tokens/s when a reply has no recorded timings

@@ -21,15 +21,11 @@ from qwen_tui.sessions.errors import (
     SessionWriteError,
 )
 from qwen_tui.sessions.ids import ids_matching, is_session_id, new_session_id
-from qwen_tui.sessions.loader import (
-    Session,
-    SessionReading,
-    check_session_file,
-    load_session_file,
-)
+from qwen_tui.sessions.loader import SessionReading, check_session_file, load_session_file
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.recorder import SessionRecorder
 from qwen_tui.sessions.records import header_record
+from qwen_tui.sessions.session import Session
 from qwen_tui.sessions.summary import SessionSummary, scan_facts
 from qwen_tui.sessions.summary_index import SummaryIndex
 from qwen_tui.sessions.tail import prepare_append

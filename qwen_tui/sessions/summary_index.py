@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
 from qwen_tui.sessions.summary import SessionSummary, file_changed_at, summarize
@@ -73,7 +73,7 @@ class SummaryIndex:
             return  # only a cache: the next listing reads the files again
 
 
-def _valid_row(row: object) -> bool:
+def _valid_row(row: object) -> TypeGuard[dict[str, Any]]:
     """A row as `summary` writes it (the cache may have been edited by hand)."""
     if not isinstance(row, dict) or set(row) != set(_CACHED):
         return False

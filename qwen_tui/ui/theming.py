@@ -88,9 +88,9 @@ def theme_from_file(path: Path) -> Theme:
     data.setdefault("name", path.stem)
     if "primary" not in data:
         raise ValueError(f"{path}: a theme needs at least 'primary'; {_SKIPPED}")
-    problem = _field_problem(data) or _variables_problem(data)
-    if problem:
-        raise ValueError(f"{path}: {problem}; {_SKIPPED}")
+    wrong = _field_problem(data) or _variables_problem(data)
+    if wrong:
+        raise ValueError(f"{path}: {wrong}; {_SKIPPED}")
     return Theme(**data)
 
 

@@ -10,6 +10,7 @@ path reads these same buffers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -20,11 +21,20 @@ from qwen_tui.engine.gptq.reference import matmul_int4
 
 Matmul = Callable[[torch.Tensor, PackedInt4], torch.Tensor]
 
+ModuleTree = Any
+"""A part of transformers' module tree: its attributes are found by name at run time,
+which no static type describes."""
+
 
 class QuantLinear(nn.Module):
     """y = x @ W (+ bias) for a GPTQ int4 W of shape [in_features, out_features]."""
 
     matmul: Matmul = staticmethod(matmul_int4)
+    qweight: torch.Tensor  # buffers `_register_int4` registers
+    qzeros: torch.Tensor
+    scales: torch.Tensor
+    g_idx: torch.Tensor
+    bias: torch.Tensor | None
 
     def __init__(
         self,
@@ -50,6 +60,11 @@ class QuantLinear(nn.Module):
 class StackedInt4(nn.Module):
     """One projection of every expert: qweight [E, K/8, N], qzeros [E, K/G, N/8], ..."""
 
+    qweight: torch.Tensor  # buffers `_register_int4` registers
+    qzeros: torch.Tensor
+    scales: torch.Tensor
+    g_idx: torch.Tensor
+
     def __init__(
         self, num_experts: int, in_features: int, out_features: int, group_size: int
     ) -> None:
@@ -66,12 +81,14 @@ class StackedInt4(nn.Module):
 class QuantRouter(QuantLinear):
     """Qwen3-MoE's top-k router (`mlp.gate`) when the checkpoint quantized it too."""
 
-    def __init__(self, config, group_size: int) -> None:
+    def __init__(self, config: ModuleTree, group_size: int) -> None:
         super().__init__(config.hidden_size, config.num_experts, group_size)
         self.top_k = config.num_experts_per_tok
         self.norm_topk_prob = config.norm_topk_prob
 
-    def forward(self, hidden_states: torch.Tensor):
+    def forward(  # type: ignore[override]  # transformers' router returns three tensors
+        self, hidden_states: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         hidden_states = hidden_states.reshape(-1, self.in_features)
         logits = self.matmul(hidden_states, self.packed())
         probs = torch.softmax(logits, dim=-1, dtype=torch.float)
@@ -86,7 +103,7 @@ class QuantExperts(nn.Module):
 
     matmul: Matmul = staticmethod(matmul_int4)
 
-    def __init__(self, config, group_size_for: Callable[[int], int]) -> None:
+    def __init__(self, config: ModuleTree, group_size_for: Callable[[int], int]) -> None:
         super().__init__()
         experts, hidden, inter = (
             config.num_experts,

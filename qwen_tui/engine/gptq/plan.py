@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from qwen_tui.engine.gptq.modules import QuantLinear, StackedInt4
+from qwen_tui.engine.gptq.modules import ModuleTree, QuantLinear, StackedInt4
 
 Index = tuple[int | slice, ...]
 
@@ -32,7 +32,7 @@ class Slot:
     """Another copy of a tensor that is filled anyway (a tied lm_head): used, not copied."""
 
 
-def load_plan(model: nn.Module, checkpoint_names: set[str], desc_act: bool) -> dict[str, Slot]:
+def load_plan(model: ModuleTree, checkpoint_names: set[str], desc_act: bool) -> dict[str, Slot]:
     """Checkpoint name -> Slot for every tensor the model needs."""
     plan: dict[str, Slot] = {}
     for prefix, module in model.named_modules():
@@ -91,7 +91,7 @@ def _stacked_slots(prefix: str, module: StackedInt4, desc_act: bool) -> dict[str
     return slots
 
 
-def _dense_expert_slots(prefix: str, module: nn.Module) -> dict[str, Slot]:
+def _dense_expert_slots(prefix: str, module: ModuleTree) -> dict[str, Slot]:
     inter = module.down_proj.shape[-1]
     slots = {}
     for e in range(module.gate_up_proj.shape[0]):

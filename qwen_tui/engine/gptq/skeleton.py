@@ -16,7 +16,7 @@ from transformers import PretrainedConfig, PreTrainedModel
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
-from qwen_tui.engine.gptq.modules import QuantExperts, QuantLinear, QuantRouter
+from qwen_tui.engine.gptq.modules import ModuleTree, QuantExperts, QuantLinear, QuantRouter
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
 from qwen_tui.engine.model_needs import MODEL_TYPES
 
@@ -46,7 +46,8 @@ def build_skeleton(
 ) -> PreTrainedModel:
     """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules."""
     with torch.device("meta"):
-        model = model_class(config.model_type)(config).to(dtype)
+        model: ModuleTree = model_class(config.model_type)(config)
+        model = model.to(dtype)
         tie_embeddings(model)
         quantized = _quantized_modules(model, checkpoint_names)
         if quantized and gptq is None:
@@ -56,8 +57,10 @@ def build_skeleton(
                 ErrorKind.BAD_REQUEST,
             )
         for name in quantized:
+            assert gptq is not None
             _swap(model, name, _int4_module(model.get_submodule(name), config, gptq))
-    return model
+    built: PreTrainedModel = model
+    return built
 
 
 def materialize(model: nn.Module, device: torch.device) -> None:
@@ -66,7 +69,7 @@ def materialize(model: nn.Module, device: torch.device) -> None:
     tie_embeddings(model)  # to_empty gives each parameter its own new tensor
 
 
-def tie_embeddings(model: nn.Module) -> None:
+def tie_embeddings(model: ModuleTree) -> None:
     """Share the embedding with the lm_head when the config ties them (Qwen3-0.6B does)."""
     if getattr(model.config, "tie_word_embeddings", False):
         model.lm_head.weight = model.model.embed_tokens.weight
@@ -81,7 +84,7 @@ def _quantized_modules(model: nn.Module, names: Collection[str]) -> list[str]:
     return found
 
 
-def _int4_module(module: nn.Module, config: PretrainedConfig, gptq: GPTQConfig) -> nn.Module:
+def _int4_module(module: ModuleTree, config: PretrainedConfig, gptq: GPTQConfig) -> nn.Module:
     if _is_experts(module):
         return QuantExperts(config, gptq.group_size_for)
     if type(module).__name__.endswith("TopKRouter"):

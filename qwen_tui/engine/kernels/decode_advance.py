@@ -16,6 +16,7 @@ the position of the last token the length limit allows; `stops` [S] int64, the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import triton
@@ -61,7 +62,7 @@ class StepState:
 
     @classmethod
     def allocate(cls, steps: int, device: torch.device) -> StepState:
-        i64 = dict(device=device, dtype=torch.int64)
+        i64: dict[str, Any] = dict(device=device, dtype=torch.int64)
         return cls(
             token=torch.zeros(1, **i64),
             pos=torch.zeros(1, **i64),

@@ -13,6 +13,7 @@ Expert weights are stacked: qweight [E, K/8, N], qzeros [E, K/G, N/8], scales [E
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import triton
@@ -101,11 +102,14 @@ def _launch(
     N, K = proj.out_features, proj.in_features
     use_dot = block_m >= 16
     other = second or proj
+    grid: Any  # a function of the autotuner's tiles, or the fixed tiles' grid
     if use_dot:  # prefill: tiles chosen by the autotuner
         kernel, tiles = grouped_int4_tuned, {}
 
-        def grid(meta):
+        def tuned_grid(meta: dict[str, int]) -> tuple[int, int]:
             return (pair_ids.numel() // block_m, triton.cdiv(N, meta["BLOCK_N"]))
+
+        grid = tuned_grid
     else:
         kernel = grouped_int4_kernel
         tiles = {"BLOCK_N": 32, "BLOCK_K": min(128, proj.group_size)}

@@ -159,8 +159,8 @@ def int4_matmul(
         if atomic
         else torch.empty(M, N, device=x.device, dtype=x.dtype)
     )
-    grid = (triton.cdiv(N, block_n), splits, triton.cdiv(M, block_m))
-    _int4_matmul_kernel[grid](
+    tile_grid = (triton.cdiv(N, block_n), splits, triton.cdiv(M, block_m))
+    _int4_matmul_kernel[tile_grid](
         x2,
         qweight,
         qzeros,

@@ -15,6 +15,8 @@ Triton's CPU interpreter cannot run the instructions, so there the kernels never
 
 from __future__ import annotations
 
+from typing import Any
+
 import triton
 import triton.language as tl
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
@@ -23,7 +25,7 @@ PDL = False
 LINE_INT32 = tl.constexpr(32)  # int32 values in a 128-byte cache line
 
 
-def launch_options(pdl: bool) -> dict:
+def launch_options(pdl: bool) -> dict[str, Any]:
     """Extra launch arguments for a kernel taking part (`PDL` constexpr set to `pdl`)."""
     return {"launch_pdl": True} if pdl else {}
 

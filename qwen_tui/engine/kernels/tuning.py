@@ -95,7 +95,9 @@ def fits_group(configs, named_args, **kwargs):
 
     def acc_per_thread(config) -> float:
         block_m = config.kwargs.get("BLOCK_M", kwargs.get("BLOCK_M"))
-        return accumulators * block_m * config.kwargs["BLOCK_N"] / (config.num_warps * 32)
+        tile: float = accumulators * block_m * config.kwargs["BLOCK_N"]
+        threads: int = config.num_warps * 32
+        return tile / threads
 
     fitting = [c for c in in_group if acc_per_thread(c) <= ACC_REGS_PER_THREAD]
     return fitting or in_group

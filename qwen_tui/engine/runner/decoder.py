@@ -39,9 +39,10 @@ class Decoder:
             from qwen_tui.engine.runner.fast_step import FastDecodeStep
 
             self.fast = FastDecodeStep(weights, self.k_cache, self.v_cache, self.cos, self.sin)
-            if FastPrefill.takes(self.fast.qkv):
+            fused_qkv = FastPrefill.fused_qkv(self.fast.qkv)
+            if fused_qkv is not None:
                 self.fast_prefill = FastPrefill(
-                    weights, self.k_cache, self.v_cache, self.cos, self.sin, self.fast.qkv
+                    weights, self.k_cache, self.v_cache, self.cos, self.sin, fused_qkv
                 )
 
     @torch.inference_mode()
@@ -101,7 +102,9 @@ class Decoder:
             h = self._finish_layer(h, attn, layer)
         return self._logits(h)
 
-    def _qkv(self, h, layer: LayerWeights, cos, sin):
+    def _qkv(
+        self, h: torch.Tensor, layer: LayerWeights, cos: torch.Tensor, sin: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """h [T, H] -> q [T, heads, D], k and v [T, kv_heads, D], normed and rotated."""
         w, eps = self.w, self.w.rms_eps
         x = rms_norm(h, layer.input_norm, eps)
@@ -112,13 +115,18 @@ class Decoder:
         k = apply_rope(rms_norm(k, layer.k_norm, eps), cos, sin)
         return q, k, v
 
-    def _prefill_attention(self, q, layer: int, start: int, end: int) -> torch.Tensor:
+    def _prefill_attention(self, q: torch.Tensor, layer: int, start: int, end: int) -> torch.Tensor:
         """q [T, heads, D] at positions start..end-1 over the cache [0, end) -> [T, heads*D]."""
         return causal_attention(q, self.k_cache[layer], self.v_cache[layer], start, end)
 
-    def _finish_layer(self, h, attn, layer: LayerWeights) -> torch.Tensor:
+    def _finish_layer(
+        self, h: torch.Tensor, attn: torch.Tensor, layer: LayerWeights
+    ) -> torch.Tensor:
         h = h + self.ops.linear(attn, layer.o)
         return h + self.ops.mlp(rms_norm(h, layer.post_norm, self.w.rms_eps), layer.mlp)
 
     def _logits(self, h: torch.Tensor) -> torch.Tensor:
-        return F.linear(rms_norm(h, self.w.final_norm, self.w.rms_eps), self.w.lm_head)[0]
+        logits: torch.Tensor = F.linear(
+            rms_norm(h, self.w.final_norm, self.w.rms_eps), self.w.lm_head
+        )
+        return logits[0]

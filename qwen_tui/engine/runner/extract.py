@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from qwen_tui.engine.gptq.modules import ModuleTree
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
 from qwen_tui.engine.runner.weights import (
     DenseExperts,
@@ -21,11 +22,6 @@ from qwen_tui.engine.runner.weights import (
     MoeMlp,
     QuantExperts,
 )
-
-
-ModuleTree = Any
-"""A part of transformers' module tree: its attributes are found by name at run time,
-which no static type describes."""
 
 
 def weights_from_model(model: ModuleTree) -> ModelWeights:
@@ -76,7 +72,8 @@ def _linear(module: ModuleTree) -> Linear:
         )
     if getattr(module, "bias", None) is not None:
         raise ValueError("the runner expects bias-free projections, as in Qwen3")
-    return module.weight
+    weight: torch.Tensor = module.weight
+    return weight
 
 
 def _g_idx(module: ModuleTree) -> torch.Tensor | None:

@@ -38,10 +38,11 @@ class FastPrefill:
         self.ops = Ops(use_triton=True)
 
     @staticmethod
-    def takes(qkv: list[Int4Weight | None]) -> bool:
-        """True when every layer has a fused q|k|v weight (int4, groups in order, no bias);
-        other checkpoints prefill on the reference path."""
-        return all(weight is not None for weight in qkv)
+    def fused_qkv(qkv: list[Int4Weight | None]) -> list[Int4Weight] | None:
+        """The layers' fused q|k|v weights when every layer has one (int4, groups in
+        order, no bias); None for other checkpoints, which prefill on the reference path."""
+        fused = [weight for weight in qkv if weight is not None]
+        return fused if len(fused) == len(qkv) else None
 
     def __call__(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         """ids [T] at positions start..start+T-1 -> logits [V] of the last position; the

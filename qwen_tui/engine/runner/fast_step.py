@@ -8,6 +8,8 @@ unquantized layers) fall back to `Ops`, still inside the graph.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import torch
 import torch.nn.functional as F
 
@@ -21,6 +23,7 @@ from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import Ops
 from qwen_tui.engine.runner.weights import (
+    DenseMlp,
     Int4Weight,
     LayerWeights,
     Linear,
@@ -99,8 +102,9 @@ class FastDecodeStep:
         return self.attention(self.q[0], k_cache, v_cache, pos)
 
     def _qkv_into(self, i: int, layer: LayerWeights) -> None:
-        if self.qkv[i] is not None:
-            self._linear_into(self.x, self.qkv[i], self.acc_qkv)
+        fused = self.qkv[i]
+        if fused is not None:
+            self._linear_into(self.x, fused, self.acc_qkv)
             return
         start = 0
         for proj in (layer.q, layer.k, layer.v):
@@ -117,6 +121,7 @@ class FastDecodeStep:
     def _mlp_into(self, layer: LayerWeights) -> None:
         mlp = layer.mlp
         if _fast_moe(mlp):
+            assert isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts)
             if isinstance(mlp.router, torch.Tensor):  # the published router is 16-bit
                 self.router_route(
                     self.x,
@@ -148,7 +153,7 @@ def graph_blockers(w: ModelWeights) -> list[str]:
     return blockers
 
 
-def _fast_moe(mlp) -> bool:
+def _fast_moe(mlp: MoeMlp | DenseMlp) -> bool:
     if not (isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts)):
         return False
     experts = mlp.experts
@@ -163,7 +168,7 @@ def _out_features(weight: Linear) -> int:
     return weight.qweight.shape[1] if isinstance(weight, Int4Weight) else weight.shape[0]
 
 
-def _gemv_ready(weight: Linear) -> bool:
+def _gemv_ready(weight: Linear) -> TypeGuard[Int4Weight]:
     if not isinstance(weight, Int4Weight) or weight.g_idx is not None or weight.bias is not None:
         return False
     k, block_k = weight.qweight.shape[0] * 8, gemv_block_k(weight.group_size)
@@ -172,8 +177,8 @@ def _gemv_ready(weight: Linear) -> bool:
 
 def _fuse_qkv(layer: LayerWeights) -> Int4Weight | None:
     """q, k and v side by side as one weight (one launch), when all three allow it."""
-    parts = (layer.q, layer.k, layer.v)
-    if not all(_gemv_ready(p) for p in parts) or len({p.group_size for p in parts}) != 1:
+    parts = [p for p in (layer.q, layer.k, layer.v) if _gemv_ready(p)]
+    if len(parts) != 3 or len({p.group_size for p in parts}) != 1:
         return None
     return Int4Weight(
         torch.cat([p.qweight for p in parts], dim=1),

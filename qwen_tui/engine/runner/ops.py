@@ -82,8 +82,10 @@ class Ops:
         if isinstance(experts, DenseExperts):
             gate, up = F.linear(x, experts.gate_up[e]).chunk(2, dim=-1)
             return F.linear(F.silu(gate) * up, experts.down[e])
-        gate, up, down = (_expert_weight(p, e) for p in (experts.gate, experts.up, experts.down))
-        return self.linear(F.silu(self.linear(x, gate)) * self.linear(x, up), down)
+        w_gate, w_up, w_down = (
+            _expert_weight(p, e) for p in (experts.gate, experts.up, experts.down)
+        )
+        return self.linear(F.silu(self.linear(x, w_gate)) * self.linear(x, w_up), w_down)
 
 
 def _expert_weight(experts: Int4Experts, e: int) -> Int4Weight:

@@ -13,6 +13,8 @@ do not take) the same steps run eagerly, so the tests exercise the code the grap
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from qwen_tui.engine.kernels.decode_advance import StepState, advance
@@ -32,7 +34,7 @@ class DecodeReplay:
         self.state = StepState.allocate(steps, device)
         self.sampled = torch.zeros(1, dtype=torch.int64, device=device)
         self._graphs: dict[int, torch.cuda.CUDAGraph] = {}  # by attention chunk size
-        self._pool = None
+        self._pool: Any = None  # torch's private handle of the graphs' shared memory pool
 
     def __call__(self, context: int) -> None:
         """Run `steps` decode steps from the state; the first decodes at position `context`
@@ -44,6 +46,7 @@ class DecodeReplay:
             with torch.inference_mode():
                 self._steps()
             return
+        assert fast is not None  # graphs capture only the fast path
         graph = self._graphs.get(fast.attention.chunk)
         if graph is None:
             graph = self._graphs[fast.attention.chunk] = self._capture()
@@ -81,7 +84,7 @@ class DecodeReplay:
         self._restore(saved)
         return graph
 
-    def _save(self) -> tuple:
+    def _save(self) -> tuple[Any, ...]:
         sampler = self.sampler
         return (
             self.state.snapshot(),
@@ -90,7 +93,7 @@ class DecodeReplay:
             sampler.generator.get_state(),
         )
 
-    def _restore(self, saved: tuple) -> None:
+    def _restore(self, saved: tuple[Any, ...]) -> None:
         state, seen, draws, generator = saved
         self.state.restore(state)
         self.sampler.seen.copy_(seen)

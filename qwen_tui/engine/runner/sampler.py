@@ -8,6 +8,8 @@ either as torch ops or, with FUSED, in one Triton launch (`kernels/sample_top_k.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from qwen_tui.chat.sampling import SamplingParams
@@ -25,7 +27,7 @@ class DeviceSampler:
     def __init__(self, vocab_size: int, device: torch.device, top_k: int = 20) -> None:
         self.vocab_size = vocab_size
         self.top_k = top_k if 0 < top_k < vocab_size else vocab_size
-        f32 = dict(device=device, dtype=torch.float32)
+        f32: dict[str, Any] = dict(device=device, dtype=torch.float32)
         self.temperature = torch.ones((), **f32)
         self.top_p = torch.ones((), **f32)
         self.min_p = torch.zeros((), **f32)

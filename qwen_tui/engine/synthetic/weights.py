@@ -142,7 +142,7 @@ def _mlp(
 def _is_moe_layer(config: Mapping[str, Any], layer: int) -> bool:
     if config.get("model_type") != "qwen3_moe" or layer in config.get("mlp_only_layers", []):
         return False
-    return (
+    return bool(
         config.get("num_experts", 0) > 0 and (layer + 1) % config.get("decoder_sparse_step", 1) == 0
     )
 

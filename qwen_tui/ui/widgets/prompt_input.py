@@ -64,7 +64,7 @@ class PromptInput(TextArea):
     def load_text(self, text: str) -> None:
         super().load_text(visible_controls(text))
 
-    def _on_paste(self, event: events.Paste) -> None:
+    async def _on_paste(self, event: events.Paste) -> None:
         # Runs before TextArea's own paste handler, which inserts `event.text`.
         event.text = visible_controls(event.text)
 
