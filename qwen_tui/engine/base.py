@@ -43,12 +43,16 @@ class GenerationRequest:
     request_id: int = 0
     seed: int | None = None
     """Seeds this reply's sampler where the engine can (None: the engine's own choice)."""
+    thinking_budget: int | None = None
+    """Thinking tokens after which the engine ends the thinking (`thinking_budget.py`)."""
 
     def __post_init__(self) -> None:
         if not self.messages:
             raise ValueError("a request needs at least one message")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.thinking_budget is not None and self.thinking_budget < 1:
+            raise ValueError(f"thinking_budget must be >= 1, got {self.thinking_budget}")
 
     @classmethod
     def from_plan(cls, plan: TurnPlan, request_id: int) -> GenerationRequest:
@@ -60,6 +64,7 @@ class GenerationRequest:
             max_new_tokens=plan.max_new_tokens,
             request_id=request_id,
             seed=plan.seed,
+            thinking_budget=plan.thinking_budget,
         )
 
 

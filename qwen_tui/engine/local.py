@@ -34,6 +34,7 @@ from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompt_cache import PromptCache
 from qwen_tui.engine.prompting import ChatTokenizer
 from qwen_tui.engine.spec import ModelSpec
+from qwen_tui.engine.thinking_budget import STOP_THINKING_TEXT, BudgetedTokens, SourceOpener
 from qwen_tui.engine.worker import ThreadedEngine
 from qwen_tui.library_output import adopt_library_loggers
 
@@ -126,22 +127,42 @@ class LocalEngine(ThreadedEngine):
         request: GenerationRequest,
         budget: int,
         cancelled: threading.Event,
-    ) -> Iterator[list[int]]:
+    ) -> Iterator[list[int]] | BudgetedTokens:
         """Blocks of tokens from the fast runner where it runs, else transformers' own
-        forward."""
+        forward; with the request's thinking budget applied."""
         loaded = self._loaded
         assert loaded is not None
         seed = self.seed if request.seed is None else request.seed
+        open_source: SourceOpener
         if self._runner is not None:
-            return self._runner.generate_blocks(
-                prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, seed
-            )
-        from qwen_tui.engine.generation import transformers_tokens
-        from qwen_tui.engine.sampler import Sampler
+            runner = self._runner
 
-        vocab = loaded.model.config.vocab_size
-        sampler = Sampler(request.sampling, vocab, loaded.device, seed)
-        return transformers_tokens(loaded.model, prompt, sampler)
+            def open_source(ids: Sequence[int], cached: int) -> Iterator[list[int]]:
+                room = budget - (len(ids) - len(prompt))
+                return runner.generate_blocks(
+                    ids, request.sampling, room, set(loaded.stop_ids), cancelled, seed, cached
+                )
+        else:
+            from qwen_tui.engine.generation import transformers_tokens
+            from qwen_tui.engine.sampler import Sampler
+
+            vocab = loaded.model.config.vocab_size
+            sampler = Sampler(request.sampling, vocab, loaded.device, seed)
+
+            def open_source(ids: Sequence[int], cached: int) -> Iterator[list[int]]:
+                return transformers_tokens(loaded.model, ids, sampler)
+
+        if request.thinking_budget is None:
+            return open_source(prompt, 0)
+        tokenizer = loaded.tokenizer
+        return BudgetedTokens(
+            open_source,
+            prompt,
+            request.thinking_budget,
+            tokenizer.encode(STOP_THINKING_TEXT),
+            (tokenizer.think_start_id, tokenizer.think_end_id),
+            in_thinking=_ends_inside_think(prompt, tokenizer),
+        )
 
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
         self._tokenizer = tokenizer
@@ -171,9 +192,15 @@ class LocalEngine(ThreadedEngine):
         )
 
         held = 0  # tokens fed whose text the splitter still holds back
+        budget = min(request.max_new_tokens, room)
+        source = self._token_source(prompt, request, budget, cancelled)
+        received = 0
 
         def stream(tokens: list[int]) -> None:
-            nonlocal held
+            nonlocal held, received
+            start, received = received, received + len(tokens)
+            if isinstance(source, BudgetedTokens):
+                tokens = source.shown(start, tokens)
             shown = [token for token in tokens if token not in loaded.stop_ids]
             if not shown:
                 return
@@ -183,10 +210,9 @@ class LocalEngine(ThreadedEngine):
                 _send(sink, request.request_id, deltas, held)
                 held = 0
 
-        budget = min(request.max_new_tokens, room)
         sink(PrefillStarted(request.request_id, len(prompt)))
         result = decode(
-            self._token_source(prompt, request, budget, cancelled),
+            iter(source),
             len(prompt),
             max_new_tokens=budget,
             stop_ids=loaded.stop_ids,
@@ -203,6 +229,7 @@ class LocalEngine(ThreadedEngine):
             splitter.answer,
             splitter.thinking_finished,
             result.token_ids,
+            thinking_budget_reached=isinstance(source, BudgetedTokens) and source.reached,
         )
 
 
