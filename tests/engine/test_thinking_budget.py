@@ -28,7 +28,8 @@ from tests.engine.tiny_models import (
 
 FORCED = token_ids(STOP_THINKING_TEXT)
 ANSWER = token_ids("Paris.")
-THINK_START, THINK_END, END = special_id("<think>"), special_id("</think>"), special_id("<|im_end|>")
+THINK_START, THINK_END = special_id("<think>"), special_id("</think>")
+END = special_id("<|im_end|>")
 THOUGHTS = [i for i in range(40, 400) if i not in {*FORCED, *ANSWER, THINK_START, THINK_END}][:10]
 CHAIN = [THINK_START, *THOUGHTS, THINK_END, FORCED[-1], *ANSWER, END]
 

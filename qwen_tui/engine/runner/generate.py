@@ -101,7 +101,8 @@ class Runner:
         if not resume_at:
             self._configure(params, seed)
         self.replay.state.set_stops(stop_ids)
-        ids = torch.tensor(list(prompt_ids[resume_at:]), dtype=torch.int64, device=self.token.device)
+        fresh = list(prompt_ids[resume_at:])
+        ids = torch.tensor(fresh, dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
             logits = self.decoder.prefill(ids, resume_at, cancelled)
             if logits is None:  # cancelled during a long prompt
