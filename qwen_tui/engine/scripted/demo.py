@@ -28,6 +28,7 @@ from qwen_tui.engine.events import (
     PrefillStarted,
 )
 from qwen_tui.engine.scripted import demo_replies
+from qwen_tui.engine.thinking_budget import STOP_THINKING_TEXT
 from qwen_tui.engine.worker import ThreadedEngine
 
 READING_PACE = 80.0
@@ -99,7 +100,11 @@ class DemoEngine(ThreadedEngine):
         if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
             splitter = TextThinkingSplitter()
             return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)
-        pieces = split_reply(*self.compose_reply(request), request)
+        thinking, answer = self.compose_reply(request)
+        pieces = split_reply(thinking, answer, request)
+        over_budget = thinking_mode(request.messages, request.enable_thinking) and _over_budget(
+            thinking, request
+        )
         splitter = TextThinkingSplitter()
         first_token_at = None
         reason = FinishReason.STOP
@@ -117,7 +122,9 @@ class DemoEngine(ThreadedEngine):
             _send(splitter.feed(piece), request.request_id, sink)
         _send(splitter.finish(), request.request_id, sink)
         ttft = (first_token_at or time.monotonic()) - started
-        return self._finished(request, splitter, reason, generated, ttft, started)
+        finished = self._finished(request, splitter, reason, generated, ttft, started)
+        reached = over_budget and generated > pieces.index("</think>")
+        return replace(finished, thinking_budget_reached=reached)
 
     def _pause(self, seconds: float, cancelled: threading.Event, until: bool = False) -> bool:
         """Wait `seconds` (or until that monotonic time); False if cancelled meanwhile."""
@@ -168,15 +175,26 @@ def split_reply(thinking: str, answer: str, request: GenerationRequest) -> list[
         return demo_replies.split_tokens(answer)
     if not thinking_mode(request.messages, request.enable_thinking):
         return ["<think>", "\n\n", "</think>", "\n\n", *demo_replies.split_tokens(answer)]
-    return [
-        "<think>",
-        "\n",
-        *demo_replies.split_tokens(thinking),
-        "\n",
-        "</think>",
-        "\n\n",
-        *demo_replies.split_tokens(answer),
-    ]
+    thought, answered = demo_replies.split_tokens(thinking), demo_replies.split_tokens(answer)
+    if _over_budget(thinking, request):
+        assert request.thinking_budget is not None
+        return ["<think>", "\n", *thought[: request.thinking_budget - 1], *_STOP_PIECES, *answered]
+    return ["<think>", "\n", *thought, "\n", "</think>", "\n\n", *answered]
+
+
+def _over_budget(thinking: str, request: GenerationRequest) -> bool:
+    """Whether the thinking ("\n" and its pieces) runs past the request's budget."""
+    budget = request.thinking_budget
+    return budget is not None and demo_replies.count_tokens(thinking) + 1 > budget
+
+
+# The stop-thinking text as the demo "writes" it at the budget; like the local engine, the
+# ".\n\n" after `</think>` is for the model only and is left out of the answer shown.
+_STOP_PIECES = [
+    *demo_replies.split_tokens(STOP_THINKING_TEXT.partition("</think>")[0]),
+    "</think>",
+    "\n\n",
+]
 
 
 def _send(deltas: list[TextDelta], request_id: int, sink: EventSink) -> None:
