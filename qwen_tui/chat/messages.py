@@ -55,6 +55,8 @@ class Message:
     thinking_tokens: int | None = None
     """Tokens the thinking took, as counted while it streamed; None if not known (a
     session saved by an older version, or a reply without thinking)."""
+    thinking_budget_reached: bool = False
+    """The engine ended the thinking at the turn's thinking budget."""
 
 
 @dataclass

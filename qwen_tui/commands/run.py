@@ -36,6 +36,7 @@ from qwen_tui.commands.options import (
     ModelOpt,
     PresenceOpt,
     SystemOpt,
+    ThinkingBudgetOpt,
     TemperatureOpt,
     ThinkOpt,
     TopKOpt,
@@ -79,6 +80,7 @@ def run(
     min_p: MinPOpt = None,
     presence_penalty: PresenceOpt = None,
     max_new_tokens: MaxNewOpt = None,
+    thinking_budget: ThinkingBudgetOpt = None,
     system: SystemOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object with the prompt, ids and stats.")
@@ -118,6 +120,7 @@ def run(
             min_p=min_p,
             presence_penalty=presence_penalty,
             max_new_tokens=max_new_tokens,
+            thinking_budget=thinking_budget,
             system=system,
         )
         from qwen_tui.engine.factory import create_engine

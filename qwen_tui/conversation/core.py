@@ -172,6 +172,17 @@ class ConversationCore:
         self._notice(f"Thinking {state} for the next messages.")
         return self._take()
 
+    def set_thinking_budget(self, tokens: int | None) -> list[Update]:
+        """The thinking budget of the turns that follow (None: no limit)."""
+        if tokens is not None and tokens < 1:
+            return [
+                Notice("The thinking budget is a number of tokens, at least 1.", Severity.ERROR)
+            ]
+        self.settings = replace(self.settings, thinking_budget=tokens)
+        limit = "no limit" if tokens is None else f"{tokens:,} tokens"
+        self._notice(f"Thinking budget: {limit} for the next messages.")
+        return self._take()
+
     def new_conversation(self) -> list[Update]:
         """Stop any reply, forget the history and the queue, start a new session."""
         self._switch(Conversation(self.conversation.system_prompt), None)

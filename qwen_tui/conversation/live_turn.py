@@ -64,6 +64,7 @@ class LiveTurn:
             event.reason,
             event.stats,
             self._thinking_tokens(event.thinking),
+            event.thinking_budget_reached,
         )
 
     def _thinking_tokens(self, thinking: str) -> int | None:

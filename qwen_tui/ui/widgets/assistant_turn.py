@@ -52,6 +52,7 @@ class AssistantTurn(Horizontal, can_focus=True):
             message.thinking if message else "",
             live=message is None,
             tokens=message.thinking_tokens if message else None,
+            budget_reached=message.thinking_budget_reached if message else False,
             clock=clock,
         )
         self.thinking.display = bool(message.thinking) if message else False
@@ -95,6 +96,7 @@ class AssistantTurn(Horizontal, can_focus=True):
             final_text=message.thinking,
             early=not message.thinking_finished,
             tokens=message.thinking_tokens,
+            budget_reached=message.thinking_budget_reached,
         )
         self._note.update(_note_text(message))
         self.remove_class("-streaming")
