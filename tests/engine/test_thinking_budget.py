@@ -25,6 +25,7 @@ from tests.engine.tiny_models import (
     special_id,
     token_ids,
 )
+from tests.server.serve_process import ServeProcess
 
 FORCED = token_ids(STOP_THINKING_TEXT)
 ANSWER = token_ids("Paris.")
@@ -84,3 +85,24 @@ def test_the_length_limit_still_holds_after_the_forced_text(run):
     finished = run.until_finished()[-1]
     assert finished.reason is FinishReason.LENGTH and len(finished.token_ids) == 30
     assert finished.thinking_budget_reached
+
+
+def test_serve_takes_the_budget_as_a_request_field(tmp_path):
+    model = str(chain_checkpoint(tmp_path / "chain", CHAIN))
+    server = ServeProcess(tmp_path, "--model", model, "--device", "cpu", "--dtype", "float32")
+    try:
+        reply = server.client().chat.completions.create(
+            model=model,
+            messages=[{"role": "user", "content": "What is the capital of France?"}],
+            temperature=0,
+            presence_penalty=0,
+            max_tokens=128,
+            extra_body={"thinking_budget": 4},
+        )
+    finally:
+        server.stop()
+    message = reply.choices[0].message
+    stop_words = STOP_THINKING_TEXT.split("\n</think>")[0]
+    assert message.reasoning_content == decode(THOUGHTS[:4]) + stop_words
+    assert message.content == "Paris." and reply.choices[0].finish_reason == "stop"
+    assert reply.usage.completion_tokens == 1 + 4 + len(FORCED) + len(ANSWER) + 1
