@@ -46,6 +46,7 @@ _TOKENIZER_WAIT_S = 60.0
 
 class LocalEngine(ThreadedEngine):
     name = "local"
+    can_continue = True
 
     def __init__(self, spec: ModelSpec, *, seed: int | None = None) -> None:
         super().__init__()
@@ -127,6 +128,7 @@ class LocalEngine(ThreadedEngine):
         request: GenerationRequest,
         budget: int,
         cancelled: threading.Event,
+        in_thinking: bool,
     ) -> Iterator[list[int]] | BudgetedTokens:
         """Blocks of tokens from the fast runner where it runs, else transformers' own
         forward; with the request's thinking budget applied."""
@@ -161,7 +163,7 @@ class LocalEngine(ThreadedEngine):
             request.thinking_budget,
             tokenizer.encode(STOP_THINKING_TEXT),
             (tokenizer.think_start_id, tokenizer.think_end_id),
-            in_thinking=_ends_inside_think(prompt, tokenizer),
+            in_thinking=in_thinking,
         )
 
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
@@ -181,19 +183,24 @@ class LocalEngine(ThreadedEngine):
 
         loaded = self._loaded
         assert loaded is not None
-        prompt = self.render_prompt(request.messages, request.enable_thinking).ids
-        room = reply_room(len(prompt), loaded.context_limit)
+        rendered = self.render_prompt(request.messages, request.enable_thinking).ids
         tokenizer = loaded.tokenizer
+        # A continued reply: the model reads its partial reply after the open turn.
+        prefill = tokenizer.encode(request.prefill()) if request.continues else []
+        prompt = (*rendered, *prefill)
+        room = reply_room(len(prompt), loaded.context_limit)
         splitter = TokenThinkingSplitter(
             tokenizer.think_start_id,
             tokenizer.think_end_id,
             tokenizer.decode,
-            starts_in_thinking=_ends_inside_think(prompt, tokenizer),
+            starts_in_thinking=_ends_inside_think(rendered, tokenizer),
         )
+        splitter.feed(prefill)  # shown already: only what follows streams
+        in_thinking = not splitter.thinking_finished
 
         held = 0  # tokens fed whose text the splitter still holds back
         budget = min(request.max_new_tokens, room)
-        source = self._token_source(prompt, request, budget, cancelled)
+        source = self._token_source(prompt, request, budget, cancelled, in_thinking)
         received = 0
 
         def stream(tokens: list[int]) -> None:

@@ -28,7 +28,7 @@ from qwen_tui.engine.events import (
     PrefillStarted,
 )
 from qwen_tui.engine.scripted import demo_replies
-from qwen_tui.engine.thinking_budget import STOP_THINKING_TEXT
+from qwen_tui.engine.scripted.demo_pieces import after_prefill, over_budget, split_reply
 from qwen_tui.engine.worker import ThreadedEngine
 
 READING_PACE = 80.0
@@ -43,6 +43,7 @@ class DemoEngine(ThreadedEngine):
     """Streams canned replies; `tokens_per_s=math.inf` runs at full speed (for tests)."""
 
     name = "demo"
+    can_continue = True
     model_name = "Qwen3 demo (no model)"
     context_limit = DEFAULT_CONTEXT_LIMIT
 
@@ -101,11 +102,10 @@ class DemoEngine(ThreadedEngine):
             splitter = TextThinkingSplitter()
             return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)
         thinking, answer = self.compose_reply(request)
-        pieces = split_reply(thinking, answer, request)
-        over_budget = thinking_mode(request.messages, request.enable_thinking) and _over_budget(
-            thinking, request
-        )
+        written = split_reply(thinking, answer, request)
+        pieces = after_prefill(written, request.prefill())
         splitter = TextThinkingSplitter()
+        splitter.feed(request.prefill())  # a continued reply's start is shown already
         first_token_at = None
         reason = FinishReason.STOP
         generated = 0
@@ -123,7 +123,12 @@ class DemoEngine(ThreadedEngine):
         _send(splitter.finish(), request.request_id, sink)
         ttft = (first_token_at or time.monotonic()) - started
         finished = self._finished(request, splitter, reason, generated, ttft, started)
-        reached = over_budget and generated > pieces.index("</think>")
+        ends_thinking = written.index("</think>") if "</think>" in written else len(written)
+        reached = (
+            thinking_mode(request.messages, request.enable_thinking)
+            and over_budget(thinking, request)
+            and len(written) - len(pieces) + generated > ends_thinking
+        )
         return replace(finished, thinking_budget_reached=reached)
 
     def _pause(self, seconds: float, cancelled: threading.Event, until: bool = False) -> bool:
@@ -163,38 +168,6 @@ class DemoEngine(ThreadedEngine):
             splitter.answer,
             splitter.thinking_finished,
         )
-
-
-def split_reply(thinking: str, answer: str, request: GenerationRequest) -> list[str]:
-    """The raw text the model would write, cut into token-like pieces.
-
-    Thinking on: `<think>` thinking `</think>` answer; a `/no_think` turn gets an empty
-    think block. Thinking off: the template already closed the block, so only the answer.
-    """
-    if not request.enable_thinking:
-        return demo_replies.split_tokens(answer)
-    if not thinking_mode(request.messages, request.enable_thinking):
-        return ["<think>", "\n\n", "</think>", "\n\n", *demo_replies.split_tokens(answer)]
-    thought, answered = demo_replies.split_tokens(thinking), demo_replies.split_tokens(answer)
-    if _over_budget(thinking, request):
-        assert request.thinking_budget is not None
-        return ["<think>", "\n", *thought[: request.thinking_budget - 1], *_STOP_PIECES, *answered]
-    return ["<think>", "\n", *thought, "\n", "</think>", "\n\n", *answered]
-
-
-def _over_budget(thinking: str, request: GenerationRequest) -> bool:
-    """Whether the thinking ("\n" and its pieces) runs past the request's budget."""
-    budget = request.thinking_budget
-    return budget is not None and demo_replies.count_tokens(thinking) + 1 > budget
-
-
-# The stop-thinking text as the demo "writes" it at the budget; like the local engine, the
-# ".\n\n" after `</think>` is for the model only and is left out of the answer shown.
-_STOP_PIECES = [
-    *demo_replies.split_tokens(STOP_THINKING_TEXT.partition("</think>")[0]),
-    "</think>",
-    "\n\n",
-]
 
 
 def _send(deltas: list[TextDelta], request_id: int, sink: EventSink) -> None:
