@@ -57,6 +57,8 @@ class Message:
     session saved by an older version, or a reply without thinking)."""
     thinking_budget_reached: bool = False
     """The engine ended the thinking at the turn's thinking budget."""
+    continued: bool = False
+    """The reply was cut off, then continued (`/continue`): it replaces the partial one."""
 
 
 @dataclass

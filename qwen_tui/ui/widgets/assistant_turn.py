@@ -103,6 +103,12 @@ class AssistantTurn(Horizontal, can_focus=True):
         self.set_class(message.finish_reason is FinishReason.CANCELLED, "-cancelled")
         await self.answer.finish(message.content)
 
+    def reopen(self) -> None:
+        """The reply goes on (`/continue`): it streams again after what it shows."""
+        self._note.update("")
+        self.remove_class("-cancelled")
+        self.add_class("-streaming")
+
     def action_toggle_thinking(self) -> None:
         """Open or fold this turn's thinking."""
         if self.thinking.display:
