@@ -10,7 +10,7 @@ the engine thread needs the GIL once a block, not once a token.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from qwen_tui.chat.parts import TextDelta
@@ -34,7 +34,8 @@ from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompt_cache import PromptCache
 from qwen_tui.engine.prompting import ChatTokenizer
 from qwen_tui.engine.spec import ModelSpec
-from qwen_tui.engine.thinking_budget import STOP_THINKING_TEXT, BudgetedTokens, SourceOpener
+from qwen_tui.engine.thinking_budget import BudgetedTokens
+from qwen_tui.engine.token_sources import reply_tokens
 from qwen_tui.engine.worker import ThreadedEngine
 from qwen_tui.library_output import adopt_library_loggers
 
@@ -122,50 +123,6 @@ class LocalEngine(ThreadedEngine):
             self.model_name, loaded.context_limit, loaded.load_seconds, str(loaded.device)
         )
 
-    def _token_source(
-        self,
-        prompt: Sequence[int],
-        request: GenerationRequest,
-        budget: int,
-        cancelled: threading.Event,
-        in_thinking: bool,
-    ) -> Iterator[list[int]] | BudgetedTokens:
-        """Blocks of tokens from the fast runner where it runs, else transformers' own
-        forward; with the request's thinking budget applied."""
-        loaded = self._loaded
-        assert loaded is not None
-        seed = self.seed if request.seed is None else request.seed
-        open_source: SourceOpener
-        if self._runner is not None:
-            runner = self._runner
-
-            def open_source(ids: Sequence[int], cached: int) -> Iterator[list[int]]:
-                room = budget - (len(ids) - len(prompt))
-                return runner.generate_blocks(
-                    ids, request.sampling, room, set(loaded.stop_ids), cancelled, seed, cached
-                )
-        else:
-            from qwen_tui.engine.generation import transformers_tokens
-            from qwen_tui.engine.sampler import Sampler
-
-            vocab = loaded.model.config.vocab_size
-            sampler = Sampler(request.sampling, vocab, loaded.device, seed)
-
-            def open_source(ids: Sequence[int], cached: int) -> Iterator[list[int]]:
-                return transformers_tokens(loaded.model, ids, sampler)
-
-        if request.thinking_budget is None:
-            return open_source(prompt, 0)
-        tokenizer = loaded.tokenizer
-        return BudgetedTokens(
-            open_source,
-            prompt,
-            request.thinking_budget,
-            tokenizer.encode(STOP_THINKING_TEXT),
-            (tokenizer.think_start_id, tokenizer.think_end_id),
-            in_thinking=in_thinking,
-        )
-
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
         self._tokenizer = tokenizer
         self._tokenizer_known.set()
@@ -200,7 +157,10 @@ class LocalEngine(ThreadedEngine):
 
         held = 0  # tokens fed whose text the splitter still holds back
         budget = min(request.max_new_tokens, room)
-        source = self._token_source(prompt, request, budget, cancelled, in_thinking)
+        seed = self.seed if request.seed is None else request.seed
+        source = reply_tokens(
+            loaded, self._runner, prompt, request, (budget, seed), cancelled, in_thinking
+        )
         received = 0
 
         def stream(tokens: list[int]) -> None:
