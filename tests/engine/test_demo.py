@@ -200,3 +200,20 @@ def test_the_demo_stops_thinking_at_the_budget_and_answers(run):
     assert finished.thinking_budget_reached
     unlimited = run.ask("Explain recursion")[-1]
     assert unlimited.thinking == full[0] and not unlimited.thinking_budget_reached
+
+
+def test_the_demo_goes_on_with_a_cut_off_reply_from_where_it_stopped(run):
+    from qwen_tui.chat.continuation import PartialReply
+
+    thinking, answer = demo_replies.compose_reply("Explain recursion", 0)
+    messages = ({"role": "user", "content": "Explain recursion"},)
+    for partial in (
+        PartialReply(thinking.strip("\n"), answer[:40], True),
+        PartialReply(thinking.strip("\n")[:30], "", False),
+    ):
+        run.engine.submit(GenerationRequest(messages, True, THINKING_PRESET, continues=partial))
+        events = run._until(GenerationFinished)
+        finished = events[-1]
+        assert (finished.thinking, finished.answer) == (thinking.strip("\n"), answer)
+        assert partial.answer + _texts(events, Part.ANSWER) == answer
+        assert finished.reason is FinishReason.STOP
