@@ -108,6 +108,7 @@ def test_run_stops_the_thinking_at_the_budget_and_answers(monkeypatch):
         "I have to give the solution based on the thinking directly now."
     )
     assert len(reply["thinking"]) < len(plain["thinking"]) and reply["answer"] == plain["answer"]
+    assert reply["thinking_budget_reached"] and not plain["thinking_budget_reached"]
 
 
 def test_script_help_and_version():

@@ -226,6 +226,7 @@ def _report(chat_engine: Engine, result: TurnResult, ready: EngineReady) -> dict
         "token_ids": list(result.finished.token_ids) if result.finished else [],
         "finish_reason": str(message.finish_reason),
         "thinking_mode": plan.thinking,
+        "thinking_budget_reached": message.thinking_budget_reached,
         "sampling": asdict(plan.sampling),
         "stats": (asdict(stats) if stats else {}) | {"load_s": ready.load_seconds},
     }
