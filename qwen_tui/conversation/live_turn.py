@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qwen_tui.chat.messages import FinishReason, Message, Role
 from qwen_tui.chat.parts import Part, TextDelta
@@ -61,7 +61,10 @@ class LiveTurn:
         )
 
     def finished(self, event: GenerationFinished) -> Message:
-        """The reply as the engine ended it (its trimmed texts and figures)."""
+        """The reply as the engine ended it (its trimmed texts and figures). A continued
+        reply the engine failed on keeps what it had, and can be continued again."""
+        if self.continues is not None and event.reason is FinishReason.ERROR:
+            return replace(self.stopped(), finish_reason=self.continues.finish_reason)
         return Message(
             Role.ASSISTANT,
             event.answer,

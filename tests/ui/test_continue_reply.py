@@ -79,3 +79,29 @@ async def test_continue_after_a_complete_reply_says_there_is_nothing_to_continue
         shown = [n.message for n in app._notifications]
         assert "There is no reply to continue yet." in shown
         assert any(text.startswith("The last reply is complete") for text in shown)
+
+
+class _FailsToContinue(HeldReplyEngine):
+    def _generate(self, request, sink, cancelled):
+        if request.continues is not None:
+            raise RuntimeError("the GPU fell off the bus")
+        return super()._generate(request, sink, cancelled)
+
+
+async def test_a_continuation_that_fails_keeps_the_partial_reply():
+    engine = _FailsToContinue(hold_after=answer_starts_at() + 6)
+    app = make_app(engine)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await send(pilot, QUESTION)
+        await wait_for(pilot, lambda: assistant_turns(app) and assistant_turns(app)[0].answer.text)
+        await press_now(pilot, "escape")
+        engine.release.set()
+        await until_idle(pilot)
+        partial = app.core.conversation.messages[-1].content
+        await enter(pilot, "/continue")
+        await until_idle(pilot)
+        reply = app.core.conversation.messages[-1]
+        assert reply.content == partial and reply.finish_reason is FinishReason.CANCELLED
+        assert assistant_turns(app)[-1].answer.text == partial
+        assert any("fell off the bus" in n.message for n in app._notifications)
