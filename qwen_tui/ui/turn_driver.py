@@ -125,7 +125,7 @@ class TurnDriver:
             replies = view.turns.assistant_turns()
             if turn.continues is not None and replies:  # /continue: the same reply goes on
                 widget = replies[-1]
-                widget.reopen()
+                widget.reopen(not turn.continues.thinking_finished)
             else:
                 widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget

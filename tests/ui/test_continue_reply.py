@@ -105,3 +105,38 @@ async def test_a_continuation_that_fails_keeps_the_partial_reply():
         assert reply.content == partial and reply.finish_reason is FinishReason.CANCELLED
         assert assistant_turns(app)[-1].answer.text == partial
         assert any("fell off the bus" in n.message for n in app._notifications)
+
+
+async def test_a_reply_stopped_in_its_thinking_thinks_on_then_answers_in_the_same_reply():
+    engine = HeldReplyEngine(hold_after=12)  # ten pieces into the thinking
+    app = make_app(engine)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await send(pilot, QUESTION)
+        await wait_for(
+            pilot, lambda: assistant_turns(app) and assistant_turns(app)[0].thinking.text
+        )
+        await press_now(pilot, "escape")
+        engine.release.set()
+        await until_idle(pilot)
+        [turn] = assistant_turns(app)
+        header = turn.thinking.query_one(".thinking-header")
+        assert str(header.render()).startswith("▸ Stopped thinking after")
+        await enter(pilot, "/continue")
+        await until_idle(pilot)
+        assert assistant_turns(app) == [turn]
+        assert turn.thinking.text == THINKING.strip("\n") and turn.answer.text == ANSWER
+        assert str(header.render()).startswith("▸ Thought for ")
+
+
+async def test_an_engine_that_cannot_continue_says_so():
+    engine = HeldReplyEngine(hold_after=10_000)
+    engine.can_continue = False  # as the openai engine: the server renders the prompt
+    app = make_app(engine)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        await enter(pilot, "/continue")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert "This engine cannot continue a reply; the local and demo engines can." in shown
+        assert not engine.requests

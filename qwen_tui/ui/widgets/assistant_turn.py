@@ -103,8 +103,11 @@ class AssistantTurn(Horizontal, can_focus=True):
         self.set_class(message.finish_reason is FinishReason.CANCELLED, "-cancelled")
         await self.answer.finish(message.content)
 
-    def reopen(self) -> None:
-        """The reply goes on (`/continue`): it streams again after what it shows."""
+    def reopen(self, in_thinking: bool) -> None:
+        """The reply goes on (`/continue`): it streams again after what it shows, in its
+        thinking if it was cut off there."""
+        if in_thinking:
+            self.thinking.resume()
         self._note.update("")
         self.remove_class("-cancelled")
         self.add_class("-streaming")

@@ -155,6 +155,19 @@ class ThinkingPane(Vertical, can_focus=True):
         self._body.refresh(layout=True)
         self._header.refresh()
 
+    def resume(self) -> None:
+        """The turn goes on inside its thinking (`/continue`): stream open again, the
+        clock going on from the time already spent."""
+        if self._live:
+            return
+        self._live, self._stopped_early = True, False
+        self._started = self._clock() - (self._elapsed or 0.0)
+        self._elapsed = None
+        self.add_class("-live")
+        self.display = True
+        self.expanded = True
+        self._ticker = self.set_interval(0.1, self._header.refresh)
+
     def action_open_or_fold(self) -> None:
         """Open or fold the thinking."""
         self.expanded = not self.expanded
