@@ -28,6 +28,7 @@ from qwen_tui.commands.options import (
     PresenceOpt,
     SystemOpt,
     TemperatureOpt,
+    ThinkingBudgetOpt,
     ThinkOpt,
     TopKOpt,
     TopPOpt,
@@ -79,6 +80,7 @@ def chat(
     min_p: MinPOpt = None,
     presence_penalty: PresenceOpt = None,
     max_new_tokens: MaxNewOpt = None,
+    thinking_budget: ThinkingBudgetOpt = None,
     system: SystemOpt = None,
     theme: str | None = typer.Option(None, help="Colour theme (saved for next time)."),
     verbose: VerboseOpt = False,
@@ -104,6 +106,7 @@ def chat(
         min_p=min_p,
         presence_penalty=presence_penalty,
         max_new_tokens=max_new_tokens,
+        thinking_budget=thinking_budget,
         system=system,
         theme=theme,
     )

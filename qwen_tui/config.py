@@ -73,6 +73,8 @@ class Settings:
     sampling: SamplingOverrides = field(default_factory=SamplingOverrides)
     seed: int | None = None
     """Seeds the sampler of each reply, where the engine can seed it; None: random."""
+    thinking_budget: int | None = None
+    """Thinking tokens after which the engine ends the thinking and the model answers."""
     base_url: str | None = None
     """The server `--engine openai` talks to, e.g. http://localhost:8000/v1."""
     api_key: str | None = field(default=None, repr=False)
@@ -145,6 +147,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "yarn_factor": (int, float),
     "system_prompt": (str,),
     "seed": (int,),
+    "thinking_budget": (int,),
     "base_url": (str,),
     "api_key": (str,),
     "temperature": (int, float),
@@ -208,6 +211,11 @@ def _check(settings: Settings, where: str) -> None:
             raise ConfigError(f"{where}: {label} is {value}; give a finite number")
     if settings.max_new_tokens < 1:
         raise ConfigError(f"{where}: {name('max_new_tokens')} must be at least 1")
+    if settings.thinking_budget is not None and settings.thinking_budget < 1:
+        raise ConfigError(
+            f"{where}: {name('thinking_budget')} is {settings.thinking_budget}; give a number "
+            "of thinking tokens, at least 1 (leave it out for no limit)"
+        )
     base_url = settings.base_url
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError(

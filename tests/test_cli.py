@@ -87,6 +87,30 @@ def test_unknown_option_is_a_usage_error():
     assert "No such option" in result.output
 
 
+def test_a_thinking_budget_that_is_not_a_count_is_one_line(tmp_path):
+    run = qwen_chat("run", "--engine", "demo", "--thinking-budget", "-3", "Hi")
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "qwen-chat: error: command line: --thinking-budget is -3; give a number of thinking "
+        "tokens, at least 1 (leave it out for no limit)"
+    )
+
+
+def test_run_stops_the_thinking_at_the_budget_and_answers(monkeypatch):
+    monkeypatch.setenv("QWEN_TUI_DEMO_SPEED", "inf")
+    plain = json.loads(invoke("run", "--engine", "demo", "--no-save", "--json", "Hi").stdout)
+    result = invoke(
+        "run", "--engine", "demo", "--no-save", "--json", "--thinking-budget", "5", "Hi"
+    )
+    assert result.exit_code == 0, result.output
+    reply = json.loads(result.stdout)
+    assert reply["thinking"].endswith(
+        "I have to give the solution based on the thinking directly now."
+    )
+    assert len(reply["thinking"]) < len(plain["thinking"]) and reply["answer"] == plain["answer"]
+    assert reply["thinking_budget_reached"] and not plain["thinking_budget_reached"]
+
+
 def test_script_help_and_version():
     help_run = qwen_chat("--help")
     assert help_run.returncode == 0 and "doctor" in help_run.stdout

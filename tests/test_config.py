@@ -61,6 +61,7 @@ def test_flags_override_the_file_and_unset_flags_do_not():
         ({"temperature": -1.0}, "--temperature"),
         ({"max_new_tokens": 0}, "--max-new-tokens"),
         ({"yarn_factor": 0.5}, "--yarn-factor"),
+        ({"thinking_budget": 0}, "--thinking-budget is 0; give a number of thinking tokens"),
     ],
 )
 def test_bad_flag_names_the_flag(flags, named):
@@ -123,6 +124,8 @@ def test_nan_and_inf_in_the_file_are_refused(text, shown):
         ("[sampling]\ntemperature = -1\n", "'sampling.temperature'"),
         ("[sampling]\ntop_p = 1.5\n", "'sampling.top_p'"),
         ("sampling = 3\n", "'sampling'"),
+        ("thinking_budget = -5\n", "'thinking_budget' is -5; give a number of thinking tokens"),
+        ('thinking_budget = "lots"\n', "'thinking_budget' must be int"),
     ],
 )
 def test_bad_file_gives_one_line_naming_file_and_key(text, named):

@@ -55,6 +55,10 @@ class Message:
     thinking_tokens: int | None = None
     """Tokens the thinking took, as counted while it streamed; None if not known (a
     session saved by an older version, or a reply without thinking)."""
+    thinking_budget_reached: bool = False
+    """The engine ended the thinking at the turn's thinking budget."""
+    continued: bool = False
+    """The reply was cut off, then continued (`/continue`): it replaces the partial one."""
 
 
 @dataclass

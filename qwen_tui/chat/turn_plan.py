@@ -36,6 +36,8 @@ class TurnPlan:
     """One-line messages worth showing the user before the turn runs."""
     seed: int | None = None
     """Seeds the reply's sampler, where the engine can; None: random."""
+    thinking_budget: int | None = None
+    """Thinking tokens after which the engine makes the model answer; None: no limit."""
 
     def turn_settings(self) -> TurnSettings:
         """What to record on the assistant message this turn produces."""
@@ -75,4 +77,5 @@ def plan_turn(
         max_new_tokens=settings.max_new_tokens,
         warnings=tuple(warnings),
         seed=settings.seed,
+        thinking_budget=settings.thinking_budget,
     )

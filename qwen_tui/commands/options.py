@@ -104,6 +104,14 @@ MaxNewOpt = Annotated[
         rich_help_panel=SAMPLING,
     ),
 ]
+ThinkingBudgetOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--thinking-budget",
+        help="Thinking tokens after which the model is made to answer. Default: no limit.",
+        rich_help_panel=SAMPLING,
+    ),
+]
 SystemOpt = Annotated[
     str | None, typer.Option("--system", help="System prompt.", rich_help_panel=SAMPLING)
 ]

@@ -37,6 +37,7 @@ from qwen_tui.commands.options import (
     PresenceOpt,
     SystemOpt,
     TemperatureOpt,
+    ThinkingBudgetOpt,
     ThinkOpt,
     TopKOpt,
     TopPOpt,
@@ -79,6 +80,7 @@ def run(
     min_p: MinPOpt = None,
     presence_penalty: PresenceOpt = None,
     max_new_tokens: MaxNewOpt = None,
+    thinking_budget: ThinkingBudgetOpt = None,
     system: SystemOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object with the prompt, ids and stats.")
@@ -118,6 +120,7 @@ def run(
             min_p=min_p,
             presence_penalty=presence_penalty,
             max_new_tokens=max_new_tokens,
+            thinking_budget=thinking_budget,
             system=system,
         )
         from qwen_tui.engine.factory import create_engine
@@ -223,6 +226,7 @@ def _report(chat_engine: Engine, result: TurnResult, ready: EngineReady) -> dict
         "token_ids": list(result.finished.token_ids) if result.finished else [],
         "finish_reason": str(message.finish_reason),
         "thinking_mode": plan.thinking,
+        "thinking_budget_reached": message.thinking_budget_reached,
         "sampling": asdict(plan.sampling),
         "stats": (asdict(stats) if stats else {}) | {"load_s": ready.load_seconds},
     }

@@ -21,6 +21,7 @@ from qwen_tui.chat.messages import Conversation, Message
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
+from qwen_tui.conversation import continuing
 from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn, ways_out
 from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.conversation.opening import ContinuedSession
@@ -172,6 +173,35 @@ class ConversationCore:
         self._notice(f"Thinking {state} for the next messages.")
         return self._take()
 
+    def set_thinking_budget(self, tokens: int | None) -> list[Update]:
+        """The thinking budget of the turns that follow (None: no limit)."""
+        if tokens is not None and tokens < 1:
+            return [
+                Notice("The thinking budget is a number of tokens, at least 1.", Severity.ERROR)
+            ]
+        self.settings = replace(self.settings, thinking_budget=tokens)
+        limit = "no limit" if tokens is None else f"{tokens:,} tokens"
+        self._notice(f"Thinking budget: {limit} for the next messages.")
+        return self._take()
+
+    def continue_reply(self) -> list[Update]:
+        """Go on with the last reply, cut off by Esc or the length limit, in that reply."""
+        ready = self.state is EngineState.READY and self.engine.playback is None
+        why = continuing.why_not(self.conversation, self.engine, self.busy or not ready)
+        if why:
+            return [Notice(why, Severity.WARNING)]
+        plan, partial = continuing.plan_continuation(
+            self.conversation, self.settings, self.quantized
+        )
+        self.conversation.messages.pop()  # the finished reply takes its place
+        request_id = next(self._request_ids)
+        self.in_engine = request_id
+        tokens = self._prompt_tokens(plan)
+        self.live = LiveTurn(request_id, plan.messages[-1]["content"], plan, tokens, partial)
+        self.engine.submit(continuing.continuation_request(plan, partial, request_id))
+        self._outbox.append(TurnStarted(self.live))
+        return self._take()
+
     def new_conversation(self) -> list[Update]:
         """Stop any reply, forget the history and the queue, start a new session."""
         self._switch(Conversation(self.conversation.system_prompt), None)
@@ -225,6 +255,12 @@ class ConversationCore:
             return self.engine.count_prompt_tokens(messages, self.settings.thinking)
         except EngineFailure:
             return 0  # not countable (a failing template): sending says why
+
+    def _prompt_tokens(self, plan: TurnPlan) -> int:
+        try:
+            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
+        except EngineFailure:
+            return 0
 
     # -- the lifecycle ---------------------------------------------------------------------
 

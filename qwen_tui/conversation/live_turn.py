@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qwen_tui.chat.messages import FinishReason, Message, Role
 from qwen_tui.chat.parts import Part, TextDelta
@@ -24,11 +24,15 @@ class LiveTurn:
     """The user's message this turn answers."""
     plan: TurnPlan
     prompt_tokens: int
+    continues: Message | None = None
+    """The cut-off reply this turn goes on with (`/continue`); None for a new reply."""
     timeline: TimelineBuilder = field(default_factory=TimelineBuilder)
     thinking_tokens: int = 0
 
     def __post_init__(self) -> None:
         self.timeline.start()
+        if self.continues is not None:
+            self.thinking_tokens = self.continues.thinking_tokens or 0
 
     def add(self, delta: TextDelta) -> None:
         """A piece of the reply arrived."""
@@ -43,6 +47,8 @@ class LiveTurn:
     def stopped(self) -> Message:
         """The reply as it stands, ended by the user (Esc, Ctrl+C, a closed pipe)."""
         answer, thinking = self.streamed(Part.ANSWER), self.streamed(Part.THINKING)
+        if self.continues is not None:
+            answer, thinking = self.continues.content + answer, self.continues.thinking + thinking
         return Message(
             Role.ASSISTANT,
             answer,
@@ -51,10 +57,14 @@ class LiveTurn:
             settings=self.plan.turn_settings(),
             finish_reason=FinishReason.CANCELLED,
             thinking_tokens=self._thinking_tokens(thinking),
+            continued=self.continues is not None,
         )
 
     def finished(self, event: GenerationFinished) -> Message:
-        """The reply as the engine ended it (its trimmed texts and figures)."""
+        """The reply as the engine ended it (its trimmed texts and figures). A continued
+        reply the engine failed on keeps what it had, and can be continued again."""
+        if self.continues is not None and event.reason is FinishReason.ERROR:
+            return replace(self.stopped(), finish_reason=self.continues.finish_reason)
         return Message(
             Role.ASSISTANT,
             event.answer,
@@ -64,11 +74,18 @@ class LiveTurn:
             event.reason,
             event.stats,
             self._thinking_tokens(event.thinking),
+            event.thinking_budget_reached,
+            continued=self.continues is not None,
         )
 
     def _thinking_tokens(self, thinking: str) -> int | None:
         return self.thinking_tokens if thinking else None
 
     def take_timeline(self) -> list[Chunk]:
-        """The timed pieces, for the session record."""
-        return self.timeline.take()
+        """The timed pieces, for the session record; a continued reply's earlier part
+        comes first, at once."""
+        chunks = self.timeline.take()
+        if self.continues is None:
+            return chunks
+        earlier = [(Part.THINKING, self.continues.thinking), (Part.ANSWER, self.continues.content)]
+        return [Chunk(0.0, part, text) for part, text in earlier if text] + chunks

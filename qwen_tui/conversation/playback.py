@@ -23,6 +23,7 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
             reason=message.finish_reason or FinishReason.STOP,
             stats=message.stats,
             thinking_tokens=message.thinking_tokens,
+            thinking_budget_reached=message.thinking_budget_reached,
         )
         for message, timeline in zip(replies, session.timelines, strict=True)
     ]

@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from qwen_tui.chat.continuation import PartialReply
 from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT, MAX_NEW_TOKENS
 from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.chat.switches import thinking_mode
 from qwen_tui.engine.events import ErrorKind, EventSink
 
 if TYPE_CHECKING:
@@ -43,12 +45,26 @@ class GenerationRequest:
     request_id: int = 0
     seed: int | None = None
     """Seeds this reply's sampler where the engine can (None: the engine's own choice)."""
+    thinking_budget: int | None = None
+    """Thinking tokens after which the engine ends the thinking (`thinking_budget.py`)."""
+    continues: PartialReply | None = None
+    """Go on with this cut-off reply (its prefill follows the prompt) instead of starting
+    one; the finished event then holds the whole reply's texts. Only where `can_continue`."""
+
+    def prefill(self) -> str:
+        """The partial reply's text as the model reads it after the prompt ("" if none)."""
+        if self.continues is None:
+            return ""
+        mode = thinking_mode(self.messages, self.enable_thinking)
+        return self.continues.prefill(self.enable_thinking, mode)
 
     def __post_init__(self) -> None:
         if not self.messages:
             raise ValueError("a request needs at least one message")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.thinking_budget is not None and self.thinking_budget < 1:
+            raise ValueError(f"thinking_budget must be >= 1, got {self.thinking_budget}")
 
     @classmethod
     def from_plan(cls, plan: TurnPlan, request_id: int) -> GenerationRequest:
@@ -60,6 +76,7 @@ class GenerationRequest:
             max_new_tokens=plan.max_new_tokens,
             request_id=request_id,
             seed=plan.seed,
+            thinking_budget=plan.thinking_budget,
         )
 
 
@@ -106,6 +123,8 @@ class Engine(ABC):
     None while the engine does not know, which front-ends treat as quantized."""
     playback: PlaybackControls | None = None
     """Set by an engine that plays a recording back instead of running a model."""
+    can_continue: bool = False
+    """Whether requests may carry `continues` (the engine renders the prefill itself)."""
 
     @abstractmethod
     def start(self, sink: EventSink) -> None:

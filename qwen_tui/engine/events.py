@@ -59,6 +59,8 @@ class GenerationFinished:
     answer: str
     thinking_finished: bool = True
     token_ids: tuple[int, ...] = field(default=(), repr=False)
+    thinking_budget_reached: bool = False
+    """The engine ended the thinking at the request's thinking budget."""
 
 
 class ErrorKind(StrEnum):

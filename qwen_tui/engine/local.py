@@ -10,7 +10,7 @@ the engine thread needs the GIL once a block, not once a token.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from qwen_tui.chat.parts import TextDelta
@@ -34,6 +34,8 @@ from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
 from qwen_tui.engine.prompt_cache import PromptCache
 from qwen_tui.engine.prompting import ChatTokenizer
 from qwen_tui.engine.spec import ModelSpec
+from qwen_tui.engine.thinking_budget import BudgetedTokens
+from qwen_tui.engine.token_sources import reply_tokens
 from qwen_tui.engine.worker import ThreadedEngine
 from qwen_tui.library_output import adopt_library_loggers
 
@@ -46,6 +48,7 @@ _TOKENIZER_WAIT_S = 60.0
 
 class LocalEngine(ThreadedEngine):
     name = "local"
+    can_continue = True
 
     def __init__(self, spec: ModelSpec, *, seed: int | None = None) -> None:
         super().__init__()
@@ -121,29 +124,6 @@ class LocalEngine(ThreadedEngine):
             self.model_name, loaded.context_limit, loaded.load_seconds, str(loaded.device)
         )
 
-    def _token_source(
-        self,
-        prompt: Sequence[int],
-        request: GenerationRequest,
-        budget: int,
-        cancelled: threading.Event,
-    ) -> Iterator[list[int]]:
-        """Blocks of tokens from the fast runner where it runs, else transformers' own
-        forward."""
-        loaded = self._loaded
-        assert loaded is not None
-        seed = self.seed if request.seed is None else request.seed
-        if self._runner is not None:
-            return self._runner.generate_blocks(
-                prompt, request.sampling, budget, set(loaded.stop_ids), cancelled, seed
-            )
-        from qwen_tui.engine.generation import transformers_tokens
-        from qwen_tui.engine.sampler import Sampler
-
-        vocab = loaded.model.config.vocab_size
-        sampler = Sampler(request.sampling, vocab, loaded.device, seed)
-        return transformers_tokens(loaded.model, prompt, sampler)
-
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
         self._tokenizer = tokenizer
         self._tokenizer_known.set()
@@ -161,20 +141,34 @@ class LocalEngine(ThreadedEngine):
 
         loaded = self._loaded
         assert loaded is not None
-        prompt = self.render_prompt(request.messages, request.enable_thinking).ids
-        room = reply_room(len(prompt), loaded.context_limit)
+        rendered = self.render_prompt(request.messages, request.enable_thinking).ids
         tokenizer = loaded.tokenizer
+        # A continued reply: the model reads its partial reply after the open turn.
+        prefill = tokenizer.encode(request.prefill()) if request.continues else []
+        prompt = (*rendered, *prefill)
+        room = reply_room(len(prompt), loaded.context_limit)
         splitter = TokenThinkingSplitter(
             tokenizer.think_start_id,
             tokenizer.think_end_id,
             tokenizer.decode,
-            starts_in_thinking=_ends_inside_think(prompt, tokenizer),
+            starts_in_thinking=_ends_inside_think(rendered, tokenizer),
         )
+        splitter.feed(prefill)  # shown already: only what follows streams
+        in_thinking = not splitter.thinking_finished
 
         held = 0  # tokens fed whose text the splitter still holds back
+        budget = min(request.max_new_tokens, room)
+        seed = self.seed if request.seed is None else request.seed
+        source = reply_tokens(
+            loaded, self._runner, prompt, request, (budget, seed), cancelled, in_thinking
+        )
+        received = 0
 
         def stream(tokens: list[int]) -> None:
-            nonlocal held
+            nonlocal held, received
+            start, received = received, received + len(tokens)
+            if isinstance(source, BudgetedTokens):
+                tokens = source.shown(start, tokens)
             shown = [token for token in tokens if token not in loaded.stop_ids]
             if not shown:
                 return
@@ -184,10 +178,9 @@ class LocalEngine(ThreadedEngine):
                 _send(sink, request.request_id, deltas, held)
                 held = 0
 
-        budget = min(request.max_new_tokens, room)
         sink(PrefillStarted(request.request_id, len(prompt)))
         result = decode(
-            self._token_source(prompt, request, budget, cancelled),
+            iter(source),
             len(prompt),
             max_new_tokens=budget,
             stop_ids=loaded.stop_ids,
@@ -204,6 +197,7 @@ class LocalEngine(ThreadedEngine):
             splitter.answer,
             splitter.thinking_finished,
             result.token_ids,
+            thinking_budget_reached=isinstance(source, BudgetedTokens) and source.reached,
         )
 
 

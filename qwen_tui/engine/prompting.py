@@ -75,6 +75,11 @@ class ChatTokenizer:
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return RenderedPrompt(text, tuple(ids))
 
+    def encode(self, text: str) -> list[int]:
+        """Ids of `text` as the model reads it (the think tags as their single ids)."""
+        with self._lock:
+            return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
     def decode(self, ids: list[int]) -> str:
         """Text of `ids`, special tokens left out (the splitter handles the think tags)."""
         with self._lock:

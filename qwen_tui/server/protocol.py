@@ -64,6 +64,8 @@ class ChatCompletionRequest(BaseModel):
     max_completion_tokens: int | None = Field(None, ge=1)
     stop: str | list[str] | None = None
     seed: int | None = None
+    thinking_budget: int | None = Field(None, ge=1)
+    """Thinking tokens after which the model is made to answer (the Qwen3 report's way)."""
     chat_template_kwargs: dict[str, Any] | None = None
     n: int | None = None
     logprobs: bool | None = None

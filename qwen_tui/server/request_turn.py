@@ -49,6 +49,7 @@ def requested_turn(request: ChatCompletionRequest, base: Settings) -> RequestedT
         max_new_tokens=request.max_completion_tokens or request.max_tokens or MAX_NEW_TOKENS,
         system_prompt=conversation.system_prompt,
         seed=request.seed,
+        thinking_budget=request.thinking_budget,
     )
     return RequestedTurn(conversation, text, settings, request.stop_strings)
 

@@ -67,8 +67,12 @@ def load_session_file(path: Path) -> Session:
     """The whole session in `path`, every message kept; errors as `SessionReading`'s."""
     with SessionReading(path) as reading:
         session = reading.session
+        messages = session.conversation.messages
         for message, timeline in reading:
-            session.conversation.messages.append(message)
+            if message.continued and messages and messages[-1].role is Role.ASSISTANT:
+                messages.pop()  # the cut-off reply, now held whole by this one
+                session.timelines.pop()
+            messages.append(message)
             if timeline is not None:
                 session.timelines.append(timeline)
     return session

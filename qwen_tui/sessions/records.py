@@ -108,7 +108,17 @@ def assistant_record(message: Message, chunks: Sequence[Chunk]) -> Record:
         "stats": None if message.stats is None else asdict(message.stats),
         "timeline": encode_timeline(chunks, message.thinking, message.content),
         "thinking_tokens": message.thinking_tokens,
-    }
+    } | _flags(message)
+
+
+def _flags(message: Message) -> Record:
+    """Flags written only when set, so files without them read as before."""
+    flags: Record = {}
+    if message.thinking_budget_reached:
+        flags["thinking_budget_reached"] = True
+    if message.continued:
+        flags["continues"] = True  # this reply replaces the cut-off one just before it
+    return flags
 
 
 def user_message(record: Record) -> Message:
@@ -146,6 +156,8 @@ def assistant_message(record: Record) -> Message:
         finish_reason=None if reason is None else FinishReason(reason),
         stats=None if stats is None else _stats(stats),
         thinking_tokens=thinking_tokens,
+        thinking_budget_reached=record.get("thinking_budget_reached") is True,
+        continued=record.get("continues") is True,
     )
 
 

@@ -114,6 +114,11 @@ class ChatApp(PlainTextNotifications):
                 "The hard switch for the next turns (Ctrl+T)",
                 screen.action_toggle_thinking,
             )
+            yield SystemCommand(
+                "Continue the last reply",
+                "Go on with a reply cut off by Esc or the length limit (/continue)",
+                screen.action_continue_reply,
+            )
         yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
         yield SystemCommand(
             "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes

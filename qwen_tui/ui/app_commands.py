@@ -29,6 +29,9 @@ APP_COMMANDS = (
     AppCommand("theme", "/theme [NAME]", "switch the colour theme (no name: list them)"),
     AppCommand("copy", "/copy", "copy the last answer (also F2)"),
     AppCommand(
+        "continue", "/continue", "go on with the last reply, cut off by Esc or the length limit"
+    ),
+    AppCommand(
         "save",
         "/save [FILE]",
         "write the session to FILE (.md or .json; default ./ID.md); asks before replacing one",

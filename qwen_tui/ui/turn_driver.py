@@ -68,6 +68,10 @@ class TurnDriver:
         """Send what the user typed (or queue it)."""
         await self._apply(self.core.send(text))
 
+    async def continue_reply(self) -> None:
+        """Go on with the last, cut-off reply (`/continue`)."""
+        await self._apply(self.core.continue_reply())
+
     async def handle(self, events: Iterable[EngineEvent]) -> None:
         """Apply drained engine events, in order (never interleaved with Esc's own drain)."""
         async with self._lock:
@@ -118,7 +122,12 @@ class TurnDriver:
                 await widget.add(update.delta)
         elif isinstance(update, TurnStarted):
             turn = update.turn
-            widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
+            replies = view.turns.assistant_turns()
+            if turn.continues is not None and replies:  # /continue: the same reply goes on
+                widget = replies[-1]
+                widget.reopen(not turn.continues.thinking_finished)
+            else:
+                widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget
             view.show_context_used(turn.prompt_tokens)
         elif isinstance(update, TurnEnded):

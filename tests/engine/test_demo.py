@@ -23,6 +23,7 @@ from qwen_tui.engine.events import (
 from qwen_tui.engine.factory import create_engine
 from qwen_tui.engine.scripted import demo_replies
 from qwen_tui.engine.scripted.demo import DemoEngine
+from qwen_tui.engine.thinking_budget import STOP_THINKING_TEXT
 
 
 class Run:
@@ -184,3 +185,35 @@ def test_chinese_text_streams_about_a_character_a_token_and_joins_back_exactly()
     assert "".join(pieces) == text
     assert pieces[:4] == ["在", " Python", " ", "中"]
     assert demo_replies.count_tokens("反转字符串") == 5
+
+
+def test_the_demo_stops_thinking_at_the_budget_and_answers(run):
+    messages = ({"role": "user", "content": "Explain recursion"},)
+    full = demo_replies.compose_reply("Explain recursion", 0)
+    run.engine.submit(GenerationRequest(messages, True, THINKING_PRESET, thinking_budget=6))
+    events = run._until(GenerationFinished)
+    finished = events[-1]
+    kept = "".join(demo_replies.split_tokens(full[0])[:5])
+    stop_words = STOP_THINKING_TEXT.partition("\n</think>")[0]
+    assert finished.thinking == (kept + stop_words).strip()
+    assert finished.answer == full[1] and _texts(events, Part.ANSWER) == full[1]
+    assert finished.thinking_budget_reached
+    unlimited = run.ask("Explain recursion")[-1]
+    assert unlimited.thinking == full[0] and not unlimited.thinking_budget_reached
+
+
+def test_the_demo_goes_on_with_a_cut_off_reply_from_where_it_stopped(run):
+    from qwen_tui.chat.continuation import PartialReply
+
+    thinking, answer = demo_replies.compose_reply("Explain recursion", 0)
+    messages = ({"role": "user", "content": "Explain recursion"},)
+    for partial in (
+        PartialReply(thinking.strip("\n"), answer[:40], True),
+        PartialReply(thinking.strip("\n")[:30], "", False),
+    ):
+        run.engine.submit(GenerationRequest(messages, True, THINKING_PRESET, continues=partial))
+        events = run._until(GenerationFinished)
+        finished = events[-1]
+        assert (finished.thinking, finished.answer) == (thinking.strip("\n"), answer)
+        assert partial.answer + _texts(events, Part.ANSWER) == answer
+        assert finished.reason is FinishReason.STOP

@@ -38,6 +38,18 @@ def test_no_think_is_sent_as_the_hard_switch(demo_server):
     assert report["thinking"] == "" and report["answer"]
 
 
+def test_the_thinking_budget_travels_to_the_server(demo_server):
+    url = demo_server.url
+    result = invoke(
+        "run", "--engine", "openai", "--base-url", url, "--thinking-budget", "5", "--json", QUESTION
+    )
+    report = json.loads(result.stdout)
+    assert report["thinking"].endswith(
+        "I have to give the solution based on the thinking directly now."
+    )
+    assert len(report["thinking"]) < len(THINKING) and report["answer"] == ANSWER
+
+
 def test_config_toml_keys_choose_the_server(demo_server, keyed_server):
     config = locations.config_file()
     config.parent.mkdir(parents=True, exist_ok=True)

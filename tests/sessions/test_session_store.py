@@ -29,6 +29,16 @@ def test_round_trip_keeps_the_conversation_thinking_included(store):
     assert session.warnings == []
 
 
+def test_a_reply_ended_by_the_thinking_budget_says_so_after_loading(store):
+    conversation = sample_conversation()
+    conversation.messages[1].thinking_budget_reached = True
+    session_id = record(store, conversation)
+    loaded = store.load(session_id).conversation.messages
+    assert [m.thinking_budget_reached for m in loaded[1::2]] == [True, False]
+    lines = store.path_for(session_id).read_text(encoding="utf-8").splitlines()
+    assert "thinking_budget_reached" not in lines[4]  # older readers see the same file
+
+
 def test_sessions_live_in_the_data_dir_one_jsonl_file_each(store, isolated_dirs):
     first = record(store, sample_conversation())
     second = record(store, sample_conversation())

@@ -190,6 +190,8 @@ class OpenAIEngine(ThreadedEngine):
         }
         if sampling.top_k > 0:  # 0 (off) means -1 to some servers and 0 to others
             extra["top_k"] = sampling.top_k
+        if request.thinking_budget is not None:  # `qwen-chat serve` takes it; others ignore it
+            extra["thinking_budget"] = request.thinking_budget
         arguments: dict[str, Any] = {
             "model": self.spec.model,
             "messages": list(request.messages),

@@ -90,15 +90,21 @@ class Runner:
         stop_ids: set[int],
         cancelled: threading.Event | None = None,
         seed: int | None = None,
+        resume_at: int = 0,
     ) -> Iterator[list[int]]:
         """Yield generated token ids as they reach the host: the first alone, right after
         the prefill, then a replay's worth at a time, until a stop id (yielded), the length
-        limit, the cache end, or `cancelled` is set (checked between blocks)."""
-        self._configure(params, seed)
+        limit, the cache end, or `cancelled` is set (checked between blocks).
+
+        `resume_at` > 0 goes on with the reply before: its first `resume_at` ids are in the
+        cache already, and the sampler keeps its state (seen tokens, random stream)."""
+        if not resume_at:
+            self._configure(params, seed)
         self.replay.state.set_stops(stop_ids)
-        ids = torch.tensor(list(prompt_ids), dtype=torch.int64, device=self.token.device)
+        fresh = list(prompt_ids[resume_at:])
+        ids = torch.tensor(fresh, dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
-            logits = self.decoder.prefill(ids, 0, cancelled)
+            logits = self.decoder.prefill(ids, resume_at, cancelled)
             if logits is None:  # cancelled during a long prompt
                 return
             self.sampler.sample(logits, out=self.token)

@@ -28,6 +28,7 @@ from qwen_tui.engine.events import (
     PrefillStarted,
 )
 from qwen_tui.engine.scripted import demo_replies
+from qwen_tui.engine.scripted.demo_pieces import after_prefill, over_budget, split_reply
 from qwen_tui.engine.worker import ThreadedEngine
 
 READING_PACE = 80.0
@@ -42,6 +43,7 @@ class DemoEngine(ThreadedEngine):
     """Streams canned replies; `tokens_per_s=math.inf` runs at full speed (for tests)."""
 
     name = "demo"
+    can_continue = True
     model_name = "Qwen3 demo (no model)"
     context_limit = DEFAULT_CONTEXT_LIMIT
 
@@ -99,8 +101,11 @@ class DemoEngine(ThreadedEngine):
         if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
             splitter = TextThinkingSplitter()
             return self._finished(request, splitter, FinishReason.CANCELLED, 0, 0.0, started)
-        pieces = split_reply(*self.compose_reply(request), request)
+        thinking, answer = self.compose_reply(request)
+        written = split_reply(thinking, answer, request)
+        pieces = after_prefill(written, request.prefill())
         splitter = TextThinkingSplitter()
+        splitter.feed(request.prefill())  # a continued reply's start is shown already
         first_token_at = None
         reason = FinishReason.STOP
         generated = 0
@@ -117,7 +122,14 @@ class DemoEngine(ThreadedEngine):
             _send(splitter.feed(piece), request.request_id, sink)
         _send(splitter.finish(), request.request_id, sink)
         ttft = (first_token_at or time.monotonic()) - started
-        return self._finished(request, splitter, reason, generated, ttft, started)
+        finished = self._finished(request, splitter, reason, generated, ttft, started)
+        ends_thinking = written.index("</think>") if "</think>" in written else len(written)
+        reached = (
+            thinking_mode(request.messages, request.enable_thinking)
+            and over_budget(thinking, request)
+            and len(written) - len(pieces) + generated > ends_thinking
+        )
+        return replace(finished, thinking_budget_reached=reached)
 
     def _pause(self, seconds: float, cancelled: threading.Event, until: bool = False) -> bool:
         """Wait `seconds` (or until that monotonic time); False if cancelled meanwhile."""
@@ -156,27 +168,6 @@ class DemoEngine(ThreadedEngine):
             splitter.answer,
             splitter.thinking_finished,
         )
-
-
-def split_reply(thinking: str, answer: str, request: GenerationRequest) -> list[str]:
-    """The raw text the model would write, cut into token-like pieces.
-
-    Thinking on: `<think>` thinking `</think>` answer; a `/no_think` turn gets an empty
-    think block. Thinking off: the template already closed the block, so only the answer.
-    """
-    if not request.enable_thinking:
-        return demo_replies.split_tokens(answer)
-    if not thinking_mode(request.messages, request.enable_thinking):
-        return ["<think>", "\n\n", "</think>", "\n\n", *demo_replies.split_tokens(answer)]
-    return [
-        "<think>",
-        "\n",
-        *demo_replies.split_tokens(thinking),
-        "\n",
-        "</think>",
-        "\n\n",
-        *demo_replies.split_tokens(answer),
-    ]
 
 
 def _send(deltas: list[TextDelta], request_id: int, sink: EventSink) -> None:

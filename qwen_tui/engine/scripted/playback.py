@@ -38,6 +38,7 @@ class PlaybackTurn:
     stats: GenerationStats | None = None
     thinking_tokens: int | None = None
     """The thinking's recorded token count; None (older sessions) estimates it."""
+    thinking_budget_reached: bool = False
 
 
 class PlaybackEngine(ThreadedEngine):
@@ -189,4 +190,5 @@ def _finished(
         texts[Part.THINKING],
         texts[Part.ANSWER],
         thinking_finished,
+        thinking_budget_reached=turn.thinking_budget_reached and reason is None,
     )

@@ -36,7 +36,7 @@ class ChatKeys(Screen[None]):
         playback = self.view.playback
         if action == "toggle_playback":
             return playback
-        if action in ("sessions", "new_conversation", "toggle_thinking"):
+        if action in ("sessions", "new_conversation", "toggle_thinking", "continue_reply"):
             # A played-back session is shown, not continued: nothing goes to a model.
             return not playback
         return True
@@ -98,6 +98,10 @@ class ChatKeys(Screen[None]):
             return
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied the last answer ({len(text):,} characters).")
+
+    async def action_continue_reply(self) -> None:
+        """/continue: go on with the last reply, cut off by Esc or the length limit."""
+        await self.driver.continue_reply()
 
     async def action_new_conversation(self) -> None:
         """Ctrl+N: a new conversation (and a new session file)."""

@@ -136,6 +136,8 @@ class ChatScreen(ChatKeys):
             self.action_sessions()
         elif name == "copy":
             self.action_copy_last()
+        elif name == "continue":
+            await self.action_continue_reply()
         elif name == "quit":
             await self.app.run_action("quit")
         elif name == "theme":

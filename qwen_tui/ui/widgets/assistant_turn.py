@@ -52,6 +52,7 @@ class AssistantTurn(Horizontal, can_focus=True):
             message.thinking if message else "",
             live=message is None,
             tokens=message.thinking_tokens if message else None,
+            budget_reached=message.thinking_budget_reached if message else False,
             clock=clock,
         )
         self.thinking.display = bool(message.thinking) if message else False
@@ -95,11 +96,21 @@ class AssistantTurn(Horizontal, can_focus=True):
             final_text=message.thinking,
             early=not message.thinking_finished,
             tokens=message.thinking_tokens,
+            budget_reached=message.thinking_budget_reached,
         )
         self._note.update(_note_text(message))
         self.remove_class("-streaming")
         self.set_class(message.finish_reason is FinishReason.CANCELLED, "-cancelled")
         await self.answer.finish(message.content)
+
+    def reopen(self, in_thinking: bool) -> None:
+        """The reply goes on (`/continue`): it streams again after what it shows, in its
+        thinking if it was cut off there."""
+        if in_thinking:
+            self.thinking.resume()
+        self._note.update("")
+        self.remove_class("-cancelled")
+        self.add_class("-streaming")
 
     def action_toggle_thinking(self) -> None:
         """Open or fold this turn's thinking."""

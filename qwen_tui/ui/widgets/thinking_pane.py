@@ -67,10 +67,12 @@ class ThinkingPane(Vertical, can_focus=True):
         *,
         live: bool = False,
         tokens: int | None = None,
+        budget_reached: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`thinking` and its `tokens` (if known) for a finished turn; `live` for one that
-        streams, timed by `clock` (a played-back session's stands still while paused)."""
+        """`thinking` and its `tokens` (if known) for a finished turn, `budget_reached` if
+        the thinking budget ended it; `live` for one that streams, timed by `clock` (a
+        played-back session's stands still while paused)."""
         super().__init__(classes="-live" if live else "-folded")
         self._parts: list[str] = [thinking] if thinking else []
         self._text_cache: str | None = None
@@ -81,6 +83,7 @@ class ThinkingPane(Vertical, can_focus=True):
         self._started: float | None = None
         self._elapsed: float | None = None
         self._stopped_early = False
+        self._budget_reached = budget_reached
         self._ticker: Timer | None = None
         self._header = _Line(self)
         self._body = _Body(self)
@@ -118,16 +121,22 @@ class ThinkingPane(Vertical, can_focus=True):
         self._header.refresh()
 
     def stop(
-        self, *, final_text: str | None = None, early: bool = False, tokens: int | None = None
+        self,
+        *,
+        final_text: str | None = None,
+        early: bool = False,
+        tokens: int | None = None,
+        budget_reached: bool = False,
     ) -> None:
         """The thinking ended (the answer began, or the turn stopped): fold to a summary.
 
         `final_text` replaces what streamed (the engine's trimmed text) and `tokens` the
         count of what streamed (the reply's own); `early` marks a turn that stopped inside
-        its thinking.
+        its thinking, `budget_reached` one whose thinking the budget ended.
         """
-        if tokens is not None:
-            self._tokens = tokens
+        if tokens is not None or budget_reached:
+            self._tokens = self._tokens if tokens is None else tokens
+            self._budget_reached = self._budget_reached or budget_reached
             self._header.refresh()
         if not self._live:
             return
@@ -145,6 +154,19 @@ class ThinkingPane(Vertical, can_focus=True):
         self.expanded = False
         self._body.refresh(layout=True)
         self._header.refresh()
+
+    def resume(self) -> None:
+        """The turn goes on inside its thinking (`/continue`): stream open again, the
+        clock going on from the time already spent."""
+        if self._live:
+            return
+        self._live, self._stopped_early = True, False
+        self._started = self._clock() - (self._elapsed or 0.0)
+        self._elapsed = None
+        self.add_class("-live")
+        self.display = True
+        self.expanded = True
+        self._ticker = self.set_interval(0.1, self._header.refresh)
 
     def action_open_or_fold(self) -> None:
         """Open or fold the thinking."""
@@ -169,12 +191,13 @@ class ThinkingPane(Vertical, can_focus=True):
         if self._live:
             elapsed = self._clock() - self._started if self._started else 0.0
             return f"{arrow} Thinking… {duration(elapsed)} · {tokens}"
+        budget = " · thinking budget reached" if self._budget_reached else ""
         if self._elapsed is None:  # a turn from a saved conversation: no timing kept
             if not self._tokens_known:  # saved by an older version: no count either
                 tokens = f"{len(self.text.split()):,} words"
-            return f"{arrow} Thoughts · {tokens}"
+            return f"{arrow} Thoughts · {tokens}{budget}"
         verb = "Stopped thinking after" if self._stopped_early else "Thought for"
-        return f"{arrow} {verb} {duration(self._elapsed)} · {tokens}"
+        return f"{arrow} {verb} {duration(self._elapsed)} · {tokens}{budget}"
 
 
 def duration(seconds: float) -> str:
