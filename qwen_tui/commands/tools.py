@@ -1,4 +1,8 @@
-"""`qwen-chat tools import|list`: configure MCP servers and see the tools they offer."""
+"""`qwen-chat tools import|list`: configure MCP servers and see the tools they offer.
+
+Server names, tool names and descriptions come from the servers, so they are shown
+through `visible_controls`: a server cannot drive the terminal.
+"""
 
 from __future__ import annotations
 
@@ -49,3 +53,37 @@ def import_servers(
         )
     )
     typer.echo("See their tools with `qwen-chat tools list`.")
+
+
+@app.command("list")
+def list_tools() -> None:
+    """Start each configured MCP server and list its tools; say which failed and why
+    (the exit status is 1 when any did)."""
+    try:
+        settings = load_settings().tools
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if not settings.servers:
+        typer.echo(
+            f"No MCP servers configured. Add [mcp_servers.NAME] to {locations.config_file()} "
+            "or run `qwen-chat tools import FILE.json`."
+        )
+        return
+    from qwen_tui.tools.hub import ToolHub  # the MCP SDK loads only for this command
+
+    with ToolHub(settings) as hub:
+        failures = {failure.name: failure.reason for failure in hub.failures}
+        for server in settings.servers:
+            if server.name in failures:
+                typer.echo(
+                    visible_controls(f"{server.name}: failed to start: {failures[server.name]}")
+                )
+                continue
+            tools = [tool for tool in hub.tools if tool.server == server.name]
+            typer.echo(visible_controls(f"{server.name}: {len(tools)} tool(s)"))
+            width = max((len(tool.qualified_name) for tool in tools), default=0)
+            for tool in tools:
+                summary = tool.description.strip().split("\n", 1)[0]
+                typer.echo(visible_controls(f"  {tool.qualified_name:<{width}}  {summary}"))
+    if failures:
+        raise typer.Exit(1)
