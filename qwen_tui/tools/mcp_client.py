@@ -127,6 +127,8 @@ class ServerConnection:
             reason = f"no program {self.server.command!r} was found; check 'command'"
         else:
             reason = " ".join(str(exc).split()) or type(exc).__name__
+            if self.server.url is not None:
+                reason = f"could not reach {self.server.url} ({reason})"
         last_words = self._stderr_tail()
         return f"{reason} (it said: {last_words})" if last_words else reason
 

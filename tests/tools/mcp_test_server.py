@@ -1,6 +1,7 @@
 """A small MCP server for the tests, over stdio, written with the SDK's MCPServer (the
 FastMCP of SDK 1.x): a tool that answers, one that sleeps past any timeout the tests
-set, one that raises, one that answers at length, and one that kills its server."""
+set, one that raises, one that answers at length, and one that kills its server.
+With `--http PORT` it serves streamable HTTP on 127.0.0.1:PORT/mcp instead."""
 
 from __future__ import annotations
 
@@ -46,4 +47,7 @@ def die() -> str:
 
 if __name__ == "__main__":
     print("testing server starting", file=sys.stderr)
-    server.run()
+    if sys.argv[1:2] == ["--http"]:
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()

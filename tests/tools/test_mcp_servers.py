@@ -5,6 +5,8 @@ kill their server, and every one of those comes back as a result, never a crash.
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -128,3 +130,42 @@ def test_a_server_that_dies_mid_call_is_an_error_result_and_the_rest_go_on():
         assert died.is_error and died.text.startswith("Error: testing.die")
         assert hub.call("testing.echo", {"text": "x"}).is_error
         assert not hub.call("time.get_current_time", {"timezone": "UTC"}).is_error
+
+
+def test_a_streamable_http_server_is_reached_by_its_url(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, TEST_SERVER, "--http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        web = McpServer("web", url=f"http://127.0.0.1:{port}/mcp")
+        with ToolHub(ToolSettings(servers=(web,))) as hub:
+            assert hub.failures == ()
+            assert "web.echo" in [tool.qualified_name for tool in hub.tools]
+            assert hub.call("web.echo", {"text": "over http"}).text == "echo: over http"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_url_where_no_server_listens_is_a_notice():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    web = McpServer("web", url=f"http://127.0.0.1:{port}/mcp")
+    with ToolHub(ToolSettings(servers=(web,))) as hub:
+        assert hub.tools == ()
+        [failure] = hub.failures
+        assert failure.name == "web"
+        assert failure.reason.startswith(f"could not reach http://127.0.0.1:{port}/mcp (")
