@@ -10,7 +10,7 @@ timeout, a server that raised or died all come back as error results for the mod
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +43,7 @@ class ToolHub:
         self._portal: BlockingPortal | None = None
         self._connections: list[ServerConnection] = []
         self._runs: list[Future[None]] = []
+        self._running: Future[Any] | None = None  # the call in flight, for `cancel`
 
     def start(self) -> None:
         """Start every server at once and wait until each lists its tools or fails."""
@@ -79,8 +80,12 @@ class ToolHub:
         connection = next(c for c in self._connections if c.server.name == found.server)
         timeout = self.settings.call_timeout
         started = time.monotonic()
+        running = self._portal.start_task_soon(connection.call, found.name, arguments, timeout)
+        self._running = running
         try:
-            result = self._portal.call(connection.call, found.name, arguments, timeout)
+            result = running.result()
+        except CancelledError:
+            return error_result(f"{name} was cancelled by the user", time.monotonic() - started)
         except TimeoutError:
             seconds = time.monotonic() - started
             return error_result(
@@ -90,6 +95,8 @@ class ToolHub:
             return error_result(f"{name}: {_one_line(exc)}", time.monotonic() - started)
         except Exception as exc:  # a broken connection, a server that died mid-call
             return error_result(f"{name} failed: {_one_line(exc)}", time.monotonic() - started)
+        finally:
+            self._running = None
         seconds = time.monotonic() - started
         if not isinstance(result, CallToolResult):
             return error_result(f"{name} asked for input, which qwen-chat cannot give", seconds)
@@ -99,6 +106,13 @@ class ToolHub:
             seconds=seconds,
             max_chars=self.settings.max_result_chars,
         )
+
+    def cancel(self) -> None:
+        """Stop the call in flight (Esc); its `call` returns a "cancelled" error result.
+        Safe from any thread."""
+        running = self._running
+        if running is not None:
+            running.cancel()
 
     def close(self) -> None:
         """Stop every server and the loop; safe to call twice."""

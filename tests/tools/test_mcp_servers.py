@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -84,6 +85,23 @@ def test_a_call_past_the_timeout_is_stopped_and_the_server_still_answers(hub):
     assert result.is_error
     assert result.text == "Error: testing.sleep did not finish within 1.5 s; it was stopped"
     assert hub.call("testing.echo", {"text": "still here"}).text == "echo: still here"
+
+
+def test_cancel_stops_a_running_call_at_once(hub):
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(hub.call("testing.sleep", {"seconds": 30}))
+    )
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.5)
+    hub.cancel()
+    worker.join(timeout=5)
+    assert time.monotonic() - started < 3
+    assert (
+        results[0].is_error and results[0].text == "Error: testing.sleep was cancelled by the user"
+    )
+    assert hub.call("testing.echo", {"text": "after"}).text == "echo: after"
 
 
 def test_a_long_result_is_capped_and_says_so(hub):
