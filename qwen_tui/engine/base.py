@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT, MAX_NEW_TOKENS
 from qwen_tui.chat.sampling import SamplingParams
@@ -43,6 +43,8 @@ class GenerationRequest:
     request_id: int = 0
     seed: int | None = None
     """Seeds this reply's sampler where the engine can (None: the engine's own choice)."""
+    tools: tuple[dict[str, Any], ...] = ()
+    """Functions offered to the model (the chat template's `tools`, OpenAI shape)."""
 
     def __post_init__(self) -> None:
         if not self.messages:

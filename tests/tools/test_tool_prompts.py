@@ -11,14 +11,19 @@ import pytest
 from jinja2.ext import loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from qwen_tui.engine.base import GenerationRequest
+from qwen_tui.engine.events import PrefillStarted
 from qwen_tui.engine.prompting import ChatTokenizer
 from qwen_tui.engine.synthetic.checkpoint import tiny_config, write_checkpoint
 from qwen_tui.tools.calls import MalformedToolCall, ToolCall
 from qwen_tui.tools.messages import assistant_message, function_spec, tool_message
+from tests.engine.tiny_models import GREEDY, EngineRun
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIRS = [ROOT.parent / "shared" / "reference", ROOT / "shared" / "reference"]
-REFERENCE = next(d / "qwen3_chat_template.jinja" for d in REFERENCE_DIRS if d.is_dir())
+REFERENCE = next((d / "qwen3_chat_template.jinja" for d in REFERENCE_DIRS if d.is_dir()), None)
+# The published template is not part of the project (as in tests/engine/test_chat_template.py).
+pytestmark = pytest.mark.skipif(REFERENCE is None, reason="../shared/reference is absent")
 
 TOOLS = [
     function_spec(
@@ -48,6 +53,7 @@ LOOP = [
 
 
 def published_rendering(messages, tools, enable_thinking):
+    assert REFERENCE is not None
     """The reference template rendered as transformers' apply_chat_template renders it."""
     environment = ImmutableSandboxedEnvironment(
         trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]
@@ -64,6 +70,7 @@ def published_rendering(messages, tools, enable_thinking):
 
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory):
+    assert REFERENCE is not None
     root = tmp_path_factory.mktemp("tool_templates")
     model = write_checkpoint(root / "ours", tiny_config(moe=False))
     published = shutil.copytree(model, root / "published")
@@ -106,3 +113,22 @@ def test_the_model_sees_the_tools_its_calls_and_the_results(tokenizer):
 def test_without_tools_the_prompt_has_no_tools_section(tokenizer):
     prompt = tokenizer.render(LOOP[:2], True).text
     assert "# Tools" not in prompt and prompt.startswith("<|im_start|>system\nBe brief.<|im_end|>")
+
+
+def test_the_local_engine_renders_a_requests_tools_into_its_prompt(tmp_path):
+    assert REFERENCE is not None
+    model = write_checkpoint(
+        tmp_path / "published", tiny_config(moe=False), chat_template=REFERENCE.read_text()
+    )
+    run = EngineRun(model)
+    try:
+        run.wait_ready()
+        prompt = run.engine.render_prompt(LOOP, True, tools=TOOLS)
+        assert prompt.text == published_rendering(LOOP, TOOLS, True)
+        without = run.engine.render_prompt(LOOP, True)
+        assert "# Tools" not in without.text and len(without.ids) < len(prompt.ids)
+        run.engine.submit(GenerationRequest(tuple(LOOP), True, GREEDY, 2, 1, tools=tuple(TOOLS)))
+        prefill = next(e for e in run.until_finished() if isinstance(e, PrefillStarted))
+        assert prefill.prompt_tokens == len(prompt.ids)
+    finally:
+        run.close()
