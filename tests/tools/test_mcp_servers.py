@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from qwen_tui.cli import app
 from qwen_tui.tool_settings import McpServer, ToolSettings
+from qwen_tui.tools import mcp_client
 from qwen_tui.tools.hub import ToolHub
 from tests.config_files import write_config
 
@@ -187,3 +188,15 @@ def test_a_url_where_no_server_listens_is_a_notice():
         [failure] = hub.failures
         assert failure.name == "web"
         assert failure.reason.startswith(f"could not reach http://127.0.0.1:{port}/mcp (")
+
+
+def test_a_server_that_never_answers_fails_after_the_start_limit(monkeypatch):
+    monkeypatch.setattr(mcp_client, "START_SECONDS", 1.0)
+    silent = McpServer("silent", sys.executable, ("-c", "import time; time.sleep(60)"))
+    started = time.monotonic()
+    with ToolHub(ToolSettings(servers=(silent,))) as hub:
+        assert time.monotonic() - started < 10
+        assert [(f.name, f.reason) for f in hub.failures] == [
+            ("silent", "it did not answer within 1 s")
+        ]
+        assert hub.tools == () and hub.call("silent.anything", {}).is_error
