@@ -197,3 +197,15 @@ def test_import_over_a_broken_config_refuses_instead_of_overwriting(tmp_path):
     result = CliRunner().invoke(app, ["tools", "import", str(source)])
     assert result.exit_code == 2 and "not valid TOML" in result.stderr
     assert path.read_text(encoding="utf-8") == "theme = \n"
+
+
+def test_a_session_saved_with_servers_configured_loads_and_keeps_no_secrets():
+    write_config(CONFIG)
+    result = CliRunner().invoke(app, ["run", "--engine", "demo", "Hello"])
+    assert result.exit_code == 0, result.stderr
+    [saved] = (locations.sessions_dir()).glob("*.jsonl")
+    assert "secret-value" not in saved.read_text(encoding="utf-8")
+    header = json.loads(saved.read_text(encoding="utf-8").splitlines()[0])
+    assert header["settings"]["tools"]["servers"]["time"]["env"] == ["API_TOKEN"]
+    shown = CliRunner().invoke(app, ["sessions", "show", saved.stem])
+    assert shown.exit_code == 0 and "Hello" in shown.stdout
