@@ -15,6 +15,7 @@ from qwen_tui.commands import resume as resume_cmd
 from qwen_tui.commands import run as run_cmd
 from qwen_tui.commands import serve as serve_cmd
 from qwen_tui.commands import sessions as sessions_cmd
+from qwen_tui.commands import tools as tools_cmd
 from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     ApiKeyOpt,
@@ -50,6 +51,7 @@ app = typer.Typer(
 )
 app.command()(doctor_cmd.doctor)
 app.add_typer(sessions_cmd.app)
+app.add_typer(tools_cmd.app)
 app.command()(resume_cmd.resume)
 app.command()(replay_cmd.replay)
 app.command()(play_cmd.play)

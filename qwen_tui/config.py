@@ -26,6 +26,7 @@ import tomli_w
 from qwen_tui import locations
 from qwen_tui.chat.model_card import DEFAULT_MODEL, MAX_NEW_TOKENS
 from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
+from qwen_tui.tool_settings import ToolSettings, parse_tool_settings
 
 ENGINES = ("local", "demo", "openai")
 DEVICES = ("auto", "cuda", "cpu")
@@ -79,11 +80,14 @@ class Settings:
     """The server `--engine openai` talks to, e.g. http://localhost:8000/v1."""
     api_key: str | None = field(default=None, repr=False)
     """The key `--engine openai` sends as `Authorization: Bearer`; never recorded."""
+    tools: ToolSettings = field(default_factory=ToolSettings)
+    """`[mcp_servers.NAME]` and `[tools]`: the MCP servers and how their calls run."""
 
     def as_record(self) -> dict[str, Any]:
         """The settings as a session records them: everything but the API key."""
         record = asdict(self)
         del record["api_key"]
+        record["tools"] = self.tools.as_record()
         return record
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -159,15 +163,20 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 
 _SAMPLING_NAMES = {f.name for f in fields(SamplingOverrides)}
+_TABLES = {"sampling", "tools", "mcp_servers"}
 
 
 def _from_dict(data: dict[str, Any], where: str) -> Settings:
     sampling = data.get("sampling", {})
     if not isinstance(sampling, dict):
         raise ConfigError(f"{where}: key 'sampling' must be a table ([sampling])")
-    top = {k: v for k, v in data.items() if k != "sampling"}
+    try:
+        tools = parse_tool_settings(data.get("mcp_servers"), data.get("tools"))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    top = {k: v for k, v in data.items() if k not in _TABLES}
     for prefix, table, allowed in (
-        ("", top, {f.name for f in fields(Settings)} - {"sampling"}),
+        ("", top, {f.name for f in fields(Settings)} - _TABLES),
         ("sampling.", sampling, _SAMPLING_NAMES),
     ):
         for key, value in table.items():
@@ -180,7 +189,7 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
             ):
                 names = " or ".join(t.__name__ for t in expected)
                 raise ConfigError(f"{where}: key '{prefix}{key}' must be {names}, got {value!r}")
-    settings = Settings(**top, sampling=SamplingOverrides(**sampling))
+    settings = Settings(**top, sampling=SamplingOverrides(**sampling), tools=tools)
     _check(settings, where)
     return settings
 

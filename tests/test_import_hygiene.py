@@ -22,6 +22,7 @@ DOMAIN_MODULES = [
     "qwen_tui.engine.worker",
     "qwen_tui.engine.remote",
     "qwen_tui.server",
+    "qwen_tui.tools",
 ]
 
 
@@ -50,6 +51,7 @@ def test_domain_packages_import_no_textual(module):
         "qwen_tui.sessions",
         "qwen_tui.server",  # `serve --engine demo` and `--engine openai` run without torch
         "qwen_tui.engine.remote",
+        "qwen_tui.tools",
     ],
 )
 def test_chat_core_imports_no_torch(module):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qwen_tui.chat.continuation import PartialReply
 from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT, MAX_NEW_TOKENS
@@ -57,6 +57,9 @@ class GenerationRequest:
             return ""
         mode = thinking_mode(self.messages, self.enable_thinking)
         return self.continues.prefill(self.enable_thinking, mode)
+
+    tools: tuple[dict[str, Any], ...] = ()
+    """Functions offered to the model (the chat template's `tools`, OpenAI shape)."""
 
     def __post_init__(self) -> None:
         if not self.messages:

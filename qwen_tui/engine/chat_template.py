@@ -66,14 +66,22 @@ class ChatTemplate:
             raise self._failure(f"is not valid Jinja (line {exc.lineno}: {exc.message})") from None
 
     def render(
-        self, messages: Sequence[Mapping[str, Any]], *, add_generation_prompt: bool, **kwargs: Any
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        add_generation_prompt: bool,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        **kwargs: Any,
     ) -> str:
-        """The prompt text; EngineFailure (one line) when the template fails or overruns."""
+        """The prompt text; EngineFailure (one line) when the template fails or overruns.
+        `tools` are the functions offered, in the OpenAI shape the template lists."""
         given = sum(len(str(v)) for m in messages for v in m.values())
+        given += sum(len(str(t)) for t in tools or ())
         max_chars = BASE_CHARS + CHARS_PER_INPUT_CHAR * given
         seconds = BASE_SECONDS + SECONDS_PER_MESSAGE * len(messages)
         context = self._special_tokens | kwargs
-        context |= {"messages": [dict(m) for m in messages], "tools": None, "documents": None}
+        offered = [dict(t) for t in tools] if tools else None
+        context |= {"messages": [dict(m) for m in messages], "tools": offered, "documents": None}
         context["add_generation_prompt"] = add_generation_prompt
         parts: list[str] = []
         produced = 0

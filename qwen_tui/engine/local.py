@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.token_splitter import TokenThinkingSplitter
@@ -65,10 +65,13 @@ class LocalEngine(ThreadedEngine):
         self._prompts = PromptCache(self._render_uncached)
 
     def render_prompt(
-        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        enable_thinking: bool,
+        tools: Sequence[Mapping[str, Any]] = (),
     ) -> RenderedPrompt:
-        """The exact prompt text and ids the model will see. Thread-safe."""
-        return self._prompts.render(messages, enable_thinking)
+        """The exact prompt text and ids the model will see, `tools` offered. Thread-safe."""
+        return self._prompts.render(messages, enable_thinking, tools)
 
     def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
         return len(self.render_prompt(messages, enable_thinking).ids)
@@ -84,9 +87,12 @@ class LocalEngine(ThreadedEngine):
         return DeviceMemory(held, torch.cuda.get_device_properties(loaded.device).total_memory)
 
     def _render_uncached(
-        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        enable_thinking: bool,
+        tools: Sequence[Mapping[str, Any]],
     ) -> RenderedPrompt:
-        return self._wait_for_tokenizer().render(messages, enable_thinking)
+        return self._wait_for_tokenizer().render(messages, enable_thinking, tools or None)
 
     def close(self, timeout: float = 5.0) -> None:
         super().close(timeout)
@@ -141,7 +147,7 @@ class LocalEngine(ThreadedEngine):
 
         loaded = self._loaded
         assert loaded is not None
-        rendered = self.render_prompt(request.messages, request.enable_thinking).ids
+        rendered = self.render_prompt(request.messages, request.enable_thinking, request.tools).ids
         tokenizer = loaded.tokenizer
         # A continued reply: the model reads its partial reply after the open turn.
         prefill = tokenizer.encode(request.prefill()) if request.continues else []

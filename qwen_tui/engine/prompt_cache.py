@@ -11,10 +11,12 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from qwen_tui.engine.base import RenderedPrompt
 
-Render = Callable[[Sequence[Mapping[str, str]], bool], RenderedPrompt]
+Render = Callable[[Sequence[Mapping[str, Any]], bool, Sequence[Mapping[str, Any]]], RenderedPrompt]
+"""Render (messages, enable_thinking, tools offered) into a prompt."""
 
 
 class PromptCache:
@@ -27,15 +29,20 @@ class PromptCache:
         self._recent: OrderedDict[str, RenderedPrompt] = OrderedDict()
 
     def render(
-        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        enable_thinking: bool,
+        tools: Sequence[Mapping[str, Any]] = (),
     ) -> RenderedPrompt:
-        key = json.dumps([list(messages), enable_thinking], ensure_ascii=False, default=str)
+        key = json.dumps(
+            [list(messages), enable_thinking, list(tools)], ensure_ascii=False, default=str
+        )
         with self._lock:
             found = self._recent.get(key)
             if found is not None:
                 self._recent.move_to_end(key)
                 return found
-        rendered = self._render(messages, enable_thinking)
+        rendered = self._render(messages, enable_thinking, tools)
         with self._lock:
             self._recent[key] = rendered
             while len(self._recent) > self._size:

@@ -10,7 +10,7 @@ can count tokens while the engine thread decodes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +64,19 @@ class ChatTokenizer:
             )
 
     def render(
-        self, messages: Iterable[Mapping[str, str]], enable_thinking: bool
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        enable_thinking: bool,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> RenderedPrompt:
-        """The prompt for the next assistant turn, as text and ids. Raises EngineFailure
+        """The prompt for the next assistant turn, as text and ids, with `tools` offered to
+        the model and `tool` messages as the template wraps them. Raises EngineFailure
         (one line) when the chat template fails."""
         text = self.template.render(
-            list(messages), add_generation_prompt=True, enable_thinking=enable_thinking
+            list(messages),
+            add_generation_prompt=True,
+            tools=tools,
+            enable_thinking=enable_thinking,
         )
         with self._lock:
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]

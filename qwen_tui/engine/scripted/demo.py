@@ -27,7 +27,7 @@ from qwen_tui.engine.events import (
     LoadProgress,
     PrefillStarted,
 )
-from qwen_tui.engine.scripted import demo_replies
+from qwen_tui.engine.scripted import demo_replies, demo_tools
 from qwen_tui.engine.scripted.demo_pieces import after_prefill, over_budget, split_reply
 from qwen_tui.engine.worker import ThreadedEngine
 
@@ -78,6 +78,9 @@ class DemoEngine(ThreadedEngine):
 
     def compose_reply(self, request: GenerationRequest) -> tuple[str, str]:
         """The (thinking, answer) for a request; tests override this for long replies."""
+        with_tools = demo_tools.tool_reply(request.messages, request.tools)
+        if with_tools is not None:
+            return with_tools
         last_user = next(
             (m["content"] for m in reversed(request.messages) if m["role"] == "user"), ""
         )
