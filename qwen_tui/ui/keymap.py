@@ -79,6 +79,7 @@ CHAT_BINDINGS: list[Binding] = [
 _WHERE = {"space": "not in the input"}
 
 SESSIONS_BINDINGS: list[Binding] = [
+    Binding("slash", "search", "Search", show=False, tooltip="search the sessions as you type"),
     Binding("r", "rename", "Rename", show=False, tooltip="rename the highlighted session"),
     Binding("d,delete", "delete", "Delete", show=False, tooltip="delete it (after a confirmation)"),
     Binding("escape,f4,q", "dismiss(None)", "Close", show=False, tooltip="back to the chat"),
