@@ -39,7 +39,7 @@ CREATE TABLE passages (
 );
 CREATE INDEX passages_of_session ON passages (session_id);
 CREATE VIRTUAL TABLE passage_text USING fts5 (
-    text, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    text, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
 
@@ -83,7 +83,8 @@ def refresh(db: sqlite3.Connection, sessions: Mapping[str, Path]) -> None:
                 _index(db, session_id, path, key)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite may have rolled it back itself
+            db.execute("ROLLBACK")
         raise
 
 
@@ -101,14 +102,17 @@ def _index(db: sqlite3.Connection, session_id: str, path: Path, key: tuple[str, 
         "INSERT INTO files VALUES (?, ?, ?, ?, NULL)",
         (session_id, file_key, updated_ns, text.title),
     )
-    for passage in text.passages:
-        cursor = db.execute(
-            "INSERT INTO passages (session_id, kind, turn) VALUES (?, ?, ?)",
-            (session_id, str(passage.kind), passage.turn),
-        )
-        db.execute(
-            "INSERT INTO passage_text (rowid, text) VALUES (?, ?)", (cursor.lastrowid, passage.text)
-        )
+    # A session's passages take the next ids in its own order: search relies on that.
+    (last,) = db.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()
+    ids = range(last + 1, last + 1 + len(text.passages))
+    db.executemany(
+        "INSERT INTO passages VALUES (?, ?, ?, ?)",
+        [(i, session_id, str(p.kind), p.turn) for i, p in zip(ids, text.passages, strict=True)],
+    )
+    db.executemany(
+        "INSERT INTO passage_text (rowid, text) VALUES (?, ?)",
+        [(i, p.text) for i, p in zip(ids, text.passages, strict=True)],
+    )
 
 
 def _forget(db: sqlite3.Connection, session_id: str) -> None:
