@@ -110,7 +110,13 @@ _MESSAGE_ROWS = [
 
 def key_display(key: str) -> str:
     """`ctrl+t` as `Ctrl+T`, `escape` as `Esc`, `f1` as `F1`, `d,delete` as `D, Delete`."""
-    names = {"escape": "Esc", "enter": "Enter", "pageup": "PageUp", "pagedown": "PageDown"}
+    names = {
+        "escape": "Esc",
+        "enter": "Enter",
+        "pageup": "PageUp",
+        "pagedown": "PageDown",
+        "slash": "/",
+    }
     return ", ".join(
         "+".join(names.get(part, part.capitalize()) for part in one.split("+"))
         for one in key.split(",")

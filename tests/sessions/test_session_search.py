@@ -183,3 +183,11 @@ def test_a_search_with_no_word_is_a_one_line_error(store, text):
 def test_no_sessions_at_all_is_no_match():
     result = search("anything")
     assert result.exit_code == 1 and "No session holds 'anything'" in result.stdout
+
+
+def test_search_syntax_in_the_text_is_taken_as_plain_words(store):
+    saved(store, ("reverse a string", "", "Slice it."))
+    assert search('"reverse"* (string').exit_code == 0
+    assert search("AND reverse").exit_code == 1  # "and" is a word to find, not an operator
+    assert search("reverse NOT string").exit_code == 1
+    assert search("NEAR(reverse string)").exit_code == 1
