@@ -43,20 +43,25 @@ def search(
         hint = "" if thinking else "; --thinking searches the thinking too"
         console.print(f"No session holds {visible_controls(text)!r} in its {where}{hint}.")
         raise typer.Exit(1)
-    for match in results.matches:
+    for index, match in enumerate(results.matches):
+        if index:
+            console.print()
         print_match(console, match)
 
 
 def print_match(console: Console, match: SessionMatch) -> None:
-    """A session's title, its id and date, then each hit shown with its snippet."""
-    console.print(Text(match.title, style="bold"), overflow="fold")
+    """A session's title, its id and date, then each hit shown with its snippet: one
+    Text, printed at once (a print per line doubles the time of a long listing)."""
     hits = f"{match.hit_count} hit{'' if match.hit_count == 1 else 's'}"
-    console.print(Text(f"  {match.session_id} · {match.updated:%Y-%m-%d %H:%M} · {hits}", "dim"))
+    shown = Text(f"{match.title}\n", style="bold")
+    shown.append(f"  {match.session_id} · {match.updated:%Y-%m-%d %H:%M} · {hits}\n", "dim")
     for hit in match.hits:
-        console.print(hit_line(hit), overflow="fold")
+        shown.append_text(hit_line(hit))
+        shown.append("\n")
     more = match.hit_count - len(match.hits)
     if more:
-        console.print(Text(f"    … and {more} more", style="dim"))
+        shown.append(f"    … and {more} more\n", style="dim")
+    console.print(shown, overflow="fold", end="")
 
 
 def hit_line(hit: Hit) -> Text:
