@@ -4,6 +4,7 @@ words (as `sessions search` finds them), clearing it brings every session back."
 from __future__ import annotations
 
 import io
+import threading
 
 from rich.console import Console
 from session_files import SESSIONS, save_sessions
@@ -11,6 +12,7 @@ from ui_harness import make_app, ready, wait_for
 
 from qwen_tui.ui.screens.rename_screen import RenameScreen
 from qwen_tui.ui.screens.sessions_screen import SessionsScreen
+from qwen_tui.ui.widgets import session_filter
 from qwen_tui.ui.widgets.session_filter import SessionFilter
 from qwen_tui.ui.widgets.session_list import SessionList
 
@@ -97,3 +99,22 @@ async def test_enter_in_the_filter_opens_the_first_match_and_down_goes_to_the_li
         assert not isinstance(app.screen, SessionsScreen)
         questions = [m.content for m in app.core.conversation.user_messages]
         assert questions == ["Explain the KV cache in two lines"]
+
+
+async def test_the_title_says_it_searches_until_the_answer_comes(monkeypatch):
+    save_sessions(monkeypatch)
+    answer = threading.Event()
+    real = session_filter.search_sessions
+
+    def slow_search(store, text):  # as a first search that builds the index
+        answer.wait(5)
+        return real(store, text)
+
+    monkeypatch.setattr(session_filter, "search_sessions", slow_search)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_filter(pilot)
+        await pilot.press("k", "v")
+        assert _title(app) == "Sessions (searching…)" and len(_rows(app)) == 3
+        answer.set()
+        await wait_for(pilot, lambda: _title(app) == "Sessions (1 of 3)", what="the answer")

@@ -99,8 +99,13 @@ class SessionsScreen(ModalScreen[None]):
         self._matches, self._filtered_by = event.matches, event.text
         self._show()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, SessionFilter):  # the first search builds the index
+            self.query_one("#sessions-title", Static).update("Sessions (searching…)")
+
     def on_session_filter_failed(self, event: SessionFilter.Failed) -> None:
         self.notify(f"Could not search the sessions: {event.problem}", severity="error")
+        self._show()
 
     def action_search(self) -> None:
         self.query_one(SessionFilter).focus()

@@ -46,8 +46,7 @@ class SessionFilter(Input):
         self.store = store
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.search_again()
+        self.search_again()  # the event goes on up: the screen shows that it searches
 
     def search_again(self) -> None:
         """Search for what the box holds now (after the sessions changed, too)."""
