@@ -1,4 +1,4 @@
-"""`qwen-chat sessions list|show|export|delete`: find and manage saved sessions.
+"""`qwen-chat sessions list|show|search|export|delete`: find and manage saved sessions.
 
 Everything a session holds is shown through `visible_controls` (or, for Markdown, its
 parsed form): a title, a model name or a reply never drives the terminal. `export -o`
@@ -21,6 +21,7 @@ from rich.text import Text
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.chat.terminal_text import json_for_terminal, visible_controls
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
+from qwen_tui.commands.session_search import search
 from qwen_tui.commands.terminal import markdown_for_terminal, text_for_terminal, write_document
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
 from qwen_tui.sessions.export import FORMATS, SUFFIXES, export_session, format_for, turn_summary
@@ -32,7 +33,7 @@ TABLE_COLUMNS = 120
 
 app = typer.Typer(
     name="sessions",
-    help="List, show, export and delete saved sessions (alone: list them).",
+    help="List, show, search, export and delete saved sessions (alone: list them).",
     no_args_is_help=False,
     add_completion=False,
 )
@@ -40,7 +41,7 @@ app = typer.Typer(
 
 @app.callback(invoke_without_command=True)
 def sessions(ctx: typer.Context) -> None:
-    """List, show, export and delete saved sessions; with no command, list them."""
+    """List, show, search, export and delete saved sessions; with no command, list them."""
     if ctx.invoked_subcommand is None:
         list_sessions()
 
@@ -119,6 +120,9 @@ def show(
             messages = (message for message, _ in reading)
             for part in render_transcript(session, messages, thinking=thinking):
                 console.print(part)
+
+
+app.command()(search)
 
 
 @app.command()

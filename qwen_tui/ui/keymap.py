@@ -79,6 +79,7 @@ CHAT_BINDINGS: list[Binding] = [
 _WHERE = {"space": "not in the input"}
 
 SESSIONS_BINDINGS: list[Binding] = [
+    Binding("slash", "search", "Search", show=False, tooltip="search the sessions as you type"),
     Binding("r", "rename", "Rename", show=False, tooltip="rename the highlighted session"),
     Binding("d,delete", "delete", "Delete", show=False, tooltip="delete it (after a confirmation)"),
     Binding("escape,f4,q", "dismiss(None)", "Close", show=False, tooltip="back to the chat"),
@@ -109,7 +110,13 @@ _MESSAGE_ROWS = [
 
 def key_display(key: str) -> str:
     """`ctrl+t` as `Ctrl+T`, `escape` as `Esc`, `f1` as `F1`, `d,delete` as `D, Delete`."""
-    names = {"escape": "Esc", "enter": "Enter", "pageup": "PageUp", "pagedown": "PageDown"}
+    names = {
+        "escape": "Esc",
+        "enter": "Enter",
+        "pageup": "PageUp",
+        "pagedown": "PageDown",
+        "slash": "/",
+    }
     return ", ".join(
         "+".join(names.get(part, part.capitalize()) for part in one.split("+"))
         for one in key.split(",")

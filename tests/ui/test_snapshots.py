@@ -1,4 +1,5 @@
-"""Snapshots of the main screen (wide and narrow), the help screen and the sessions screen.
+"""Snapshots of the main screen (wide and narrow), the help screen and the sessions screen
+(whole, and filtered by a search).
 
 They show a resumed conversation with fixed figures, and sessions with fixed ids and
 dates, so nothing depends on a clock.
@@ -9,7 +10,7 @@ change, and look at the new SVGs before committing them.
 from __future__ import annotations
 
 from session_files import save_sessions
-from ui_harness import NARROW, WIDE, make_app, ready, sample_conversation
+from ui_harness import NARROW, WIDE, make_app, ready, sample_conversation, wait_for
 
 
 async def _settled(pilot) -> None:
@@ -61,3 +62,19 @@ def test_sessions_screen(snap_compare, monkeypatch):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=open_sessions)
+
+
+def test_sessions_screen_filtered(snap_compare, monkeypatch):
+    save_sessions(monkeypatch)
+    app = make_app()
+
+    async def filter_sessions(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("f4", "slash")
+        pilot.app.screen.query_one("#session-filter").cursor_blink = False
+        await pilot.press(*"keys")
+        await wait_for(
+            pilot, lambda: "1 of 3" in str(pilot.app.screen.query_one("#sessions-title").render())
+        )
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=filter_sessions)

@@ -1,8 +1,10 @@
-"""The saved sessions as a list: two lines each, the title and date, then the details."""
+"""The saved sessions as a list: two lines each, the title and date, then the details
+(and, when the list is filtered by a search, a third: the first hit)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -13,6 +15,8 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.sessions import SessionSummary
+from qwen_tui.sessions.search import SessionMatch
+from qwen_tui.sessions.search_text import snippet_parts
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -24,12 +28,23 @@ class SessionList(OptionList):
         super().__init__(**kwargs)
         self.summaries: dict[str, SessionSummary] = {}
 
-    def show(self, summaries: list[SessionSummary], current_id: str | None) -> None:
-        """List `summaries`, marking the session open in this chat; the highlight stays on
-        the same session if it is still there, else on the same row."""
+    def show(
+        self,
+        summaries: list[SessionSummary],
+        current_id: str | None,
+        matches: Mapping[str, SessionMatch] | None = None,
+    ) -> None:
+        """List `summaries` (only those in `matches`, with their first hit, when given),
+        marking the session open in this chat; the highlight stays on the same session if
+        it is still there, else on the same row."""
         kept_id, kept_index = self.highlighted_id, self.highlighted or 0
+        if matches is not None:
+            summaries = [s for s in summaries if s.id in matches]
         self.summaries = {s.id: s for s in summaries}
-        self.set_options(Option(_entry(s, s.id == current_id), id=s.id) for s in summaries)
+        self.set_options(
+            Option(_entry(s, s.id == current_id, matches.get(s.id) if matches else None), id=s.id)
+            for s in summaries
+        )
         if not summaries:
             return
         ids = [s.id for s in summaries]
@@ -46,7 +61,7 @@ class SessionList(OptionList):
         return self.summaries.get(session_id) if session_id else None
 
 
-def _entry(summary: SessionSummary, current: bool) -> RenderableType:
+def _entry(summary: SessionSummary, current: bool, match: SessionMatch | None) -> RenderableType:
     grid = Table.grid(expand=True, padding=(0, 1))
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     grid.add_column(justify="right", no_wrap=True)
@@ -65,7 +80,21 @@ def _entry(summary: SessionSummary, current: bool) -> RenderableType:
         details.append(f"replay of {summary.replay_of}")
     shown = visible_controls(" · ".join(details))  # the model's name is the file's text
     line = Text(shown, style="dim", no_wrap=True, overflow="ellipsis")
-    return Group(grid, Padding(line, (0, 0, 0, 2)))
+    if match is None or not match.hits:
+        return Group(grid, Padding(line, (0, 0, 0, 2)))
+    return Group(grid, Padding(line, (0, 0, 0, 2)), Padding(_hit(match), (0, 0, 0, 2)))
+
+
+def _hit(match: SessionMatch) -> Text:
+    """The first hit's snippet, the matching words highlighted (already shown safe)."""
+    hit = match.hits[0]
+    line = Text(f"{hit.kind} {hit.turn}: " if hit.turn else "title: ", style="dim italic")
+    line.no_wrap, line.overflow = True, "ellipsis"
+    for piece, is_hit in snippet_parts(hit.snippet):
+        line.append(piece, style="bold reverse" if is_hit else "italic")
+    if match.hit_count > 1:
+        line.append(f"  (+{match.hit_count - 1})", style="dim")
+    return line
 
 
 def _short_problem(summary: SessionSummary) -> str:
