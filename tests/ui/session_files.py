@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import datetime
+
+from rich.console import Console
 
 from qwen_tui.chat.messages import Conversation
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions import store as store_module
+from qwen_tui.ui.widgets.session_list import SessionList
 from tests.sessions.helpers import record
 
 SESSIONS = [
@@ -49,3 +53,15 @@ def save_sessions(monkeypatch, store: SessionStore | None = None) -> SessionStor
 def _touch(path: os.PathLike, when: str) -> None:
     stamp = datetime.strptime(when, "%Y-%m-%d %H:%M").timestamp()
     os.utime(path, (stamp, stamp))
+
+
+def listed_rows(app) -> list[str]:
+    """Each session the sessions screen lists, as the user reads it, one string per entry
+    (none while the list is hidden)."""
+    listing = app.screen.query_one(SessionList)
+    console = Console(width=100, record=True, file=io.StringIO())
+    rows = []
+    for index in range(listing.option_count):
+        console.print(listing.get_option_at_index(index).prompt)
+        rows.append(" ".join(console.export_text().split()))
+    return rows if listing.display else []

@@ -34,16 +34,25 @@ def answer_starts_at() -> int:
     return split_reply(THINKING, ANSWER, request).index("</think>") + 2
 
 
+async def stop_while_it_writes(pilot, engine: HeldReplyEngine, part: str) -> None:
+    """Ask the question, wait until the reply's `part` ("answer" or "thinking") shows
+    text, and press Esc; the engine is released so the stop lands at once."""
+    app = pilot.app
+    await ready(pilot)
+    await send(pilot, QUESTION)
+    await wait_for(
+        pilot, lambda: assistant_turns(app) and getattr(assistant_turns(app)[0], part).text
+    )
+    await press_now(pilot, "escape")
+    engine.release.set()
+    await until_idle(pilot)
+
+
 async def test_a_reply_stopped_with_esc_goes_on_in_the_same_reply():
     engine = HeldReplyEngine(hold_after=answer_starts_at() + 6)
     app = ChatApp(Settings(engine="demo"), engine=engine)
     async with app.run_test(size=(160, 48)) as pilot:
-        await ready(pilot)
-        await send(pilot, QUESTION)
-        await wait_for(pilot, lambda: assistant_turns(app) and assistant_turns(app)[0].answer.text)
-        await press_now(pilot, "escape")
-        engine.release.set()
-        await until_idle(pilot)
+        await stop_while_it_writes(pilot, engine, "answer")
         [turn] = assistant_turns(app)
         partial = turn.answer.text
         assert 0 < len(partial) < len(ANSWER) and ANSWER.startswith(partial)
@@ -92,12 +101,7 @@ async def test_a_continuation_that_fails_keeps_the_partial_reply():
     engine = _FailsToContinue(hold_after=answer_starts_at() + 6)
     app = make_app(engine)
     async with app.run_test(size=(160, 48)) as pilot:
-        await ready(pilot)
-        await send(pilot, QUESTION)
-        await wait_for(pilot, lambda: assistant_turns(app) and assistant_turns(app)[0].answer.text)
-        await press_now(pilot, "escape")
-        engine.release.set()
-        await until_idle(pilot)
+        await stop_while_it_writes(pilot, engine, "answer")
         partial = app.core.conversation.messages[-1].content
         await enter(pilot, "/continue")
         await until_idle(pilot)
@@ -111,14 +115,7 @@ async def test_a_reply_stopped_in_its_thinking_thinks_on_then_answers_in_the_sam
     engine = HeldReplyEngine(hold_after=12)  # ten pieces into the thinking
     app = make_app(engine)
     async with app.run_test(size=(160, 48)) as pilot:
-        await ready(pilot)
-        await send(pilot, QUESTION)
-        await wait_for(
-            pilot, lambda: assistant_turns(app) and assistant_turns(app)[0].thinking.text
-        )
-        await press_now(pilot, "escape")
-        engine.release.set()
-        await until_idle(pilot)
+        await stop_while_it_writes(pilot, engine, "thinking")
         [turn] = assistant_turns(app)
         header = turn.thinking.query_one(".thinking-header")
         assert str(header.render()).startswith("▸ Stopped thinking after")

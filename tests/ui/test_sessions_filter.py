@@ -3,11 +3,9 @@ words (as `sessions search` finds them), clearing it brings every session back."
 
 from __future__ import annotations
 
-import io
 import threading
 
-from rich.console import Console
-from session_files import SESSIONS, save_sessions
+from session_files import SESSIONS, listed_rows, save_sessions
 from ui_harness import make_app, ready, wait_for
 
 from qwen_tui.ui.screens.rename_screen import RenameScreen
@@ -19,17 +17,6 @@ from qwen_tui.ui.widgets.session_list import SessionList
 READABLE, OLDER = (s[0] for s in SESSIONS)
 
 
-def _rows(app) -> list[str]:
-    """Each listed session as the user reads it, one string per entry."""
-    listing = app.screen.query_one(SessionList)
-    console = Console(width=100, record=True, file=io.StringIO())
-    rows = []
-    for index in range(listing.option_count):
-        console.print(listing.get_option_at_index(index).prompt)
-        rows.append(" ".join(console.export_text().split()))
-    return rows if listing.display else []
-
-
 def _title(app) -> str:
     return str(app.screen.query_one("#sessions-title").render())
 
@@ -37,7 +24,7 @@ def _title(app) -> str:
 async def _type(pilot, *keys: str, rows: int) -> None:
     """Press `keys` in the filter box and wait until the list shows `rows` sessions."""
     await pilot.press(*keys)
-    await wait_for(pilot, lambda: len(_rows(pilot.app)) == rows, what=f"{rows} rows")
+    await wait_for(pilot, lambda: len(listed_rows(pilot.app)) == rows, what=f"{rows} rows")
 
 
 async def _open_filter(pilot) -> SessionFilter:
@@ -57,9 +44,9 @@ async def test_typing_narrows_the_list_to_the_matching_sessions_and_clearing_res
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_filter(pilot)
-        assert len(_rows(app)) == 3
+        assert len(listed_rows(app)) == 3
         await _type(pilot, "k", "e", "y", "s", rows=1)
-        (row,) = _rows(app)
+        (row,) = listed_rows(app)
         assert "Explain the KV cache in two lines" in row
         assert "answer 1: It keeps keys and values." in row
         assert _title(app) == "Sessions (1 of 3)"
@@ -68,8 +55,8 @@ async def test_typing_narrows_the_list_to_the_matching_sessions_and_clearing_res
         assert "No session holds 'keys py'" in str(app.screen.query_one("#sessions-empty").render())
         await _type(pilot, *["backspace"] * 7, rows=3)
         assert _title(app) == "Sessions (3)"
-        assert "How do I reverse a string in Python?" in _rows(app)[0]
-        assert "unreadable" in _rows(app)[2]
+        assert "How do I reverse a string in Python?" in listed_rows(app)[0]
+        assert "unreadable" in listed_rows(app)[2]
 
 
 async def test_letters_typed_in_the_filter_neither_rename_delete_nor_close(monkeypatch):
@@ -115,6 +102,6 @@ async def test_the_title_says_it_searches_until_the_answer_comes(monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_filter(pilot)
         await pilot.press("k", "v")
-        assert _title(app) == "Sessions (searching…)" and len(_rows(app)) == 3
+        assert _title(app) == "Sessions (searching…)" and len(listed_rows(app)) == 3
         answer.set()
         await wait_for(pilot, lambda: _title(app) == "Sessions (1 of 3)", what="the answer")

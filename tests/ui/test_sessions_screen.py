@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from rich.console import Console
-from session_files import BROKEN_ID, SESSIONS, save_sessions
+from session_files import BROKEN_ID, SESSIONS, listed_rows, save_sessions
 from ui_harness import RecordingEngine, assistant_turns, enter, make_app, ready, send, until_idle
 
 from qwen_tui.chat.messages import Role
@@ -22,17 +19,6 @@ from tests.sessions.helpers import record
 from tests.sessions.helpers import sample_conversation as recorded_conversation
 
 READABLE, OLDER = (s[0] for s in SESSIONS)
-
-
-def _rows(app) -> list[str]:
-    """Each session as the user reads it, one string per entry."""
-    listing = app.screen.query_one(SessionList)
-    console = Console(width=100, record=True, file=io.StringIO())
-    rows = []
-    for index in range(listing.option_count):
-        console.print(listing.get_option_at_index(index).prompt)
-        rows.append(" ".join(console.export_text().split()))
-    return rows
 
 
 async def _open_sessions(pilot, *, highlight: str | None = None) -> SessionsScreen:
@@ -54,7 +40,7 @@ async def test_f4_lists_sessions_newest_first_with_title_date_turns_model_and_pr
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_sessions(pilot)
-        newest, older, broken = _rows(app)
+        newest, older, broken = listed_rows(app)
         assert "How do I reverse a string in Python?" in newest
         assert "2025-03-14 09:41" in newest and "1 turn · demo-model · 250314-0930-k3f9" in newest
         assert "Explain the KV cache" in older
@@ -153,7 +139,7 @@ async def test_rename_asks_for_a_title_and_saves_it(monkeypatch):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SessionsScreen)
-        assert any("KV cache notes" in row for row in _rows(app))
+        assert any("KV cache notes" in row for row in listed_rows(app))
         assert app.screen.query_one(SessionList).highlighted_id == OLDER  # still on it
         await pilot.press("r", "escape")  # Esc cancels
         await pilot.pause()
@@ -167,7 +153,7 @@ async def test_the_open_session_is_renamed_through_its_own_recorder(monkeypatch)
         await _open_sessions(pilot, highlight=READABLE)
         await pilot.press("enter")
         await pilot.press("f4")
-        assert "open now" in _rows(app)[0]
+        assert "open now" in listed_rows(app)[0]
         await pilot.press("r")
         app.screen.query_one("#rename-input").value = "Strings"
         await pilot.press("enter")
@@ -189,7 +175,7 @@ async def test_delete_asks_first_and_removes_the_file(monkeypatch):
         await pilot.press("delete", "y")
         await pilot.pause()
         assert not store.path_for(OLDER).exists()
-        assert len(_rows(app)) == 2
+        assert len(listed_rows(app)) == 2
         listing = app.screen.query_one(SessionList)
         assert listing.highlighted_id == BROKEN_ID  # the next one down
         await pilot.press("d", "y")  # an unreadable session can be deleted too
