@@ -17,6 +17,7 @@ from qwen_tui.chat.switches import soft_switch
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
 from qwen_tui.engine.events import EngineReady, LoadProgress
+from qwen_tui.sessions.prompt_history import PromptHistory
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView, unanswered
 from qwen_tui.ui.widgets.load_bar import LoadBar
@@ -48,10 +49,18 @@ class ChatView:
         self.clock: Callable[[], float] = playback.played_seconds if playback else time.monotonic
         """What live turns are timed by: a played-back session's clock stands still while
         it is paused."""
+        self.history = None if self.playback else PromptHistory()
+        """Prompts of earlier conversations and runs, for Up (none in a playback)."""
         status.engine_name = core.engine.name
         status.model_name = core.engine.model_name
         status.thinking = core.settings.thinking
         status.state = "loading"
+
+    def remember_prompt(self, text: str) -> None:
+        """A line the user sent: Up recalls it here, and in later conversations and runs."""
+        self.prompt.remember(text)
+        if self.history is not None:
+            self.history.add(text)
 
     def refresh_mode_hint(self) -> None:
         """Show under the input which mode the message being typed will run in."""
@@ -83,7 +92,8 @@ class ChatView:
         """Show `conversation` in place of the one before: its turns, its prompts for Up and
         Down, and its own last reply's speed (none yet in a new conversation)."""
         await self.turns.show_conversation(conversation)
-        self.prompt.replace_history(m.content for m in conversation.user_messages)
+        own = [m.content for m in conversation.user_messages]
+        self.prompt.replace_history(self.history.recalled_with(own) if self.history else own)
         self.status.last_stats = None
         self.refresh_context()
         if self.playback:

@@ -122,7 +122,7 @@ async def test_new_conversation_forgets_the_history():
         assert not assistant_turns(app)
 
 
-async def test_a_new_conversation_starts_without_the_last_reply_speed_or_earlier_prompts():
+async def test_a_new_conversation_starts_without_the_last_reply_speed_but_up_recalls_on():
     app = make_app()
     async with app.run_test() as pilot:
         await ready(pilot)
@@ -134,14 +134,32 @@ async def test_a_new_conversation_starts_without_the_last_reply_speed_or_earlier
         await pilot.pause()
         assert "tok/s" not in str(status.render()) and "TTFT" not in str(status.render())
         prompt = app.chat_screen.query_one(PromptInput)
-        await pilot.press(*"draft", "up")
-        assert prompt.text == "draft"  # nothing to recall in a new conversation
         await send(pilot, "fresh start")
         await until_idle(pilot)
         await pilot.press("up")
         assert prompt.text == "fresh start"
         await pilot.press("up")
-        assert prompt.text == "fresh start"  # the earlier conversation's prompt is gone
+        assert (
+            prompt.text == "How do I reverse a string?"
+        )  # the earlier conversation's, like a shell
+        await pilot.press("down", "down")
+        assert prompt.text == ""
+
+
+async def test_prompts_are_recalled_in_a_later_run_newest_first():
+    async with make_app().run_test() as pilot:
+        await ready(pilot)
+        for question in ("first question", "second question"):
+            await send(pilot, question)
+            await until_idle(pilot)
+    app = make_app()  # the next run of qwen-chat
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        prompt = app.chat_screen.query_one(PromptInput)
+        await pilot.press("up")
+        assert prompt.text == "second question"
+        await pilot.press("up")
+        assert prompt.text == "first question"
 
 
 async def test_copy_the_last_answer_or_a_focused_message_and_edit_one_again():

@@ -108,8 +108,10 @@ async def test_an_opened_session_shows_its_own_reply_speed_and_up_recalls_its_pr
         prompt.focus()
         await pilot.press("up")
         assert prompt.text == "And in words? /no_think"
-        await pilot.press("up", "up")
-        assert prompt.text == "What is 6 × 7? /think"  # and nothing from the chat before
+        await pilot.press("up")
+        assert prompt.text == "What is 6 × 7? /think"  # the opened session's own come first
+        await pilot.press("up")
+        assert prompt.text == "A question in the chat before"
 
 
 async def test_a_session_locked_by_another_process_gives_a_notice_and_nothing_changes(

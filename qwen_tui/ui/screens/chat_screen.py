@@ -107,7 +107,7 @@ class ChatScreen(ChatKeys):
         except UnknownCommand as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
-        prompt.remember(event.text.strip())
+        self.view.remember_prompt(event.text.strip())
         prompt.clear()
         if command is not None:
             await self.run_command(command)
