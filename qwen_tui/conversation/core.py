@@ -172,6 +172,14 @@ class ConversationCore:
         self._notice(f"Thinking {state} for the next messages.")
         return self._take()
 
+    def set_system_prompt(self, text: str) -> list[Update]:
+        """`/system TEXT`: the system prompt for the turns that follow (empty: none)."""
+        prompt = text.strip()
+        self.settings = replace(self.settings, system_prompt=prompt)
+        self.conversation.system_prompt = prompt
+        self._notice(f"System prompt set to {prompt!r}." if prompt else "System prompt cleared.")
+        return self._take()
+
     def new_conversation(self) -> list[Update]:
         """Stop any reply, forget the history and the queue, start a new session."""
         self._switch(Conversation(self.conversation.system_prompt), None)
