@@ -89,6 +89,9 @@ class TurnDriver:
     async def toggle_thinking(self) -> None:
         await self._apply(self.core.toggle_thinking())
 
+    async def set_system_prompt(self, text: str) -> None:
+        await self._apply(self.core.set_system_prompt(text))
+
     async def open_session(self, session_id: str) -> bool:
         """Show `session_id` and append what follows to it, as `qwen-chat resume` does;
         False, with a notice, if it is locked by another process or unreadable."""
