@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from manual_engine import ManualEngine
+
 from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.updates import Notice
-
-from manual_engine import ManualEngine
 
 
 def ready_core(engine: ManualEngine, **settings: object) -> ConversationCore:
