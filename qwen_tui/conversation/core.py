@@ -177,6 +177,7 @@ class ConversationCore:
         prompt = text.strip()
         self.settings = replace(self.settings, system_prompt=prompt)
         self.conversation.system_prompt = prompt
+        self.recording.system_prompt(prompt)
         self._notice(f"System prompt set to {prompt!r}." if prompt else "System prompt cleared.")
         return self._take()
 

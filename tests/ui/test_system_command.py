@@ -6,6 +6,8 @@ from __future__ import annotations
 from ui_harness import RecordingEngine, enter, ready, send, until_idle
 
 from qwen_tui.config import Settings
+from qwen_tui.conversation.opening import open_saved
+from qwen_tui.sessions import SessionStore
 from qwen_tui.ui.app import ChatApp
 
 
@@ -35,3 +37,22 @@ async def test_slash_system_is_not_sent_to_the_model():
         await enter(pilot, "/system Be kind.")
         await pilot.pause()
         assert app.core.engine.requests == []
+
+
+async def test_resuming_a_session_gets_the_system_prompt_set_with_slash_system_back():
+    store = SessionStore()
+    startup = Settings(engine="demo", system_prompt="Be terse.")
+    app = ChatApp(startup, engine=RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "First question")
+        await until_idle(pilot)
+        await enter(pilot, "/system Answer like a pirate.")
+        await send(pilot, "Second question")
+        await until_idle(pilot)
+        session_id = app.core.recorder.session_id
+    continued = open_saved(store, session_id, startup)
+    continued.recorder.close()
+    assert continued.conversation.system_prompt == "Answer like a pirate."
+    assert continued.settings.system_prompt == "Answer like a pirate."
+    assert [m.content for m in continued.conversation.messages][0] == "First question"
