@@ -39,6 +39,7 @@ from qwen_tui.conversation.updates import (
     Ready,
     Refused,
     Severity,
+    SystemPromptChanged,
     TextStreamed,
     TurnEnded,
     TurnsDropped,
@@ -178,6 +179,7 @@ class ConversationCore:
         self.settings = replace(self.settings, system_prompt=prompt)
         self.conversation.system_prompt = prompt
         self.recording.system_prompt(prompt)
+        self._outbox.append(SystemPromptChanged(prompt))
         self._notice(f"System prompt set to {prompt!r}." if prompt else "System prompt cleared.")
         return self._take()
 

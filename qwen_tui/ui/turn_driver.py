@@ -29,6 +29,7 @@ from qwen_tui.conversation.updates import (
     Ready,
     Refused,
     Severity,
+    SystemPromptChanged,
     TextStreamed,
     TurnEnded,
     TurnsDropped,
@@ -152,6 +153,8 @@ class TurnDriver:
             await view.show_conversation(update.conversation)
         elif isinstance(update, ModeChanged):
             view.show_mode(update.thinking)
+        elif isinstance(update, SystemPromptChanged):
+            await view.turns.show_system_prompt(update.prompt)
         elif isinstance(update, Loading):
             view.show_load_progress(update.progress)
         elif isinstance(update, Ready):

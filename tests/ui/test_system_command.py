@@ -56,3 +56,13 @@ async def test_resuming_a_session_gets_the_system_prompt_set_with_slash_system_b
     assert continued.conversation.system_prompt == "Answer like a pirate."
     assert continued.settings.system_prompt == "Answer like a pirate."
     assert [m.content for m in continued.conversation.messages][0] == "First question"
+
+
+async def test_the_header_line_shows_the_system_prompt_set_with_slash_system():
+    app = ChatApp(Settings(engine="demo"), engine=RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await enter(pilot, "/system Answer\x1b[31m like a pirate.")
+        await pilot.pause()
+        (header,) = app.chat_screen.query(".system-prompt")
+        assert str(header.render()) == "System prompt: Answer␛[31m like a pirate."
