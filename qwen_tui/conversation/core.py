@@ -40,6 +40,7 @@ from qwen_tui.conversation.updates import (
     Ready,
     Refused,
     Severity,
+    SystemPromptChanged,
     TextStreamed,
     TurnEnded,
     TurnsDropped,
@@ -200,6 +201,16 @@ class ConversationCore:
         self.live = LiveTurn(request_id, plan.messages[-1]["content"], plan, tokens, partial)
         self.engine.submit(continuing.continuation_request(plan, partial, request_id))
         self._outbox.append(TurnStarted(self.live))
+        return self._take()
+
+    def set_system_prompt(self, text: str) -> list[Update]:
+        """`/system TEXT`: the system prompt for the turns that follow (empty: none)."""
+        prompt = text.strip()
+        self.settings = replace(self.settings, system_prompt=prompt)
+        self.conversation.system_prompt = prompt
+        self.recording.system_prompt(prompt)
+        self._outbox.append(SystemPromptChanged(prompt))
+        self._notice(f"System prompt set to {prompt!r}." if prompt else "System prompt cleared.")
         return self._take()
 
     def new_conversation(self) -> list[Update]:

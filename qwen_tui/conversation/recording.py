@@ -50,6 +50,10 @@ class SessionRecording:
             self._guard(self.recorder.close)
             self.recorder = None
 
+    def system_prompt(self, prompt: str) -> None:
+        """Record a new system prompt."""
+        self._write(lambda recorder: recorder.record_system_prompt(prompt))
+
     def user(self, message: Message) -> None:
         """Write a message the user sent."""
         self._write(lambda recorder: recorder.record_user(message))

@@ -145,6 +145,13 @@ class ModeChanged:
     thinking: bool
 
 
+@dataclass(frozen=True)
+class SystemPromptChanged:
+    """`/system` set the system prompt of the turns that follow ("" for none)."""
+
+    prompt: str
+
+
 class BudgetChoice(StrEnum):
     """The ways out of a turn that does not fit the context."""
 
@@ -171,4 +178,5 @@ Update = (
     | TurnsDropped
     | ConversationChanged
     | ModeChanged
+    | SystemPromptChanged
 )

@@ -132,6 +132,11 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")
         session.renamed_to = title.strip() or None
+    elif kind == "system":
+        prompt = record["system_prompt"]
+        if not isinstance(prompt, str):
+            raise TypeError("'system_prompt' must be a string")
+        session.conversation.system_prompt = prompt
     elif kind == "resume":
         if not isinstance(record.get("settings", {}), dict):
             raise TypeError("'settings' must be an object")

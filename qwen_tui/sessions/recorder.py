@@ -24,6 +24,7 @@ from qwen_tui.sessions.records import (
     assistant_record,
     rename_record,
     resume_record,
+    system_record,
     user_record,
 )
 from qwen_tui.sessions.timeline import Chunk
@@ -74,6 +75,10 @@ class SessionRecorder:
         for message in messages:
             is_user = message.role is Role.USER
             self._opening.append(user_record(message) if is_user else assistant_record(message, ()))
+
+    def record_system_prompt(self, prompt: str) -> None:
+        """The system prompt changed for the turns that follow."""
+        self._write(system_record(prompt))
 
     def record_user(self, message: Message) -> None:
         """The user sent `message`."""

@@ -13,6 +13,7 @@ A file is a header line then one event per line::
      "decode_tokens_per_s": ..., "total_s": ...}, "timeline": [[0.41, "t", 12], ...],
      "thinking_tokens": 850}
     {"type": "rename", "at": ..., "title": "..."}
+    {"type": "system", "at": ..., "system_prompt": "..."}
     {"type": "resume", "at": ..., "model": ..., "engine": ..., "settings": {...}}
 
 Readers of schema N accept files of schema <= N and skip event types they do not know.
@@ -86,6 +87,11 @@ def user_record(message: Message) -> Record:
 
 def rename_record(title: str) -> Record:
     return {"type": "rename", "at": now_stamp(), "title": title}
+
+
+def system_record(prompt: str) -> Record:
+    """`/system`: the system prompt of the turns that follow."""
+    return {"type": "system", "at": now_stamp(), "system_prompt": prompt}
 
 
 def assistant_record(message: Message, chunks: Sequence[Chunk]) -> Record:

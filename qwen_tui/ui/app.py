@@ -19,6 +19,7 @@ from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screenshots import screenshot_dir
+from qwen_tui.ui.slash_commands import show_system_prompt
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
 
 ENGINE_GIL_WAIT_S = 0.0005
@@ -127,6 +128,11 @@ class ChatApp(PlainTextNotifications):
             yield SystemCommand(
                 "Sessions", "Open, rename or delete a saved session (F4)", screen.action_sessions
             )
+        yield SystemCommand(
+            "System prompt",
+            "Show the one the next turns send (/system TEXT sets it)",
+            lambda: show_system_prompt(self, screen.core.conversation.system_prompt),
+        )
         yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
         for name in self.bundled_theme_names:
             # A user theme's name comes from its file: shown with its controls as marks.

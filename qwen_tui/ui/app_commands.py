@@ -37,6 +37,9 @@ APP_COMMANDS = (
         "write the session to FILE (.md or .json; default ./ID.md); asks before replacing one",
     ),
     AppCommand("title", "/title TEXT", "name this session"),
+    AppCommand(
+        "system", "/system [TEXT]", "set the system prompt for the next turns (no text: show it)"
+    ),
     AppCommand("sessions", "/sessions", "saved sessions: open, rename, delete (also F4)"),
     AppCommand("quit", "/quit", "leave (also Ctrl+Q)"),
 )

@@ -36,3 +36,9 @@ def name_session(app: App, recorder: SessionRecorder | None, title: str) -> None
             app.notify(f"Could not rename the session: {exc}", severity="error", markup=False)
             return
         app.notify(f"Session named {title.strip()!r}.", markup=False)
+
+
+def show_system_prompt(app: App, prompt: str) -> None:
+    """`/system` alone shows the system prompt the next turns send."""
+    shown = repr(prompt) if prompt else "none"
+    app.notify(f"System prompt: {shown}. /system TEXT sets it.", markup=False)

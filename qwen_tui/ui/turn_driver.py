@@ -29,6 +29,7 @@ from qwen_tui.conversation.updates import (
     Ready,
     Refused,
     Severity,
+    SystemPromptChanged,
     TextStreamed,
     TurnEnded,
     TurnsDropped,
@@ -92,6 +93,9 @@ class TurnDriver:
 
     async def toggle_thinking(self) -> None:
         await self._apply(self.core.toggle_thinking())
+
+    async def set_system_prompt(self, text: str) -> None:
+        await self._apply(self.core.set_system_prompt(text))
 
     async def open_session(self, session_id: str) -> bool:
         """Show `session_id` and append what follows to it, as `qwen-chat resume` does;
@@ -158,6 +162,8 @@ class TurnDriver:
             await view.show_conversation(update.conversation)
         elif isinstance(update, ModeChanged):
             view.show_mode(update.thinking)
+        elif isinstance(update, SystemPromptChanged):
+            await view.turns.show_system_prompt(update.prompt)
         elif isinstance(update, Loading):
             view.show_load_progress(update.progress)
         elif isinstance(update, Ready):

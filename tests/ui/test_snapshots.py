@@ -10,7 +10,7 @@ change, and look at the new SVGs before committing them.
 from __future__ import annotations
 
 from session_files import save_sessions
-from ui_harness import NARROW, WIDE, make_app, ready, sample_conversation, wait_for
+from ui_harness import NARROW, WIDE, enter, make_app, ready, sample_conversation, wait_for
 
 
 async def _settled(pilot) -> None:
@@ -78,3 +78,14 @@ def test_sessions_screen_filtered(snap_compare, monkeypatch):
         )
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=filter_sessions)
+
+
+def test_header_line_with_a_system_prompt_set_by_slash_system(snap_compare):
+    app = make_app()
+
+    async def set_system_prompt(pilot) -> None:
+        await _settled(pilot)
+        await enter(pilot, "/system Answer in French, briefly.")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 20), run_before=set_system_prompt)

@@ -146,3 +146,7 @@ class ChatScreen(ChatKeys):
             save_conversation(self, recorder, argument)
         elif name == "title":
             slash_commands.name_session(self.app, recorder, argument)
+        elif name == "system" and argument:
+            await self.driver.set_system_prompt(argument)
+        elif name == "system":
+            slash_commands.show_system_prompt(self.app, self.core.conversation.system_prompt)

@@ -10,6 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from qwen_tui.chat.messages import Conversation, Message, Role
+from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
@@ -98,6 +99,14 @@ class ConversationView(VerticalScroll):
         """The latest answer (the one streaming, if any); "" before the first."""
         turns = self.assistant_turns()
         return turns[-1].answer.text if turns else ""
+
+    async def show_system_prompt(self, prompt: str) -> None:
+        """The header line at the top: the system prompt the next turns send."""
+        await self.remove_children(".system-prompt")
+        if prompt:
+            text = f"System prompt: {visible_controls(prompt)}"
+            line = Static(text, classes="system-prompt", markup=False)
+            await self.mount(line, before=0)
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")
