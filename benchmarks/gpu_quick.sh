@@ -12,23 +12,9 @@
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
-if [ -d .whl ]; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-        --target /tmp/site .whl/*.whl > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
-fi
+source "$(dirname "$0")/gpu_steps.sh"
+carry_wheels
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-work=$(mktemp -d)
-export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
-
-step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its JSON and status
-    local name=$1 limit=$2
-    shift 2
-    local started=$SECONDS
-    timeout "$limit" "$@" > "$out/$name.json" 2> "$out/$name.err"
-    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
-    cat "$out/$name.json"
-    tail -3 "$out/$name.err"
-}
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1 &

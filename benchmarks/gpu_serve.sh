@@ -9,28 +9,13 @@
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
-if [ -d .whl ]; then
-    # Not typing_extensions: the image's own is newer, and its anyio needs that one (on
-    # 2026-12-02 a carried 4.15 broke serve_speed's import of anyio).
-    wheels=$(ls .whl/*.whl | grep -v typing_extensions)
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-        --target /tmp/site $wheels > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
-fi
+source "$(dirname "$0")/gpu_steps.sh"
+# Not typing_extensions: the image's own is newer, and its anyio needs that one (on
+# 2026-12-02 a carried 4.15 broke serve_speed's import of anyio).
+carry_wheels typing_extensions
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-work=$(mktemp -d)
-export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
 mkdir -p "$work/bin" && printf '#!/bin/sh\nexec python3 "$@"\n' > "$work/bin/python" \
     && chmod +x "$work/bin/python" && export PATH=$work/bin:$PATH
-
-step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its output and status
-    local name=$1 limit=$2
-    shift 2
-    local started=$SECONDS
-    timeout "$limit" "$@" > "$out/$name.json" 2> "$out/$name.err"
-    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
-    cat "$out/$name.json"
-    tail -3 "$out/$name.err"
-}
 
 python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1
 echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"

@@ -13,18 +13,8 @@
 # `bash benchmarks/serve_wheels.sh` here first and carry `.whl` (they go to /tmp/site).
 set -u
 export PYTHONPATH=${PYTHONPATH:+$PYTHONPATH:}. PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-work=$(mktemp -d)
-export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
-
-step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its JSON and status
-    local name=$1 limit=$2
-    shift 2
-    local started=$SECONDS
-    timeout "$limit" "$@" > "$work/$name.json" 2> "$work/$name.err"
-    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
-    cat "$work/$name.json"
-    tail -4 "$work/$name.err"
-}
+step_err_lines=4
+source "$(dirname "$0")/gpu_steps.sh"
 
 python -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log" 2>&1 &
 checkpoint=$!

@@ -1,0 +1,25 @@
+# Sourced by the gpu_*.sh scripts: the wheels carried in .whl, the run's own Triton cache,
+# config and data folders, and `step`. Set `out` first to keep each step's JSON and stderr
+# there (default: the run's scratch folder); `step_err_lines` stderr lines are shown (3).
+
+work=$(mktemp -d)
+out=${out:-$work}
+export TRITON_CACHE_DIR=$work/triton QWEN_TUI_CONFIG_DIR=$work/config QWEN_TUI_DATA_DIR=$work/data
+
+carry_wheels() {  # carry_wheels [EXCLUDE]: .whl/*.whl (but names matching EXCLUDE) to /tmp/site
+    [ -d .whl ] || return 0
+    local wheels
+    wheels=$(ls .whl/*.whl | grep -v "${1:-^$}")
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site $wheels > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
+}
+
+step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its output and status
+    local name=$1 limit=$2
+    shift 2
+    local started=$SECONDS
+    timeout "$limit" "$@" > "$out/$name.json" 2> "$out/$name.err"
+    echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
+    cat "$out/$name.json"
+    tail -"${step_err_lines:-3}" "$out/$name.err"
+}
