@@ -28,6 +28,27 @@ class DemoLanguage:
     """Ends every answer: nothing here pretends to be the model."""
 
 
+# The code samples every language's reply shows as they are.
+FIBONACCI_CODE = (
+    "```python\n"
+    "from itertools import islice\n\n\n"
+    "def fibonacci():\n"
+    "    a, b = 0, 1\n"
+    "    while True:\n"
+    "        yield a\n"
+    "        a, b = b, a + b\n\n\n"
+    "print(list(islice(fibonacci(), 10)))\n"
+    "```\n\n"
+)
+COUNT_WORDS_CODE = (
+    "```python\n"
+    "from pathlib import Path\n\n\n"
+    "def count_words(path: Path) -> int:\n"
+    '    with path.open(encoding="utf-8") as lines:\n'
+    "        return sum(len(line.split()) for line in lines)\n"
+    "```\n\n"
+)
+
 _TOPICS = (
     DemoTopic(
         keywords=("reverse", "string"),
@@ -60,16 +81,8 @@ _TOPICS = (
         answer=(
             "## A lazy Fibonacci sequence\n\n"
             "A generator yields one number at a time and keeps only the last two:\n\n"
-            "```python\n"
-            "from itertools import islice\n\n\n"
-            "def fibonacci():\n"
-            "    a, b = 0, 1\n"
-            "    while True:\n"
-            "        yield a\n"
-            "        a, b = b, a + b\n\n\n"
-            "print(list(islice(fibonacci(), 10)))\n"
-            "```\n\n"
-            "1. `islice` takes the first ten values without building the endless rest.\n"
+            + FIBONACCI_CODE
+            + "1. `islice` takes the first ten values without building the endless rest.\n"
             "2. Each step costs constant time and memory.\n"
         ),
     ),
@@ -83,13 +96,8 @@ _TOPICS = (
         answer=(
             "## Counting words in a file\n\n"
             "Read the file lazily, one line at a time, so even huge files fit in memory:\n\n"
-            "```python\n"
-            "from pathlib import Path\n\n\n"
-            "def count_words(path: Path) -> int:\n"
-            '    with path.open(encoding="utf-8") as lines:\n'
-            "        return sum(len(line.split()) for line in lines)\n"
-            "```\n\n"
-            "- `with` closes the file even when an error is raised.\n"
+            + COUNT_WORDS_CODE
+            + "- `with` closes the file even when an error is raised.\n"
             '- Pass `errors="replace"` to `open` for files of unknown encoding.\n'
         ),
     ),

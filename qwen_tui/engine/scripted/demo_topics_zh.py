@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from qwen_tui.engine.scripted.demo_topics import DemoLanguage, DemoTopic
+from qwen_tui.engine.scripted.demo_topics import (
+    COUNT_WORDS_CODE,
+    FIBONACCI_CODE,
+    DemoLanguage,
+    DemoTopic,
+)
 
 _TOPICS = (
     DemoTopic(
@@ -33,16 +38,8 @@ _TOPICS = (
         answer=(
             "## 惰性的斐波那契数列\n\n"
             "生成器每次产出一个数，只保留最后两个值：\n\n"
-            "```python\n"
-            "from itertools import islice\n\n\n"
-            "def fibonacci():\n"
-            "    a, b = 0, 1\n"
-            "    while True:\n"
-            "        yield a\n"
-            "        a, b = b, a + b\n\n\n"
-            "print(list(islice(fibonacci(), 10)))\n"
-            "```\n\n"
-            "1. `islice` 只取前十个值，不会去构造无穷无尽的其余部分。\n"
+            + FIBONACCI_CODE
+            + "1. `islice` 只取前十个值，不会去构造无穷无尽的其余部分。\n"
             "2. 每一步的时间和内存开销都是常量。\n"
         ),
     ),
@@ -55,13 +52,8 @@ _TOPICS = (
         answer=(
             "## 统计文件中的单词数\n\n"
             "惰性地逐行读取文件，这样再大的文件也不会占满内存：\n\n"
-            "```python\n"
-            "from pathlib import Path\n\n\n"
-            "def count_words(path: Path) -> int:\n"
-            '    with path.open(encoding="utf-8") as lines:\n'
-            "        return sum(len(line.split()) for line in lines)\n"
-            "```\n\n"
-            "- 即使抛出异常，`with` 也会关闭文件。\n"
+            + COUNT_WORDS_CODE
+            + "- 即使抛出异常，`with` 也会关闭文件。\n"
             '- 对于编码未知的文件，可以给 `open` 传入 `errors="replace"`。\n'
         ),
     ),
