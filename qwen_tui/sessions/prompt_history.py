@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qwen_tui.locations import data_dir
 from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
+from qwen_tui.sessions.export_target import write_export
 
 KEPT_PROMPTS = 1000
 """Prompts Up reaches back through; older ones are dropped when the file is compacted."""
@@ -70,8 +71,8 @@ def _read(path: Path) -> list[str]:
     return prompts[-KEPT_PROMPTS:]
 
 
-def _line(prompt: str) -> bytes:
-    return (json.dumps({"prompt": prompt}, ensure_ascii=False) + "\n").encode("utf-8")
+def _line(prompt: str) -> str:
+    return json.dumps({"prompt": prompt}, ensure_ascii=False) + "\n"
 
 
 def _append(path: Path, prompt: str) -> None:
@@ -80,7 +81,7 @@ def _append(path: Path, prompt: str) -> None:
         # One write with O_APPEND: two chats appending at once interleave whole lines.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
-            os.write(fd, _line(prompt))
+            os.write(fd, _line(prompt).encode("utf-8"))
         finally:
             os.close(fd)
     except OSError:
@@ -88,12 +89,10 @@ def _append(path: Path, prompt: str) -> None:
 
 
 def _write_all(path: Path, prompts: Iterable[str]) -> None:
-    temporary = path.with_suffix(".tmp")
     try:
-        temporary.write_bytes(b"".join(_line(p) for p in prompts))
-        os.replace(temporary, path)
+        write_export(path, "".join(_line(p) for p in prompts))
     except OSError:
-        temporary.unlink(missing_ok=True)
+        pass  # the appended file stays as it was, only longer
 
 
 def _without_repeats(prompts: list[str]) -> list[str]:
