@@ -7,10 +7,12 @@ import os
 from datetime import datetime
 
 from rich.console import Console
+from ui_harness import ready
 
 from qwen_tui.chat.messages import Conversation
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions import store as store_module
+from qwen_tui.ui.screens.sessions_screen import SessionsScreen
 from qwen_tui.ui.widgets.session_list import SessionList
 from tests.sessions.helpers import record
 
@@ -65,3 +67,16 @@ def listed_rows(app) -> list[str]:
         console.print(listing.get_option_at_index(index).prompt)
         rows.append(" ".join(console.export_text().split()))
     return rows if listing.display else []
+
+
+async def open_sessions_screen(pilot, *, highlight: str | None = None) -> SessionsScreen:
+    """F4 once the chat is ready, with the session `highlight` (if any) highlighted."""
+    await ready(pilot)
+    await pilot.press("f4")
+    screen = pilot.app.screen
+    assert isinstance(screen, SessionsScreen)
+    if highlight is not None:
+        listing = screen.query_one(SessionList)
+        listing.highlighted = list(listing.summaries).index(highlight)
+    await pilot.pause()
+    return screen

@@ -4,6 +4,7 @@ typed into at once, and the footer fits a small terminal with F1 in it."""
 
 from __future__ import annotations
 
+from session_files import open_sessions_screen
 from ui_harness import (
     NARROW,
     RecordingEngine,
@@ -155,8 +156,6 @@ async def test_a_screenshot_without_a_downloads_folder_goes_to_one_that_exists(
 
 
 async def test_a_session_opened_from_f4_is_typed_into_at_once():
-    from qwen_tui.ui.screens.sessions_screen import SessionsScreen
-    from qwen_tui.ui.widgets.session_list import SessionList
     from tests.sessions.helpers import record
     from tests.sessions.helpers import sample_conversation as saved_conversation
 
@@ -167,10 +166,7 @@ async def test_a_session_opened_from_f4_is_typed_into_at_once():
         await send(pilot, "a first question")
         await until_idle(pilot)
         assistant_turns(app)[0].focus()
-        await pilot.press("f4")
-        assert isinstance(app.screen, SessionsScreen)
-        listing = app.screen.query_one(SessionList)
-        listing.highlighted = list(listing.summaries).index(saved)
+        await open_sessions_screen(pilot, highlight=saved)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.core.conversation.system_prompt == "Be brief.")
         await pilot.press(*"go on")

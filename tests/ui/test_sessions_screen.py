@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from session_files import BROKEN_ID, SESSIONS, listed_rows, save_sessions
+from session_files import BROKEN_ID, SESSIONS, listed_rows, open_sessions_screen, save_sessions
 from ui_harness import RecordingEngine, assistant_turns, enter, make_app, ready, send, until_idle
 
 from qwen_tui.chat.messages import Role
@@ -21,25 +21,13 @@ from tests.sessions.helpers import sample_conversation as recorded_conversation
 READABLE, OLDER = (s[0] for s in SESSIONS)
 
 
-async def _open_sessions(pilot, *, highlight: str | None = None) -> SessionsScreen:
-    await ready(pilot)
-    await pilot.press("f4")
-    screen = pilot.app.screen
-    assert isinstance(screen, SessionsScreen)
-    if highlight is not None:
-        listing = screen.query_one(SessionList)
-        listing.highlighted = list(listing.summaries).index(highlight)
-    await pilot.pause()
-    return screen
-
-
 async def test_f4_lists_sessions_newest_first_with_title_date_turns_model_and_problems(
     monkeypatch,
 ):
     save_sessions(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_sessions(pilot)
+        await open_sessions_screen(pilot)
         newest, older, broken = listed_rows(app)
         assert "How do I reverse a string in Python?" in newest
         assert "2025-03-14 09:41" in newest and "1 turn · demo-model · 250314-0930-k3f9" in newest
@@ -68,7 +56,7 @@ async def test_opening_a_session_shows_it_and_new_turns_append_to_it_under_its_l
     engine = RecordingEngine()
     app = make_app(engine)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_sessions(pilot, highlight=OLDER)
+        await open_sessions_screen(pilot, highlight=OLDER)
         await pilot.press("enter")
         assert not isinstance(app.screen, SessionsScreen)
         assert len(assistant_turns(app)) == 1
@@ -100,7 +88,7 @@ async def test_an_opened_session_shows_its_own_reply_speed_and_up_recalls_its_pr
         await until_idle(pilot)
         status = app.chat_screen.query_one(StatusBar)
         assert "tok/s" in str(status.render()) and "50.0 tok/s" not in str(status.render())
-        await _open_sessions(pilot, highlight=session_id)
+        await open_sessions_screen(pilot, highlight=session_id)
         await pilot.press("enter")
         await pilot.pause()
         assert "50.0 tok/s · TTFT 0.10 s" in str(status.render())
@@ -121,7 +109,7 @@ async def test_a_session_locked_by_another_process_gives_a_notice_and_nothing_ch
     app = make_app()
     with store.open_for_append(READABLE):  # as another qwen-chat would hold it
         async with app.run_test(size=(120, 40)) as pilot:
-            await _open_sessions(pilot, highlight=READABLE)
+            await open_sessions_screen(pilot, highlight=READABLE)
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, SessionsScreen)  # still choosing
@@ -134,7 +122,7 @@ async def test_rename_asks_for_a_title_and_saves_it(monkeypatch):
     store = save_sessions(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_sessions(pilot, highlight=OLDER)
+        await open_sessions_screen(pilot, highlight=OLDER)
         await pilot.press("r")
         assert isinstance(app.screen, RenameScreen)
         app.screen.query_one("#rename-input").value = "  KV   cache notes "
@@ -152,7 +140,7 @@ async def test_the_open_session_is_renamed_through_its_own_recorder(monkeypatch)
     store = save_sessions(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_sessions(pilot, highlight=READABLE)
+        await open_sessions_screen(pilot, highlight=READABLE)
         await pilot.press("enter")
         await pilot.press("f4")
         assert "open now" in listed_rows(app)[0]
@@ -168,7 +156,7 @@ async def test_delete_asks_first_and_removes_the_file(monkeypatch):
     store = save_sessions(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_sessions(pilot, highlight=OLDER)
+        await open_sessions_screen(pilot, highlight=OLDER)
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         assert str(app.screen.query_one("#confirm-yes").label) == "Delete [Y]"
@@ -189,7 +177,7 @@ async def test_the_session_open_in_this_chat_cannot_be_deleted(monkeypatch):
     save_sessions(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open_sessions(pilot, highlight=READABLE)
+        await open_sessions_screen(pilot, highlight=READABLE)
         await pilot.press("enter")
         await pilot.press("f4", "d")
         assert isinstance(app.screen, SessionsScreen)

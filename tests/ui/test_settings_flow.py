@@ -4,14 +4,13 @@ the new conversation runs with, so resuming it gets the same system prompt back.
 
 from __future__ import annotations
 
+from session_files import open_sessions_screen
 from ui_harness import RecordingEngine, ready, send, until_idle, wait_for
 
 from qwen_tui.config import Settings
 from qwen_tui.conversation.opening import open_saved
 from qwen_tui.sessions import SessionStore
 from qwen_tui.ui.app import ChatApp
-from qwen_tui.ui.screens.sessions_screen import SessionsScreen
-from qwen_tui.ui.widgets.session_list import SessionList
 from tests.sessions.helpers import record, sample_conversation
 
 STARTUP = Settings(engine="demo", system_prompt="You are the start-up prompt.")
@@ -33,10 +32,7 @@ async def test_after_f4_a_new_conversation_records_and_resumes_the_system_prompt
     app = recording_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await pilot.press("f4")
-        assert isinstance(app.screen, SessionsScreen)
-        listing = app.screen.query_one(SessionList)
-        listing.highlighted = list(listing.summaries).index(saved)
+        await open_sessions_screen(pilot, highlight=saved)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.core.conversation.system_prompt == "Be brief.")
         await pilot.press("ctrl+n")
