@@ -99,9 +99,10 @@ def replay(
     """Send a session's user turns through its model again, into a new linked session."""
     route_library_output(verbose, ui=not print_only)
     if not print_only:
-        if recorded_results or yes:
-            flag = "--recorded-tools" if recorded_results else "--yes"
-            raise fail(f"{flag} works with --print; in the chat you answer each call")
+        if yes:
+            raise fail("--yes works with --print; in the chat you answer each tool call")
+        if recorded_results:
+            raise fail("--recorded-tools works with --print for now; add --print")
         require_terminal("add --print to replay it without the UI")
     store = SessionStore()
     with session_errors():
