@@ -18,12 +18,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from qwen_tui.chat.messages import Message
-from qwen_tui.chat.parts import Part
-from qwen_tui.chat.terminal_text import TerminalTextStream
 from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     ApiKeyOpt,
@@ -48,27 +43,18 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
-from qwen_tui.commands.terminal import require_terminal, text_for_terminal
-from qwen_tui.commands.tool_use import YesOpt, approver, call_line, command_tools
+from qwen_tui.commands.terminal import require_terminal
+from qwen_tui.commands.tool_use import YesOpt, approver, command_tools
+from qwen_tui.commands.transcript import TranscriptPrinter
 from qwen_tui.config import Settings
 from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import engine_identity
 from qwen_tui.conversation.playback import recorded_tools
 from qwen_tui.conversation.tool_runner import CoreEvent, ToolRunner
-from qwen_tui.conversation.updates import (
-    Notice,
-    Severity,
-    TextStreamed,
-    ToolCallEnded,
-    ToolLoopStopped,
-    ToolStepLimitReached,
-    Update,
-)
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import Session, SessionStore
-from qwen_tui.sessions.export import turn_summary
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
 
 
@@ -140,7 +126,7 @@ def replay(
             prompts=prompts,
         )
         return
-    printer = _TranscriptPrinter()
+    printer = TranscriptPrinter()
     events: queue.Queue[CoreEvent] = queue.Queue()
     with _replay_tools(original, settings, recorded_results, events, printer.warn) as runner:
         core = ConversationCore(
@@ -183,7 +169,7 @@ def _replay_tools(
         yield runner
 
 
-def _print_replay(chat: BlockingChat, prompts: list[str], printer: _TranscriptPrinter) -> None:
+def _print_replay(chat: BlockingChat, prompts: list[str], printer: TranscriptPrinter) -> None:
     """Send every prompt in turn, printing the transcript; one line if a turn cannot run."""
     limit = chat.core.settings.max_new_tokens
     recorder = chat.core.recorder
@@ -204,62 +190,3 @@ def _print_replay(chat: BlockingChat, prompts: list[str], printer: _TranscriptPr
         raise fail(
             f"stopped; the turns so far are saved in session {recorder.session_id}"
         ) from None
-
-
-class _TranscriptPrinter:
-    """Streams a replay to stdout: the user's turn, thinking dimmed, then the answer, all
-    with their control characters shown as marks."""
-
-    def __init__(self) -> None:
-        self.console = Console(highlight=False)
-        self._in_thinking = False
-        self._answer_ends_line = True
-        self._safe = TerminalTextStream()
-
-    def user(self, prompt: str) -> None:
-        self.console.print(Text("You: ", style="bold cyan") + text_for_terminal(prompt))
-
-    def warn(self, text: str) -> None:
-        self.console.print(text_for_terminal(f"warning: {text}", style="yellow"))
-
-    def __call__(self, update: Update) -> None:
-        if isinstance(update, Notice) and update.severity is Severity.WARNING:
-            self.warn(update.text)
-        elif isinstance(update, ToolStepLimitReached):
-            self.warn(f"the model asked for tools {update.limit} times; its last calls did not run")
-        elif isinstance(update, ToolLoopStopped):
-            self.warn(update.reason)
-        elif isinstance(update, ToolCallEnded):
-            self._end_part()
-            line = call_line(update.call, update.result_message)
-            self.console.print(Text(line, style="dim"))
-        if not isinstance(update, TextStreamed):
-            return
-        text = update.delta.text
-        if update.delta.part is Part.THINKING:
-            if not self._in_thinking:
-                self.console.print(Text("thinking: ", style="dim bold"), end="")
-                self._in_thinking = True
-            self.console.print(Text(self._safe.write(text), style="dim"), end="")
-        else:
-            if self._in_thinking:
-                self.console.print(Text(self._safe.end(), style="dim") + "\n\n", end="")
-                self._in_thinking = False
-            self.console.print(Text(self._safe.write(text)), end="")
-            self._answer_ends_line = text.endswith("\n")
-
-    def _end_part(self) -> None:
-        """A tool call's line starts a line of its own, after what streamed."""
-        held = self._safe.end()
-        if self._in_thinking or not self._answer_ends_line or held:
-            self.console.print(Text(held, style="dim" if self._in_thinking else ""))
-        self._in_thinking = False
-        self._answer_ends_line = True
-
-    def reply_done(self, reply: Message) -> None:
-        self._in_thinking = False
-        self.console.print(Text(self._safe.end()))
-        summary = turn_summary(reply)
-        if summary:
-            self.console.print(Text(summary, style="dim"))
-        self.console.print()
