@@ -145,3 +145,15 @@ def test_play_shows_each_call_and_its_recorded_result_as_it_happened(recorded):
         (m.role, m.content) for m in original
     ]
     engine.close()
+
+
+def test_a_tool_line_edited_wrong_is_named_not_a_traceback(recorded):
+    lines = recorded.path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if json.loads(line)["type"] == "tool")
+    broken = json.loads(lines[number - 1]) | {"seconds": "soon"}
+    lines[number - 1] = json.dumps(broken)
+    recorded.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("sessions", "show", recorded.id)
+    assert result.exit_code != 0
+    [line] = result.stderr.strip().splitlines()
+    assert f"line {number}" in line and "'seconds' must be a number" in line
