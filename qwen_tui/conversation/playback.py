@@ -1,16 +1,22 @@
-"""A saved session's replies as the playback engine takes them (`qwen-chat play`)."""
+"""A saved session's replies as the playback engine takes them (`qwen-chat play`), and
+its tool calls' recorded results as a tool runner gives them back."""
 
 from __future__ import annotations
 
 from qwen_tui.chat.messages import FinishReason, Role
+from qwen_tui.conversation.recorded_tools import RecordedToolRunner, recorded_calls
+from qwen_tui.conversation.tool_replies import written_answer
+from qwen_tui.conversation.tool_runner import ToolSink
 from qwen_tui.engine.scripted.playback import PlaybackTurn
 from qwen_tui.sessions import Session
 from qwen_tui.sessions.replay import estimated_timeline
 
 
-def playback_turns(session: Session) -> list[PlaybackTurn]:
+def playback_turns(session: Session, *, with_calls: bool = False) -> list[PlaybackTurn]:
     """Every recorded reply, in order, ready for `PlaybackEngine`; a failed one plays
-    as an empty turn that ends with its error."""
+    as an empty turn that ends with its error. `with_calls` ends each reply with its
+    tool calls' blocks, for a core that gives them their results (`recorded_tools`);
+    without, a reply is its text alone."""
     replies = [m for m in session.conversation.messages if m.role is Role.ASSISTANT]
     return [
         PlaybackTurn(
@@ -18,7 +24,7 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
                 (c.offset_s, c.part, c.text) for c in (timeline or estimated_timeline(message))
             ),
             thinking=message.thinking,
-            answer=message.content,
+            answer=written_answer(message) if with_calls else message.content,
             thinking_finished=message.thinking_finished,
             reason=message.finish_reason or FinishReason.STOP,
             stats=message.stats,
@@ -27,3 +33,14 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
         )
         for message, timeline in zip(replies, session.timelines, strict=True)
     ]
+
+
+def recorded_tools(
+    session: Session, sink: ToolSink, speed: float | None = None
+) -> RecordedToolRunner | None:
+    """The runner that gives the session's calls their recorded results (posted to
+    `sink`, after their recorded time over `speed` if given); None without calls."""
+    recorded = recorded_calls(session.conversation.messages)
+    if not recorded:
+        return None
+    return RecordedToolRunner(recorded, session.tools, sink, speed=speed)

@@ -15,6 +15,7 @@ A file is a header line then one event per line::
     {"type": "rename", "at": ..., "title": "..."}
     {"type": "system", "at": ..., "system_prompt": "..."}
     {"type": "resume", "at": ..., "model": ..., "engine": ..., "settings": {...}}
+    {"type": "tool", ...}   (a tool call's result; see tool_records.py)
 
 Readers of schema N accept files of schema <= N and skip event types they do not know.
 """
@@ -37,6 +38,7 @@ from qwen_tui.chat.messages import (
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.config import Settings
 from qwen_tui.sessions.timeline import Chunk, encode_timeline
+from qwen_tui.sessions.tool_records import tool_calls_field, tool_calls_of
 
 SCHEMA_VERSION = 1
 HEADER_TYPE = "session"
@@ -124,7 +126,7 @@ def _flags(message: Message) -> Record:
         flags["thinking_budget_reached"] = True
     if message.continued:
         flags["continues"] = True  # this reply replaces the cut-off one just before it
-    return flags
+    return flags | tool_calls_field(message)
 
 
 def user_message(record: Record) -> Message:
@@ -164,6 +166,7 @@ def assistant_message(record: Record) -> Message:
         thinking_tokens=thinking_tokens,
         thinking_budget_reached=record.get("thinking_budget_reached") is True,
         continued=record.get("continues") is True,
+        tool_calls=tool_calls_of(record),
     )
 
 
