@@ -11,11 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
 
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.tools.approval import Answer
 
-_BUTTONS = (
+_BUTTONS: tuple[tuple[Answer, str, ButtonVariant], ...] = (
     (Answer.DENY, "Deny [N, Esc]", "primary"),
     (Answer.ONCE, "Allow once [Y]", "warning"),
     (Answer.ALWAYS, "Always allow this tool here [A]", "warning"),
