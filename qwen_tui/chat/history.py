@@ -1,4 +1,5 @@
-"""The conversation as the chat template takes it: role and content, never the thinking.
+"""The conversation as the chat template takes it: role and content, never the thinking
+of a past turn.
 
 The model card is firm that past assistant turns carry only their final answer. The shipped
 template strips thinking itself, but an engine that builds prompts another way must not see
@@ -8,32 +9,71 @@ A turn that never got a reply is not history either: a user message whose reply 
 before any answer (finish reason `error`), or that has no reply at all because the process
 died mid-reply, is left out with its failed reply. Sessions keep such turns, so replay can
 send them again; the model just never sees them as an exchange that happened.
+
+Tool use renders in the OpenAI shape the template takes: an assistant turn's calls as
+`tool_calls` (a malformed block stays in its text, as the model wrote it, so the model
+sees what its error refers to), each result as a `tool` message. Inside a tool loop the
+model's own thinking is part of what it reads next: the template keeps reasoning for the
+assistant turns after the last user query, so those turns that made calls carry theirs
+as `reasoning_content`.
 """
 
 from __future__ import annotations
 
-from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role
+from typing import Any
+
+from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role, ToolCallRecord
+
+TOOL_CALL_OPEN = "<tool_call>"
+TOOL_CALL_CLOSE = "</tool_call>"
 
 
 def template_messages(
     conversation: Conversation, pending_user: str | None = None
-) -> tuple[dict[str, str], ...]:
+) -> tuple[dict[str, Any], ...]:
     """`{"role", "content"}` dicts: the system prompt first when it is not empty, then every
-    message (assistant turns with their answer only), then `pending_user` if given.
+    message (assistant turns with their answer only, and their tool calls), then
+    `pending_user` if given.
 
     `pending_user` is the message about to be sent; it must not already be in `conversation`.
     Soft switches (`/think`, `/no_think`) stay in the text: they are the model's protocol.
     Unanswered turns are left out (see the module docstring).
     """
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     if conversation.system_prompt:
         messages.append({"role": str(Role.SYSTEM), "content": conversation.system_prompt})
-    for message in answered_messages(conversation.messages, pending_user is not None):
+    history = answered_messages(conversation.messages, pending_user is not None)
+    last_query = max((i for i, m in enumerate(history) if m.role is Role.USER), default=-1)
+    for index, message in enumerate(history):
         # For an assistant turn `content` is the answer alone; `thinking` is kept apart.
-        messages.append({"role": str(message.role), "content": message.content})
+        rendered = _rendered(message)
+        if message.tool_calls and pending_user is None and index > last_query:
+            rendered["reasoning_content"] = message.thinking
+        messages.append(rendered)
     if pending_user is not None:
         messages.append({"role": str(Role.USER), "content": pending_user})
     return tuple(messages)
+
+
+def _rendered(message: Message) -> dict[str, Any]:
+    if not message.tool_calls:
+        return {"role": str(message.role), "content": message.content}
+    content = message.content
+    calls: list[dict[str, Any]] = []
+    for call in message.tool_calls:
+        if call.arguments is None:
+            content = "\n".join(filter(None, [content, _block(call)]))
+        else:
+            function = {"name": call.name, "arguments": call.arguments}
+            calls.append({"type": "function", "function": function})
+    rendered: dict[str, Any] = {"role": str(message.role), "content": content}
+    if calls:
+        rendered["tool_calls"] = calls
+    return rendered
+
+
+def _block(call: ToolCallRecord) -> str:
+    return f"{TOOL_CALL_OPEN}{call.raw}{TOOL_CALL_CLOSE}"
 
 
 def answered_messages(messages: list[Message], more_follow: bool = False) -> list[Message]:

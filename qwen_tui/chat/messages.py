@@ -1,10 +1,12 @@
-"""The conversation: system, user and assistant messages, each assistant turn keeping its
-thinking apart from its answer, with the settings and figures it ran with."""
+"""The conversation: system, user, assistant and tool messages, each assistant turn keeping
+its thinking apart from its answer, with the settings and figures it ran with, and the tool
+calls it made; a tool message is one call's result."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from qwen_tui.chat.sampling import SamplingParams
 
@@ -13,6 +15,7 @@ class Role(StrEnum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
+    TOOL = "tool"
 
 
 class FinishReason(StrEnum):
@@ -42,6 +45,22 @@ class TurnSettings:
     max_new_tokens: int
 
 
+@dataclass(frozen=True)
+class ToolCallRecord:
+    """A `<tool_call>` block of an assistant reply, as the conversation keeps it: a call
+    (`name`, `arguments`), or a malformed block (`arguments` None, `raw` its text as the
+    model wrote it, `error` what is wrong with it)."""
+
+    name: str
+    arguments: dict[str, Any] | None
+    raw: str = ""
+    error: str = ""
+
+    @property
+    def malformed(self) -> bool:
+        return self.arguments is None
+
+
 @dataclass
 class Message:
     role: Role
@@ -59,6 +78,16 @@ class Message:
     """The engine ended the thinking at the turn's thinking budget."""
     continued: bool = False
     """The reply was cut off, then continued (`/continue`): it replaces the partial one."""
+    tool_calls: tuple[ToolCallRecord, ...] = ()
+    """An assistant reply's tool calls, in order; their blocks are not in `content`."""
+    tool_name: str = ""
+    """A tool message's tool (`server.tool`; "" for a malformed call's error)."""
+    is_error: bool = False
+    """A tool message's result is an error (the tool failed, was denied or unknown)."""
+    ran: bool = False
+    """A tool message's call really ran (False for denied and malformed calls)."""
+    seconds: float = 0.0
+    """How long a tool message's call ran."""
 
 
 @dataclass

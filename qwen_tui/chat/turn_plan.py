@@ -8,6 +8,7 @@ all send the model the same thing and show the user the same mode and warnings.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation, TurnSettings
@@ -24,7 +25,7 @@ SWITCH_IGNORED_WARNING = (
 class TurnPlan:
     """One assistant turn, ready to become a `GenerationRequest`."""
 
-    messages: tuple[dict[str, str], ...]
+    messages: tuple[dict[str, Any], ...]
     """Template messages: system prompt, history (answers only) and the pending user message."""
     enable_thinking: bool
     """The hard switch, passed to the chat template."""
@@ -51,11 +52,12 @@ class TurnPlan:
 
 def plan_turn(
     conversation: Conversation,
-    pending_user: str,
+    pending_user: str | None,
     settings: Settings,
     quantized: bool = True,
 ) -> TurnPlan:
-    """Plan the reply to `pending_user` (not yet added to `conversation`).
+    """Plan the reply to `pending_user` (not yet added to `conversation`); None plans the
+    next step of a tool loop, the reply to the conversation as it stands.
 
     The sampling is the model card's preset for the *effective* mode with the user's
     `settings.sampling` overrides on top. The conversation's own system prompt is used; a
@@ -67,7 +69,7 @@ def plan_turn(
     messages = template_messages(conversation, pending_user)
     thinking = thinking_mode(messages, settings.thinking)
     sampling, warnings = resolve_sampling(thinking, quantized, **settings.sampling.as_dict())
-    if not settings.thinking and soft_switch(pending_user):
+    if not settings.thinking and pending_user and soft_switch(pending_user):
         warnings.append(SWITCH_IGNORED_WARNING)
     return TurnPlan(
         messages=messages,

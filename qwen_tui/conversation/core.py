@@ -1,11 +1,13 @@
 """`ConversationCore`: the conversation in use and the one lifecycle of a turn.
 
 A turn goes: plan (`chat.turn_plan`) → budget verdict (`budget.py`) → request → the
-engine's events → the finished message → the session record. One request is in the
-engine at a time: a prompt sent while the model loads or answers waits in the queue, and
-after a stop the next one waits until the engine has really stopped. The core is plain,
+engine's events → the finished message → the session record, and with tools offered a
+loop of such steps (`tool_loop.py`). One request is in the engine at a time: a prompt
+sent while the model loads or answers waits in the queue, and after a stop the next one
+waits until the engine has really stopped. The core is plain,
 single-threaded Python: a front-end calls it from one thread (the UI's, or the CLI's),
-passes it every engine event, and shows the updates each call returns.
+passes it every engine event (and every `ToolFinished` of its tool runner), and shows
+the updates each call returns. The settings commands are in `conversation_commands.py`.
 """
 
 from __future__ import annotations
@@ -17,31 +19,32 @@ from enum import StrEnum
 from itertools import count
 
 from qwen_tui.chat.history import template_messages
-from qwen_tui.chat.messages import Conversation, Message
+from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.conversation import continuing
 from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn, ways_out
+from qwen_tui.conversation.conversation_commands import ConversationCommands
 from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.conversation.opening import ContinuedSession
 from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
+from qwen_tui.conversation.tool_loop import ToolLoop
+from qwen_tui.conversation.tool_runner import CoreEvent, ToolFinished, ToolRunner, ToolSummary
 from qwen_tui.conversation.updates import (
     BudgetChoice,
     BudgetQuestion,
     ConversationChanged,
     LoadFailed,
     Loading,
-    ModeChanged,
-    Notice,
     NotSaved,
     Queued,
     QueueWait,
     Ready,
     Refused,
     Severity,
-    SystemPromptChanged,
     TextStreamed,
+    ToolLoopStopped,
     TurnEnded,
     TurnsDropped,
     TurnStarted,
@@ -50,12 +53,12 @@ from qwen_tui.conversation.updates import (
 from qwen_tui.engine.base import Engine, EngineFailure, GenerationRequest
 from qwen_tui.engine.events import (
     EngineError,
-    EngineEvent,
     EngineReady,
     GenerationFinished,
     LoadProgress,
 )
 from qwen_tui.sessions import SessionRecorder
+from qwen_tui.tools.approval import Answer
 
 
 class EngineState(StrEnum):
@@ -66,8 +69,8 @@ class EngineState(StrEnum):
     FAILED = "failed"
 
 
-class ConversationCore:
-    """Owns the conversation, its settings, the queue and the live turn."""
+class ConversationCore(ConversationCommands):
+    """Owns the conversation, its settings, the queue, the live turn and the tool loop."""
 
     def __init__(
         self,
@@ -78,11 +81,14 @@ class ConversationCore:
         recorder_factory: RecorderFactory | None = None,
         queued: tuple[str, ...] = (),
         request_ids: Iterator[int] | None = None,
+        tools: ToolRunner | None = None,
     ) -> None:
         """`conversation` pre-fills the history (resume); `recorder_factory` opens the
         session each conversation is saved in (none: nothing saved); `queued` prompts go
         out one after another as if typed; `request_ids` numbers the requests (shared by
-        cores that take turns on one engine, so its events name one core's turn)."""
+        cores that take turns on one engine, so its events name one core's turn); `tools`
+        runs the model's tool calls (none: no tools are offered)."""
+        super().__init__()
         self.engine = engine
         self.settings = settings
         """The one current copy of the settings: the hard switch and the system prompt
@@ -96,10 +102,12 @@ class ConversationCore:
         """The request the engine still works on (after a stop, until it has noticed)."""
         self.question: BudgetQuestion | None = None
         self.short_replies_ok = False
-        self._outbox: list[Update] = []
         self._request_ids = request_ids if request_ids is not None else count(1)
         self.recording = SessionRecording(recorder_factory, self._session_problem)
         self.recording.start(settings)
+        self.tool_loop = ToolLoop(
+            tools, settings.tools, keep=self._keep_tool_result, out=self._post, next_step=self._step
+        )
 
     @property
     def recorder(self) -> SessionRecorder | None:
@@ -108,8 +116,14 @@ class ConversationCore:
 
     @property
     def busy(self) -> bool:
-        """A turn streams, the engine still works on one, or a budget question is open."""
-        return self.in_engine is not None or self.live is not None or self.question is not None
+        """A turn streams, the engine still works on one, its tool calls run or wait for
+        the user, or a budget question is open."""
+        return (
+            self.in_engine is not None
+            or self.live is not None
+            or self.question is not None
+            or self.tool_loop.busy
+        )
 
     @property
     def quantized(self) -> bool:
@@ -147,42 +161,32 @@ class ConversationCore:
         if question is None:
             return []
         if choice is None or choice not in question.choices:
-            self._outbox.append(Refused(question.text, ""))
+            self._post(Refused(question.text, ""))
             self._send_next()
             return self._take()
         if choice is BudgetChoice.SHORTER:
             self.short_replies_ok = True
         elif choice is BudgetChoice.DROP:
             turns = question.budget.turns_to_drop or 0
-            self._outbox.append(TurnsDropped(drop_oldest_turns(self.conversation, turns)))
+            self._post(TurnsDropped(drop_oldest_turns(self.conversation, turns)))
             self._notice(f"The oldest {turns} turn(s) left the model's context.")
         else:
             self._switch(Conversation(self.conversation.system_prompt), None)
         self._start(question.text, chosen=True)
         return self._take()
 
+    def answer_tool(self, answer: Answer) -> list[Update]:
+        """The user's answer to the open `ToolApprovalNeeded`; the loop goes on."""
+        self.tool_loop.answer(answer)
+        self._send_next()
+        return self._take()
+
     def cancel(self) -> list[Update]:
-        """Stop the live turn now; what streamed so far is its reply, marked cancelled."""
+        """Stop the live turn now; what streamed so far is its reply, marked cancelled. In
+        the tool loop, the running call is cancelled and the turn ends."""
         self._stop_live()
-        return self._take()
-
-    def toggle_thinking(self) -> list[Update]:
-        """The hard switch, for the turns that follow."""
-        self.settings = replace(self.settings, thinking=not self.settings.thinking)
-        self._outbox.append(ModeChanged(self.settings.thinking))
-        state = "on" if self.settings.thinking else "off"
-        self._notice(f"Thinking {state} for the next messages.")
-        return self._take()
-
-    def set_thinking_budget(self, tokens: int | None) -> list[Update]:
-        """The thinking budget of the turns that follow (None: no limit)."""
-        if tokens is not None and tokens < 1:
-            return [
-                Notice("The thinking budget is a number of tokens, at least 1.", Severity.ERROR)
-            ]
-        self.settings = replace(self.settings, thinking_budget=tokens)
-        limit = "no limit" if tokens is None else f"{tokens:,} tokens"
-        self._notice(f"Thinking budget: {limit} for the next messages.")
+        if self.tool_loop.cancel():
+            self._send_next()
         return self._take()
 
     def continue_reply(self) -> list[Update]:
@@ -190,27 +194,16 @@ class ConversationCore:
         ready = self.state is EngineState.READY and self.engine.playback is None
         why = continuing.why_not(self.conversation, self.engine, self.busy or not ready)
         if why:
-            return [Notice(why, Severity.WARNING)]
+            self._notice(why, Severity.WARNING)
+            return self._take()
         plan, partial = continuing.plan_continuation(
             self.conversation, self.settings, self.quantized
         )
         self.conversation.messages.pop()  # the finished reply takes its place
         request_id = next(self._request_ids)
-        self.in_engine = request_id
         tokens = self._prompt_tokens(plan)
-        self.live = LiveTurn(request_id, plan.messages[-1]["content"], plan, tokens, partial)
-        self.engine.submit(continuing.continuation_request(plan, partial, request_id))
-        self._outbox.append(TurnStarted(self.live))
-        return self._take()
-
-    def set_system_prompt(self, text: str) -> list[Update]:
-        """`/system TEXT`: the system prompt for the turns that follow (empty: none)."""
-        prompt = text.strip()
-        self.settings = replace(self.settings, system_prompt=prompt)
-        self.conversation.system_prompt = prompt
-        self.recording.system_prompt(prompt)
-        self._outbox.append(SystemPromptChanged(prompt))
-        self._notice(f"System prompt set to {prompt!r}." if prompt else "System prompt cleared.")
+        live = LiveTurn(request_id, plan.messages[-1]["content"], plan, tokens, partial)
+        self._launch(live, continuing.continuation_request(plan, partial, request_id))
         return self._take()
 
     def new_conversation(self) -> list[Update]:
@@ -227,31 +220,39 @@ class ConversationCore:
     def close(self) -> None:
         """Stop recording (the live turn, if any, is saved as stopped first)."""
         self._stop_live()
+        self.tool_loop.cancel()
         self.recording.stop()
 
     # -- what the engine does --------------------------------------------------------------
 
-    def handle(self, event: EngineEvent) -> list[Update]:
-        """Apply one engine event."""
-        if isinstance(event, TextDelta):
+    def handle(self, event: CoreEvent) -> list[Update]:
+        """Apply one engine event, or the result of a tool call."""
+        if isinstance(event, ToolFinished):
+            self.tool_loop.finished(event)
+            self._send_next()
+        elif isinstance(event, TextDelta):
             self._streamed(event)
         elif isinstance(event, GenerationFinished):
             self._finished(event)
         elif isinstance(event, LoadProgress):
-            self._outbox.append(Loading(event))
+            self._post(Loading(event))
         elif isinstance(event, EngineReady):
             self.state = EngineState.READY
-            self._outbox.append(Ready(event))
+            self._post(Ready(event))
             self._send_next()
         elif isinstance(event, EngineError):
             if self.state is EngineState.LOADING:
                 self.state = EngineState.FAILED
                 self.load_error = event.message
-                self._outbox.append(LoadFailed(event.message))
+                self._post(LoadFailed(event.message))
             self._notice(event.message, Severity.ERROR, "Engine error")
         return self._take()
 
     # -- what the front-end asks -----------------------------------------------------------
+
+    def tool_summary(self) -> ToolSummary:
+        """The tools and servers on offer (none without a tool runner)."""
+        return self.tool_loop.summary()
 
     def base_thinking(self) -> bool:
         """The mode the next turn runs in if the pending message has no soft switch."""
@@ -286,7 +287,7 @@ class ConversationCore:
             budget = judge_turn(self.engine, self.conversation, plan, shorter_ok)
         except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
             self._notice(str(exc), Severity.ERROR, "Engine error")
-            self._outbox.append(Refused(text, str(exc)))
+            self._post(Refused(text, str(exc)))
             return
         if accepted(budget, shorter_ok):
             if chosen and not self.short_replies_ok and budget.max_new_tokens < plan.max_new_tokens:
@@ -298,11 +299,11 @@ class ConversationCore:
                 text, replace(plan, max_new_tokens=budget.max_new_tokens), budget.prompt_tokens
             )
         elif chosen:  # only when the counts changed under the choice: never loop
-            self._outbox.append(Refused(text, budget.message))
+            self._post(Refused(text, budget.message))
             self._send_next()
         else:
             self.question = BudgetQuestion(text, budget, ways_out(budget))
-            self._outbox.append(self.question)
+            self._post(self.question)
 
     def _queue_wait(self) -> QueueWait:
         if self.state is EngineState.LOADING:
@@ -314,10 +315,36 @@ class ConversationCore:
     def _submit(self, text: str, plan: TurnPlan, prompt_tokens: int) -> None:
         request_id = next(self._request_ids)
         self.recording.user(self.conversation.add_user(text))
-        self.in_engine = request_id
-        self.live = LiveTurn(request_id, text, plan, prompt_tokens)
-        self.engine.submit(GenerationRequest.from_plan(plan, request_id))
-        self._outbox.append(TurnStarted(self.live))
+        live = LiveTurn(request_id, text, plan, prompt_tokens)
+        self._launch(live, self._request(plan, request_id))
+
+    def _step(self, step: int) -> None:
+        """The next model step of the tool loop: the reply to the calls' results."""
+        plan = plan_turn(self.conversation, None, self.settings, self.quantized)
+        prompt_tokens = self._prompt_tokens(plan)
+        room = self.engine.context_limit - prompt_tokens
+        if room < 1:
+            self._post(ToolLoopStopped("The context is full; the tools' results were not sent."))
+            return
+        plan = replace(plan, max_new_tokens=min(plan.max_new_tokens, room))
+        user = next(m.content for m in reversed(self.conversation.messages) if m.role is Role.USER)
+        live = LiveTurn(next(self._request_ids), user, plan, prompt_tokens, step=step)
+        self._launch(live, self._request(plan, live.request_id))
+
+    def _request(self, plan: TurnPlan, request_id: int) -> GenerationRequest:
+        """The request of a planned reply, offered the tools."""
+        request = GenerationRequest.from_plan(plan, request_id)
+        return replace(request, tools=self.tool_loop.offered())
+
+    def _launch(self, live: LiveTurn, request: GenerationRequest) -> None:
+        self.in_engine = live.request_id
+        self.live = live
+        self.engine.submit(request)
+        self._post(TurnStarted(live))
+
+    def _keep_tool_result(self, message: Message) -> None:
+        self.conversation.messages.append(message)
+        self.recording.tool(message)
 
     def _streamed(self, delta: TextDelta) -> None:
         live = self.live
@@ -325,15 +352,19 @@ class ConversationCore:
             # The turn was stopped but the engine has not noticed yet: ask again.
             self.engine.cancel()
             return
-        live.add(delta)
-        self._outbox.append(TextStreamed(live, delta))
+        for shown in self.tool_loop.shown(delta):
+            live.add(shown)
+            self._post(TextStreamed(live, shown))
 
     def _finished(self, event: GenerationFinished) -> None:
         if event.request_id == self.in_engine:
             self.in_engine = None
         live = self.live
         if live is not None and live.request_id == event.request_id:
-            self._end_live(live.finished(event))
+            for held in self.tool_loop.held():
+                live.add(held)
+                self._post(TextStreamed(live, held))
+            self._end_live(self.tool_loop.reply(live.finished(event)))
         self._send_next()
 
     def _end_live(self, message: Message) -> None:
@@ -342,7 +373,8 @@ class ConversationCore:
         self.live = None
         self.conversation.messages.append(message)
         self.recording.assistant(message, live.take_timeline())
-        self._outbox.append(TurnEnded(live, message))
+        self._post(TurnEnded(live, message, not self.tool_loop.goes_on(live.step, message)))
+        self.tool_loop.after_reply(live.step, message)
 
     def _stop_live(self) -> None:
         live = self.live
@@ -356,6 +388,7 @@ class ConversationCore:
 
     def _switch(self, conversation: Conversation, recorder: SessionRecorder | None) -> None:
         self._stop_live()  # the stopped reply is saved in the session it belongs to
+        self.tool_loop.reset()
         self.pending.clear()
         self.conversation = conversation
         self.short_replies_ok = False
@@ -364,18 +397,7 @@ class ConversationCore:
         else:
             self.recording.adopt(recorder)
         # As it is now: a message sent right after (a budget choice) is its own update.
-        self._outbox.append(
-            ConversationChanged(replace(conversation, messages=[*conversation.messages]))
-        )
-
-    # -- notices ---------------------------------------------------------------------------
-
-    def _notice(self, text: str, severity: Severity = Severity.INFO, title: str = "") -> None:
-        self._outbox.append(Notice(text, severity, title))
+        self._post(ConversationChanged(replace(conversation, messages=[*conversation.messages])))
 
     def _session_problem(self, reason: str) -> None:
-        self._outbox.append(NotSaved(reason))
-
-    def _take(self) -> list[Update]:
-        updates, self._outbox = self._outbox, []
-        return updates
+        self._post(NotSaved(reason))

@@ -28,6 +28,9 @@ class LiveTurn:
     """The cut-off reply this turn goes on with (`/continue`); None for a new reply."""
     timeline: TimelineBuilder = field(default_factory=TimelineBuilder)
     thinking_tokens: int = 0
+    step: int = 0
+    """Which model reply of the tool loop this is: 0 answers the user's message, 1 the
+    results of its calls, and so on."""
 
     def __post_init__(self) -> None:
         self.timeline.start()

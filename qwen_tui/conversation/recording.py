@@ -62,6 +62,10 @@ class SessionRecording:
         """Write a finished (or stopped, or failed) reply with how it streamed."""
         self._write(lambda recorder: recorder.record_assistant(message, timeline))
 
+    def tool(self, message: Message) -> None:
+        """Write a tool call's result."""
+        self._write(lambda recorder: recorder.record_tool(message))
+
     def _write(self, write: Callable[[SessionRecorder], object]) -> None:
         # Looked up on each write: a failed one stops recording for the rest.
         recorder = self.recorder

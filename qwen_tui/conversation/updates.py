@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from qwen_tui.chat.budget import Budget
-from qwen_tui.chat.messages import Conversation, Message
+from qwen_tui.chat.messages import Conversation, Message, ToolCallRecord
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.engine.events import EngineReady, LoadProgress
@@ -117,10 +117,56 @@ class TextStreamed:
 
 @dataclass(frozen=True)
 class TurnEnded:
-    """`turn` ended; `message` is its reply as the conversation keeps it."""
+    """`turn` ended; `message` is its reply as the conversation keeps it. `last_step` is
+    False when the reply made tool calls the loop goes on with (their updates follow,
+    then the next step's `TurnStarted`)."""
 
     turn: LiveTurn
     message: Message
+    last_step: bool = True
+
+
+@dataclass(frozen=True)
+class ToolApprovalNeeded:
+    """`call` (its `ToolCallStarted` came just before) waits for the user: the front-end
+    asks, then calls `ConversationCore.answer_tool` with `Answer.ONCE`, `Answer.ALWAYS`
+    (this tool, for the rest of the conversation) or `Answer.DENY`."""
+
+    call: ToolCallRecord
+
+
+@dataclass(frozen=True)
+class ToolCallStarted:
+    """`call`, of the reply that just ended, is being handled: its block appears."""
+
+    call: ToolCallRecord
+
+
+@dataclass(frozen=True)
+class ToolCallEnded:
+    """`call` has its result: `result_message` (`Role.TOOL`), what the model reads next;
+    it ran for `seconds` (0 for a denied or malformed call, which never ran)."""
+
+    call: ToolCallRecord
+    result_message: Message
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ToolStepLimitReached:
+    """The model asked for tools `limit` times in this turn (`max_tool_steps`): the last
+    reply's calls were not run and the loop stopped."""
+
+    limit: int
+
+
+@dataclass(frozen=True)
+class ToolLoopStopped:
+    """The tool loop ended with no further model reply: `reason` says why (Esc while its
+    calls ran or waited, no room left in the context, the engine failed). The turn is
+    over, as after a `TurnEnded` with `last_step`."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -175,6 +221,11 @@ Update = (
     | TurnStarted
     | TextStreamed
     | TurnEnded
+    | ToolApprovalNeeded
+    | ToolCallStarted
+    | ToolCallEnded
+    | ToolStepLimitReached
+    | ToolLoopStopped
     | TurnsDropped
     | ConversationChanged
     | ModeChanged

@@ -19,6 +19,7 @@ from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_recor
 from qwen_tui.sessions.records import HEADER_TYPE, assistant_message, user_message
 from qwen_tui.sessions.session import Session, read_header, where
 from qwen_tui.sessions.timeline import Chunk, decode_timeline
+from qwen_tui.sessions.tool_records import tool_message
 
 Entry = tuple[Message, list[Chunk] | None]
 """A message as read, with its timeline if it is a reply."""
@@ -127,6 +128,8 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         return message, decode_timeline(
             record.get("timeline", []), message.thinking, message.content
         )
+    if kind == "tool":
+        return tool_message(record), None
     if kind == "rename":
         title = record["title"]
         if not isinstance(title, str):

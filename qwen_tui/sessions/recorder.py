@@ -22,12 +22,14 @@ from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.records import (
     Record,
     assistant_record,
+    now_stamp,
     rename_record,
     resume_record,
     system_record,
     user_record,
 )
 from qwen_tui.sessions.timeline import Chunk
+from qwen_tui.sessions.tool_records import tool_record
 
 
 class SessionRecorder:
@@ -73,8 +75,12 @@ class SessionRecorder:
         if self.written:
             raise ValueError("note_history must come before the first new event")
         for message in messages:
-            is_user = message.role is Role.USER
-            self._opening.append(user_record(message) if is_user else assistant_record(message, ()))
+            if message.role is Role.USER:
+                self._opening.append(user_record(message))
+            elif message.role is Role.TOOL:
+                self._opening.append(tool_record(message, now_stamp()))
+            else:
+                self._opening.append(assistant_record(message, ()))
 
     def record_system_prompt(self, prompt: str) -> None:
         """The system prompt changed for the turns that follow."""
@@ -88,6 +94,10 @@ class SessionRecorder:
         """The reply finished (stopped, cut off, cancelled or failed), with when each piece
         of it streamed: one line, synced."""
         self._write(assistant_record(message, timeline), sync=True)
+
+    def record_tool(self, message: Message) -> None:
+        """A tool call's result (or its error, or its denial), `message` of `Role.TOOL`."""
+        self._write(tool_record(message, now_stamp()))
 
     def rename(self, title: str) -> None:
         """Name the session. A rename is not a use of it: the file keeps its time of last

@@ -15,6 +15,7 @@ A file is a header line then one event per line::
     {"type": "rename", "at": ..., "title": "..."}
     {"type": "system", "at": ..., "system_prompt": "..."}
     {"type": "resume", "at": ..., "model": ..., "engine": ..., "settings": {...}}
+    {"type": "tool", ...}   (a tool call's result; see tool_records.py)
 
 Readers of schema N accept files of schema <= N and skip event types they do not know.
 """
@@ -37,6 +38,7 @@ from qwen_tui.chat.messages import (
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.config import Settings
 from qwen_tui.sessions.timeline import Chunk, encode_timeline
+from qwen_tui.sessions.tool_records import tool_calls_field, tool_calls_of
 
 SCHEMA_VERSION = 1
 HEADER_TYPE = "session"
@@ -96,25 +98,29 @@ def system_record(prompt: str) -> Record:
 
 def assistant_record(message: Message, chunks: Sequence[Chunk]) -> Record:
     turn = message.settings
-    return {
-        "type": "assistant",
-        "at": now_stamp(),
-        "thinking": message.thinking,
-        "answer": message.content,
-        "thinking_finished": message.thinking_finished,
-        "mode": None
-        if turn is None
-        else {
-            "enable_thinking": turn.enable_thinking,
-            "thinking": turn.thinking,
-            "max_new_tokens": turn.max_new_tokens,
-        },
-        "sampling": None if turn is None else asdict(turn.sampling),
-        "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
-        "stats": None if message.stats is None else asdict(message.stats),
-        "timeline": encode_timeline(chunks, message.thinking, message.content),
-        "thinking_tokens": message.thinking_tokens,
-    } | _flags(message)
+    return (
+        {
+            "type": "assistant",
+            "at": now_stamp(),
+            "thinking": message.thinking,
+            "answer": message.content,
+            "thinking_finished": message.thinking_finished,
+            "mode": None
+            if turn is None
+            else {
+                "enable_thinking": turn.enable_thinking,
+                "thinking": turn.thinking,
+                "max_new_tokens": turn.max_new_tokens,
+            },
+            "sampling": None if turn is None else asdict(turn.sampling),
+            "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
+            "stats": None if message.stats is None else asdict(message.stats),
+            "timeline": encode_timeline(chunks, message.thinking, message.content),
+            "thinking_tokens": message.thinking_tokens,
+        }
+        | _flags(message)
+        | tool_calls_field(message)
+    )
 
 
 def _flags(message: Message) -> Record:
@@ -164,6 +170,7 @@ def assistant_message(record: Record) -> Message:
         thinking_tokens=thinking_tokens,
         thinking_budget_reached=record.get("thinking_budget_reached") is True,
         continued=record.get("continues") is True,
+        tool_calls=tool_calls_of(record),
     )
 
 

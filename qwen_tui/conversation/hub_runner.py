@@ -1,0 +1,44 @@
+"""`HubToolRunner`: a `ToolRunner` over a started `ToolHub`, each call on its own thread.
+
+The hub's `call` blocks until the MCP server answers, times out or is cancelled, and
+always returns a result; the thread only posts it. The hub is started and closed by the
+front-end that owns it (servers take seconds to start, and outlive one conversation).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from qwen_tui.conversation.tool_runner import ToolFinished, ToolSink, ToolSummary
+from qwen_tui.tools.calls import ToolCall
+from qwen_tui.tools.hub import ToolHub
+
+
+class HubToolRunner:
+    """Runs calls on `hub`'s servers; posts each `ToolFinished` to `sink`."""
+
+    asks = True
+
+    def __init__(self, hub: ToolHub, sink: ToolSink) -> None:
+        self.hub = hub
+        self.sink = sink
+
+    def specs(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self.hub.tool_specs())
+
+    def knows(self, name: str) -> bool:
+        return any(tool.qualified_name == name for tool in self.hub.tools)
+
+    def start(self, call_id: int, call: ToolCall) -> None:
+        def run() -> None:
+            self.sink(ToolFinished(call_id, self.hub.call(call.name, call.arguments)))
+
+        threading.Thread(target=run, name=f"tool-call-{call_id}", daemon=True).start()
+
+    def cancel(self) -> None:
+        self.hub.cancel()
+
+    def summary(self) -> ToolSummary:
+        servers = tuple(dict.fromkeys(tool.server for tool in self.hub.tools))
+        return ToolSummary(self.hub.tools, servers, self.hub.failures)

@@ -1,0 +1,47 @@
+"""A reply's `<tool_call>` blocks, taken out of its answer: while it streams (the user
+sees the text, not the JSON; a call's block is shown once the reply ends) and when it ends
+(the calls the loop runs, recorded on the message; the text without them is its answer).
+Blocks inside the thinking are not calls: the model only thinks about calling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from qwen_tui.chat.messages import Message, ToolCallRecord
+from qwen_tui.chat.parts import Part, TextDelta
+from qwen_tui.tools.calls import ParsedCall, ToolCall
+from qwen_tui.tools.parsing import ToolCallParser
+
+
+def call_record(call: ParsedCall) -> ToolCallRecord:
+    """A parsed block as the conversation keeps it."""
+    if isinstance(call, ToolCall):
+        return ToolCallRecord(call.name, dict(call.arguments))
+    return ToolCallRecord("", None, raw=call.raw, error=call.error)
+
+
+def with_calls(message: Message) -> Message:
+    """`message` with its answer's calls in `tool_calls` and only its text in `content`."""
+    parser = ToolCallParser()
+    pieces = [*parser.feed(TextDelta(Part.ANSWER, message.content)), *parser.finish()]
+    if not parser.calls:
+        return message
+    text = "".join(p.text for p in pieces if isinstance(p, TextDelta))
+    calls = tuple(call_record(call) for call in parser.calls)
+    return replace(message, content=text.strip(), tool_calls=calls)
+
+
+class StreamedText:
+    """The deltas of a streaming reply the user sees: answer text outside call blocks
+    (text that may open a block is held until it is clear), thinking as it comes."""
+
+    def __init__(self) -> None:
+        self._parser = ToolCallParser()
+
+    def feed(self, delta: TextDelta) -> list[TextDelta]:
+        return [p for p in self._parser.feed(delta) if isinstance(p, TextDelta)]
+
+    def finish(self) -> list[TextDelta]:
+        """Text held at the end of the reply (a tag that never opened a block)."""
+        return [p for p in self._parser.finish() if isinstance(p, TextDelta)]
