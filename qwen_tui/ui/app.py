@@ -21,6 +21,8 @@ from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screenshots import screenshot_dir
 from qwen_tui.ui.slash_commands import show_system_prompt
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
+from qwen_tui.ui.tool_servers import ToolServers, ToolsStarted
+from qwen_tui.ui.tool_status import announce_failures, show_tools, tools_field
 
 ENGINE_GIL_WAIT_S = 0.0005
 """How long the UI thread may keep the GIL from the engine thread when both want it.
@@ -53,12 +55,15 @@ class ChatApp(PlainTextNotifications):
 
             engine = create_engine(settings)
         self.engine = engine
+        self.tool_servers = ToolServers(settings.tools) if settings.tools.servers else None
+        """The configured MCP servers (None without any): they start when the app does."""
         self.core = ConversationCore(
             engine,
             settings,
             conversation,
             recorder_factory=recorder_factory or _default_recorder_factory(engine),
             queued=tuple(queued_prompts),
+            tools=self.tool_servers.runner if self.tool_servers else None,
         )
         self._asking_to_quit = False
         self._startup_theme = settings.theme
@@ -93,6 +98,24 @@ class ChatApp(PlainTextNotifications):
         if self.theme == self._startup_theme:  # e.g. --theme: remember it
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+        if self.tool_servers is not None:
+            self.tool_servers.connect(self.chat_screen.bridge.sink)
+            self.chat_screen.view.status.tools = tools_field(self.core.tool_summary(), True)
+            self.run_worker(self._start_tools, thread=True, exit_on_error=False, group="tools")
+
+    def _start_tools(self) -> None:
+        """On a worker thread: start the MCP servers, then tell the UI."""
+        assert self.tool_servers is not None
+        self.post_message(ToolsStarted(self.tool_servers.start()))
+
+    def action_show_tools(self) -> None:
+        """/tools: the tools on offer and the servers that failed."""
+        show_tools(self, self.core, self.tool_servers)
+
+    def on_tools_started(self, started: ToolsStarted) -> None:
+        summary = self.core.tool_summary()
+        self.chat_screen.view.status.tools = tools_field(summary, False)
+        announce_failures(self, summary, started.problem)
 
     def _save_theme(self, name: str) -> None:
         """Remember the theme in config.toml (only when it changed)."""
@@ -132,6 +155,11 @@ class ChatApp(PlainTextNotifications):
             "System prompt",
             "Show the one the next turns send (/system TEXT sets it)",
             lambda: show_system_prompt(self, screen.core.conversation.system_prompt),
+        )
+        yield SystemCommand(
+            "Tools",
+            "The MCP tools the model may call, and servers that failed (/tools)",
+            self.action_show_tools,
         )
         yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
         for name in self.bundled_theme_names:
@@ -175,6 +203,8 @@ class ChatApp(PlainTextNotifications):
     def on_unmount(self) -> None:
         self.core.close()  # saves a reply still streaming, marked cancelled
         self.engine.close()
+        if self.tool_servers is not None:
+            self.tool_servers.close()
         sys.setswitchinterval(self._switch_interval)
 
 

@@ -8,6 +8,7 @@ every one of them is shown through `visible_controls`.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -21,7 +22,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
+from qwen_tui.chat.messages import Message, ToolCallRecord
 from qwen_tui.chat.terminal_text import visible_controls
+from qwen_tui.tools.approval import DENIED_TEXT
 from qwen_tui.ui.widgets.thinking_pane import duration
 
 ARGUMENTS_IN_HEADER = 200
@@ -31,12 +34,21 @@ ARGUMENTS_IN_HEADER = 200
 class CallOutcome(StrEnum):
     """How a call ended, as its header says."""
 
+    WAITING = "waiting"
+    """It waits for the user's approval."""
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     """It ran and gave an error (or was malformed, unknown, timed out, cancelled)."""
     DENIED = "denied"
     """The user said no; the model was told so."""
+
+
+def outcome_of(result: Message) -> CallOutcome:
+    """How the call whose result is the tool message `result` ended."""
+    if not result.ran and result.content == DENIED_TEXT:
+        return CallOutcome.DENIED
+    return CallOutcome.FAILED if result.is_error else CallOutcome.DONE
 
 
 class _Header(Widget):
@@ -82,13 +94,39 @@ class ToolCallBlock(Vertical, can_focus=True):
         self._header = _Header(self)
         self._body = Static("The call is running…", classes="tool-call-body", markup=False)
 
+    @classmethod
+    def for_call(
+        cls, call: ToolCallRecord, *, clock: Callable[[], float] = time.monotonic
+    ) -> ToolCallBlock:
+        """The block of `call`, running (a malformed block shows its raw text)."""
+        if call.malformed:
+            return cls("malformed tool call", call.raw.strip(), clock=clock)
+        return cls(call.name, json.dumps(call.arguments, ensure_ascii=False), clock=clock)
+
+    @classmethod
+    def finished(cls, call: ToolCallRecord, result: Message) -> ToolCallBlock:
+        """The block of a call of a saved conversation, with its `result` message."""
+        block = cls.for_call(call)
+        block.finish(result.content, outcome_of(result), result.seconds if result.ran else None)
+        return block
+
     def compose(self):
         yield self._header
         yield self._body
 
     def on_mount(self) -> None:
-        if self.outcome is CallOutcome.RUNNING:
+        if self.outcome in (CallOutcome.RUNNING, CallOutcome.WAITING):
             self._ticker = self.set_interval(0.1, self._header.refresh)
+
+    def wait_for_answer(self) -> None:
+        """The call waits for the user's approval; its clock starts when it runs."""
+        self.outcome = CallOutcome.WAITING
+        self._header.refresh()
+
+    def run(self) -> None:
+        """The user allowed the call: it runs from now on."""
+        self.outcome, self._started = CallOutcome.RUNNING, self._clock()
+        self._header.refresh()
 
     def finish(self, result: str, outcome: CallOutcome, seconds: float | None) -> None:
         """The call ended with `result` (the text the model reads) after `seconds` (None
@@ -110,6 +148,8 @@ class ToolCallBlock(Vertical, can_focus=True):
         if len(arguments) > ARGUMENTS_IN_HEADER:
             arguments = arguments[: ARGUMENTS_IN_HEADER - 1] + "…"
         call = visible_controls(f"{self.call_name} {arguments}".strip())
+        if self.outcome is CallOutcome.WAITING:
+            return f"{arrow} {call} · waiting for your approval"
         if self.outcome is CallOutcome.RUNNING:
             return f"{arrow} {call} · running… {duration(self._clock() - self._started)}"
         if self.outcome is CallOutcome.DENIED:
