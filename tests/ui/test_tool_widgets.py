@@ -10,7 +10,10 @@ from textual.app import App, ComposeResult
 
 import qwen_tui.ui
 from qwen_tui.tools.approval import Answer
+from qwen_tui.tools.hub import ServerFailure
+from qwen_tui.tools.mcp_client import McpTool
 from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
+from qwen_tui.ui.screens.tools_screen import ToolsScreen, tools_sheet
 from qwen_tui.ui.widgets.tool_call_block import CallOutcome, ToolCallBlock
 from tests.hostile_text import HOSTILE, SHOWN, forbidden_in
 from tests.ui.test_hostile_text import screen_text
@@ -131,4 +134,17 @@ async def test_the_approval_dialog_shows_hostile_arguments_as_marks():
         await pilot.pause()
         shown = screen_text(app)
         assert forbidden_in(shown) == []
+        assert "<U+202E>evil" in shown
+
+
+async def test_the_tools_sheet_shows_hostile_names_descriptions_and_reasons_as_marks():
+    tool = McpTool("testing", HOSTILE, HOSTILE, {})
+    sheet = tools_sheet([tool], [ServerFailure("broken", HOSTILE)], configured=True, starting=False)
+    app = Host()
+    async with app.run_test(size=(400, 40)) as pilot:
+        app.push_screen(ToolsScreen(sheet))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert forbidden_in(shown) == []
+        assert "Tools (1)" in shown and "✗ broken failed to start: Hi" in shown
         assert "<U+202E>evil" in shown
