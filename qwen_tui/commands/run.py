@@ -7,6 +7,10 @@ The answer streams to stdout and nothing else goes there, so it pipes cleanly;
 session's id there; `--json` prints one JSON object at the end instead (prompt, ids,
 thinking, answer, stats, and `session`: the saved session's id or null).
 
+With MCP servers configured the turn is a tool loop: each call is one line on stderr
+(in `--json`, its `tool_calls`); `run` never asks, so calls are denied (one line on
+stderr each) unless `--yes` is given or the tool is allowed in config.
+
 The turn runs through the conversation core, as in the chat UI: a prompt that leaves the
 context no room for a reply is refused before anything is saved; a turn the engine fails
 is saved as a reply with finish reason `error`; one stopped by Ctrl+C or a closed stdout
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -48,10 +53,13 @@ from qwen_tui.commands.options import (
 from qwen_tui.commands.prompt_budget import command_line_budget, refusal
 from qwen_tui.commands.session_helpers import fail, resumed_engine_flags
 from qwen_tui.commands.streaming import StreamPrinter
+from qwen_tui.commands.tool_use import YesOpt, approver, call_report, command_tools
 from qwen_tui.config import ConfigError
 from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent, TurnResult
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import CommandConversation, open_for_command
+from qwen_tui.conversation.tool_runner import CoreEvent
+from qwen_tui.conversation.updates import ToolCallEnded
 from qwen_tui.engine.base import Engine, EngineFailure
 from qwen_tui.engine.events import EngineReady
 from qwen_tui.library_output import route_library_output
@@ -99,6 +107,7 @@ def run(
             show_default=False,
         ),
     ] = None,
+    yes: YesOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Answer one prompt without the UI and exit."""
@@ -131,19 +140,36 @@ def run(
         raise fail(f"{exc} (or pass --no-save)" if resume is None else str(exc)) from None
     except (ConfigError, EngineFailure, SessionError) as exc:
         raise fail(str(exc)) from None
-    core = ConversationCore(
-        chat_engine,
-        opened.settings,
-        opened.conversation,
-        recorder_factory=lambda _: opened.recorder,
-    )
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    printer = StreamPrinter(err, show_thinking=show_thinking, show_answer=not as_json)
+    events: queue.Queue[CoreEvent] = queue.Queue()
     try:
-        _answer(chat_engine, core, opened, prompt, as_json, show_thinking)
+        with command_tools(opened.settings.tools, events.put, printer.warn) as runner:
+            core = ConversationCore(
+                chat_engine,
+                opened.settings,
+                opened.conversation,
+                recorder_factory=lambda _: opened.recorder,
+                tools=runner,
+            )
+            chat = BlockingChat(
+                core,
+                decide=command_line_budget(
+                    opened.settings.max_new_tokens,
+                    resumed=bool(opened.conversation.messages),
+                    warn=printer.warn,
+                ),
+                show=printer,
+                approve=approver(yes, lambda line: err.print(line, markup=False)),
+                events=events,
+            )
+            try:
+                _answer(chat, opened, prompt, as_json, printer)
+            finally:
+                chat_engine.close()
+                core.close()
     except SessionWriteError as exc:
         raise fail(str(exc)) from None
-    finally:
-        chat_engine.close()
-        core.close()
 
 
 def _read_stdin() -> str:
@@ -170,19 +196,15 @@ def _utf8_argument(text: str) -> str:
 
 
 def _answer(
-    chat_engine: Engine,
-    core: ConversationCore,
+    chat: BlockingChat,
     opened: CommandConversation,
     prompt: str,
     as_json: bool,
-    show_thinking: bool,
+    printer: StreamPrinter,
 ) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    printer = StreamPrinter(err, show_thinking=show_thinking, show_answer=not as_json)
     resumed = bool(opened.conversation.messages)
     limit = opened.settings.max_new_tokens
-    decide = command_line_budget(limit, resumed=resumed, warn=printer.warn)
-    chat = BlockingChat(core, decide=decide, show=printer)
+    chat_engine = chat.core.engine
     session_id = opened.recorder.session_id if opened.recorder else None
     try:
         ready = chat.start()
@@ -206,8 +228,8 @@ def _answer(
     if printer.not_saved:
         raise fail(printer.not_saved[0])
     if not as_json:
-        if show_thinking and session_id:
-            err.print(f"session {session_id}", style="dim", markup=False)
+        if printer.show_thinking and session_id:
+            printer.err.print(f"session {session_id}", style="dim", markup=False)
         return
     report = _report(chat_engine, result, ready) | {"session": session_id}
     typer.echo(json_for_terminal(json.dumps(report, ensure_ascii=False)))
@@ -229,4 +251,9 @@ def _report(chat_engine: Engine, result: TurnResult, ready: EngineReady) -> dict
         "thinking_budget_reached": message.thinking_budget_reached,
         "sampling": asdict(plan.sampling),
         "stats": (asdict(stats) if stats else {}) | {"load_s": ready.load_seconds},
+        "tool_calls": [
+            call_report(u.call, u.result_message)
+            for u in result.updates
+            if isinstance(u, ToolCallEnded)
+        ],
     }

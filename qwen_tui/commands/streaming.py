@@ -1,7 +1,8 @@
 """Showing a turn outside the UI: what `qwen-chat run` prints while the reply streams.
 
 The answer goes to stdout and nothing else does, so it pipes cleanly; the thinking
-(dimmed, with `--show-thinking`) and warnings go to stderr. Both show control
+(dimmed, with `--show-thinking`), warnings and the tool calls (one line each, unless
+`--json` reports them) go to stderr. Both show control
 characters as marks (`chat/terminal_text.py`): model text never drives the terminal.
 """
 
@@ -13,7 +14,18 @@ from rich.console import Console
 
 from qwen_tui.chat.parts import Part
 from qwen_tui.chat.terminal_text import TerminalTextStream, visible_controls
-from qwen_tui.conversation.updates import Notice, NotSaved, Severity, TextStreamed, Update
+from qwen_tui.commands.tool_use import call_line
+from qwen_tui.conversation.updates import (
+    Notice,
+    NotSaved,
+    Severity,
+    TextStreamed,
+    ToolCallEnded,
+    ToolLoopStopped,
+    ToolStepLimitReached,
+    TurnStarted,
+    Update,
+)
 
 
 class StreamPrinter:
@@ -36,6 +48,21 @@ class StreamPrinter:
             self.not_saved.append(update.reason)
         elif isinstance(update, TextStreamed):
             self._text(update.delta.part, update.delta.text)
+        elif isinstance(update, ToolCallEnded) and self.show_answer:
+            self._end_thinking()
+            self.err.print(call_line(update.call, update.result_message), style="dim", markup=False)
+        elif isinstance(update, ToolStepLimitReached):
+            self.warn(
+                f"the model asked for tools {update.limit} times; its last calls did not run "
+                "(raise [tools] max_tool_steps in config for more)"
+            )
+        elif isinstance(update, ToolLoopStopped):
+            self.warn(update.reason)
+        elif isinstance(update, TurnStarted) and update.turn.step and self.show_answer:
+            # The reply to the tools' results starts a paragraph of its own.
+            if not self.answer_ends_line:
+                sys.stdout.write("\n")
+                self.answer_ends_line = True
 
     def warn(self, text: str) -> None:
         self.err.print(f"qwen-chat: warning: {visible_controls(text)}", markup=False)
@@ -48,17 +75,13 @@ class StreamPrinter:
             return
         if not self.show_answer:
             return
-        if self.thinking_shown:
-            self.err.print(self.safe_thinking.end(), style="dim", markup=False)
-            self.thinking_shown = False
+        self._end_thinking()
         sys.stdout.write(self.safe_answer.write(text))
         sys.stdout.flush()
         self.answer_ends_line = text.endswith("\n")
 
     def end(self) -> None:
-        if self.thinking_shown:
-            self.err.print(self.safe_thinking.end(), style="dim", markup=False)
-            self.thinking_shown = False
+        self._end_thinking()
         if not self.show_answer:
             return
         sys.stdout.write(self.safe_answer.end())
@@ -66,3 +89,8 @@ class StreamPrinter:
             self.answer_ends_line = True
             sys.stdout.write("\n")
         sys.stdout.flush()
+
+    def _end_thinking(self) -> None:
+        if self.thinking_shown:
+            self.err.print(self.safe_thinking.end(), style="dim", markup=False)
+            self.thinking_shown = False

@@ -1,12 +1,15 @@
 """`ConversationCommands`: what the user changes about the conversation itself (the hard
-switch, the thinking budget, the system prompt) rather than about a turn; a part of
-`ConversationCore`, kept apart from the turn lifecycle."""
+switch, the thinking budget, the system prompt) rather than about a turn, and what a
+front-end asks about it (the mode, the context in use); a part of `ConversationCore`,
+kept apart from the turn lifecycle."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation
+from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.conversation.outbox import Outbox
 from qwen_tui.conversation.recording import SessionRecording
@@ -17,14 +20,22 @@ from qwen_tui.conversation.updates import (
     SystemPromptChanged,
     Update,
 )
+from qwen_tui.engine.base import Engine, EngineFailure
 
 
 class ConversationCommands(Outbox):
     """The settings commands; the core holds the state they change."""
 
+    engine: Engine
     settings: Settings
     conversation: Conversation
     recording: SessionRecording
+
+    @property
+    def quantized(self) -> bool:
+        """Whether the card's quantized preset applies: an engine that does not know yet
+        (or at all) gets it."""
+        return self.engine.quantized is not False
 
     def toggle_thinking(self) -> list[Update]:
         """The hard switch, for the turns that follow."""
@@ -54,3 +65,25 @@ class ConversationCommands(Outbox):
         self._post(SystemPromptChanged(prompt))
         self._notice(f"System prompt set to {prompt!r}." if prompt else "System prompt cleared.")
         return self._take()
+
+    # -- what the front-end asks -----------------------------------------------------------
+
+    def base_thinking(self) -> bool:
+        """The mode the next turn runs in if the pending message has no soft switch."""
+        return plan_turn(self.conversation, "", self.settings).thinking
+
+    def context_used(self) -> int:
+        """Prompt tokens the conversation takes now (what the next turn starts from)."""
+        messages = template_messages(self.conversation)
+        if not messages:
+            return 0
+        try:
+            return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+        except EngineFailure:
+            return 0  # not countable (a failing template): sending says why
+
+    def _prompt_tokens(self, plan: TurnPlan) -> int:
+        try:
+            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
+        except EngineFailure:
+            return 0

@@ -18,7 +18,6 @@ from dataclasses import replace
 from enum import StrEnum
 from itertools import count
 
-from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
@@ -124,12 +123,6 @@ class ConversationCore(ConversationCommands):
             or self.question is not None
             or self.tool_loop.busy
         )
-
-    @property
-    def quantized(self) -> bool:
-        """Whether the card's quantized preset applies: an engine that does not know yet
-        (or at all) gets it."""
-        return self.engine.quantized is not False
 
     # -- what the user does ----------------------------------------------------------------
 
@@ -253,26 +246,6 @@ class ConversationCore(ConversationCommands):
     def tool_summary(self) -> ToolSummary:
         """The tools and servers on offer (none without a tool runner)."""
         return self.tool_loop.summary()
-
-    def base_thinking(self) -> bool:
-        """The mode the next turn runs in if the pending message has no soft switch."""
-        return plan_turn(self.conversation, "", self.settings).thinking
-
-    def context_used(self) -> int:
-        """Prompt tokens the conversation takes now (what the next turn starts from)."""
-        messages = template_messages(self.conversation)
-        if not messages:
-            return 0
-        try:
-            return self.engine.count_prompt_tokens(messages, self.settings.thinking)
-        except EngineFailure:
-            return 0  # not countable (a failing template): sending says why
-
-    def _prompt_tokens(self, plan: TurnPlan) -> int:
-        try:
-            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
-        except EngineFailure:
-            return 0
 
     # -- the lifecycle ---------------------------------------------------------------------
 

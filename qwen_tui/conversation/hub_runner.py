@@ -23,6 +23,7 @@ class HubToolRunner:
     def __init__(self, hub: ToolHub, sink: ToolSink) -> None:
         self.hub = hub
         self.sink = sink
+        self._cancelled = threading.Event()
 
     def specs(self) -> tuple[dict[str, Any], ...]:
         return tuple(self.hub.tool_specs())
@@ -31,12 +32,16 @@ class HubToolRunner:
         return any(tool.qualified_name == name for tool in self.hub.tools)
 
     def start(self, call_id: int, call: ToolCall) -> None:
+        cancelled = self._cancelled = threading.Event()
+
         def run() -> None:
-            self.sink(ToolFinished(call_id, self.hub.call(call.name, call.arguments)))
+            result = self.hub.call(call.name, call.arguments, cancelled)
+            self.sink(ToolFinished(call_id, result))
 
         threading.Thread(target=run, name=f"tool-call-{call_id}", daemon=True).start()
 
     def cancel(self) -> None:
+        self._cancelled.set()  # before the hub has the call in flight, it cancels it then
         self.hub.cancel()
 
     def summary(self) -> ToolSummary:

@@ -9,6 +9,7 @@ timeout, a server that raised or died all come back as error results for the mod
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager
@@ -71,8 +72,12 @@ class ToolHub:
         """The tools as the chat template's `tools` argument lists them."""
         return [tool.spec() for tool in self.tools]
 
-    def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
-        """Run the tool `name` (`server.tool`); every failure is an error result."""
+    def call(
+        self, name: str, arguments: dict[str, Any], cancelled: threading.Event | None = None
+    ) -> ToolResult:
+        """Run the tool `name` (`server.tool`); every failure is an error result. A
+        `cancelled` event set before the call got under way cancels it as it starts (a
+        `cancel` from another thread may come before this thread has begun it)."""
         found = {tool.qualified_name: tool for tool in self.tools}.get(name)
         if found is None or self._portal is None:
             known = ", ".join(sorted(t.qualified_name for t in self.tools)) or "none"
@@ -82,6 +87,8 @@ class ToolHub:
         started = time.monotonic()
         running = self._portal.start_task_soon(connection.call, found.name, arguments, timeout)
         self._running = running
+        if cancelled is not None and cancelled.is_set():
+            running.cancel()
         try:
             result = running.result()
         except CancelledError:

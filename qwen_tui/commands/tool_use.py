@@ -1,0 +1,97 @@
+"""Tools outside the UI (`run`, `replay --print`): the configured MCP servers for one
+command, the answer to every approval question (these commands never ask), and one line
+per call for the terminal.
+
+Without `--yes` a call is denied unless its tool is allowed in config, and each denial is
+one line on stderr saying how to allow it: a script never hangs on a question, and never
+runs a tool nobody allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from qwen_tui.chat.messages import Message, ToolCallRecord
+from qwen_tui.chat.terminal_text import visible_controls
+from qwen_tui.conversation.hub_runner import HubToolRunner
+from qwen_tui.conversation.tool_runner import ToolSink
+from qwen_tui.tool_settings import ToolSettings
+from qwen_tui.tools.approval import Answer
+from qwen_tui.tools.hub import ToolHub
+
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Run the model's tool calls without asking; without it they are denied, "
+        "unless allowed in config ([tools] allow).",
+    ),
+]
+ARGUMENTS_SHOWN = 200
+"""Characters of a call's arguments shown in its line; the session keeps them all."""
+
+
+@contextmanager
+def command_tools(
+    settings: ToolSettings, sink: ToolSink, warn: Callable[[str], None]
+) -> Iterator[HubToolRunner | None]:
+    """The runner over the configured servers, started now and stopped at the end; None
+    when none is configured. A server that fails to start is a warning."""
+    if not settings.servers:
+        yield None
+        return
+    with ToolHub(settings) as hub:
+        for failure in hub.failures:
+            warn(f"MCP server {failure.name} did not start: {failure.reason}")
+        yield HubToolRunner(hub, sink)
+
+
+def approver(yes: bool, say: Callable[[str], None]) -> Callable[[ToolCallRecord], Answer]:
+    """The answer of a command that cannot ask: yes to all with `--yes`, else no (said)."""
+
+    def answer(call: ToolCallRecord) -> Answer:
+        if yes:
+            return Answer.ALWAYS
+        say(
+            f"qwen-chat: denied tool call {call_text(call)}; "
+            f"pass --yes, or allow {call.name} in config ([tools] allow)"
+        )
+        return Answer.DENY
+
+    return answer
+
+
+def call_text(call: ToolCallRecord) -> str:
+    """`server.tool {"arg": ...}` (a malformed block: its text), shortened, no controls."""
+    if call.arguments is None:
+        text = f"malformed tool call {call.raw.strip()}"
+    else:
+        text = f"{call.name} {json.dumps(call.arguments, ensure_ascii=False)}"
+    if len(text) > ARGUMENTS_SHOWN:
+        text = text[: ARGUMENTS_SHOWN - 1] + "…"
+    return visible_controls(" ".join(text.split()))
+
+
+def call_line(call: ToolCallRecord, result: Message) -> str:
+    """`▸ time.get_current_time {"timezone": "UTC"} · 0.2 s`, and how it ended if not well."""
+    outcome = " · not run" if not result.ran else " · error" if result.is_error else ""
+    return f"▸ {call_text(call)} · {result.seconds:.1f} s{outcome}"
+
+
+def call_report(call: ToolCallRecord, result: Message) -> dict[str, object]:
+    """A call and its result, for `--json`."""
+    return {
+        "name": call.name,
+        "arguments": call.arguments,
+        "raw": call.raw or None,
+        "result": result.content,
+        "is_error": result.is_error,
+        "ran": result.ran,
+        "seconds": round(result.seconds, 3),
+    }
