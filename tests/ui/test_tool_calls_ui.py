@@ -220,3 +220,20 @@ async def test_a_resumed_conversation_shows_its_calls_folded_with_their_results(
         assert block.outcome is CallOutcome.DONE and not block.expanded
         assert block.header_text().startswith('▸ time.get_current_time {"timezone": "UTC"} · ')
         assert json.loads(block.result)["timezone"] == "UTC"
+
+
+async def test_the_chat_answers_while_a_slow_server_is_still_starting():
+    slow = McpServer("slow", sys.executable, ("-c", "import time; time.sleep(4)"))
+    app = tool_app(slow)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await ready(pilot)
+        status = app.chat_screen.query_one(StatusBar)
+        assert app.tool_servers.starting and status.tools == "tools starting…"
+        await send(pilot, "Hello there")
+        await until_idle(pilot)
+        assert app.tool_servers.starting  # answered before the server gave up
+        assert blocks(app) == []
+        await wait_for(pilot, lambda: not app.tool_servers.starting, START_S, "the server")
+        await pilot.pause()
+        assert status.tools == "0 tools · 0 servers · 1 failed"
+        assert any("MCP server slow failed to start" in n.message for n in app._notifications)
