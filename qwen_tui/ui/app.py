@@ -21,8 +21,8 @@ from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screenshots import screenshot_dir
 from qwen_tui.ui.slash_commands import show_system_prompt
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
-from qwen_tui.ui.tool_servers import ToolServers, ToolsStarted
-from qwen_tui.ui.tool_status import announce_failures, show_tools, tools_field
+from qwen_tui.ui.tool_servers import ToolServers
+from qwen_tui.ui.tool_status import show_tools, start_tool_servers
 
 ENGINE_GIL_WAIT_S = 0.0005
 """How long the UI thread may keep the GIL from the engine thread when both want it.
@@ -99,23 +99,11 @@ class ChatApp(PlainTextNotifications):
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
         if self.tool_servers is not None:
-            self.tool_servers.connect(self.chat_screen.bridge.sink)
-            self.chat_screen.view.status.tools = tools_field(self.core.tool_summary(), True)
-            self.run_worker(self._start_tools, thread=True, exit_on_error=False, group="tools")
-
-    def _start_tools(self) -> None:
-        """On a worker thread: start the MCP servers, then tell the UI."""
-        assert self.tool_servers is not None
-        self.post_message(ToolsStarted(self.tool_servers.start()))
+            start_tool_servers(self, self.tool_servers, self.core, self.chat_screen)
 
     def action_show_tools(self) -> None:
         """/tools: the tools on offer and the servers that failed."""
         show_tools(self, self.core, self.tool_servers)
-
-    def on_tools_started(self, started: ToolsStarted) -> None:
-        summary = self.core.tool_summary()
-        self.chat_screen.view.status.tools = tools_field(summary, False)
-        announce_failures(self, summary, started.problem)
 
     def _save_theme(self, name: str) -> None:
         """Remember the theme in config.toml (only when it changed)."""

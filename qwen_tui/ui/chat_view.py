@@ -18,7 +18,6 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
 from qwen_tui.engine.events import EngineReady, LoadProgress
 from qwen_tui.sessions.prompt_history import PromptHistory
-from qwen_tui.ui.tool_status import tool_state
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView, unanswered
 from qwen_tui.ui.widgets.load_bar import LoadBar
@@ -121,7 +120,8 @@ class ChatView:
             if core.live is not None or core.in_engine is not None:
                 self.status.state = "generating"
             elif core.tool_loop.busy:
-                self.status.state = tool_state(core)
+                asking = core.tool_loop.round is not None and core.tool_loop.round.asking
+                self.status.state = "waiting for your approval" if asking else "running a tool"
             else:
                 self.status.state = "waiting for your choice" if core.question else "ready"
             if self.status.state != before and self.status.is_attached:

@@ -1,7 +1,7 @@
 """`ToolServers`: the chat's MCP servers, started off the UI thread.
 
 Servers take seconds to start (a `uvx` download, a slow program), so the `ToolHub` starts
-on a worker thread while the model loads, and the UI is told with `ToolsStarted`. Until
+on a worker thread while the model loads (`tool_status.start_tool_servers`). Until
 then the model is offered the tools of the servers that are up so far. The core runs
 calls through `runner`, whose results go to the sink the screen connects (its engine
 bridge). `close` stops the servers once, even while they are still starting.
@@ -11,21 +11,10 @@ from __future__ import annotations
 
 import threading
 
-from textual.message import Message
-
 from qwen_tui.conversation.hub_runner import HubToolRunner
 from qwen_tui.conversation.tool_runner import ToolFinished, ToolSink
 from qwen_tui.tool_settings import ToolSettings
 from qwen_tui.tools.hub import ToolHub
-
-
-class ToolsStarted(Message):
-    """Every configured MCP server has started or failed; `problem` is a failure of the
-    hub itself (one line), "" when it ran."""
-
-    def __init__(self, problem: str = "") -> None:
-        super().__init__()
-        self.problem = problem
 
 
 class ToolServers:

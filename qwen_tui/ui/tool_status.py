@@ -1,13 +1,16 @@
-"""What the chat says about its tools: the status bar's field, the notices for servers
-that failed to start, the state while calls run, and the `/tools` sheet."""
+"""The chat's tools on screen: starting the servers, the status bar's field, the notices
+for servers that failed to start, and the `/tools` sheet."""
 
 from __future__ import annotations
+
+import asyncio
 
 from textual.app import App
 
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.tool_runner import ToolSummary
+from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.screens.tools_screen import ToolsScreen, tools_sheet
 from qwen_tui.ui.tool_servers import ToolServers
 
@@ -24,10 +27,23 @@ def tools_field(summary: ToolSummary, starting: bool) -> str:
     return text + (f" · {len(summary.failures)} failed" if summary.failures else "")
 
 
-def tool_state(core: ConversationCore) -> str:
-    """The status bar's state while the tool loop handles a reply's calls."""
-    round_ = core.tool_loop.round
-    return "waiting for your approval" if round_ is not None and round_.asking else "running a tool"
+def start_tool_servers(
+    app: App, servers: ToolServers, core: ConversationCore, screen: ChatScreen
+) -> None:
+    """Start `servers` on a worker thread; their calls' results go to `screen`'s bridge,
+    and once they are up the status bar counts their tools and failures are notices."""
+    servers.connect(screen.bridge.sink)
+    status = screen.view.status
+    status.tools = tools_field(core.tool_summary(), starting=True)
+
+    async def start() -> None:
+        # The servers start on a thread; what follows runs on the UI's loop again.
+        problem = await asyncio.to_thread(servers.start)
+        summary = core.tool_summary()
+        status.tools = tools_field(summary, starting=False)
+        announce_failures(app, summary, problem)
+
+    app.run_worker(start(), exit_on_error=False, group="tools")
 
 
 def announce_failures(app: App, summary: ToolSummary, problem: str) -> None:
