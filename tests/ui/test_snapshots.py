@@ -144,4 +144,5 @@ def test_tool_approval_dialog(snap_compare):
         pilot.app.push_screen(ToolApprovalScreen("time.convert_time", arguments))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(100, 30), run_before=ask)
+    # 80 columns, 24 rows: the smallest terminal the dialog must fit, buttons and all.
+    assert snap_compare(app, terminal_size=NARROW, run_before=ask)

@@ -17,9 +17,13 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.tools.approval import Answer
 
 _BUTTONS: tuple[tuple[Answer, str, ButtonVariant], ...] = (
-    (Answer.DENY, "Deny [N, Esc]", "primary"),
+    (Answer.DENY, "Deny [N]", "primary"),
     (Answer.ONCE, "Allow once [Y]", "warning"),
-    (Answer.ALWAYS, "Always allow this tool here [A]", "warning"),
+    (Answer.ALWAYS, "Allow always [A]", "warning"),
+)
+HINT = (
+    "Always: this tool runs without asking for the rest of this conversation. "
+    "Esc denies; the model reads that you did."
 )
 
 
@@ -46,6 +50,7 @@ class ToolApprovalScreen(ModalScreen[Answer]):
             yield Static(visible_controls(self.tool_name), id="tool-approval-name", markup=False)
             with VerticalScroll(id="tool-approval-arguments"):
                 yield Static(visible_controls(self._arguments_text()), markup=False)
+            yield Static(HINT, classes="dialog-hint-text")
             with Horizontal(classes="dialog-buttons"):
                 # Content, not a str: "[Y]" would be read as markup and vanish.
                 for answer, label, variant in _BUTTONS:
