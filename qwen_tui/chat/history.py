@@ -12,7 +12,8 @@ send them again; the model just never sees them as an exchange that happened.
 
 Tool use renders in the OpenAI shape the template takes: an assistant turn's calls as
 `tool_calls` (a malformed block stays in its text, as the model wrote it, so the model
-sees what its error refers to), each result as a `tool` message. Inside a tool loop the
+sees what its error refers to), each result as a `tool` message; each call has an `id`
+and its result the same `tool_call_id`, as OpenAI-style servers pair them. Inside a tool loop the
 model's own thinking is part of what it reads next: the template keeps reasoning for the
 assistant turns after the last user query, so those turns that made calls carry theirs
 as `reasoning_content`.
@@ -44,32 +45,46 @@ def template_messages(
         messages.append({"role": str(Role.SYSTEM), "content": conversation.system_prompt})
     history = answered_messages(conversation.messages, pending_user is not None)
     last_query = max((i for i, m in enumerate(history) if m.role is Role.USER), default=-1)
+    answers: list[str | None] = []  # the ids the next tool messages answer, in order
     for index, message in enumerate(history):
         # For an assistant turn `content` is the answer alone; `thinking` is kept apart.
-        rendered = _rendered(message)
+        rendered = _rendered(message, index)
         if message.tool_calls and pending_user is None and index > last_query:
             rendered["reasoning_content"] = message.thinking
+        if message.role is Role.TOOL:
+            answered = answers.pop(0) if answers else None
+            if answered is not None:
+                rendered["tool_call_id"] = answered
+        else:
+            answers = [_call_id(index, k, c) for k, c in enumerate(message.tool_calls)]
         messages.append(rendered)
     if pending_user is not None:
         messages.append({"role": str(Role.USER), "content": pending_user})
     return tuple(messages)
 
 
-def _rendered(message: Message) -> dict[str, Any]:
+def _rendered(message: Message, index: int) -> dict[str, Any]:
     if not message.tool_calls:
         return {"role": str(message.role), "content": message.content}
     content = message.content
     calls: list[dict[str, Any]] = []
-    for call in message.tool_calls:
+    for number, call in enumerate(message.tool_calls):
         if call.arguments is None:
             content = "\n".join(filter(None, [content, _block(call)]))
         else:
             function = {"name": call.name, "arguments": call.arguments}
-            calls.append({"type": "function", "function": function})
+            call_id = _call_id(index, number, call)
+            calls.append({"id": call_id, "type": "function", "function": function})
     rendered: dict[str, Any] = {"role": str(message.role), "content": content}
     if calls:
         rendered["tool_calls"] = calls
     return rendered
+
+
+def _call_id(index: int, number: int, call: ToolCallRecord) -> str | None:
+    """The id an OpenAI-style API pairs a call and its result by (None for a malformed
+    block, which is no call); the template itself ignores ids."""
+    return None if call.arguments is None else f"call_{index}_{number}"
 
 
 def _block(call: ToolCallRecord) -> str:

@@ -3,19 +3,22 @@ session last ran with, unless --engine or --model say otherwise.
 
 The replay is a new session that records which session it replays, so the two can be
 compared. `--print` runs it without the UI and prints the transcript as it streams.
+
+Tool calls run again on the configured MCP servers; `--print` never asks, so they are
+denied (one line on stderr each) unless `--yes` or the config allows the tool. With
+`--recorded-tools` each call gets the result the session recorded instead, and nothing
+runs.
 """
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from qwen_tui.chat.messages import Message
-from qwen_tui.chat.parts import Part
-from qwen_tui.chat.terminal_text import TerminalTextStream
 from qwen_tui.commands.engine_check import require_startable_engine
 from qwen_tui.commands.options import (
     ApiKeyOpt,
@@ -40,15 +43,18 @@ from qwen_tui.commands.session_helpers import (
     load_session,
     session_errors,
 )
-from qwen_tui.commands.terminal import require_terminal, text_for_terminal
+from qwen_tui.commands.terminal import require_terminal
+from qwen_tui.commands.tool_use import YesOpt, approver, command_tools
+from qwen_tui.commands.transcript import TranscriptPrinter
+from qwen_tui.config import Settings
 from qwen_tui.conversation.blocking import BlockingChat, TurnNotSent
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import engine_identity
-from qwen_tui.conversation.updates import Notice, Severity, TextStreamed, Update
+from qwen_tui.conversation.playback import recorded_tools
+from qwen_tui.conversation.tool_runner import CoreEvent, ToolRunner
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.library_output import route_library_output
-from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.export import turn_summary
+from qwen_tui.sessions import Session, SessionStore
 from qwen_tui.sessions.replay import continued_settings, replay_start, user_prompts
 
 
@@ -67,11 +73,22 @@ def replay(
     print_only: Annotated[
         bool, typer.Option("--print", help="Run without the UI and print the transcript.")
     ] = False,
+    recorded_results: Annotated[
+        bool,
+        typer.Option(
+            "--recorded-tools", help="Give tool calls the session's recorded results; run none."
+        ),
+    ] = False,
+    yes: YesOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Send a session's user turns through its model again, into a new linked session."""
     route_library_output(verbose, ui=not print_only)
     if not print_only:
+        if yes:
+            raise fail("--yes works with --print; in the chat you answer each tool call")
+        if recorded_results:
+            raise fail("--recorded-tools works with --print for now; add --print")
         require_terminal("add --print to replay it without the UI")
     store = SessionStore()
     with session_errors():
@@ -109,24 +126,53 @@ def replay(
             prompts=prompts,
         )
         return
-    core = ConversationCore(
-        chat_engine, settings, replay_start(original), recorder_factory=lambda _: recorder
-    )
-    try:
-        _print_replay(core, prompts)
-    finally:
-        chat_engine.close()
-        core.close()
+    printer = TranscriptPrinter()
+    events: queue.Queue[CoreEvent] = queue.Queue()
+    with _replay_tools(original, settings, recorded_results, events, printer.warn) as runner:
+        core = ConversationCore(
+            chat_engine,
+            settings,
+            replay_start(original),
+            recorder_factory=lambda _: recorder,
+            tools=runner,
+        )
+        try:
+            chat = BlockingChat(
+                core,
+                decide=command_line_budget(
+                    settings.max_new_tokens, resumed=True, warn=printer.warn
+                ),
+                show=printer,
+                approve=approver(yes, lambda line: typer.echo(line, err=True)),
+                events=events,
+            )
+            _print_replay(chat, prompts, printer)
+        finally:
+            chat_engine.close()
+            core.close()
     typer.echo(f"Saved as session {recorder.session_id} (replay of {original.id}).", err=True)
 
 
-def _print_replay(core: ConversationCore, prompts: list[str]) -> None:
+@contextmanager
+def _replay_tools(
+    original: Session,
+    settings: Settings,
+    recorded: bool,
+    events: queue.Queue[CoreEvent],
+    warn: Callable[[str], None],
+) -> Iterator[ToolRunner | None]:
+    """The session's recorded results (`--recorded-tools`), or the configured servers."""
+    if recorded:
+        yield recorded_tools(original, events.put)
+        return
+    with command_tools(settings.tools, events.put, warn) as runner:
+        yield runner
+
+
+def _print_replay(chat: BlockingChat, prompts: list[str], printer: TranscriptPrinter) -> None:
     """Send every prompt in turn, printing the transcript; one line if a turn cannot run."""
-    printer = _TranscriptPrinter()
-    limit = core.settings.max_new_tokens
-    decide = command_line_budget(limit, resumed=True, warn=printer.warn)
-    chat = BlockingChat(core, decide=decide, show=printer)
-    recorder = core.recorder
+    limit = chat.core.settings.max_new_tokens
+    recorder = chat.core.recorder
     try:
         chat.start()
         for number, prompt in enumerate(prompts, start=1):
@@ -144,44 +190,3 @@ def _print_replay(core: ConversationCore, prompts: list[str]) -> None:
         raise fail(
             f"stopped; the turns so far are saved in session {recorder.session_id}"
         ) from None
-
-
-class _TranscriptPrinter:
-    """Streams a replay to stdout: the user's turn, thinking dimmed, then the answer, all
-    with their control characters shown as marks."""
-
-    def __init__(self) -> None:
-        self.console = Console(highlight=False)
-        self._in_thinking = False
-        self._safe = TerminalTextStream()
-
-    def user(self, prompt: str) -> None:
-        self.console.print(Text("You: ", style="bold cyan") + text_for_terminal(prompt))
-
-    def warn(self, text: str) -> None:
-        self.console.print(text_for_terminal(f"warning: {text}", style="yellow"))
-
-    def __call__(self, update: Update) -> None:
-        if isinstance(update, Notice) and update.severity is Severity.WARNING:
-            self.warn(update.text)
-        if not isinstance(update, TextStreamed):
-            return
-        text = update.delta.text
-        if update.delta.part is Part.THINKING:
-            if not self._in_thinking:
-                self.console.print(Text("thinking: ", style="dim bold"), end="")
-                self._in_thinking = True
-            self.console.print(Text(self._safe.write(text), style="dim"), end="")
-        else:
-            if self._in_thinking:
-                self.console.print(Text(self._safe.end(), style="dim") + "\n\n", end="")
-                self._in_thinking = False
-            self.console.print(Text(self._safe.write(text)), end="")
-
-    def reply_done(self, reply: Message) -> None:
-        self._in_thinking = False
-        self.console.print(Text(self._safe.end()))
-        summary = turn_summary(reply)
-        if summary:
-            self.console.print(Text(summary, style="dim"))
-        self.console.print()

@@ -27,6 +27,7 @@ from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooN
 from qwen_tui.sessions.export import FORMATS, SUFFIXES, export_session, format_for, turn_summary
 from qwen_tui.sessions.export_target import export_target, write_export
 from qwen_tui.sessions.summary import SessionSummary
+from qwen_tui.sessions.tool_export import call_text, result_title
 
 TABLE_COLUMNS = 120
 """From this width on the sessions are listed as a table; narrower, one title a line."""
@@ -211,11 +212,23 @@ def render_transcript(
             yield Rule("You", align="left", style="cyan")
             yield text_for_terminal(message.content)
             continue
+        if message.role is Role.TOOL:
+            yield tool_result(message)
+            continue
         yield Rule("Qwen", align="left", style="magenta")
         if thinking and message.thinking:
             title = "thinking" if message.thinking_finished else "thinking (cut off)"
             yield Panel(text_for_terminal(message.thinking, style="dim italic"), title=title)
         yield markdown_for_terminal(message.content)
+        for call in message.tool_calls:
+            yield text_for_terminal(f"▸ {call_text(call)}", style="bold")
         summary = turn_summary(message)
         if summary:
             yield Text(summary, style="dim")
+
+
+def tool_result(message: Message) -> RenderableType:
+    """A tool call's result, in a panel titled with the tool and how it ended."""
+    style = "red" if message.is_error else "dim"
+    title = Text(visible_controls(result_title(message)))  # a Text: never read as markup
+    return Panel(text_for_terminal(message.content), title=title, title_align="left", style=style)

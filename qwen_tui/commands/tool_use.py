@@ -9,7 +9,6 @@ runs a tool nobody allowed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -20,6 +19,7 @@ from qwen_tui.chat.messages import Message, ToolCallRecord
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.hub_runner import HubToolRunner
 from qwen_tui.conversation.tool_runner import ToolSink
+from qwen_tui.sessions.tool_export import call_text as exported_call_text
 from qwen_tui.tool_settings import ToolSettings
 from qwen_tui.tools.approval import Answer
 from qwen_tui.tools.hub import ToolHub
@@ -69,10 +69,7 @@ def approver(yes: bool, say: Callable[[str], None]) -> Callable[[ToolCallRecord]
 
 def call_text(call: ToolCallRecord) -> str:
     """`server.tool {"arg": ...}` (a malformed block: its text), shortened, no controls."""
-    if call.arguments is None:
-        text = f"malformed tool call {call.raw.strip()}"
-    else:
-        text = f"{call.name} {json.dumps(call.arguments, ensure_ascii=False)}"
+    text = exported_call_text(call)
     if len(text) > ARGUMENTS_SHOWN:
         text = text[: ARGUMENTS_SHOWN - 1] + "…"
     return visible_controls(" ".join(text.split()))

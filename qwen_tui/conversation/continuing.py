@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qwen_tui.chat.continuation import PartialReply, continuable
-from qwen_tui.chat.messages import Conversation, Message
+from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine, GenerationRequest
 
 NOT_HERE = "This engine cannot continue a reply; the local and demo engines can."
 BUSY = "A reply is under way; /continue goes on with the last one once it has ended."
+AFTER_TOOLS = "A reply to tool results cannot be continued; send a new message instead."
 
 
 def why_not(conversation: Conversation, engine: Engine, busy: bool) -> str:
@@ -28,9 +29,10 @@ def why_not(conversation: Conversation, engine: Engine, busy: bool) -> str:
     if busy:
         return BUSY
     messages = conversation.messages
-    return continuable(messages[-1] if messages else None) or (
+    why = continuable(messages[-1] if messages else None) or (
         "" if len(messages) >= 2 else "There is no reply to continue yet."
     )
+    return why or (AFTER_TOOLS if messages[-2].role is Role.TOOL else "")
 
 
 def plan_continuation(

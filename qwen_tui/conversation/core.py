@@ -105,7 +105,12 @@ class ConversationCore(ConversationCommands):
         self.recording = SessionRecording(recorder_factory, self._session_problem)
         self.recording.start(settings)
         self.tool_loop = ToolLoop(
-            tools, settings.tools, keep=self._keep_tool_result, out=self._post, next_step=self._step
+            tools,
+            settings.tools,
+            keep=self._keep_tool_result,
+            offer=self.recording.tools,
+            out=self._post,
+            next_step=self._step,
         )
 
     @property

@@ -1,8 +1,12 @@
-"""A saved session's replies as the playback engine takes them (`qwen-chat play`)."""
+"""A saved session's replies as the playback engine takes them (`qwen-chat play`), and
+its tool calls' recorded results as a tool runner gives them back."""
 
 from __future__ import annotations
 
 from qwen_tui.chat.messages import FinishReason, Role
+from qwen_tui.conversation.recorded_tools import RecordedToolRunner, recorded_calls
+from qwen_tui.conversation.tool_replies import written_answer
+from qwen_tui.conversation.tool_runner import ToolSink
 from qwen_tui.engine.scripted.playback import PlaybackTurn
 from qwen_tui.sessions import Session
 from qwen_tui.sessions.replay import estimated_timeline
@@ -18,7 +22,7 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
                 (c.offset_s, c.part, c.text) for c in (timeline or estimated_timeline(message))
             ),
             thinking=message.thinking,
-            answer=message.content,
+            answer=written_answer(message),  # its calls run again, from the recording
             thinking_finished=message.thinking_finished,
             reason=message.finish_reason or FinishReason.STOP,
             stats=message.stats,
@@ -27,3 +31,14 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
         )
         for message, timeline in zip(replies, session.timelines, strict=True)
     ]
+
+
+def recorded_tools(
+    session: Session, sink: ToolSink, speed: float | None = None
+) -> RecordedToolRunner | None:
+    """The runner that gives the session's calls their recorded results (posted to
+    `sink`, after their recorded time over `speed` if given); None without calls."""
+    recorded = recorded_calls(session.conversation.messages)
+    if not recorded:
+        return None
+    return RecordedToolRunner(recorded, session.tools, sink, speed=speed)

@@ -6,8 +6,8 @@ file) is one notice, then the chat goes on unrecorded rather than losing the tur
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from qwen_tui.chat.messages import Message
 from qwen_tui.config import Settings
@@ -65,6 +65,10 @@ class SessionRecording:
     def tool(self, message: Message) -> None:
         """Write a tool call's result."""
         self._write(lambda recorder: recorder.record_tool(message))
+
+    def tools(self, specs: Sequence[dict[str, Any]]) -> None:
+        """Write the tools offered to the model from now on."""
+        self._write(lambda recorder: recorder.record_tools(specs))
 
     def _write(self, write: Callable[[SessionRecorder], object]) -> None:
         # Looked up on each write: a failed one stops recording for the rest.

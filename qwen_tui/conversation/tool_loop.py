@@ -27,7 +27,8 @@ CANCELLED = "Stopped while its tool calls ran or waited."
 
 
 class ToolLoop:
-    """`keep` takes each tool result message; `out` each update; `next_step(step)` sends
+    """`keep` takes each tool result message; `offer` the tools offered when they change
+    (for the session); `out` each update; `next_step(step)` sends
     the model step `step` once the calls before it have their results."""
 
     def __init__(
@@ -36,12 +37,14 @@ class ToolLoop:
         settings: ToolSettings,
         *,
         keep: Callable[[Message], None],
+        offer: Callable[[tuple[dict[str, Any], ...]], None],
         out: Callable[[Update], None],
         next_step: Callable[[int], None],
     ) -> None:
         self.runner = runner
         self.settings = settings
-        self._keep, self._out, self._next_step = keep, out, next_step
+        self._keep, self._offer, self._out, self._next_step = keep, offer, out, next_step
+        self._last_offered: tuple[dict[str, Any], ...] = ()
         self.policy = ApprovalPolicy(settings.allow)
         self.round: ToolRound | None = None
         self._call_ids = count(1)
@@ -61,6 +64,9 @@ class ToolLoop:
         specs = self.runner.specs() if self.runner is not None else ()
         self._streamed = StreamedText() if specs else None
         self._offered = bool(specs)
+        if specs and specs != self._last_offered:
+            self._last_offered = specs
+            self._offer(specs)
         return specs
 
     def shown(self, delta: TextDelta) -> list[TextDelta]:
@@ -121,6 +127,7 @@ class ToolLoop:
         """A new conversation: approvals start again."""
         self.cancel()
         self.policy = ApprovalPolicy(self.settings.allow)
+        self._last_offered = ()
 
     def _check_done(self) -> None:
         round_ = self.round

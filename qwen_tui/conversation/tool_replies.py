@@ -6,11 +6,12 @@ Blocks inside the thinking are not calls: the model only thinks about calling.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from qwen_tui.chat.messages import Message, ToolCallRecord
 from qwen_tui.chat.parts import Part, TextDelta
-from qwen_tui.tools.calls import ParsedCall, ToolCall
+from qwen_tui.tools.calls import TOOL_CALL_CLOSE, TOOL_CALL_OPEN, ParsedCall, ToolCall
 from qwen_tui.tools.parsing import ToolCallParser
 
 
@@ -30,6 +31,21 @@ def with_calls(message: Message) -> Message:
     text = "".join(p.text for p in pieces if isinstance(p, TextDelta))
     calls = tuple(call_record(call) for call in parser.calls)
     return replace(message, content=text.strip(), tool_calls=calls)
+
+
+def written_answer(message: Message) -> str:
+    """The answer as the model wrote it: its text, then its calls as blocks again."""
+    blocks = [
+        f"{TOOL_CALL_OPEN}{call.raw}{TOOL_CALL_CLOSE}"
+        if call.arguments is None
+        else f"{TOOL_CALL_OPEN}\n{_call_json(call)}\n{TOOL_CALL_CLOSE}"
+        for call in message.tool_calls
+    ]
+    return "\n".join(filter(None, [message.content, *blocks]))
+
+
+def _call_json(call: ToolCallRecord) -> str:
+    return json.dumps({"name": call.name, "arguments": call.arguments}, ensure_ascii=False)
 
 
 class StreamedText:

@@ -96,7 +96,7 @@ class ToolRound:
         if running is None or running.call_id != event.call_id:
             return False
         self.running = None
-        self._end(running.call, event.result, ran=True)
+        self._end(running.call, event.result, ran=event.ran)
         self.advance()
         return True
 

@@ -27,6 +27,8 @@ class ToolFinished:
 
     call_id: int
     result: ToolResult
+    ran: bool = True
+    """False for a recorded result of a call that never ran (denied, refused)."""
 
 
 CoreEvent = EngineEvent | ToolFinished

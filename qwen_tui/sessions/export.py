@@ -1,4 +1,5 @@
-"""Export a session as Markdown (thinking folded in `<details>`) or as one JSON document.
+"""Export a session as Markdown (thinking and tool results folded in `<details>`) or as
+one JSON document.
 
 The Markdown outline is the session's title, then one `##` heading per message; headings
 inside a message are moved two levels down so they sit under it.
@@ -14,6 +15,7 @@ from typing import Any
 
 from qwen_tui.chat.messages import FinishReason, Message, Role
 from qwen_tui.sessions.session import Session
+from qwen_tui.sessions.tool_export import calls_data, calls_markdown, result_data, result_markdown
 
 FORMATS = ("md", "json")
 SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json"}
@@ -75,8 +77,11 @@ def to_json(session: Session) -> str:
 
 def message_dict(message: Message) -> dict[str, Any]:
     """A message as plain JSON data; assistant turns keep thinking and figures apart."""
+    if message.role is Role.TOOL:
+        return result_data(message)
     if message.role is not Role.ASSISTANT:
         return {"role": str(message.role), "content": message.content}
+    calls = {"tool_calls": calls_data(message)} if message.tool_calls else {}
     return {
         "role": "assistant",
         "thinking": message.thinking,
@@ -85,7 +90,7 @@ def message_dict(message: Message) -> dict[str, Any]:
         "settings": None if message.settings is None else asdict(message.settings),
         "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
         "stats": None if message.stats is None else asdict(message.stats),
-    }
+    } | calls
 
 
 def turn_summary(message: Message) -> str:
@@ -135,6 +140,8 @@ def _markdown_message(message: Message) -> list[str]:
         return ["## User", "", demoted(message.content), ""]
     if message.role is Role.SYSTEM:
         return ["## System", "", demoted(message.content), ""]
+    if message.role is Role.TOOL:
+        return [*result_markdown(message), "", "</details>", ""]
     lines = ["## Assistant", ""]
     if message.thinking:
         summary = "Thinking" if message.thinking_finished else "Thinking (cut off)"
@@ -142,6 +149,7 @@ def _markdown_message(message: Message) -> list[str]:
         thinking = message.thinking.replace("</details>", "&lt;/details&gt;")
         lines += ["<details>", f"<summary>{summary}</summary>", "", thinking, "", "</details>", ""]
     lines += [demoted(message.content), ""]
+    lines += calls_markdown(message)
     summary = turn_summary(message)
     if summary:
         lines += [f"*{summary}*", ""]

@@ -19,7 +19,7 @@ from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_recor
 from qwen_tui.sessions.records import HEADER_TYPE, assistant_message, user_message
 from qwen_tui.sessions.session import Session, read_header, where
 from qwen_tui.sessions.timeline import Chunk, decode_timeline
-from qwen_tui.sessions.tool_records import tool_message
+from qwen_tui.sessions.tool_records import offered_tools, tool_message
 
 Entry = tuple[Message, list[Chunk] | None]
 """A message as read, with its timeline if it is a reply."""
@@ -130,7 +130,9 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         )
     if kind == "tool":
         return tool_message(record), None
-    if kind == "rename":
+    if kind == "tools":
+        session.tools = offered_tools(record)
+    elif kind == "rename":
         title = record["title"]
         if not isinstance(title, str):
             raise TypeError("'title' must be a string")

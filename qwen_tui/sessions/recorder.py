@@ -29,7 +29,7 @@ from qwen_tui.sessions.records import (
     user_record,
 )
 from qwen_tui.sessions.timeline import Chunk
-from qwen_tui.sessions.tool_records import tool_record
+from qwen_tui.sessions.tool_records import tool_record, tools_record
 
 
 class SessionRecorder:
@@ -98,6 +98,10 @@ class SessionRecorder:
     def record_tool(self, message: Message) -> None:
         """A tool call's result (or its error, or its denial), `message` of `Role.TOOL`."""
         self._write(tool_record(message, now_stamp()))
+
+    def record_tools(self, specs: Sequence[dict[str, Any]]) -> None:
+        """The tools offered to the model from now on."""
+        self._write(tools_record(specs, now_stamp()))
 
     def rename(self, title: str) -> None:
         """Name the session. A rename is not a use of it: the file keeps its time of last

@@ -34,6 +34,8 @@ class Session:
     renamed_to: str | None = None
     resumed_with: dict[str, Any] | None = None
     """The last `resume` event: the engine, model and settings a later run went on with."""
+    tools: tuple[dict[str, Any], ...] = ()
+    """The tools last offered to the model (OpenAI shape), as a `tools` event recorded."""
     warnings: list[str] = field(default_factory=list)
 
     @property

@@ -5,12 +5,17 @@
     {"type": "tool", "at": ..., "name": "time.get_current_time", "content": "...",
      "is_error": false, "ran": true, "seconds": 0.21}
 
-A malformed block keeps its `raw` text and `error` instead of a name and arguments.
+    {"type": "tools", "at": ..., "tools": [{"type": "function", "function": {...}}]}
+
+A malformed block keeps its `raw` text and `error` instead of a name and arguments. A
+`tools` event records the tools offered to the model whenever they change, so a replay
+can offer the same ones with the recorded results.
 Replies without calls write no `tool_calls` key, so older readers and files are as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from qwen_tui.chat.messages import Message, Role, ToolCallRecord
@@ -48,6 +53,18 @@ def _call(call: object) -> ToolCallRecord:
     if not isinstance(arguments, dict):
         raise TypeError("a tool call's 'arguments' must be an object")
     return ToolCallRecord(_string(call, "name"), arguments)
+
+
+def tools_record(specs: Sequence[Record], at: str) -> Record:
+    return {"type": "tools", "at": at, "tools": list(specs)}
+
+
+def offered_tools(record: Record) -> tuple[Record, ...]:
+    """The tools of a `tools` event; TypeError when they are not a list of objects."""
+    tools = record.get("tools")
+    if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
+        raise TypeError("'tools' must be a list of objects")
+    return tuple(tools)
 
 
 def tool_record(message: Message, at: str) -> Record:

@@ -252,3 +252,25 @@ def test_esc_while_a_call_waits_for_approval_ends_the_turn(hub):
 
 
 TOKYO_JSON = '{"name": "time.get_current_time", "arguments": {"timezone": "Asia/Tokyo"}}'
+
+
+def test_a_reply_cut_off_at_the_length_limit_runs_none_of_its_calls(hub):
+    engine, core, _ = manual_core(hub, allow=("testing.echo",))
+    core.send("Echo this")
+    echo = '<tool_call>{"name": "testing.echo", "arguments": {"text": "hi"}}</tool_call>'
+    updates = core.handle(engine.finished(echo, reason=FinishReason.LENGTH))
+    assert of(TurnEnded, updates)[0].last_step and not of(ToolCallStarted, updates)
+    assert not core.busy
+
+
+def test_a_reply_to_tool_results_cut_off_cannot_be_continued(hub):
+    engine, core, events = manual_core(hub, allow=("testing.echo",))
+    engine.can_continue = True
+    core.send("Echo this")
+    reply(
+        engine, core, '<tool_call>{"name": "testing.echo", "arguments": {"text": "hi"}}</tool_call>'
+    )
+    core.handle(events.get(timeout=10))
+    core.handle(engine.finished("The echo sa", reason=FinishReason.LENGTH))
+    [notice] = core.continue_reply()
+    assert notice.text == "A reply to tool results cannot be continued; send a new message instead."

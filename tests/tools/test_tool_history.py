@@ -61,3 +61,12 @@ def test_the_loops_thinking_is_gone_once_the_user_asks_again(tokenizer):
     assert "I need the time." not in prompt and "Done." not in prompt
     assert prompt.count('<tool_call>\n{"name": "time.') == 2
     assert prompt.count("<tool_response>") == 3
+
+
+def test_each_result_names_the_call_it_answers_as_openai_style_servers_pair_them():
+    messages = template_messages(kept_loop())
+    calls = [call["id"] for call in messages[2]["tool_calls"]]
+    assert len(set(calls)) == 2
+    assert [messages[3]["tool_call_id"], messages[4]["tool_call_id"]] == calls
+    # A malformed block is no call: its error result answers no id.
+    assert "tool_calls" not in messages[5] and "tool_call_id" not in messages[6]
