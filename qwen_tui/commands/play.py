@@ -9,7 +9,7 @@ import typer
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.commands.terminal import require_terminal
-from qwen_tui.conversation.playback import playback_turns
+from qwen_tui.conversation.playback import playback_turns, recorded_tools
 from qwen_tui.engine.scripted.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.replay import answered_prompts, continued_settings, replay_start
@@ -45,4 +45,5 @@ def play(
         conversation=replay_start(session),
         queued_prompts=prompts,
         recorder_factory=lambda _settings: None,
+        tools=lambda sink: recorded_tools(session, sink, speed),  # the calls as they happened
     )

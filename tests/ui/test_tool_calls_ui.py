@@ -237,3 +237,37 @@ async def test_the_chat_answers_while_a_slow_server_is_still_starting():
         await pilot.pause()
         assert status.tools == "0 tools · 0 servers · 1 failed"
         assert any("MCP server slow failed to start" in n.message for n in app._notifications)
+
+
+async def test_play_shows_a_sessions_calls_with_their_recorded_results(monkeypatch, a_terminal):
+    from typer.testing import CliRunner
+
+    import qwen_tui.ui.app as ui_app
+    from qwen_tui.cli import app as cli
+    from qwen_tui.sessions import SessionStore
+    from qwen_tui.ui.app import ChatApp
+    from tests.config_files import write_config
+
+    servers = f"[mcp_servers.time]\ncommand = {sys.executable!r}\nargs = {list(TIME.args)!r}\n"
+    write_config(servers)
+    ran = CliRunner().invoke(cli, ["run", "--engine", "demo", "--json", "--yes", "What time?"])
+    assert ran.exit_code == 0, ran.output
+    session = SessionStore().load(json.loads(ran.stdout)["session"])
+    calls: list[dict] = []
+    monkeypatch.setattr(
+        ui_app, "run_chat_app", lambda settings, **kw: calls.append(kw | {"settings": settings})
+    )
+    played = CliRunner().invoke(cli, ["play", session.id, "--speed", "100"])
+    assert played.exit_code == 0, played.output
+    (arguments,) = calls
+    app = ChatApp(arguments.pop("settings"), **arguments)
+    assert app.tool_servers is None  # nothing runs: the recording answers
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: blocks(app) and not app.core.busy, 10, "the played call")
+        await until_idle(pilot, 10)
+        (block,) = blocks(app)
+        assert not isinstance(app.screen, ToolApprovalScreen)
+        assert block.outcome is CallOutcome.DONE
+        assert block.result == session.conversation.messages[2].content
+        answers = [view.text for view in app.chat_screen.query("AnswerView")]
+        assert answers[0] == "Let me check." and "<tool_call>" not in "".join(answers)
