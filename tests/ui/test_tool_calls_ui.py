@@ -37,6 +37,20 @@ class LongSleepEngine(RecordingEngine):
         return super().compose_reply(request)
 
 
+class TwoCallsEngine(RecordingEngine):
+    """Asks for the time in Tokyo and in Paris in one reply."""
+
+    def compose_reply(self, request):
+        if request.messages[-1]["role"] == "user":
+            blocks = [
+                {"name": "time.get_current_time", "arguments": {"timezone": zone}}
+                for zone in ("Asia/Tokyo", "Europe/Paris")
+            ]
+            text = "".join(f"<tool_call>\n{json.dumps(b)}\n</tool_call>\n" for b in blocks)
+            return "", "Checking both.\n" + text
+        return super().compose_reply(request)
+
+
 def tool_app(*servers: McpServer, engine: RecordingEngine | None = None, **tools):
     settings = Settings(engine="demo", tools=ToolSettings(servers=servers or (TIME,), **tools))
     return make_app(engine or RecordingEngine(), settings=settings)
@@ -111,6 +125,23 @@ async def test_denying_a_call_sends_the_denial_to_the_model():
         assert [m.content for m in tool_messages(app)] == [DENIED_TEXT]
         sent = engine.requests[-1].messages[-1]  # the model's next request carries it
         assert (sent["role"], sent["content"]) == ("tool", DENIED_TEXT)
+
+
+async def test_two_calls_of_one_reply_are_asked_about_and_shown_in_order():
+    app = tool_app(engine=TwoCallsEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await tools_up(pilot)
+        await send(pilot, "What time is it in Tokyo and Paris?")
+        assert (await approval(pilot)).arguments == {"timezone": "Asia/Tokyo"}
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(blocks(app)) == 2, 10, "the second call")
+        assert (await approval(pilot)).arguments == {"timezone": "Europe/Paris"}
+        await pilot.press("n")
+        await until_idle(pilot, 20)
+        tokyo, paris = blocks(app)
+        assert (tokyo.outcome, paris.outcome) == (CallOutcome.DONE, CallOutcome.DENIED)
+        assert "Asia/Tokyo" in tokyo.header_text() and "Europe/Paris" in paris.header_text()
+        assert json.loads(tokyo.result)["timezone"] == "Asia/Tokyo"
 
 
 async def test_esc_in_the_dialog_denies():
