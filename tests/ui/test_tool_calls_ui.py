@@ -51,6 +51,16 @@ class TwoCallsEngine(RecordingEngine):
         return super().compose_reply(request)
 
 
+class BadCallsEngine(RecordingEngine):
+    """Writes a block that is not JSON and a call to a tool no server has."""
+
+    def compose_reply(self, request):
+        if request.messages[-1]["role"] == "user":
+            unknown = json.dumps({"name": "time.get_weather", "arguments": {"city": "Paris"}})
+            return "", f"<tool_call>{{not json</tool_call><tool_call>{unknown}</tool_call>"
+        return super().compose_reply(request)
+
+
 def tool_app(*servers: McpServer, engine: RecordingEngine | None = None, **tools):
     settings = Settings(engine="demo", tools=ToolSettings(servers=servers or (TIME,), **tools))
     return make_app(engine or RecordingEngine(), settings=settings)
@@ -142,6 +152,23 @@ async def test_two_calls_of_one_reply_are_asked_about_and_shown_in_order():
         assert (tokyo.outcome, paris.outcome) == (CallOutcome.DONE, CallOutcome.DENIED)
         assert "Asia/Tokyo" in tokyo.header_text() and "Europe/Paris" in paris.header_text()
         assert json.loads(tokyo.result)["timezone"] == "Asia/Tokyo"
+
+
+async def test_malformed_and_unknown_calls_are_shown_failed_without_asking():
+    engine = BadCallsEngine()
+    app = tool_app(engine=engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await tools_up(pilot)
+        await send(pilot, "Weather?")
+        await until_idle(pilot, 20)
+        malformed, unknown = blocks(app)
+        assert malformed.header_text() == "▸ malformed tool call {not json · failed"
+        assert "not valid JSON" in malformed.result
+        assert unknown.header_text().startswith('▸ time.get_weather {"city": "Paris"}')
+        assert unknown.outcome is CallOutcome.FAILED
+        assert "there is no tool 'time.get_weather'" in unknown.result
+        # Both errors went back to the model, which answered from them.
+        assert [m["role"] for m in engine.requests[-1].messages[-2:]] == ["tool", "tool"]
 
 
 async def test_esc_in_the_dialog_denies():

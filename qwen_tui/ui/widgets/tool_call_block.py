@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
@@ -110,7 +111,7 @@ class ToolCallBlock(Vertical, can_focus=True):
         block.finish(result.content, outcome_of(result), result.seconds if result.ran else None)
         return block
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield self._header
         yield self._body
 
