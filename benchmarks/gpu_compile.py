@@ -84,8 +84,10 @@ def main() -> None:
         constants_set(
             {
                 (sampler, "available"): lambda _device_type: True,
-                # the kernels take PDL on a GPU (sm_90+) when switched on; here, when asked
-                (launch_overlap, "enabled"): lambda _device_type: launch_overlap.PDL,
+                # the kernels take PDL on a GPU of sm_90 and later when switched on
+                (launch_overlap, "enabled"): lambda _device_type: (
+                    launch_overlap.PDL and args.arch >= 90
+                ),
             }
         ),
     ):

@@ -2,22 +2,25 @@
 reference path's, on tiny checkpoints in the published format; and replays of several
 decode steps give the tokens of one step per replay, greedy and sampled under a seed.
 
-    TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity [NAME ...]
+    TRITON_F32_DEFAULT=ieee python -m benchmarks.gpu_parity [--set MODULE.NAME=VALUE ...] [NAME ...]
 
 (float32 everywhere; `ieee` keeps Triton's float32 dots out of TF32, as the CPU computes.)
-NAMEs pick checkpoints (default: all). Prints each checkpoint's line as it is checked, then
-one JSON object, and exits non-zero on a mismatch.
+NAMEs pick checkpoints (default: all); `--set` switches kernel variants on for the whole
+check (`benchmarks/variants.py`), so a fusion is proven exact before it becomes a default.
+Prints each checkpoint's line as it is checked, then one JSON object, and exits non-zero on
+a mismatch.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
 import torch
 
+from benchmarks.variants import constants_set, parse_settings
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.runner.extract import weights_from_model
@@ -52,9 +55,18 @@ def generated(
 
 
 def main() -> None:
-    report: dict = {"device": torch.cuda.get_device_name(), "tokens": 64}
+    parser = argparse.ArgumentParser()
+    parser.add_argument("names", nargs="*", help="checkpoints to check (default: all)")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
+    args = parser.parse_args()
+    with constants_set(parse_settings(args.set)):
+        ok = check(args.names or list(CHECKPOINTS), args.set)
+    raise SystemExit(0 if ok else 1)
+
+
+def check(wanted: list[str], settings: list[str]) -> bool:
+    report: dict = {"device": torch.cuda.get_device_name(), "tokens": 64, "set": settings}
     ok = True
-    wanted = sys.argv[1:] or list(CHECKPOINTS)
     with tempfile.TemporaryDirectory() as root:
         for seed, (name, (config, quant)) in enumerate(CHECKPOINTS.items()):
             if name not in wanted:
@@ -81,7 +93,7 @@ def main() -> None:
             print(json.dumps({name: report[name]}), flush=True)
             ok &= cpu == gpu and all(replays.values())
     print(json.dumps(report, indent=1))
-    sys.exit(0 if ok else 1)
+    return ok
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The figures users get, in one short device call (about 5 minutes on an H200):
-# GPU parity of the decode paths (multi-token replays included), the engine's decode and
-# time to first token (decode.py), and the chat UI against the engine's own figures in
-# the same process (ui_speed.py). The full set, sweeps included, is gpu_session.sh.
+# The figures users get, in one short device call (about 7 minutes on an H200):
+# GPU parity of the decode paths (multi-token replays included), a cold and a warm start
+# step by step (startup_time.py: an empty Triton cache, then the same one), the engine's
+# decode and time to first token (decode.py), and the chat UI against the engine's own
+# figures in the same process (ui_speed.py). The full set, sweeps included, is
+# gpu_session.sh; the variants and their parity, gpu_variants.sh.
 #
 #     bash benchmarks/gpu_quick.sh [OUT_DIR]
 #
@@ -13,7 +15,7 @@ set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 source "$(dirname "$0")/gpu_steps.sh"
-carry_wheels
+carry_wheels typing_extensions  # the image's own is newer (its anyio needs it)
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
@@ -23,6 +25,9 @@ TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 75 \
     python3 -m benchmarks.gpu_parity moe_sym_g32
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
+export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the rest reuse it
+step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
+step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
 step decode 130 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
     --prompts 4096 --fresh-prompts 4000 --steps 256
 step ui_speed 120 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \

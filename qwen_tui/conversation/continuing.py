@@ -20,6 +20,7 @@ from qwen_tui.engine.base import Engine, GenerationRequest
 NOT_HERE = "This engine cannot continue a reply; the local and demo engines can."
 BUSY = "A reply is under way; /continue goes on with the last one once it has ended."
 AFTER_TOOLS = "A reply to tool results cannot be continued; send a new message instead."
+WITH_CALLS = "A reply that made tool calls cannot be continued; send a new message instead."
 
 
 def why_not(conversation: Conversation, engine: Engine, busy: bool) -> str:
@@ -32,7 +33,11 @@ def why_not(conversation: Conversation, engine: Engine, busy: bool) -> str:
     why = continuable(messages[-1] if messages else None) or (
         "" if len(messages) >= 2 else "There is no reply to continue yet."
     )
-    return why or (AFTER_TOOLS if messages[-2].role is Role.TOOL else "")
+    if why:
+        return why
+    if messages[-1].tool_calls:
+        return WITH_CALLS
+    return AFTER_TOOLS if messages[-2].role is Role.TOOL else ""
 
 
 def plan_continuation(

@@ -317,6 +317,7 @@ class ConversationCore(ConversationCommands):
     def _launch(self, live: LiveTurn, request: GenerationRequest) -> None:
         self.in_engine = live.request_id
         self.live = live
+        self.tool_loop.begin(request.tools)
         self.engine.submit(request)
         self._post(TurnStarted(live))
 

@@ -16,7 +16,9 @@ from qwen_tui.tools.hub import ToolHub
 
 
 class HubToolRunner:
-    """Runs calls on `hub`'s servers; posts each `ToolFinished` to `sink`."""
+    """Runs calls on `hub`'s servers; posts each `ToolFinished` to `sink` (which a
+    front-end may set after construction, before the first call: the UI's event bridge
+    exists only once its screen is up)."""
 
     asks = True
 

@@ -12,9 +12,11 @@ from qwen_tui.sessions import Session
 from qwen_tui.sessions.replay import estimated_timeline
 
 
-def playback_turns(session: Session) -> list[PlaybackTurn]:
+def playback_turns(session: Session, *, with_calls: bool = False) -> list[PlaybackTurn]:
     """Every recorded reply, in order, ready for `PlaybackEngine`; a failed one plays
-    as an empty turn that ends with its error."""
+    as an empty turn that ends with its error. `with_calls` ends each reply with its
+    tool calls' blocks, for a core that gives them their results (`recorded_tools`);
+    without, a reply is its text alone."""
     replies = [m for m in session.conversation.messages if m.role is Role.ASSISTANT]
     return [
         PlaybackTurn(
@@ -22,7 +24,7 @@ def playback_turns(session: Session) -> list[PlaybackTurn]:
                 (c.offset_s, c.part, c.text) for c in (timeline or estimated_timeline(message))
             ),
             thinking=message.thinking,
-            answer=written_answer(message),  # its calls run again, from the recording
+            answer=written_answer(message) if with_calls else message.content,
             thinking_finished=message.thinking_finished,
             reason=message.finish_reason or FinishReason.STOP,
             stats=message.stats,

@@ -47,7 +47,8 @@ def recorded_calls(messages: Sequence[Message]) -> list[RecordedCall]:
 
 class RecordedToolRunner:
     """Answers calls from `recorded`, offering `specs` (the session's recorded tools; if
-    it recorded none, bare ones named after the recorded calls)."""
+    it recorded none, bare ones named after the recorded calls). `sink` may be set after
+    construction, before the first call, as for `HubToolRunner`."""
 
     asks = False
 

@@ -60,14 +60,17 @@ class ToolLoop:
         return self.runner.summary() if self.runner is not None else ToolSummary()
 
     def offered(self) -> tuple[dict[str, Any], ...]:
-        """The tools for the request of a reply that starts now (none: nothing is parsed)."""
+        """The tools for the next request (recorded for the session when they change)."""
         specs = self.runner.specs() if self.runner is not None else ()
-        self._streamed = StreamedText() if specs else None
-        self._offered = bool(specs)
         if specs and specs != self._last_offered:
             self._last_offered = specs
             self._offer(specs)
         return specs
+
+    def begin(self, tools: tuple[dict[str, Any], ...]) -> None:
+        """A request went out offering `tools`: its reply's calls are parsed if any were."""
+        self._streamed = StreamedText() if tools else None
+        self._offered = bool(tools)
 
     def shown(self, delta: TextDelta) -> list[TextDelta]:
         """What of `delta` the user sees now: no call blocks."""

@@ -98,29 +98,25 @@ def system_record(prompt: str) -> Record:
 
 def assistant_record(message: Message, chunks: Sequence[Chunk]) -> Record:
     turn = message.settings
-    return (
-        {
-            "type": "assistant",
-            "at": now_stamp(),
-            "thinking": message.thinking,
-            "answer": message.content,
-            "thinking_finished": message.thinking_finished,
-            "mode": None
-            if turn is None
-            else {
-                "enable_thinking": turn.enable_thinking,
-                "thinking": turn.thinking,
-                "max_new_tokens": turn.max_new_tokens,
-            },
-            "sampling": None if turn is None else asdict(turn.sampling),
-            "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
-            "stats": None if message.stats is None else asdict(message.stats),
-            "timeline": encode_timeline(chunks, message.thinking, message.content),
-            "thinking_tokens": message.thinking_tokens,
-        }
-        | _flags(message)
-        | tool_calls_field(message)
-    )
+    return {
+        "type": "assistant",
+        "at": now_stamp(),
+        "thinking": message.thinking,
+        "answer": message.content,
+        "thinking_finished": message.thinking_finished,
+        "mode": None
+        if turn is None
+        else {
+            "enable_thinking": turn.enable_thinking,
+            "thinking": turn.thinking,
+            "max_new_tokens": turn.max_new_tokens,
+        },
+        "sampling": None if turn is None else asdict(turn.sampling),
+        "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
+        "stats": None if message.stats is None else asdict(message.stats),
+        "timeline": encode_timeline(chunks, message.thinking, message.content),
+        "thinking_tokens": message.thinking_tokens,
+    } | _flags(message)
 
 
 def _flags(message: Message) -> Record:
@@ -130,7 +126,7 @@ def _flags(message: Message) -> Record:
         flags["thinking_budget_reached"] = True
     if message.continued:
         flags["continues"] = True  # this reply replaces the cut-off one just before it
-    return flags
+    return flags | tool_calls_field(message)
 
 
 def user_message(record: Record) -> Message:

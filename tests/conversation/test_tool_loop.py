@@ -274,3 +274,13 @@ def test_a_reply_to_tool_results_cut_off_cannot_be_continued(hub):
     core.handle(engine.finished("The echo sa", reason=FinishReason.LENGTH))
     [notice] = core.continue_reply()
     assert notice.text == "A reply to tool results cannot be continued; send a new message instead."
+
+
+def test_a_cut_off_reply_with_calls_cannot_be_continued(hub):
+    engine, core, _ = manual_core(hub)
+    engine.can_continue = True
+    core.send("Echo this")
+    echo = '<tool_call>{"name": "testing.echo", "arguments": {"text": "hi"}}</tool_call>'
+    core.handle(engine.finished(f"{echo} and the", reason=FinishReason.LENGTH))
+    [notice] = core.continue_reply()
+    assert notice.text.startswith("A reply that made tool calls cannot be continued")

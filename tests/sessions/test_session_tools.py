@@ -123,7 +123,7 @@ def test_replay_with_recorded_tools_gives_the_recorded_results_and_runs_nothing(
 
 def test_play_shows_each_call_and_its_recorded_result_as_it_happened(recorded):
     events: queue.Queue = queue.Queue()
-    engine = PlaybackEngine(playback_turns(recorded), speed=math.inf)
+    engine = PlaybackEngine(playback_turns(recorded, with_calls=True), speed=math.inf)
     core = ConversationCore(
         engine,
         Settings(),

@@ -58,13 +58,14 @@ def fill_model(
 ) -> None:
     """Copy every planned tensor into the (already materialized) model."""
     tensors = model_tensors(model)
+    device = next(iter(tensors.values())).device  # materialized on the load's one device
     wanted = [n for n, slot in plan.items() if n in shards.tensors and not slot.alias]
     total = sum(shards.tensors[n].nbytes for n in wanted)
     done, step, next_report = 0, max(total // _PROGRESS_STEPS, 1), 0
     if progress is not None:
         progress(0, total)  # the reading starts (the first tensors can take a while)
     with torch.no_grad():
-        for name, value in shards.read(wanted):
+        for name, value in shards.read(wanted, device):
             slot = plan[name]
             _view(tensors[slot.target], slot).copy_(value)
             done += shards.tensors[name].nbytes

@@ -15,6 +15,7 @@ from safetensors import SafetensorError, safe_open
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
+from qwen_tui.engine.gptq.bulk_read import TruncatedShard, plan_blocks, read_blocks, stored_tensors
 from qwen_tui.engine.model_files import check_readable, unreadable
 from qwen_tui.engine.model_json import read_model_json
 
@@ -64,21 +65,27 @@ class Shards:
                     )
                 self.tensors[name] = info
 
-    def read(self, names: Iterable[str]) -> Iterator[tuple[str, torch.Tensor]]:
-        """Yield (name, CPU tensor) for `names`, one file at a time, in file order."""
+    def read(
+        self, names: Iterable[str], device: torch.device
+    ) -> Iterator[tuple[str, torch.Tensor]]:
+        """Yield (name, tensor on `device`) for `names`, in file order, read in large
+        blocks (`bulk_read`). Each tensor is a view of its block: copy it before the next."""
         wanted = set(names)
+        blocks = []
         for file in self.files:
             here = [n for n, info in self.tensors.items() if info.file == file and n in wanted]
-            if not here:
-                continue
-            try:
-                with safe_open(str(file), framework="pt", device="cpu") as handle:
-                    for name in here:
-                        yield name, handle.get_tensor(name)
-            except SafetensorError as exc:
-                raise _corrupt(f"{file.name} could not be read ({exc}); download it again") from exc
-            except OSError as exc:
-                raise unreadable(file, exc) from exc
+            if here:
+                try:
+                    stored = stored_tensors(file)
+                except OSError as exc:
+                    raise unreadable(file, exc) from exc
+                blocks += plan_blocks(file, [stored[name] for name in here])
+        try:
+            yield from read_blocks(blocks, device)
+        except TruncatedShard as exc:
+            raise _corrupt(f"{exc.file.name} is truncated; download it again") from exc
+        except OSError as exc:
+            raise unreadable(Path(exc.filename or self.model_dir), exc) from exc
 
 
 def tensor_names(model_dir: Path) -> set[str] | None:

@@ -23,8 +23,8 @@ from qwen_tui.engine.kernels.decode_attention_kernels import _merge_kernel, _par
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
 CHUNK_BUCKETS = ((2048, 64), (6144, 256), (None, 512))
 # The decode step hands the attention the q|k|v sums instead of a normed, rotated q: one
-# launch fewer a layer. Off until measured on a GPU (runner_speed --variants).
-FUSE_QK = False
+# launch fewer a layer (H200: 369 -> 374 tok/s at 1k, benchmarks/NOTES.md).
+FUSE_QK = True
 MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --variants)
 
 

@@ -9,8 +9,10 @@ and its writes are visible (`griddepcontrol.wait`), and only then reads activati
 writes anything. Each kernel lets the next one start once it is past its own wait, so at
 most one kernel runs ahead.
 
-Off (`PDL = False`) until measured on a GPU (`benchmarks/runner_speed.py --variants`);
-Triton's CPU interpreter cannot run the instructions, so there the kernels never take it.
+On an H200 it took decode from 369 to 399 tok/s at 1k and from 269 to 287 at 32k, with
+the same tokens (`benchmarks/runner_speed.py --variants --pdl`, `gpu_parity.py --set`).
+Triton's CPU interpreter cannot run the instructions, so there the kernels never take it;
+GPUs before sm_90 launch as before.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import triton
 import triton.language as tl
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
-PDL = False
+PDL = True
 LINE_INT32 = tl.constexpr(32)  # int32 values in a 128-byte cache line
 
 

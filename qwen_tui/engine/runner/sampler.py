@@ -15,9 +15,9 @@ import torch
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.engine.kernels import available
 
-# The draw after top-k in one Triton launch instead of about 15 torch ops: off until
-# measured on a GPU (benchmarks/runner_speed.py --variants).
-FUSED = False
+# The draw after top-k in one Triton launch instead of about 15 torch ops (H200: 369 ->
+# 374 tok/s at 1k, benchmarks/NOTES.md).
+FUSED = True
 FUSED_MAX_K = 1024  # one program holds the k values; larger k (or none) uses torch ops
 
 
