@@ -27,7 +27,7 @@ def play(
     require_terminal(f"to read the session instead, use `qwen-chat sessions show {session_id}`")
     with session_errors():
         session = load_session(SessionStore(), session_id)
-    turns = playback_turns(session)
+    turns = playback_turns(session, with_calls=True)  # the recorded results answer them
     if not turns:
         raise fail(f"session {session.id} has no replies to play")
     prompts = answered_prompts(session)
