@@ -16,6 +16,7 @@ from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
 from qwen_tui.ui.screens.tools_screen import ToolsScreen
 from qwen_tui.ui.widgets.status_bar import StatusBar
 from qwen_tui.ui.widgets.tool_call_block import CallOutcome, ToolCallBlock
+from tests.hostile_text import HOSTILE, forbidden_in
 from tests.recording_engine import RecordingEngine
 from tests.ui.test_hostile_text import screen_text
 from tests.ui.ui_harness import make_app, ready, send, until_idle, wait_for
@@ -58,6 +59,16 @@ class BadCallsEngine(RecordingEngine):
         if request.messages[-1]["role"] == "user":
             unknown = json.dumps({"name": "time.get_weather", "arguments": {"city": "Paris"}})
             return "", f"<tool_call>{{not json</tool_call><tool_call>{unknown}</tool_call>"
+        return super().compose_reply(request)
+
+
+class HostileEchoEngine(RecordingEngine):
+    """Has `testing.echo` say back text that tries to drive the terminal."""
+
+    def compose_reply(self, request):
+        if request.messages[-1]["role"] == "user":
+            call = {"name": "testing.echo", "arguments": {"text": HOSTILE}}
+            return "", f"<tool_call>{json.dumps(call)}</tool_call>"
         return super().compose_reply(request)
 
 
@@ -330,3 +341,21 @@ async def test_play_shows_a_sessions_calls_with_their_recorded_results(monkeypat
         assert block.result == session.conversation.messages[2].content
         answers = [view.text for view in app.chat_screen.query("AnswerView")]
         assert answers[0] == "Let me check." and "<tool_call>" not in "".join(answers)
+
+
+async def test_hostile_arguments_and_results_reach_the_screen_only_as_marks():
+    app = tool_app(TESTING, engine=HostileEchoEngine())
+    async with app.run_test(size=(400, 60)) as pilot:
+        await tools_up(pilot)
+        await send(pilot, "Say it back.")
+        await approval(pilot)
+        assert forbidden_in(screen_text(app)) == []  # the dialog's arguments
+        await pilot.press("y")
+        await until_idle(pilot, 20)
+        (block,) = blocks(app)
+        assert block.result == f"echo: {HOSTILE}"  # the model reads it as it came
+        block.expanded = True
+        await pilot.pause()
+        shown = screen_text(app)
+        assert forbidden_in(shown) == []
+        assert "echo: Hi ␛]52;c;aGFja2Vk␇" in shown
