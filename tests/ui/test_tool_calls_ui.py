@@ -303,6 +303,9 @@ async def test_the_chat_answers_while_a_slow_server_is_still_starting():
         await until_idle(pilot)
         assert app.tool_servers.starting  # answered before the server gave up
         assert blocks(app) == []
+        await send_command(pilot, "/tools")
+        assert "The MCP servers are still starting" in screen_text(app)
+        await pilot.press("escape")
         await wait_for(pilot, lambda: not app.tool_servers.starting, START_S, "the server")
         await pilot.pause()
         assert status.tools == "0 tools · 0 servers · 1 failed"
