@@ -35,6 +35,7 @@ class ToolUpdates:
     def __init__(
         self, view: ChatView, app: App, answer: Callable[[Answer], Awaitable[None]]
     ) -> None:
+        """`view.core` gives the tools' descriptions for the approval dialog."""
         self.view = view
         self.app = app
         self._answer = answer
@@ -48,7 +49,8 @@ class ToolUpdates:
             if self._block is not None:
                 self._block.wait_for_answer()
             call = update.call
-            self.app.push_screen(ToolApprovalScreen(call.name, call.arguments), self._answered)
+            screen = ToolApprovalScreen(call.name, call.arguments, self._description(call.name))
+            self.app.push_screen(screen, self._answered)
         elif isinstance(update, ToolCallEnded):
             block, self._block = self._block, None
             if block is not None:
@@ -71,6 +73,10 @@ class ToolUpdates:
         if answer is not Answer.DENY and self._block is not None:
             self._block.run()
         await self._answer(answer)
+
+    def _description(self, name: str) -> str:
+        tools = self.view.core.tool_summary().tools
+        return next((tool.description for tool in tools if tool.qualified_name == name), "")
 
     def reset(self) -> None:
         """Another conversation is shown: no call is being handled."""

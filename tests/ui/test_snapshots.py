@@ -141,7 +141,9 @@ def test_tool_approval_dialog(snap_compare):
     async def ask(pilot) -> None:
         await _settled(pilot)
         arguments = {"source_timezone": "Asia/Tokyo", "time": "21:00", "target_timezone": "UTC"}
-        pilot.app.push_screen(ToolApprovalScreen("time.convert_time", arguments))
+        description = "Convert time between timezones.\nMore lines the dialog leaves out."
+        screen = ToolApprovalScreen("time.convert_time", arguments, description)
+        pilot.app.push_screen(screen)
         await pilot.pause()
 
     # 80 columns, 24 rows: the smallest terminal the dialog must fit, buttons and all.

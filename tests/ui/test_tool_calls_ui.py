@@ -109,6 +109,7 @@ async def test_allowing_a_call_runs_it_and_the_model_answers_from_its_result():
         assert dialog.tool_name == "time.get_current_time"
         assert dialog.arguments == {"timezone": "UTC"}
         assert '"timezone": "UTC"' in screen_text(app)
+        assert dialog.description.startswith("Get current time")  # the server's own words
         (block,) = blocks(app)
         assert block.header_text().endswith("· waiting for your approval")
         await pilot.press("y")

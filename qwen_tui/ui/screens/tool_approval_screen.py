@@ -38,16 +38,22 @@ class ToolApprovalScreen(ModalScreen[Answer]):
         Binding("n,escape", "answer('deny')", show=False),
     ]
 
-    def __init__(self, name: str, arguments: dict[str, Any] | None) -> None:
+    def __init__(self, name: str, arguments: dict[str, Any] | None, description: str = "") -> None:
+        """`description` is the tool's own, as its server gives it (its first line shows)."""
         super().__init__()
         self.tool_name = name
         self.arguments = arguments
+        self.description = description.strip().splitlines()[0] if description.strip() else ""
 
     def compose(self) -> ComposeResult:
         # The name and the arguments are the model's: shown with their controls as marks.
         with Vertical(id="tool-approval-dialog"):
             yield Static("The model wants to run a tool", classes="dialog-title")
             yield Static(visible_controls(self.tool_name), id="tool-approval-name", markup=False)
+            if self.description:
+                yield Static(
+                    visible_controls(self.description), classes="dialog-hint-text", markup=False
+                )
             with VerticalScroll(id="tool-approval-arguments"):
                 yield Static(visible_controls(self._arguments_text()), markup=False)
             yield Static(HINT, classes="dialog-hint-text")
