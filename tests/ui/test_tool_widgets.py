@@ -127,10 +127,10 @@ async def test_the_approval_dialogs_buttons_answer_too():
     assert answers == [Answer.ALWAYS]
 
 
-async def test_the_approval_dialog_shows_hostile_arguments_as_marks():
+async def test_the_approval_dialog_shows_a_hostile_name_arguments_and_description_as_marks():
     app = Host()
     async with app.run_test(size=(400, 40)) as pilot:
-        app.push_screen(ToolApprovalScreen(HOSTILE, {"text": HOSTILE}))
+        app.push_screen(ToolApprovalScreen(HOSTILE, {"text": HOSTILE}, HOSTILE))
         await pilot.pause()
         shown = screen_text(app)
         assert forbidden_in(shown) == []
