@@ -9,7 +9,7 @@ import typer
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.commands.terminal import require_terminal
-from qwen_tui.conversation.playback import playback_turns
+from qwen_tui.conversation.playback import playback_turns, recorded_tools
 from qwen_tui.engine.scripted.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
 from qwen_tui.sessions.replay import answered_prompts, continued_settings, replay_start
@@ -27,7 +27,7 @@ def play(
     require_terminal(f"to read the session instead, use `qwen-chat sessions show {session_id}`")
     with session_errors():
         session = load_session(SessionStore(), session_id)
-    turns = playback_turns(session)
+    turns = playback_turns(session, with_calls=True)  # the recorded results answer them
     if not turns:
         raise fail(f"session {session.id} has no replies to play")
     prompts = answered_prompts(session)
@@ -45,4 +45,5 @@ def play(
         conversation=replay_start(session),
         queued_prompts=prompts,
         recorder_factory=lambda _settings: None,
+        tools=lambda sink: recorded_tools(session, sink, speed),  # the calls as they happened
     )

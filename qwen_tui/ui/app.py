@@ -14,6 +14,7 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
+from qwen_tui.conversation.tool_runner import ToolRunner, ToolSink
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
@@ -21,11 +22,17 @@ from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screenshots import screenshot_dir
 from qwen_tui.ui.slash_commands import show_system_prompt
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
+from qwen_tui.ui.tool_servers import ToolServers
+from qwen_tui.ui.tool_status import show_tools, start_tool_servers
 
 ENGINE_GIL_WAIT_S = 0.0005
 """How long the UI thread may keep the GIL from the engine thread when both want it.
 Python's default, 5 ms, is two decode steps at full speed: the GPU would idle while the
 engine thread waited for the UI to finish a frame."""
+
+
+ToolRunnerFactory = Callable[[ToolSink], ToolRunner | None]
+"""Makes a tool runner that posts its results to the sink it is given."""
 
 
 class ChatApp(PlainTextNotifications):
@@ -43,22 +50,33 @@ class ChatApp(PlainTextNotifications):
         conversation: Conversation | None = None,
         queued_prompts: Sequence[str] = (),
         recorder_factory: RecorderFactory | None = None,
+        tools: ToolRunnerFactory | None = None,
     ) -> None:
         """`engine` defaults to `create_engine(settings)`; `conversation` pre-fills the
         view (resume); `queued_prompts` are sent one after another as if typed;
-        `recorder_factory` defaults to saving a new session in the sessions directory."""
+        `recorder_factory` defaults to saving a new session in the sessions directory;
+        `tools` makes the runner of the model's tool calls from the sink its results go
+        to (`play`: the recorded results), in place of the configured MCP servers."""
         super().__init__()
         if engine is None:
             from qwen_tui.engine.factory import create_engine
 
             engine = create_engine(settings)
         self.engine = engine
+        configured = settings.tools.servers and tools is None
+        self.tool_servers = ToolServers(settings.tools) if configured else None
+        """The configured MCP servers (None without any): they start when the app does."""
+        if tools is not None:
+            runner = tools(lambda finished: self.chat_screen.bridge.sink(finished))
+        else:
+            runner = self.tool_servers.runner if self.tool_servers else None
         self.core = ConversationCore(
             engine,
             settings,
             conversation,
             recorder_factory=recorder_factory or _default_recorder_factory(engine),
             queued=tuple(queued_prompts),
+            tools=runner,
         )
         self._asking_to_quit = False
         self._startup_theme = settings.theme
@@ -93,6 +111,12 @@ class ChatApp(PlainTextNotifications):
         if self.theme == self._startup_theme:  # e.g. --theme: remember it
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+        if self.tool_servers is not None:
+            start_tool_servers(self, self.tool_servers, self.core, self.chat_screen)
+
+    def action_show_tools(self) -> None:
+        """/tools: the tools on offer and the servers that failed."""
+        show_tools(self, self.core, self.tool_servers)
 
     def _save_theme(self, name: str) -> None:
         """Remember the theme in config.toml (only when it changed)."""
@@ -132,6 +156,11 @@ class ChatApp(PlainTextNotifications):
             "System prompt",
             "Show the one the next turns send (/system TEXT sets it)",
             lambda: show_system_prompt(self, screen.core.conversation.system_prompt),
+        )
+        yield SystemCommand(
+            "Tools",
+            "The MCP tools the model may call, and servers that failed (/tools)",
+            self.action_show_tools,
         )
         yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
         for name in self.bundled_theme_names:
@@ -175,6 +204,8 @@ class ChatApp(PlainTextNotifications):
     def on_unmount(self) -> None:
         self.core.close()  # saves a reply still streaming, marked cancelled
         self.engine.close()
+        if self.tool_servers is not None:
+            self.tool_servers.close()
         sys.setswitchinterval(self._switch_interval)
 
 
@@ -200,6 +231,7 @@ def run_chat_app(
     conversation: Conversation | None = None,
     queued_prompts: Sequence[str] = (),
     recorder_factory: RecorderFactory | None = None,
+    tools: ToolRunnerFactory | None = None,
 ) -> None:
     """Run the chat in this terminal until the user quits."""
     ChatApp(
@@ -208,4 +240,5 @@ def run_chat_app(
         conversation=conversation,
         queued_prompts=queued_prompts,
         recorder_factory=recorder_factory,
+        tools=tools,
     ).run()

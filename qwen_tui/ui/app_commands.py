@@ -40,6 +40,7 @@ APP_COMMANDS = (
     AppCommand(
         "system", "/system [TEXT]", "set the system prompt for the next turns (no text: show it)"
     ),
+    AppCommand("tools", "/tools", "the MCP tools the model may call, and servers that failed"),
     AppCommand("sessions", "/sessions", "saved sessions: open, rename, delete (also F4)"),
     AppCommand("quit", "/quit", "leave (also Ctrl+Q)"),
 )

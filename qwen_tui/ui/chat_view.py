@@ -119,6 +119,9 @@ class ChatView:
             before = self.status.state
             if core.live is not None or core.in_engine is not None:
                 self.status.state = "generating"
+            elif core.tool_loop.busy:
+                asking = core.tool_loop.round is not None and core.tool_loop.round.asking
+                self.status.state = "waiting for your approval" if asking else "running a tool"
             else:
                 self.status.state = "waiting for your choice" if core.question else "ready"
             if self.status.state != before and self.status.is_attached:

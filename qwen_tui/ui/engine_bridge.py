@@ -1,6 +1,7 @@
-"""The one door from the engine thread into the UI.
+"""The one door from the engine thread (and the tool runner's threads) into the UI.
 
-The engine calls `EngineBridge.sink` on its own thread, up to thousands of times a second.
+The engine calls `EngineBridge.sink` on its own thread, up to thousands of times a second;
+the tool runner calls it with each call's `ToolFinished`.
 The bridge appends each event to a buffer under a lock, merges consecutive text deltas of
 the same part and request, and posts a single `EngineEventsWaiting` message until the UI
 drains the buffer. So the UI handles one message per frame however fast tokens come, sees
@@ -15,7 +16,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from qwen_tui.chat.parts import TextDelta
-from qwen_tui.engine.events import EngineEvent
+from qwen_tui.conversation.tool_runner import CoreEvent
 
 
 class EngineEventsWaiting(Message):
@@ -28,10 +29,10 @@ class EngineBridge:
     def __init__(self, target: MessagePump) -> None:
         self._target = target
         self._lock = threading.Lock()
-        self._events: list[EngineEvent] = []
+        self._events: list[CoreEvent] = []
         self._posted = False
 
-    def sink(self, event: EngineEvent) -> None:
+    def sink(self, event: CoreEvent) -> None:
         """Called by the engine thread for every event."""
         with self._lock:
             self._append(event)
@@ -40,14 +41,14 @@ class EngineBridge:
             self._posted = True
         self._target.post_message(EngineEventsWaiting())
 
-    def drain(self) -> list[EngineEvent]:
+    def drain(self) -> list[CoreEvent]:
         """Every event since the last drain, in order; re-arms the next notification."""
         with self._lock:
             events, self._events = self._events, []
             self._posted = False
         return events
 
-    def _append(self, event: EngineEvent) -> None:
+    def _append(self, event: CoreEvent) -> None:
         last = self._events[-1] if self._events else None
         if (
             isinstance(event, TextDelta)

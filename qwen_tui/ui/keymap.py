@@ -23,7 +23,12 @@ class KeyHelp:
 CHAT_BINDINGS: list[Binding] = [
     # Help first: the footer cuts off what does not fit on a narrow terminal.
     Binding("f1", "help", "Help", tooltip="this help"),
-    Binding("escape", "cancel", "Stop", tooltip="stop the reply now; its text so far is kept"),
+    Binding(
+        "escape",
+        "cancel",
+        "Stop",
+        tooltip="stop the reply now (its text so far is kept), or the tool call running",
+    ),
     Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="thinking on/off for the next turns"),
     Binding(
         "ctrl+o", "toggle_pane", "Thoughts", tooltip="open/fold the latest (or focused) thinking"
@@ -105,6 +110,14 @@ _MESSAGE_ROWS = [
     KeyHelp("Enter", "thinking pane", "open/fold it (a click does too)"),
     KeyHelp("C, Y", "any message", "copy it to the clipboard"),
     KeyHelp("E", "your message", "edit it again in the input"),
+    KeyHelp("Enter", "tool call", "open/fold its result (a click does too)"),
+]
+
+_TOOL_APPROVAL = "tool approval"
+_TOOL_ROWS = [
+    KeyHelp("Y", _TOOL_APPROVAL, "run the tool call once"),
+    KeyHelp("A", _TOOL_APPROVAL, "run it, and this tool's later calls in this conversation"),
+    KeyHelp("N, Esc", _TOOL_APPROVAL, "deny it (the model is told); Enter alone denies too"),
 ]
 
 
@@ -134,4 +147,4 @@ def help_rows() -> list[KeyHelp]:
         for b in SESSIONS_BINDINGS
     ]
     open_row = KeyHelp("Enter", _SESSIONS_WHERE, "open the session and go on with it here")
-    return chat + _GLOBAL_ROWS + _INPUT_ROWS + _MESSAGE_ROWS + [open_row, *sessions]
+    return chat + _GLOBAL_ROWS + _INPUT_ROWS + _MESSAGE_ROWS + _TOOL_ROWS + [open_row, *sessions]

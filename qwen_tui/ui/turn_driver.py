@@ -15,6 +15,7 @@ from textual.app import App
 
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import open_saved
+from qwen_tui.conversation.tool_runner import CoreEvent
 from qwen_tui.conversation.updates import (
     BudgetChoice,
     BudgetQuestion,
@@ -36,9 +37,10 @@ from qwen_tui.conversation.updates import (
     TurnStarted,
     Update,
 )
-from qwen_tui.engine.events import EngineEvent
+from qwen_tui.tools.approval import Answer
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.screens.budget_screen import BudgetScreen
+from qwen_tui.ui.tool_updates import ToolUpdate, ToolUpdates
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 
 _QUEUE_WAITS = {
@@ -56,7 +58,7 @@ class TurnDriver:
         core: ConversationCore,
         view: ChatView,
         app: App,
-        drain: Callable[[], list[EngineEvent]],
+        drain: Callable[[], list[CoreEvent]],
     ) -> None:
         self.core = core
         self.view = view
@@ -64,6 +66,7 @@ class TurnDriver:
         self._drain = drain
         self._widgets: dict[int, AssistantTurn] = {}  # the live turn's widget, by request id
         self._lock = asyncio.Lock()
+        self.tools = ToolUpdates(view, app, self._tool_answered)
 
     async def send(self, text: str) -> None:
         """Send what the user typed (or queue it)."""
@@ -73,15 +76,17 @@ class TurnDriver:
         """Go on with the last, cut-off reply (`/continue`)."""
         await self._apply(self.core.continue_reply())
 
-    async def handle(self, events: Iterable[EngineEvent]) -> None:
-        """Apply drained engine events, in order (never interleaved with Esc's own drain)."""
+    async def handle(self, events: Iterable[CoreEvent]) -> None:
+        """Apply drained engine events and tool results, in order (never interleaved with
+        Esc's own drain)."""
         async with self._lock:
             for event in events:
                 await self._apply(self.core.handle(event))
 
     async def cancel(self) -> None:
-        """Esc: take what the engine sent meanwhile, then stop the live turn."""
-        if self.core.live is None:
+        """Esc: take what the engine sent meanwhile, then stop the live turn (or the tool
+        call running)."""
+        if self.core.live is None and not self.core.tool_loop.busy:
             return
         self.core.engine.cancel()
         await self.handle(self._drain())
@@ -120,7 +125,9 @@ class TurnDriver:
 
     async def _show(self, update: Update) -> None:  # noqa: C901 - one branch per update
         view = self.view
-        if isinstance(update, TextStreamed):
+        if isinstance(update, ToolUpdate):
+            await self.tools.show(update)
+        elif isinstance(update, TextStreamed):
             widget = self._widgets.get(update.turn.request_id)
             if widget is not None:
                 await widget.add(update.delta)
@@ -130,6 +137,8 @@ class TurnDriver:
             if turn.continues is not None and replies:  # /continue: the same reply goes on
                 widget = replies[-1]
                 widget.reopen(not turn.continues.thinking_finished)
+            elif turn.step > 0:  # the reply to its tool calls' results: no new user turn
+                widget = await view.turns.add_assistant(turn.prompt_tokens, view.clock)
             else:
                 widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget
@@ -159,6 +168,7 @@ class TurnDriver:
             view.turns.mark_dropped(update.user_messages)
         elif isinstance(update, ConversationChanged):
             self._widgets.clear()
+            self.tools.reset()
             await view.show_conversation(update.conversation)
         elif isinstance(update, ModeChanged):
             view.show_mode(update.thinking)
@@ -173,6 +183,10 @@ class TurnDriver:
 
     async def _budget_answered(self, choice: BudgetChoice | None) -> None:
         await self._apply(self.core.answer_budget(choice))
+
+    async def _tool_answered(self, answer: Answer) -> None:
+        async with self._lock:
+            await self._apply(self.core.answer_tool(answer))
 
     def _notify(self, notice: Notice) -> None:
         # markup=False: notices quote the user's text and files, brackets and all.

@@ -1,5 +1,5 @@
 """Snapshots of the main screen (wide and narrow), the help screen and the sessions screen
-(whole, and filtered by a search).
+(whole, and filtered by a search), tool calls in a turn and the dialog that approves one.
 
 They show a resumed conversation with fixed figures, and sessions with fixed ids and
 dates, so nothing depends on a clock.
@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from session_files import save_sessions
 from ui_harness import NARROW, WIDE, enter, make_app, ready, sample_conversation, wait_for
+
+from qwen_tui.chat.messages import Conversation, GenerationStats, Message, Role, ToolCallRecord
+from qwen_tui.tools.approval import DENIED_TEXT
+from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
+from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
 
 
 async def _settled(pilot) -> None:
@@ -89,3 +94,57 @@ def test_header_line_with_a_system_prompt_set_by_slash_system(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 20), run_before=set_system_prompt)
+
+
+TOKYO = '{"timezone": "Asia/Tokyo", "datetime": "2026-12-02T21:00:00+09:00", "is_dst": false}'
+
+
+def tool_conversation() -> Conversation:
+    """A question answered with two tool calls, one run and one denied, fixed figures."""
+    conversation = Conversation()
+    conversation.add_user("What time is it in Tokyo, and in Paris?")
+    calls = (
+        ToolCallRecord("time.get_current_time", {"timezone": "Asia/Tokyo"}),
+        ToolCallRecord("time.get_current_time", {"timezone": "Europe/Paris"}),
+    )
+    reply = conversation.add_assistant(
+        "Let me check both.",
+        "The user wants two times; the time tool can tell me.",
+        stats=GenerationStats(40, 52, 0.18, 88.0, 0.6),
+    )
+    reply.tool_calls = calls
+    conversation.messages += [
+        Message(Role.TOOL, TOKYO, tool_name=calls[0].name, ran=True, seconds=0.21),
+        Message(Role.TOOL, DENIED_TEXT, tool_name=calls[1].name, is_error=True),
+    ]
+    conversation.add_assistant(
+        "It is 21:00 in Tokyo. You did not let me look up Paris.",
+        stats=GenerationStats(160, 14, 0.11, 90.0, 0.16),
+    )
+    return conversation
+
+
+def test_tool_calls_in_a_turn_one_opened_to_its_result(snap_compare):
+    app = make_app(conversation=tool_conversation())
+
+    async def open_first_call(pilot) -> None:
+        await _settled(pilot)
+        pilot.app.chat_screen.query(ToolCallBlock).first().expanded = True
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=open_first_call)
+
+
+def test_tool_approval_dialog(snap_compare):
+    app = make_app(conversation=sample_conversation())
+
+    async def ask(pilot) -> None:
+        await _settled(pilot)
+        arguments = {"source_timezone": "Asia/Tokyo", "time": "21:00", "target_timezone": "UTC"}
+        description = "Convert time between timezones.\nMore lines the dialog leaves out."
+        screen = ToolApprovalScreen("time.convert_time", arguments, description)
+        pilot.app.push_screen(screen)
+        await pilot.pause()
+
+    # 80 columns, 24 rows: the smallest terminal the dialog must fit, buttons and all.
+    assert snap_compare(app, terminal_size=NARROW, run_before=ask)

@@ -31,8 +31,8 @@ class ChatKeys(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            # Esc only means "stop" while a reply streams; otherwise it is left alone.
-            return self.core.live is not None
+            # Esc only means "stop" while a reply streams or its tool calls run.
+            return self.core.live is not None or self.core.tool_loop.busy
         playback = self.view.playback
         if action == "toggle_playback":
             return playback
@@ -56,7 +56,8 @@ class ChatKeys(Screen[None]):
         await self.driver.toggle_thinking()
 
     async def action_cancel(self) -> None:
-        """Esc: stop the reply now; what streamed so far stays, marked cancelled."""
+        """Esc: stop the reply now; what streamed so far stays, marked cancelled. A tool
+        call running is cancelled, and the turn ends."""
         await self.driver.cancel()
 
     async def action_interrupt(self) -> None:
@@ -65,7 +66,7 @@ class ChatKeys(Screen[None]):
         selected = self.get_selected_text()
         if selected:
             self.app.copy_to_clipboard(selected)
-        elif self.core.live is not None:
+        elif self.core.live is not None or self.core.tool_loop.busy:
             await self.driver.cancel()
         else:
             raise SkipAction()

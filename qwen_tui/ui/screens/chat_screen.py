@@ -150,3 +150,5 @@ class ChatScreen(ChatKeys):
             await self.driver.set_system_prompt(argument)
         elif name == "system":
             slash_commands.show_system_prompt(self.app, self.core.conversation.system_prompt)
+        elif name == "tools":
+            await self.app.run_action("show_tools")

@@ -9,9 +9,10 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from qwen_tui.chat.messages import Conversation, Message, Role
+from qwen_tui.chat.messages import Conversation, Message, Role, ToolCallRecord
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
+from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
 UNANSWERED_NOTE = "■ no reply: interrupted · E on the message puts it back in the input"
@@ -30,13 +31,21 @@ class ConversationView(VerticalScroll):
     async def show_conversation(self, conversation: Conversation) -> None:
         """Replace everything shown with `conversation` (e.g. a resumed session): its system
         prompt, its turns, and a note after each question that got no reply."""
-        await self.remove_children("UserTurn, AssistantTurn, .system-prompt, .unanswered-note")
+        await self.remove_children(
+            "UserTurn, AssistantTurn, ToolCallBlock, .system-prompt, .unanswered-note"
+        )
         shown: list[Widget] = []
         if conversation.system_prompt:
             text = f"System prompt: {conversation.system_prompt}"
             shown.append(Static(text, classes="system-prompt", markup=False))
         messages = [m for m in conversation.messages if m.role is not Role.SYSTEM]
+        calls: list[ToolCallRecord] = []  # the last reply's calls, matched to their results
         for index, message in enumerate(messages):
+            if message.role is Role.TOOL:
+                call = calls.pop(0) if calls else ToolCallRecord(message.tool_name, {})
+                shown.append(ToolCallBlock.finished(call, message))
+                continue
+            calls = list(message.tool_calls)
             shown.append(_turn_for(message))
             if unanswered(messages, index):
                 shown.append(Static(UNANSWERED_NOTE, classes="unanswered-note", markup=False))
@@ -63,6 +72,11 @@ class ConversationView(VerticalScroll):
         self.anchor()
         return turn
 
+    async def add_tool_call(self, block: ToolCallBlock) -> None:
+        """Show a tool call of the reply that just ended."""
+        await self.mount(block)
+        self.anchor()
+
     def assistant_turns(self) -> list[AssistantTurn]:
         return list(self.query_children(AssistantTurn))
 
@@ -70,7 +84,7 @@ class ConversationView(VerticalScroll):
         """Dim the oldest `user_messages` user messages still in context, each with what
         follows it (failed turns too): the model no longer sees them."""
         users = 0
-        for turn in self.query_children("UserTurn, AssistantTurn"):
+        for turn in self.query_children("UserTurn, AssistantTurn, ToolCallBlock"):
             if turn.has_class("-dropped"):
                 continue
             if isinstance(turn, UserTurn):

@@ -1,4 +1,5 @@
-"""The status line: engine, model, thinking mode, last reply's speed, context, GPU memory."""
+"""The status line: engine, model, thinking mode, last reply's speed, context, GPU memory,
+tools."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class StatusBar(Widget):
     context_used: reactive[int] = reactive(0)
     context_limit: reactive[int] = reactive(0)
     gpu_memory: reactive[str] = reactive("")
+    tools: reactive[str] = reactive("")
+    """The MCP tools on offer: "5 tools · 2 servers" (empty without any configured)."""
 
     def render(self) -> Text:
         demo = self.engine_name == "demo"
@@ -34,9 +37,10 @@ class StatusBar(Widget):
         head.append(f" {self.engine_name} ", "bold reverse" if demo else "bold")
         head.append(" ")
         # When the terminal is narrow the model name gives way first, then the last
-        # reply's speed, then GPU memory; the state, the mode and the context stay.
+        # reply's speed, then GPU memory, then the tools; the state, the mode and the
+        # context stay.
         fields = self._fields()
-        optional = ["speed", "gpu"]
+        optional = ["speed", "gpu", "tools"]
         while True:
             tail = Text()
             for _, field in fields:
@@ -69,4 +73,6 @@ class StatusBar(Widget):
             fields.append(("ctx", Text(f"ctx {self.context_used:,}/{self.context_limit:,}")))
         if self.gpu_memory:
             fields.append(("gpu", Text(self.gpu_memory)))
+        if self.tools:
+            fields.append(("tools", Text(self.tools)))
         return fields

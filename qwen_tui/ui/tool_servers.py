@@ -1,0 +1,60 @@
+"""`ToolServers`: the chat's MCP servers, started off the UI thread.
+
+Servers take seconds to start (a `uvx` download, a slow program), so the `ToolHub` starts
+on a worker thread while the model loads (`tool_status.start_tool_servers`). Until
+then the model is offered the tools of the servers that are up so far. The core runs
+calls through `runner`, whose results go to the sink the screen connects (its engine
+bridge). `close` stops the servers once, even while they are still starting.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from qwen_tui.conversation.hub_runner import HubToolRunner
+from qwen_tui.conversation.tool_runner import ToolFinished, ToolSink
+from qwen_tui.tool_settings import ToolSettings
+from qwen_tui.tools.hub import ToolHub
+
+
+class ToolServers:
+    """The hub of `settings`' servers and the runner the core uses."""
+
+    def __init__(self, settings: ToolSettings) -> None:
+        self.hub = ToolHub(settings)
+        self.runner = HubToolRunner(self.hub, self._deliver)
+        self.starting = True
+        """The servers are still starting."""
+        self._sink: ToolSink | None = None
+        self._lock = threading.Lock()
+        self._closing = False
+
+    def connect(self, sink: ToolSink) -> None:
+        """Where the runner's results go (the screen's engine bridge)."""
+        self._sink = sink
+
+    def start(self) -> str:
+        """Start every server (blocking: on a worker thread); "" or what went wrong."""
+        problem = ""
+        try:
+            self.hub.start()
+        except Exception as exc:  # noqa: BLE001 - a hub that cannot start is a notice
+            problem = f"The MCP servers could not be started: {exc}"
+        with self._lock:
+            self.starting = False
+            closing = self._closing
+        if closing:  # the app ended while they started
+            self.hub.close()
+        return problem
+
+    def close(self) -> None:
+        """Stop the servers; if they are still starting, `start` stops them when done."""
+        with self._lock:
+            self._closing = True
+            if self.starting:
+                return
+        self.hub.close()
+
+    def _deliver(self, finished: ToolFinished) -> None:
+        if self._sink is not None:
+            self._sink(finished)
