@@ -8,6 +8,13 @@ import json
 
 import openai
 import pytest
+from typer.testing import CliRunner
+
+from qwen_tui.chat.messages import Role
+from qwen_tui.cli import app
+from qwen_tui.sessions import SessionStore
+from tests.config_files import write_config
+from tests.tools.test_run_tools import ASK, TIME_SERVER
 
 TIME_TOOL = {
     "type": "function",
@@ -128,3 +135,39 @@ def test_call_arguments_that_are_not_json_are_refused_naming_them(demo_server):
         model=demo_server.model, messages=[{"role": "user", "content": "Hi"}]
     )
     assert reply.choices[0].message.content
+
+
+def test_save_records_the_calls_and_the_results_sent_back(demo_server):
+    client = demo_server.client()
+    ask = {"role": "user", "content": "What time is it? saved-tools-marker"}
+    first = client.chat.completions.create(
+        model=demo_server.model, messages=[ask], tools=[TIME_TOOL]
+    )
+    called = first.choices[0].message
+    result = {"role": "tool", "tool_call_id": called.tool_calls[0].id, "content": "09:30 UTC"}
+    client.chat.completions.create(
+        model=demo_server.model,
+        messages=[ask, called.model_dump(exclude_none=True), result],
+        tools=[TIME_TOOL],
+    )
+    store = SessionStore(demo_server.data_dir / "sessions")
+    sessions = [store.load(i) for i in store.ids()]
+    marked = [
+        s.conversation.messages
+        for s in sessions
+        if any("saved-tools-marker" in m.content for m in s.conversation.messages)
+    ]
+    [asked, answered] = sorted(marked, key=len)
+    assert [call.name for call in asked[1].tool_calls] == ["get_current_time"]
+    assert [m.role for m in answered] == [Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT]
+    assert answered[2].tool_name == "get_current_time" and answered[2].content == "09:30 UTC"
+    assert "09:30 UTC" in answered[3].content
+
+
+def test_run_yes_with_engine_openai_runs_a_real_mcp_tool_through_serve(demo_server):
+    write_config(TIME_SERVER)
+    result = CliRunner().invoke(
+        app, ["run", "--engine", "openai", "--base-url", demo_server.url, "--yes", ASK]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Let me check.") and '"datetime"' in result.stdout
