@@ -1,10 +1,7 @@
 """`LocalEngine`: Qwen3 / Qwen3-MoE in-process on transformers' modeling code.
 
-One engine thread loads the model and serves requests one at a time (see `ThreadedEngine`).
-Each reply is split into thinking and answer on the `<think>` token ids, detokenized
-incrementally so a character split across tokens never shows half-made. Tokens come in
-blocks (a graph replay's worth on the fast path), and each block is one round of deltas, so
-the engine thread needs the GIL once a block, not once a token.
+One engine thread loads the model and serves requests one at a time (see `ThreadedEngine`);
+a reply's tokens become deltas in `local_reply.py`.
 """
 
 from __future__ import annotations
@@ -13,8 +10,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qwen_tui.chat.parts import TextDelta
-from qwen_tui.chat.token_splitter import TokenThinkingSplitter
 from qwen_tui.engine.base import (
     DeviceMemory,
     EngineFailure,
@@ -31,6 +26,7 @@ from qwen_tui.engine.events import (
     PrefillStarted,
 )
 from qwen_tui.engine.fast_path import build_runner, fast_path_blockers
+from qwen_tui.engine.local_reply import ReplyStream
 from qwen_tui.engine.prompt_cache import PromptCache
 from qwen_tui.engine.prompting import ChatTokenizer
 from qwen_tui.engine.spec import ModelSpec
@@ -148,42 +144,18 @@ class LocalEngine(ThreadedEngine):
         loaded = self._loaded
         assert loaded is not None
         rendered = self.render_prompt(request.messages, request.enable_thinking, request.tools).ids
-        tokenizer = loaded.tokenizer
         # A continued reply: the model reads its partial reply after the open turn.
-        prefill = tokenizer.encode(request.prefill()) if request.continues else []
+        prefill = loaded.tokenizer.encode(request.prefill()) if request.continues else []
         prompt = (*rendered, *prefill)
-        room = reply_room(len(prompt), loaded.context_limit)
-        splitter = TokenThinkingSplitter(
-            tokenizer.think_start_id,
-            tokenizer.think_end_id,
-            tokenizer.decode,
-            starts_in_thinking=_ends_inside_think(rendered, tokenizer),
+        reply = ReplyStream(
+            loaded.tokenizer, rendered, prefill, loaded.stop_ids, sink, request.request_id
         )
-        splitter.feed(prefill)  # shown already: only what follows streams
-        in_thinking = not splitter.thinking_finished
-
-        held = 0  # tokens fed whose text the splitter still holds back
-        budget = min(request.max_new_tokens, room)
+        budget = min(request.max_new_tokens, reply_room(len(prompt), loaded.context_limit))
         seed = self.seed if request.seed is None else request.seed
         source = reply_tokens(
-            loaded, self._runner, prompt, request, (budget, seed), cancelled, in_thinking
+            loaded, self._runner, prompt, request, (budget, seed), cancelled, reply.in_thinking
         )
-        received = 0
-
-        def stream(tokens: list[int]) -> None:
-            nonlocal held, received
-            start, received = received, received + len(tokens)
-            if isinstance(source, BudgetedTokens):
-                tokens = source.shown(start, tokens)
-            shown = [token for token in tokens if token not in loaded.stop_ids]
-            if not shown:
-                return
-            held += len(shown)
-            deltas = splitter.feed(shown)
-            if deltas:
-                _send(sink, request.request_id, deltas, held)
-                held = 0
-
+        reply.budgeted = source if isinstance(source, BudgetedTokens) else None
         sink(PrefillStarted(request.request_id, len(prompt)))
         result = decode(
             iter(source),
@@ -191,10 +163,11 @@ class LocalEngine(ThreadedEngine):
             max_new_tokens=budget,
             stop_ids=loaded.stop_ids,
             cancelled=cancelled,
-            on_tokens=stream,
+            on_tokens=reply.tokens,
             started=self.request_submitted_at,
         )
-        _send(sink, request.request_id, splitter.finish(), held)
+        reply.finish()
+        splitter = reply.splitter
         return GenerationFinished(
             request.request_id,
             result.reason,
@@ -205,20 +178,3 @@ class LocalEngine(ThreadedEngine):
             result.token_ids,
             thinking_budget_reached=isinstance(source, BudgetedTokens) and source.reached,
         )
-
-
-def _send(sink: EventSink, request_id: int, deltas: list[TextDelta], tokens: int = 1) -> None:
-    """Send the deltas `tokens` tokens completed; the first one carries their count."""
-    for delta in deltas:
-        sink(TextDelta(delta.part, delta.text, request_id, tokens))
-        tokens = 0
-
-
-def _ends_inside_think(prompt: Sequence[int], tokenizer: ChatTokenizer) -> bool:
-    """True when the template opened a think block the model is to continue (some Qwen3
-    variants end the prompt with `<think>\\n`)."""
-    ids = list(prompt)
-    if tokenizer.think_start_id not in ids:
-        return False
-    tail = ids[len(ids) - ids[::-1].index(tokenizer.think_start_id) :]
-    return tokenizer.think_end_id not in tail and not tokenizer.decode(tail).strip()

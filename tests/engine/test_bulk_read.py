@@ -69,3 +69,17 @@ def test_a_file_cut_short_during_the_load_is_one_line_asking_for_a_new_download(
         for _ in shards.read(list(shards.tensors), torch.device("cpu")):
             pass
     assert str(caught.value) == "model.safetensors is truncated; download it again"
+
+
+def test_a_benchmark_checkpoint_samples_only_ids_that_have_text(tmp_path):
+    # Benchmarks time what a client receives: a reply of ids without text streams nothing.
+    from qwen_tui.engine.synthetic.checkpoint import tiny_config, write_checkpoint
+    from qwen_tui.engine.synthetic.tokenizer import build_tokenizer
+    from qwen_tui.engine.synthetic.weights import QuantSpec
+
+    config = tiny_config(vocab_size=1024)
+    write_checkpoint(tmp_path, config, QuantSpec(group_size=32), text_only_lm_head=True)
+    head = load_file(tmp_path / "model.safetensors")["lm_head.weight"].float()
+    text_ids = build_tokenizer().get_vocab_size(with_added_tokens=False)
+    assert head[:text_ids].abs().sum(dim=1).min() > 0
+    assert head[text_ids:].abs().sum() == 0

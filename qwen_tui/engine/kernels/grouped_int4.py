@@ -14,7 +14,8 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.gptq_tiles import dequant_tile_ordered
-from qwen_tui.engine.kernels.tuning import fits_group, prefill_configs
+from qwen_tui.engine.kernels.tuned_tiles import tuned_or_fitting
+from qwen_tui.engine.kernels.tuning import prefill_configs
 
 
 @triton.jit(do_not_specialize=["num_pairs"])  # one binary for every prompt length
@@ -99,6 +100,8 @@ def grouped_int4_kernel(
 grouped_int4_tuned = triton.autotune(
     configs=prefill_configs(),
     key=["N", "K", "BLOCK_M", "GATE_UP"],
-    prune_configs_by={"early_config_prune": fits_group},
+    prune_configs_by={
+        "early_config_prune": tuned_or_fitting("grouped_int4", ("N", "K", "BLOCK_M", "GATE_UP"))
+    },
     cache_results=True,
 )(grouped_int4_kernel)

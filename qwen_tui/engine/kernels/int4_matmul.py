@@ -17,7 +17,8 @@ import triton.language as tl
 
 from qwen_tui.engine.kernels import tuning
 from qwen_tui.engine.kernels.gptq_tiles import dequant_tile, dequant_tile_ordered
-from qwen_tui.engine.kernels.tuning import fits_group, large_m_configs, prefill_configs
+from qwen_tui.engine.kernels.tuned_tiles import tuned_or_fitting
+from qwen_tui.engine.kernels.tuning import large_m_configs, prefill_configs
 
 
 @triton.jit(do_not_specialize=["M"])  # one binary for every prompt length
@@ -91,14 +92,14 @@ def _int4_matmul_kernel(
 _int4_matmul_prefill = triton.autotune(
     configs=prefill_configs(with_block_m=64),
     key=["N", "K", "ORDERED"],
-    prune_configs_by={"early_config_prune": fits_group},
+    prune_configs_by={"early_config_prune": tuned_or_fitting("int4_matmul", ("N", "K"))},
     cache_results=True,
 )(_int4_matmul_kernel)
 # Long prompts tune apart: the tile a short prompt picked would be reused at every M.
 _int4_matmul_prefill_large = triton.autotune(
     configs=large_m_configs(),
     key=["N", "K", "ORDERED"],
-    prune_configs_by={"early_config_prune": fits_group},
+    prune_configs_by={"early_config_prune": tuned_or_fitting("int4_matmul_large", ("N", "K"))},
     cache_results=True,
 )(_int4_matmul_kernel)
 

@@ -96,9 +96,15 @@ def write_checkpoint(
     overrides: Mapping[str, torch.Tensor] | None = None,
     chat_template: str | None = "default",
     template_file: bool = False,
+    text_only_lm_head: bool = False,
 ) -> Path:
     """Write a complete model directory and return it. `chat_template=None` leaves the
-    tokenizer without one; "default" uses the project's Qwen3 template."""
+    tokenizer without one; "default" uses the project's Qwen3 template.
+
+    `text_only_lm_head` zeroes the lm_head rows of ids with no text (the special tokens
+    and the padding up to the real vocabulary), so the model samples text and a reply
+    streams as the real model's does (benchmarks measure what a client receives); the
+    shape, and the bytes a token reads, are unchanged."""
     directory.mkdir(parents=True, exist_ok=True)
     full_config = dict(config)
     if quant is not None:
@@ -110,6 +116,9 @@ def write_checkpoint(
     if tokenizer.get_vocab_size() > full_config["vocab_size"]:
         raise ValueError("the synthetic tokenizer needs vocab_size >= 400")
     (directory / "config.json").write_text(json.dumps(full_config, indent=2) + "\n")
+    if text_only_lm_head:
+        text_ids = tokenizer.get_vocab_size(with_added_tokens=False)
+        overrides = {**(overrides or {}), "lm_head.weight": _text_only_rows(full_config, text_ids)}
     writer = ShardWriter(directory, shard_bytes)
     for name, tensor in synthetic_tensors(
         full_config, quant, seed=seed, std=std, overrides=overrides
@@ -117,6 +126,14 @@ def write_checkpoint(
         writer.add(name, tensor)
     writer.close()
     return directory
+
+
+def _text_only_rows(config: Mapping[str, Any], text_ids: int, std: float = 0.02) -> torch.Tensor:
+    """A random lm_head whose rows past the first `text_ids` are zero."""
+    generator = torch.Generator().manual_seed(1)
+    weight = torch.randn(config["vocab_size"], config["hidden_size"], generator=generator) * std
+    weight[text_ids:] = 0
+    return weight
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,7 +145,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = QWEN3_30B_A3B if args.full else tiny_config()
     quant = PUBLISHED_GPTQ if args.full else QuantSpec(group_size=32)
-    write_checkpoint(args.directory, config, quant, shard_bytes=int(args.shard_gib * 2**30))
+    write_checkpoint(
+        args.directory,
+        config,
+        quant,
+        shard_bytes=int(args.shard_gib * 2**30),
+        text_only_lm_head=args.full,
+    )
     print(f"wrote {args.directory}")
 
 
