@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qwen_tui.tools.calls import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
+from qwen_tui.chat.history import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
 
 
 def openai_messages(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
