@@ -136,8 +136,9 @@ class ServedTurn:
         calls: tuple[ReturnedCall, ...] = ()
         if not self._stops.hit and message.tool_calls:
             calls, malformed = returned_calls(message)
-            self._show_answer(malformed and f"\n{malformed}")
-            answer = "\n".join(filter(None, [answer, malformed]))
+            if malformed:  # no call: the client gets the text the model wrote
+                self._show_answer(f"\n{malformed}")
+                answer = "\n".join(filter(None, [answer, malformed]))
             if calls and message.finish_reason is Ending.STOP:
                 reason = "tool_calls"
         natural = stats is not None and not self._stops.hit
