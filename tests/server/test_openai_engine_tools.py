@@ -10,9 +10,15 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from qwen_tui.chat.messages import FinishReason
 from qwen_tui.chat.model_card import DEFAULT_MODEL
+from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.cli import app
+from qwen_tui.engine.events import EngineReady
+from qwen_tui.engine.remote.engine import OpenAIEngine, RemoteSpec
+from qwen_tui.tools.parsing import ToolCallParser
 from tests.config_files import write_config
+from tests.server.engine_events import EngineEvents
 from tests.server.recorded_server import RecordedServer, Script
 from tests.server.scripted_serve import ScriptedEngine, scripted_server
 from tests.tools.test_run_tools import ASK, TIME_SERVER
@@ -128,3 +134,40 @@ def test_arguments_that_are_not_json_go_back_as_an_error_result():
     assert result.exit_code == 0, result.output
     answered = server.bodies[1]["messages"][-1]
     assert answered["role"] == "tool" and "not valid JSON" in answered["content"]
+
+
+def test_several_streamed_calls_become_blocks_in_their_order():
+    def opening(index: int) -> dict:
+        function = {"name": "time.get_current_time", "arguments": ""}
+        call = {"index": index, "id": f"c{index}", "type": "function", "function": function}
+        return {"tool_calls": [call]}
+
+    def arguments(index: int, text: str) -> dict:
+        return {"tool_calls": [{"index": index, "function": {"arguments": text}}]}
+
+    stream = _sse(
+        {"content": "Two lookups."},
+        opening(0),
+        arguments(0, '{"timezone": '),
+        arguments(0, '"Asia/Tokyo"}'),
+        opening(1),
+        arguments(1, '{"timezone": "Europe/Paris"}'),
+        finish="tool_calls",
+    )
+    server = RecordedServer(Script(stream))
+    events = EngineEvents(OpenAIEngine(RemoteSpec(base_url=server.url, model="qwen3")))
+    try:
+        assert isinstance(events.loaded(), EngineReady)
+        events.ask({"role": "user", "content": ASK})
+        finished = events.until_finished()[-1]
+    finally:
+        events.close()
+        server.close()
+    assert finished.reason is FinishReason.STOP
+    parser = ToolCallParser()
+    pieces = [*parser.feed(TextDelta(Part.ANSWER, finished.answer)), *parser.finish()]
+    assert [(c.name, c.arguments) for c in parser.calls] == [
+        ("time.get_current_time", {"timezone": "Asia/Tokyo"}),
+        ("time.get_current_time", {"timezone": "Europe/Paris"}),
+    ]
+    assert "".join(p.text for p in pieces if isinstance(p, TextDelta)).strip() == "Two lookups."
