@@ -25,6 +25,7 @@ from typing import Any
 
 from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role, ToolCallRecord
 
+# Qwen3's tags, as in qwen_tui.tools.calls (the chat core imports nothing above it).
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
 

@@ -69,16 +69,23 @@ def approver(yes: bool, say: Callable[[str], None]) -> Callable[[ToolCallRecord]
 
 def call_text(call: ToolCallRecord) -> str:
     """`server.tool {"arg": ...}` (a malformed block: its text), shortened, no controls."""
-    text = exported_call_text(call)
-    if len(text) > ARGUMENTS_SHOWN:
-        text = text[: ARGUMENTS_SHOWN - 1] + "…"
-    return visible_controls(" ".join(text.split()))
+    return visible_controls(" ".join(_shortened(exported_call_text(call)).split()))
 
 
 def call_line(call: ToolCallRecord, result: Message) -> str:
-    """`▸ time.get_current_time {"timezone": "UTC"} · 0.2 s`, and how it ended if not well."""
-    outcome = " · not run" if not result.ran else " · error" if result.is_error else ""
-    return f"▸ {call_text(call)} · {result.seconds:.1f} s{outcome}"
+    """`▸ time.get_current_time {"timezone": "UTC"} · 0.2 s`; a call that failed or never
+    ran (denied, malformed, unknown) ends with the first line of what the model was told."""
+    line = f"▸ {call_text(call)}"
+    if result.ran:
+        line += f" · {result.seconds:.1f} s"
+    if result.is_error:
+        said = visible_controls(result.content.strip().split("\n")[0])
+        line += f" · {_shortened(said)}"
+    return line
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= ARGUMENTS_SHOWN else text[: ARGUMENTS_SHOWN - 1] + "…"
 
 
 def call_report(call: ToolCallRecord, result: Message) -> dict[str, object]:

@@ -47,5 +47,4 @@ class HubToolRunner:
         self.hub.cancel()
 
     def summary(self) -> ToolSummary:
-        servers = tuple(dict.fromkeys(tool.server for tool in self.hub.tools))
-        return ToolSummary(self.hub.tools, servers, self.hub.failures)
+        return ToolSummary(self.hub.tools, self.hub.running, self.hub.failures)

@@ -65,6 +65,11 @@ class ToolHub:
         return tuple(t for c in self._connections if c.error is None for t in c.tools)
 
     @property
+    def running(self) -> tuple[str, ...]:
+        """The names of the servers that started and still run, in config order."""
+        return tuple(c.server.name for c in self._connections if c.error is None)
+
+    @property
     def failures(self) -> tuple[ServerFailure, ...]:
         return tuple(ServerFailure(c.server.name, c.error) for c in self._connections if c.error)
 

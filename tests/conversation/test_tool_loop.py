@@ -284,3 +284,14 @@ def test_a_cut_off_reply_with_calls_cannot_be_continued(hub):
     core.handle(engine.finished(f"{echo} and the", reason=FinishReason.LENGTH))
     [notice] = core.continue_reply()
     assert notice.text.startswith("A reply that made tool calls cannot be continued")
+
+
+def test_the_summary_names_the_tools_and_servers_on_offer(hub):
+    _, core, _ = manual_core(hub)
+    summary = core.tool_summary()
+    assert summary.servers == ("time", "testing") and not summary.failures
+    assert [t.qualified_name for t in summary.tools][:2] == [
+        "time.get_current_time",
+        "time.convert_time",
+    ]
+    assert ConversationCore(ManualEngine(), settings()).tool_summary().tools == ()

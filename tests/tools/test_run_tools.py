@@ -48,7 +48,7 @@ def test_without_yes_the_call_is_denied_on_stderr_and_the_model_told():
         f"qwen-chat: denied tool call {CALL}; pass --yes, or allow time.get_current_time "
         "in config ([tools] allow)"
     ) in result.stderr.splitlines()
-    assert f"▸ {CALL} · 0.0 s · not run" in result.stderr.splitlines()
+    assert f"▸ {CALL} · {DENIED_TEXT}" in result.stderr.splitlines()
     assert DENIED_TEXT in result.stdout
     assert '"datetime"' not in result.stdout
 
