@@ -179,6 +179,14 @@ class ConversationCore(ConversationCommands):
         self._send_next()
         return self._take()
 
+    def answer_results(self) -> list[Update]:
+        """Reply to the conversation as it stands, ending with tool results that another
+        program's tools gave (a request to `qwen-chat serve`): the next step of its loop."""
+        history = self.conversation.messages
+        user = max((i for i, m in enumerate(history) if m.role is Role.USER), default=-1)
+        self._step(sum(m.role is Role.ASSISTANT for m in history[user + 1 :]))
+        return self._take()
+
     def cancel(self) -> list[Update]:
         """Stop the live turn now; what streamed so far is its reply, marked cancelled. In
         the tool loop, the running call is cancelled and the turn ends."""

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-FinishReason = Literal["stop", "length"]
+from qwen_tui.server.tool_protocol import DeltaToolCall, ReplyToolCall, RequestToolCall, ToolSpec
+
+FinishReason = Literal["stop", "length", "tool_calls"]
 
 
 class TextPart(BaseModel):
@@ -25,13 +27,17 @@ class TextPart(BaseModel):
 
 class RequestMessage(BaseModel):
     """A message of the conversation a request sends. An assistant message's thinking
-    (`reasoning_content`, `reasoning`) is accepted and left out of the prompt."""
+    (`reasoning_content`, `reasoning`) is accepted and left out of the prompt (except in
+    the tool-calling turns after the last user message, where the template keeps it);
+    its `tool_calls` and the `tool` messages answering them render as the template's."""
 
     model_config = ConfigDict(extra="ignore")
-    role: Literal["system", "developer", "user", "assistant"]
+    role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[TextPart] | None = None
     reasoning_content: str | None = None
     reasoning: str | None = None
+    tool_calls: list[RequestToolCall] | None = None
+    tool_call_id: str | None = None
 
     def text(self) -> str:
         """The content as one string (list parts joined)."""
@@ -70,7 +76,9 @@ class ChatCompletionRequest(BaseModel):
     n: int | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
-    tools: list[Any] | None = None
+    tools: list[ToolSpec] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    """"auto" (the default with tools) or "none" (the tools are not offered)."""
 
     @field_validator("n")
     @classmethod
@@ -86,12 +94,19 @@ class ChatCompletionRequest(BaseModel):
             raise ValueError("logprobs are not supported by this server")
         return value
 
-    @field_validator("tools")
+    @field_validator("tool_choice")
     @classmethod
-    def _no_tools(cls, tools: list[Any] | None) -> list[Any] | None:
-        if tools:
-            raise ValueError("tool calls are not supported by this server yet")
-        return tools
+    def _auto_or_none(cls, choice: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
+        if choice is not None and choice not in ("auto", "none"):
+            raise ValueError('only "auto" and "none" are supported: the model chooses its calls')
+        return choice
+
+    @property
+    def offered_tools(self) -> tuple[dict[str, Any], ...]:
+        """The tools for the template (none with `tool_choice: "none"`), as sent."""
+        if self.tool_choice == "none" or not self.tools:
+            return ()
+        return tuple(tool.model_dump(exclude_none=True) for tool in self.tools)
 
     @field_validator("chat_template_kwargs")
     @classmethod
@@ -123,6 +138,7 @@ class ReplyMessage(BaseModel):
     content: str | None
     reasoning_content: str | None = None
     reasoning: str | None = None
+    tool_calls: list[ReplyToolCall] | None = None
 
 
 class Choice(BaseModel):
@@ -146,6 +162,7 @@ class Delta(BaseModel):
     content: str | None = None
     reasoning_content: str | None = None
     reasoning: str | None = None
+    tool_calls: list[DeltaToolCall] | None = None
 
 
 class ChunkChoice(BaseModel):

@@ -1,7 +1,8 @@
 """A served reply in the wire format: the whole completion, or its stream of SSE chunks.
 
 The SSE framing is FastAPI's (`format_sse_event`); the stream ends with `data: [DONE]`
-as OpenAI's does. Thinking goes out under both `reasoning_content` and `reasoning`.
+as OpenAI's does. Thinking goes out under both `reasoning_content` and `reasoning`; tool
+calls as `tool_calls`, streamed once the reply has made them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from qwen_tui.server.protocol import (
     Usage,
 )
 from qwen_tui.server.served_turn import Piece, TurnEnding
+from qwen_tui.server.tool_protocol import DeltaToolCall, ReplyFunction, ReplyToolCall
 
 DONE = format_sse_event(data_str="[DONE]")
 
@@ -39,8 +41,15 @@ class ReplyFormat:
     def completion(self, ending: TurnEnding) -> ChatCompletion:
         """The whole reply (`stream: false`)."""
         thinking = ending.thinking or None
+        calls = [
+            ReplyToolCall(id=c.id, function=ReplyFunction(name=c.name, arguments=c.arguments))
+            for c in ending.calls
+        ]
         message = ReplyMessage(
-            content=ending.answer, reasoning_content=thinking, reasoning=thinking
+            content=ending.answer or (None if calls else ""),
+            reasoning_content=thinking,
+            reasoning=thinking,
+            tool_calls=calls or None,
         )
         choice = Choice(message=message, finish_reason=ending.finish_reason)
         return ChatCompletion(
@@ -59,6 +68,20 @@ class ReplyFormat:
         if piece.part is Part.THINKING:
             return self._chunk(Delta(reasoning_content=piece.text, reasoning=piece.text))
         return self._chunk(Delta(content=piece.text))
+
+    def calls(self, ending: TurnEnding) -> list[bytes]:
+        """The reply's tool calls as vLLM streams them: per call, a chunk with its index,
+        id and name, then one with its arguments."""
+        chunks: list[bytes] = []
+        for index, call in enumerate(ending.calls):
+            named = ReplyFunction(name=call.name, arguments="")
+            opening = DeltaToolCall(index=index, id=call.id, type="function", function=named)
+            arguments = DeltaToolCall(index=index, function=ReplyFunction(arguments=call.arguments))
+            chunks += [
+                self._chunk(Delta(tool_calls=[opening])),
+                self._chunk(Delta(tool_calls=[arguments])),
+            ]
+        return chunks
 
     def closing(self, ending: TurnEnding) -> bytes:
         """The last chunk of the choice, with its finish reason."""

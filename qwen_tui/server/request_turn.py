@@ -1,38 +1,44 @@
 """What a chat completions request asks for, as the conversation core takes it.
 
-The request's messages become a `Conversation` (its system prompt, the history, the last
-user message to answer) and its fields the `Settings` of the turn. As in the chat, earlier
-assistant turns go to the template without their thinking, the soft switches in the
-messages work, and values the request leaves out take the model card's per-mode presets.
+The request's messages become a `Conversation` (its system prompt, the history, and the
+user message to answer, or the tool results the reply must read) and its fields the
+`Settings` of the turn. As in the chat, earlier assistant turns go to the template without
+their thinking, the soft switches in the messages work, and values the request leaves out
+take the model card's per-mode presets. Tool calls and results in the history become the
+conversation's own (`request_history.py`), which the template renders as Qwen3's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
-from qwen_tui.chat.messages import Conversation, Message, Role
-from qwen_tui.chat.model_card import MAX_NEW_TOKENS, THINK_CLOSE
+from qwen_tui.chat.messages import Conversation, Role
+from qwen_tui.chat.model_card import MAX_NEW_TOKENS
 from qwen_tui.config import SamplingOverrides, Settings
 from qwen_tui.server.errors import bad_request
-from qwen_tui.server.protocol import ChatCompletionRequest, RequestMessage
-
-_ROLES = {"user": Role.USER, "assistant": Role.ASSISTANT}
+from qwen_tui.server.protocol import ChatCompletionRequest
+from qwen_tui.server.request_history import history
+from qwen_tui.tool_settings import ToolSettings
 
 
 @dataclass(frozen=True)
 class RequestedTurn:
-    """The conversation so far, the user message to answer, and how to answer it."""
+    """The conversation so far, what to answer, and how to answer it."""
 
     conversation: Conversation
-    text: str
+    text: str | None
+    """The user message to answer; None when the conversation ends with tool results."""
     settings: Settings
     stops: tuple[str, ...]
+    tools: tuple[dict[str, Any], ...] = ()
+    """The functions offered to the model (the template's `tools`)."""
 
 
 def requested_turn(request: ChatCompletionRequest, base: Settings) -> RequestedTurn:
     """The turn `request` asks for; `base` gives what requests do not choose (the model,
     the engine). Raises ApiError (400) for a conversation the model cannot be given."""
-    conversation, text = _conversation(request.messages)
+    conversation, text = _conversation(request)
     top_k = request.top_k
     sampling = SamplingOverrides(
         temperature=request.temperature,
@@ -50,41 +56,28 @@ def requested_turn(request: ChatCompletionRequest, base: Settings) -> RequestedT
         system_prompt=conversation.system_prompt,
         seed=request.seed,
         thinking_budget=request.thinking_budget,
+        # The client runs the calls: the core parses them and runs none (no step goes on).
+        tools=ToolSettings(max_tool_steps=0),
     )
-    return RequestedTurn(conversation, text, settings, request.stop_strings)
+    tools = request.offered_tools
+    return RequestedTurn(conversation, text, settings, request.stop_strings, tools)
 
 
-def history_answer(message: RequestMessage) -> str:
-    """An assistant message as history: the answer alone. Its `reasoning_content` or
-    `reasoning` is dropped, and so is a think block left in its content (all up to the
-    last `</think>`, as Qwen3's chat template cuts it)."""
-    text = message.text()
-    if THINK_CLOSE in text:
-        text = text.rsplit(THINK_CLOSE, 1)[1].lstrip("\n")
-    return text
-
-
-def _conversation(messages: list[RequestMessage]) -> tuple[Conversation, str]:
+def _conversation(request: ChatCompletionRequest) -> tuple[Conversation, str | None]:
+    messages = request.messages
     system = ""
     first = 0
     if messages[0].role in ("system", "developer"):
         system, first = messages[0].text(), 1
-    turns: list[Message] = []
-    for index in range(first, len(messages)):
-        message = messages[index]
-        if message.role not in _ROLES:
-            raise bad_request(
-                f"messages.{index}: a {message.role} message may only come first",
-                f"messages.{index}.role",
-            )
-        role = _ROLES[message.role]
-        text = message.text() if role is Role.USER else history_answer(message)
-        if turns and turns[-1].role is role:
-            # Two in a row: one message, so the core does not take the first as unanswered.
-            turns[-1].content = f"{turns[-1].content}\n\n{text}"
-        else:
-            turns.append(Message(role, text))
+    turns = history(messages, first)
+    if not any(turn.role is Role.USER for turn in turns):
+        raise bad_request("the messages need a user message to answer", "messages")
+    if turns and turns[-1].role is Role.TOOL:
+        return Conversation(system, turns), None
     if not turns or turns[-1].role is not Role.USER:
-        raise bad_request("the last message must be the user's: it is the one answered", "messages")
+        raise bad_request(
+            "the last message must be the user's or a tool's: it is the one answered",
+            "messages",
+        )
     pending = turns.pop()
     return Conversation(system, turns), pending.content

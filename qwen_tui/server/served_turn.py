@@ -2,7 +2,9 @@
 
 `Serving` hands it the core's updates as the engine's events arrive; the route reads its
 pieces as they stream (`pieces`) or waits for the whole reply (`finish`). Stop strings end
-the answer here: the text stops short of the first one and the engine is stopped.
+the answer here: the text stops short of the first one and the engine is stopped. With
+tools offered, the core keeps the reply's `<tool_call>` blocks out of its text; they come
+back as the ending's `calls`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from qwen_tui.conversation.updates import (
     Update,
 )
 from qwen_tui.server.protocol import FinishReason
+from qwen_tui.server.returned_calls import ReturnedCall, returned_calls
 from qwen_tui.server.stop_strings import StopStrings
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,8 @@ class TurnEnding:
     prompt_tokens: int
     completion_tokens: int
     error: str | None = None
+    calls: tuple[ReturnedCall, ...] = ()
+    """The tool calls the reply made, for the client to run."""
 
 
 class ServedTurn:
@@ -128,6 +133,14 @@ class ServedTurn:
             if message.finish_reason is Ending.LENGTH:
                 reason = "length"
             answer = message.content
+        calls: tuple[ReturnedCall, ...] = ()
+        if not self._stops.hit and message.tool_calls:
+            calls, malformed = returned_calls(message)
+            if malformed:  # no call: the client gets the text the model wrote
+                self._show_answer(f"\n{malformed}")
+                answer = "\n".join(filter(None, [answer, malformed]))
+            if calls and message.finish_reason is Ending.STOP:
+                reason = "tool_calls"
         natural = stats is not None and not self._stops.hit
         failed = message.finish_reason is Ending.ERROR
         self.ending = TurnEnding(
@@ -137,6 +150,7 @@ class ServedTurn:
             prompt_tokens=stats.prompt_tokens if natural and stats else self._prompt_tokens,
             completion_tokens=stats.generated_tokens if natural and stats else self._tokens,
             error=(self._error or "the engine failed without saying why") if failed else None,
+            calls=calls,
         )
         self._queue.put_nowait(self.ending)
         self.core.close()  # the session (if any) is complete; the engine may still stop

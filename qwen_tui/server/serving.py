@@ -20,10 +20,11 @@ from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import new_sessions
 from qwen_tui.conversation.recording import RecorderFactory
-from qwen_tui.conversation.updates import BudgetQuestion, Refused
+from qwen_tui.conversation.updates import BudgetQuestion, Refused, ToolLoopStopped
 from qwen_tui.engine.base import Engine
 from qwen_tui.engine.events import EngineError, EngineEvent, EngineReady, LoadProgress
 from qwen_tui.server.errors import bad_request, engine_failed, not_ready, too_busy
+from qwen_tui.server.offered_tools import OfferedTools
 from qwen_tui.server.request_turn import RequestedTurn
 from qwen_tui.server.served_turn import ServedTurn
 from qwen_tui.server.stop_strings import StopStrings
@@ -99,15 +100,22 @@ class Serving:
             requested.conversation,
             recorder_factory=self._sessions(requested.conversation),
             request_ids=self._request_ids,
+            tools=OfferedTools(requested.tools) if requested.tools else None,
         )
         core.handle(ready)
         core.short_replies_ok = True  # a reply that only fits shorter runs, ending "length"
-        updates = core.send(requested.text)
+        if requested.text is None:
+            updates = core.answer_results()
+        else:
+            updates = core.send(requested.text)
         for update in updates:
             if isinstance(update, BudgetQuestion):
                 core.answer_budget(None)
                 core.close()
                 raise bad_request(_no_room(update.budget, requested.settings), "messages")
+            if isinstance(update, ToolLoopStopped):  # no room to read the results
+                core.close()
+                raise bad_request(_no_room_for_results(self.engine.context_limit), "messages")
             if isinstance(update, Refused):
                 core.close()
                 raise engine_failed(update.reason)
@@ -166,4 +174,11 @@ def _no_room(budget: Budget, settings: Settings) -> str:
         f"The messages take {budget.prompt_tokens:,} tokens of the model's "
         f"{budget.limit:,}-token context, leaving {room:,} for the reply, fewer than the "
         f"{needed:,} it needs at least; shorten the messages."
+    )
+
+
+def _no_room_for_results(limit: int) -> str:
+    return (
+        f"The messages fill the model's {limit:,}-token context, leaving no room for the "
+        "reply to the tool results; shorten the messages."
     )

@@ -40,6 +40,8 @@ class RecordedServer:
         self.script = script
         self.models = models if models is not None else [{"id": "qwen3", "object": "model"}]
         self.bodies: list[dict[str, Any]] = []
+        self.next_scripts: list[Script] = []
+        """Answers for the next requests, one each, before `script` again."""
         self.closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -66,7 +68,7 @@ class RecordedServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 server.bodies.append(json.loads(self.rfile.read(length)))
-                script = server.script
+                script = server.next_scripts.pop(0) if server.next_scripts else server.script
                 if script.status != 200:
                     self._json(script.status, {"error": script.error}, script.headers)
                     return

@@ -5,8 +5,9 @@ It streams each reply with the official `openai` client, sending the hard switch
 sampling (`top_k` and `min_p` as the extra fields those servers take). "Loading" is
 asking the server for its models: the one named must be there, and vLLM's
 `max_model_len` gives the context limit (else `--yarn-factor`'s, or the card's 40,960).
-Esc closes the stream. Prompt tokens are estimated, as the client has no tokenizer; the
-server's own refusal is the hard limit.
+Esc closes the stream. Tools go out in the request; the calls that come back are
+the model's `<tool_call>` blocks again (`tool_wire.py`). Prompt tokens are estimated, as
+the client has no tokenizer; the server's own refusal is the hard limit.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from qwen_tui.engine.events import (
 )
 from qwen_tui.engine.remote.failures import failure
 from qwen_tui.engine.remote.reply import StreamedReply
+from qwen_tui.engine.remote.tool_wire import openai_messages, read_text
 from qwen_tui.engine.worker import ThreadedEngine
 
 BYTES_PER_TOKEN = 3.5
@@ -73,7 +75,7 @@ class OpenAIEngine(ThreadedEngine):
     def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
         """An estimate from the text's size (see `BYTES_PER_TOKEN`). Thread-safe."""
         body = sum(
-            round(len(m["content"].encode()) / BYTES_PER_TOKEN) + _MESSAGE_OVERHEAD_TOKENS
+            round(len(read_text(m).encode()) / BYTES_PER_TOKEN) + _MESSAGE_OVERHEAD_TOKENS
             for m in messages
         )
         return body + _MESSAGE_OVERHEAD_TOKENS - 2 + (0 if enable_thinking else _EMPTY_THINK_TOKENS)
@@ -194,7 +196,7 @@ class OpenAIEngine(ThreadedEngine):
             extra["thinking_budget"] = request.thinking_budget
         arguments: dict[str, Any] = {
             "model": self.spec.model,
-            "messages": list(request.messages),
+            "messages": openai_messages(request.messages),
             "stream": True,
             "stream_options": {"include_usage": True},
             "temperature": sampling.temperature,
@@ -205,6 +207,8 @@ class OpenAIEngine(ThreadedEngine):
         }
         if request.seed is not None:
             arguments["seed"] = request.seed
+        if request.tools:
+            arguments["tools"] = list(request.tools)
         return arguments
 
 

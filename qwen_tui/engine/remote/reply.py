@@ -5,7 +5,8 @@ Servers hand the thinking over in one of three ways, and each is read: `reasonin
 `content` by a server without a reasoning parser, which the text splitter takes apart
 (tags split across chunks included). Thinking from the reasoning fields is trimmed as the
 splitter trims it. The figures come from the stream: time to first token and tokens/s as
-the client sees them, token counts from `usage` when the server sends it.
+the client sees them, token counts from `usage` when the server sends it. Tool calls
+come out as `<tool_call>` blocks in the answer (`tool_wire.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.chat.splitter import TextThinkingSplitter
 from qwen_tui.chat.trimmed_stream import TrimmedStream
+from qwen_tui.engine.remote.tool_wire import StreamedCalls
 
 _REASONS = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
 
@@ -33,6 +35,7 @@ class StreamedReply:
         self._reasoning = TrimmedStream()
         self._usage: Any = None
         self._estimate = prompt_tokens_estimate
+        self._calls = StreamedCalls()
         self.finish_reason: str | None = None
         """As the server said it, once it did; None for a stream that ended without one."""
 
@@ -60,13 +63,21 @@ class StreamedReply:
             if delta.content:
                 carried_text = True
                 deltas.extend(self._content.feed(delta.content))
+            if delta.tool_calls:
+                carried_text = True
+                self._calls.add(delta.tool_calls)
         if carried_text:
             self._counted()
         return deltas
 
     def finish(self) -> list[TextDelta]:
-        """The stream ended (or broke): what the splitter still held."""
-        return self._content.finish()
+        """The stream ended (or broke): the calls it made, as the model's `<tool_call>`
+        blocks after the answer, and what the splitter still held."""
+        deltas: list[TextDelta] = []
+        blocks = self._calls.blocks()
+        if blocks:
+            deltas = self._content.feed(f"\n{blocks}" if self._content.answer else blocks)
+        return deltas + self._content.finish()
 
     @property
     def thinking(self) -> str:
