@@ -50,7 +50,9 @@ def _fastapi_app(serving: Serving, api_key: str | None) -> FastAPI:
         title="qwen-chat serve",
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
-        strict_content_type=False,  # curl -d without a Content-Type still sends JSON
+        # A body sent with no Content-Type at all is read as JSON; `curl -d` labels its
+        # body a form, so it needs -H "Content-Type: application/json", as with vLLM.
+        strict_content_type=False,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
