@@ -71,6 +71,16 @@ async def test_a_streamed_reply_and_the_question_show_as_marks():
     assert "Qwen␛]2;MODEL␇ demo" in shown  # the status bar's model name
 
 
+async def test_a_resumed_system_prompt_shows_as_marks_in_the_header_line():
+    conversation = hostile_conversation()
+    conversation.system_prompt = TITLE
+    app = make_app(RecordingEngine(), conversation=conversation)
+    async with app.run_test(size=SCREEN) as pilot:
+        await until_idle(pilot)
+        shown = screen_text(app)
+    assert f"System prompt: {TITLE_SHOWN}" in shown
+
+
 async def test_a_resumed_conversation_shows_as_marks():
     app = make_app(RecordingEngine(), conversation=hostile_conversation())
     async with app.run_test(size=SCREEN) as pilot:

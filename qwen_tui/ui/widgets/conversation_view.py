@@ -36,8 +36,7 @@ class ConversationView(VerticalScroll):
         )
         shown: list[Widget] = []
         if conversation.system_prompt:
-            text = f"System prompt: {conversation.system_prompt}"
-            shown.append(Static(text, classes="system-prompt", markup=False))
+            shown.append(_system_prompt_line(conversation.system_prompt))
         messages = [m for m in conversation.messages if m.role is not Role.SYSTEM]
         calls: list[ToolCallRecord] = []  # the last reply's calls, matched to their results
         for index, message in enumerate(messages):
@@ -118,12 +117,18 @@ class ConversationView(VerticalScroll):
         """The header line at the top: the system prompt the next turns send."""
         await self.remove_children(".system-prompt")
         if prompt:
-            text = f"System prompt: {visible_controls(prompt)}"
-            line = Static(text, classes="system-prompt", markup=False)
-            await self.mount(line, before=0)
+            await self.mount(_system_prompt_line(prompt), before=0)
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")
+
+
+def _system_prompt_line(prompt: str) -> Static:
+    """The header line naming the system prompt, its control characters made visible
+    (a resumed session file may hold anything)."""
+    return Static(
+        f"System prompt: {visible_controls(prompt)}", classes="system-prompt", markup=False
+    )
 
 
 def unanswered(messages: list[Message], index: int) -> bool:
