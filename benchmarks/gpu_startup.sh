@@ -13,3 +13,4 @@ step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
 echo "autotune files: $(find $work/cold -name '*.autotune.json' | wc -l)"
 step decode 100 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 --prompts 4096 --fresh-prompts 1001 --steps 256
+step_err_lines=3 step load_profile 150 python3 -m benchmarks.load_profile --model /tmp/q30
