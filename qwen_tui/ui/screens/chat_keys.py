@@ -33,6 +33,8 @@ class ChatKeys(Screen[None]):
         if action == "cancel":
             # Esc only means "stop" while a reply streams or its tool calls run.
             return self.core.live is not None or self.core.tool_loop.busy
+        if action == "cancel_edit":
+            return self.view.edit.active
         playback = self.view.playback
         if action == "toggle_playback":
             return playback
@@ -59,6 +61,11 @@ class ChatKeys(Screen[None]):
         """Esc: stop the reply now; what streamed so far stays, marked cancelled. A tool
         call running is cancelled, and the turn ends."""
         await self.driver.cancel()
+
+    def action_cancel_edit(self) -> None:
+        """Esc while a message is edited: no edit, the input as it was before."""
+        self.view.edit.cancel()
+        self.refresh_bindings()
 
     async def action_interrupt(self) -> None:
         """Ctrl+C: copy the selected text if any (the input copies its own first), else
