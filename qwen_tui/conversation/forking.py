@@ -24,6 +24,8 @@ from typing import Protocol
 
 from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import Conversation, Role
+from qwen_tui.chat.turn_plan import plan_turn
+from qwen_tui.config import Settings
 from qwen_tui.engine.base import Engine
 
 PLAYBACK = (
@@ -88,3 +90,12 @@ def fork_at(
     history = [replace(message) for message in conversation.messages[:cut]]
     origin = ForkOrigin(session_id, number)
     return Conversation(conversation.system_prompt, history, forked_from=origin)
+
+
+def thinking_of_edit(
+    conversation: Conversation, number: int, settings: Settings, dropped: int = 0
+) -> bool:
+    """Whether message `number`, edited, runs with thinking unless it has a soft switch
+    itself: the history before it decides (an earlier `/no_think` holds), as for any
+    message sent."""
+    return plan_turn(fork_at(conversation, number, None, dropped), "", settings).thinking

@@ -73,13 +73,15 @@ class ChatView:
             self.prompt.border_subtitle = "Space pauses · Esc stops this reply · Ctrl+Q quits"
             return
         switch = soft_switch(self.prompt.text)
+        edited = self.edit.editing
+        base_thinking = self._base_thinking if edited is None else edited.thinking
         if not self.core.settings.thinking:
             ignored = " (/think is ignored)" if switch else ""
             hint = f"thinking off: Ctrl+T{ignored}"
         elif switch is not None:
             hint = f"thinking {'on' if switch else 'off'}: {'/think' if switch else '/no_think'}"
         else:
-            hint = "thinking on" if self._base_thinking else "thinking off: earlier /no_think"
+            hint = "thinking on" if base_thinking else "thinking off: earlier /no_think"
         queued = len(self.core.pending)
         self.prompt.border_subtitle = f"▸ {hint}" + (f" · {queued} queued" if queued else "")
         self.prompt.border_title = self._input_title()

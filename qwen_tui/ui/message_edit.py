@@ -21,6 +21,9 @@ class EditedMessage:
 
     number: int
     dropped: int
+    thinking: bool
+    """The mode it runs in without a soft switch of its own (the history before it
+    decides), for the line under the input."""
 
 
 class MessageEdit:

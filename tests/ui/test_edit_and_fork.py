@@ -208,3 +208,16 @@ async def test_after_the_oldest_turn_was_dropped_numbers_still_count_every_messa
             second_reply,
             "Short?",
         ]
+
+
+async def test_the_palette_edits_the_last_message():
+    app = saving_app(RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await two_turns(pilot)
+        (command,) = [
+            c for c in app.get_system_commands(app.screen) if c.title == "Edit your last message"
+        ]
+        command.callback()
+        await pilot.pause()
+        assert app.chat_screen.query_one(PromptInput).text == "And a list?"
+        assert "Editing message 2" in shown_text(app.chat_screen.query_one(EditBanner))

@@ -132,8 +132,11 @@ class ChatScreen(ChatKeys):
         if why:
             self.notify(why, severity="warning", markup=False)
             return
-        self.view.edit.begin(EditedMessage(number, dropped), event.text)
+        core = self.core
+        thinking = forking.thinking_of_edit(core.conversation, number, core.settings, dropped)
+        self.view.edit.begin(EditedMessage(number, dropped, thinking), event.text)
         self.refresh_bindings()
+        self.view.refresh_mode_hint()
 
     async def run_command(self, line: CommandLine) -> None:
         """Run a parsed `/command`."""
