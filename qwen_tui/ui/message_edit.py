@@ -50,6 +50,7 @@ class MessageEdit:
         self.prompt.add_class("-editing")
         self.banner.show_editing(message.number)
         self.prompt.focus()
+        self._refresh_keys()
 
     def finish(self) -> EditedMessage | None:
         """The edit is sent: the message edited (None if there was no edit)."""
@@ -69,6 +70,14 @@ class MessageEdit:
         self._end()
 
     def _end(self) -> None:
+        if self.editing is None:
+            return
         self.editing = None
         self.prompt.remove_class("-editing")
         self.banner.hide()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Esc says "Cancel edit" in the footer only while there is one."""
+        if self.prompt.is_attached:
+            self.prompt.screen.refresh_bindings()

@@ -221,3 +221,22 @@ async def test_the_palette_edits_the_last_message():
         await pilot.pause()
         assert app.chat_screen.query_one(PromptInput).text == "And a list?"
         assert "Editing message 2" in shown_text(app.chat_screen.query_one(EditBanner))
+
+
+async def test_a_new_conversation_while_editing_ends_the_edit_and_keeps_the_text():
+    app = saving_app(RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await two_turns(pilot)
+        await edit(pilot, 1)
+        assert "Cancel edit" in [b.binding.description for b in app.screen.active_bindings.values()]
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not app.chat_screen.query_one(EditBanner).display
+        assert app.chat_screen.query_one(PromptInput).text == "How do I reverse a string?"
+        descriptions = [b.binding.description for b in app.screen.active_bindings.values()]
+        assert "Cancel edit" not in descriptions
+        await press_now(pilot, "enter")  # a plain first message of the new conversation
+        await wait_for(pilot, lambda: app.core.conversation.messages, what="sent")
+        await until_idle(pilot)
+        assert app.core.conversation.forked_from is None
+        assert not app.chat_screen.query(ForkMark)

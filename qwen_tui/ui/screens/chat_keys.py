@@ -66,7 +66,6 @@ class ChatKeys(Screen[None]):
     def action_cancel_edit(self) -> None:
         """Esc while a message is edited: no edit, the input as it was before."""
         self.view.edit.cancel()
-        self.refresh_bindings()
         self.view.refresh_mode_hint()
 
     def action_edit_last_message(self) -> None:

@@ -119,7 +119,6 @@ class ChatScreen(ChatKeys):
             await self.driver.edit_and_fork(edited.number, edited.dropped, event.text.strip())
         else:
             await self.driver.send(event.text.strip())
-        self.refresh_bindings()
         self.view.refresh_mode_hint()
 
     def on_text_area_changed(self) -> None:
@@ -135,7 +134,6 @@ class ChatScreen(ChatKeys):
         core = self.core
         thinking = forking.thinking_of_edit(core.conversation, number, core.settings, dropped)
         self.view.edit.begin(EditedMessage(number, dropped, thinking), event.text)
-        self.refresh_bindings()
         self.view.refresh_mode_hint()
 
     async def run_command(self, line: CommandLine) -> None:
