@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.sampling import SamplingParams
 
 
@@ -94,6 +95,8 @@ class Message:
 class Conversation:
     system_prompt: str = ""
     messages: list[Message] = field(default_factory=list)
+    forked_from: ForkOrigin | None = None
+    """Set when this conversation began as a fork of another (`fork_origin.py`)."""
 
     def add_user(self, text: str) -> Message:
         message = Message(Role.USER, text)

@@ -94,6 +94,8 @@ def _title(summary: SessionSummary) -> Text:
         # The suffix alone names the original in every command.
         replayed = visible_controls(summary.replay_of.rsplit("-", 1)[-1])
         title.append(f" (replay of {replayed})", style="dim")
+    if summary.fork is not None:
+        title.append(visible_controls(f" ({summary.fork.describe()})"), style="dim")
     return title
 
 
@@ -204,6 +206,8 @@ def render_transcript(
     yield heading
     if session.replay_of:
         yield text_for_terminal(f"replay of session {session.replay_of}", style="dim")
+    if session.forked_from is not None:
+        yield text_for_terminal(session.forked_from.describe(), style="dim")
     if session.conversation.system_prompt:
         yield Rule("System", align="left")
         yield text_for_terminal(session.conversation.system_prompt)

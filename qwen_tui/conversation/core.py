@@ -22,7 +22,7 @@ from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
-from qwen_tui.conversation import continuing
+from qwen_tui.conversation import continuing, forking
 from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn, ways_out
 from qwen_tui.conversation.conversation_commands import ConversationCommands
 from qwen_tui.conversation.live_turn import LiveTurn
@@ -211,6 +211,18 @@ class ConversationCore(ConversationCommands):
         live = LiveTurn(request_id, plan.messages[-1]["content"], plan, tokens, partial)
         self._launch(live, continuing.continuation_request(plan, partial, request_id))
         return self._take()
+
+    def edit_and_fork(self, number: int, text: str, dropped: int = 0) -> list[Update]:
+        """Send `text` in place of user message `number` in a new session, the history
+        before it copied (`forking.py`; `dropped` of the messages shown left the context)."""
+        why = forking.why_not(self, number, dropped)
+        if why:
+            self._notice(why, Severity.WARNING)
+            return [*self._take(), Refused(text, "")]
+        session_id = None if self.recorder is None else self.recorder.session_id
+        self._switch(forking.fork_at(self.conversation, number, session_id, dropped), None)
+        self.recording.fork(self.conversation)
+        return [*self._take(), *self.send(text)]
 
     def new_conversation(self) -> list[Update]:
         """Stop any reply, forget the history and the queue, start a new session."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from qwen_tui.chat.messages import Message
+from qwen_tui.chat.messages import Conversation, Message
 from qwen_tui.config import Settings
 from qwen_tui.sessions import SessionError, SessionRecorder
 from qwen_tui.sessions.timeline import Chunk
@@ -49,6 +49,15 @@ class SessionRecording:
         if self.recorder is not None:
             self._guard(self.recorder.close)
             self.recorder = None
+
+    def fork(self, conversation: Conversation) -> None:
+        """Open the new session with where `conversation` was forked from and the history
+        it copied, ahead of its first turn."""
+        origin = conversation.forked_from
+        recorder = self.recorder
+        if origin is not None and recorder is not None:
+            self._guard(lambda: recorder.note_fork(origin))
+            self._write(lambda recorder: recorder.note_history(conversation.messages))
 
     def system_prompt(self, prompt: str) -> None:
         """Record a new system prompt."""

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import FinishReason, Message, Role
 from qwen_tui.sessions.session import Session
 from qwen_tui.sessions.tool_export import calls_data, calls_markdown, result_data, result_markdown
@@ -52,6 +53,8 @@ def to_markdown(session: Session) -> str:
     lines.append(f"- Model: {session.model or 'unknown'} (engine {session.engine or 'unknown'})")
     if session.replay_of:
         lines.append(f"- Replay of session `{session.replay_of}`")
+    if session.forked_from is not None:
+        lines.append(f"- {session.forked_from.describe()}")
     lines.append("")
     if session.conversation.system_prompt:
         lines += ["## System", "", demoted(session.conversation.system_prompt), ""]
@@ -68,11 +71,18 @@ def to_json(session: Session) -> str:
         "model": session.model,
         "engine": session.engine,
         "replay_of": session.replay_of,
+        "forked_from": _fork_data(session.forked_from),
         "settings": session.settings,
         "system_prompt": session.conversation.system_prompt,
         "messages": [message_dict(m) for m in session.conversation.messages],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _fork_data(origin: ForkOrigin | None) -> dict[str, Any] | None:
+    """Where a fork came from, as JSON: the session (null if it was not saved) and the
+    number of its user message that was edited."""
+    return None if origin is None else {"session": origin.session_id, "message": origin.message}
 
 
 def message_dict(message: Message) -> dict[str, Any]:

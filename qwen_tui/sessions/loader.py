@@ -15,6 +15,7 @@ from typing import Any
 
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.sessions.errors import SessionCorrupt
+from qwen_tui.sessions.fork_records import FORK_TYPE, fork_origin_of
 from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_record, session_lines
 from qwen_tui.sessions.records import HEADER_TYPE, assistant_message, user_message
 from qwen_tui.sessions.session import Session, read_header, where
@@ -142,6 +143,8 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         if not isinstance(prompt, str):
             raise TypeError("'system_prompt' must be a string")
         session.conversation.system_prompt = prompt
+    elif kind == FORK_TYPE:
+        session.conversation.forked_from = fork_origin_of(record)
     elif kind == "resume":
         if not isinstance(record.get("settings", {}), dict):
             raise TypeError("'settings' must be an object")

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.config import Settings
 from qwen_tui.sessions.errors import SessionWriteError
 from qwen_tui.sessions.files import sync_directory
+from qwen_tui.sessions.fork_records import fork_record
 from qwen_tui.sessions.lock import SessionLock
 from qwen_tui.sessions.records import (
     Record,
@@ -67,6 +69,13 @@ class SessionRecorder:
         self._opening.append(
             resume_record(settings=settings, engine_name=engine_name, model_name=model_name)
         )
+
+    def note_fork(self, origin: ForkOrigin) -> None:
+        """Precede the first new event with a `fork` event: this session continues
+        `origin` from one of its messages (its history then comes by `note_history`)."""
+        if self.written:
+            raise ValueError("note_fork must come before the first new event")
+        self._opening.append(fork_record(origin, now_stamp()))
 
     def note_history(self, messages: Sequence[Message]) -> None:
         """Precede the first new event with `messages`: the conversation so far, as another

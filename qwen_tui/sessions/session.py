@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import Conversation, Role
 from qwen_tui.sessions.errors import SessionCorrupt, SessionTooNew
 from qwen_tui.sessions.lines import MAX_DEPTH, Line, nesting_within, parse_record
@@ -44,6 +45,11 @@ class Session:
             return self.renamed_to
         first = next((m for m in self.conversation.messages if m.role is Role.USER), None)
         return title_from(first.content) if first else UNTITLED
+
+    @property
+    def forked_from(self) -> ForkOrigin | None:
+        """Where this session was forked from, if it is a fork (its `fork` event)."""
+        return self.conversation.forked_from
 
     @property
     def turns(self) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import Role
 from qwen_tui.sessions.errors import SessionError
 from qwen_tui.sessions.lines import open_session_file, session_lines
@@ -42,6 +43,14 @@ class SessionSummary:
     engine: str = ""
     replay_of: str | None = None
     problem: str | None = None
+    forked_from: str | None = None
+    forked_at: int | None = None
+    """For a fork, the message of `forked_from` it was forked at (None: not a fork)."""
+
+    @property
+    def fork(self) -> ForkOrigin | None:
+        """Where the session was forked from, if it is a fork."""
+        return None if self.forked_at is None else ForkOrigin(self.forked_from, self.forked_at)
 
 
 def summarize(session_id: str, path: Path) -> SessionSummary:
@@ -51,6 +60,7 @@ def summarize(session_id: str, path: Path) -> SessionSummary:
         session, turns = scan_facts(path)
     except (OSError, SessionError) as exc:
         return SessionSummary(session_id, path, updated, problem=str(exc))
+    fork = session.forked_from
     return SessionSummary(
         id=session_id,
         path=path,
@@ -61,6 +71,8 @@ def summarize(session_id: str, path: Path) -> SessionSummary:
         model=session.model,
         engine=session.engine,
         replay_of=session.replay_of,
+        forked_from=None if fork is None else fork.session_id,
+        forked_at=None if fork is None else fork.message,
     )
 
 

@@ -78,9 +78,11 @@ def _valid_row(row: object) -> TypeGuard[dict[str, Any]]:
     if not isinstance(row, dict) or set(row) != set(_CACHED):
         return False
     texts = all(isinstance(row[k], str) for k in ("title", "created", "model", "engine"))
-    optional = all(row[k] is None or isinstance(row[k], str) for k in ("replay_of", "problem"))
-    turns = row["turns"]
-    return texts and optional and isinstance(turns, int) and not isinstance(turns, bool)
+    ids = ("replay_of", "problem", "forked_from")
+    optional = all(row[k] is None or isinstance(row[k], str) for k in ids)
+    counts = [row["turns"]] + ([] if row["forked_at"] is None else [row["forked_at"]])
+    whole = all(isinstance(n, int) and not isinstance(n, bool) for n in counts)
+    return texts and optional and whole
 
 
 def _file_key(path: Path) -> list[int] | None:

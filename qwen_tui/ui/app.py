@@ -140,6 +140,11 @@ class ChatApp(PlainTextNotifications):
                 screen.action_toggle_thinking,
             )
             yield SystemCommand(
+                "Edit your last message",
+                "Send it again, edited, as a new session: a fork (E on any message)",
+                screen.action_edit_last_message,
+            )
+            yield SystemCommand(
                 "Continue the last reply",
                 "Go on with a reply cut off by Esc or the length limit (/continue)",
                 screen.action_continue_reply,

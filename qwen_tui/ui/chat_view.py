@@ -18,8 +18,10 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
 from qwen_tui.engine.events import EngineReady, LoadProgress
 from qwen_tui.sessions.prompt_history import PromptHistory
+from qwen_tui.ui.message_edit import MessageEdit
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.conversation_view import ConversationView, unanswered
+from qwen_tui.ui.widgets.edit_banner import EditBanner
 from qwen_tui.ui.widgets.load_bar import LoadBar
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.status_bar import StatusBar
@@ -43,6 +45,8 @@ class ChatView:
         self.load_bar = load_bar
         self.prompt = prompt
         self.status = status
+        self.edit = MessageEdit(EditBanner(id="edit-banner"), prompt)
+        """The past message being edited in the input, if any (E on it)."""
         self._base_thinking = True  # the next turn's mode without a soft switch
         playback = core.engine.playback
         self.playback = playback is not None
@@ -69,13 +73,15 @@ class ChatView:
             self.prompt.border_subtitle = "Space pauses · Esc stops this reply · Ctrl+Q quits"
             return
         switch = soft_switch(self.prompt.text)
+        edited = self.edit.editing
+        base_thinking = self._base_thinking if edited is None else edited.thinking
         if not self.core.settings.thinking:
             ignored = " (/think is ignored)" if switch else ""
             hint = f"thinking off: Ctrl+T{ignored}"
         elif switch is not None:
             hint = f"thinking {'on' if switch else 'off'}: {'/think' if switch else '/no_think'}"
         else:
-            hint = "thinking on" if self._base_thinking else "thinking off: earlier /no_think"
+            hint = "thinking on" if base_thinking else "thinking off: earlier /no_think"
         queued = len(self.core.pending)
         self.prompt.border_subtitle = f"▸ {hint}" + (f" · {queued} queued" if queued else "")
         self.prompt.border_title = self._input_title()
@@ -91,6 +97,7 @@ class ChatView:
     async def show_conversation(self, conversation: Conversation) -> None:
         """Show `conversation` in place of the one before: its turns, its prompts for Up and
         Down, and its own last reply's speed (none yet in a new conversation)."""
+        self.edit.drop()  # its number named a message of the conversation shown before
         await self.turns.show_conversation(conversation)
         own = [m.content for m in conversation.user_messages]
         self.prompt.replace_history(self.history.recalled_with(own) if self.history else own)

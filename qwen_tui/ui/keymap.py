@@ -29,6 +29,12 @@ CHAT_BINDINGS: list[Binding] = [
         "Stop",
         tooltip="stop the reply now (its text so far is kept), or the tool call running",
     ),
+    Binding(
+        "escape",
+        "cancel_edit",
+        "Cancel edit",
+        tooltip="while you edit a message (E): cancel the edit, the input as it was before",
+    ),
     Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="thinking on/off for the next turns"),
     Binding(
         "ctrl+o", "toggle_pane", "Thoughts", tooltip="open/fold the latest (or focused) thinking"
@@ -109,7 +115,12 @@ _MESSAGE_ROWS = [
     KeyHelp("Enter, T", "reply", "open/fold its thinking"),
     KeyHelp("Enter", "thinking pane", "open/fold it (a click does too)"),
     KeyHelp("C, Y", "any message", "copy it to the clipboard"),
-    KeyHelp("E", "your message", "edit it again in the input"),
+    KeyHelp(
+        "E",
+        "your message",
+        "edit it in the input; Enter sends it as a new session (a fork) that goes on "
+        "from there, the history before it copied; the original stays as it was",
+    ),
     KeyHelp("Enter", "tool call", "open/fold its result (a click does too)"),
 ]
 

@@ -72,6 +72,15 @@ class TurnDriver:
         """Send what the user typed (or queue it)."""
         await self._apply(self.core.send(text))
 
+    async def edit_and_fork(self, number: int, dropped: int, text: str) -> None:
+        """Send `text` in place of user message `number` as a fork of the conversation
+        (`dropped` of the messages shown had left the context)."""
+        before = self.core.conversation
+        await self._apply(self.core.edit_and_fork(number, text, dropped))
+        origin = self.core.conversation.forked_from
+        if self.core.conversation is not before and origin is not None:
+            self._notify(Notice(f"{origin.describe()}; that session stays as it was."))
+
     async def continue_reply(self) -> None:
         """Go on with the last, cut-off reply (`/continue`)."""
         await self._apply(self.core.continue_reply())

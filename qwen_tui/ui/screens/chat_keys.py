@@ -18,6 +18,7 @@ from qwen_tui.ui.keymap import CHAT_BINDINGS
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.screens.sessions_screen import SessionsScreen
 from qwen_tui.ui.turn_driver import TurnDriver
+from qwen_tui.ui.widgets.user_turn import UserTurn
 
 
 class ChatKeys(Screen[None]):
@@ -33,6 +34,8 @@ class ChatKeys(Screen[None]):
         if action == "cancel":
             # Esc only means "stop" while a reply streams or its tool calls run.
             return self.core.live is not None or self.core.tool_loop.busy
+        if action == "cancel_edit":
+            return self.view.edit.active
         playback = self.view.playback
         if action == "toggle_playback":
             return playback
@@ -59,6 +62,19 @@ class ChatKeys(Screen[None]):
         """Esc: stop the reply now; what streamed so far stays, marked cancelled. A tool
         call running is cancelled, and the turn ends."""
         await self.driver.cancel()
+
+    def action_cancel_edit(self) -> None:
+        """Esc while a message is edited: no edit, the input as it was before."""
+        self.view.edit.cancel()
+        self.view.refresh_mode_hint()
+
+    def action_edit_last_message(self) -> None:
+        """The palette's "Edit your last message": E on it, to send it again as a fork."""
+        turns = self.view.turns.query_children(UserTurn)
+        if not turns:
+            self.notify("There is no message of yours to edit yet.", severity="warning")
+            return
+        turns.last().action_edit()
 
     async def action_interrupt(self) -> None:
         """Ctrl+C: copy the selected text if any (the input copies its own first), else

@@ -13,11 +13,13 @@ from textual.app import ComposeResult
 from textual.timer import Timer
 from textual.widgets import Footer
 
+from qwen_tui.conversation import forking
 from qwen_tui.conversation.core import ConversationCore, EngineState
 from qwen_tui.ui import slash_commands
 from qwen_tui.ui.app_commands import CommandLine, UnknownCommand, parse_command
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
+from qwen_tui.ui.message_edit import EditedMessage
 from qwen_tui.ui.save_command import save_conversation
 from qwen_tui.ui.screens.chat_keys import ChatKeys
 from qwen_tui.ui.turn_driver import TurnDriver
@@ -55,7 +57,8 @@ class ChatScreen(ChatKeys):
 
     def compose(self) -> ComposeResult:
         view = self.view
-        yield from (view.turns, view.load_bar, view.prompt, view.status, Footer())
+        yield from (view.turns, view.load_bar, view.edit.banner, view.prompt, view.status)
+        yield Footer()
 
     async def on_mount(self) -> None:
         self._fit_width(self.app.size.width)
@@ -109,8 +112,11 @@ class ChatScreen(ChatKeys):
             return
         self.view.remember_prompt(event.text.strip())
         prompt.clear()
+        edited = self.view.edit.finish() if command is None else None
         if command is not None:
             await self.run_command(command)
+        elif edited is not None:
+            await self.driver.edit_and_fork(edited.number, edited.dropped, event.text.strip())
         else:
             await self.driver.send(event.text.strip())
         self.view.refresh_mode_hint()
@@ -119,10 +125,16 @@ class ChatScreen(ChatKeys):
         self.view.refresh_mode_hint()
 
     def on_user_turn_edit_requested(self, event: UserTurn.EditRequested) -> None:
-        prompt = self.view.prompt
-        prompt.text = event.text
-        prompt.move_cursor(prompt.document.end)
-        prompt.focus()
+        """E on a message: edit it in the input, to send as a fork (or say why not now)."""
+        number, dropped = self.view.turns.user_number(event.turn)
+        why = forking.why_not(self.core, number, dropped)
+        if why:
+            self.notify(why, severity="warning", markup=False)
+            return
+        core = self.core
+        thinking = forking.thinking_of_edit(core.conversation, number, core.settings, dropped)
+        self.view.edit.begin(EditedMessage(number, dropped, thinking), event.text)
+        self.view.refresh_mode_hint()
 
     async def run_command(self, line: CommandLine) -> None:
         """Run a parsed `/command`."""

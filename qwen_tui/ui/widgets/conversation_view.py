@@ -12,6 +12,7 @@ from textual.widgets import Static
 from qwen_tui.chat.messages import Conversation, Message, Role, ToolCallRecord
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
+from qwen_tui.ui.widgets.fork_mark import ForkMark
 from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
@@ -32,9 +33,11 @@ class ConversationView(VerticalScroll):
         """Replace everything shown with `conversation` (e.g. a resumed session): its system
         prompt, its turns, and a note after each question that got no reply."""
         await self.remove_children(
-            "UserTurn, AssistantTurn, ToolCallBlock, .system-prompt, .unanswered-note"
+            "UserTurn, AssistantTurn, ToolCallBlock, ForkMark, .system-prompt, .unanswered-note"
         )
         shown: list[Widget] = []
+        if conversation.forked_from is not None:
+            shown.append(ForkMark(conversation.forked_from))
         if conversation.system_prompt:
             shown.append(_system_prompt_line(conversation.system_prompt))
         messages = [m for m in conversation.messages if m.role is not Role.SYSTEM]
@@ -75,6 +78,13 @@ class ConversationView(VerticalScroll):
         """Show a tool call of the reply that just ended."""
         await self.mount(block)
         self.anchor()
+
+    def user_number(self, turn: UserTurn) -> tuple[int, int]:
+        """The number of `turn` among the user messages shown (from 1), and how many of
+        those shown have left the model's context (dimmed: always the oldest)."""
+        users = list(self.query_children(UserTurn))
+        dropped = sum(1 for user in users if user.has_class("-dropped"))
+        return users.index(turn) + 1, dropped
 
     def assistant_turns(self) -> list[AssistantTurn]:
         return list(self.query_children(AssistantTurn))
@@ -117,7 +127,12 @@ class ConversationView(VerticalScroll):
         """The header line at the top: the system prompt the next turns send."""
         await self.remove_children(".system-prompt")
         if prompt:
-            await self.mount(_system_prompt_line(prompt), before=0)
+            line = _system_prompt_line(prompt)
+            marks = self.query_children(ForkMark)  # a fork's mark stays the first line
+            if marks:
+                await self.mount(line, after=marks.first())
+            else:
+                await self.mount(line, before=0)
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")

@@ -78,6 +78,8 @@ def _entry(summary: SessionSummary, current: bool, match: SessionMatch | None) -
     details += [part for part in (summary.model, summary.id) if part]
     if summary.replay_of:
         details.append(f"replay of {summary.replay_of}")
+    if summary.fork is not None:
+        details.append(summary.fork.describe())
     shown = visible_controls(" · ".join(details))  # the model's name is the file's text
     line = Text(shown, style="dim", no_wrap=True, overflow="ellipsis")
     if match is None or not match.hits:

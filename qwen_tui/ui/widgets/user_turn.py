@@ -11,18 +11,19 @@ from qwen_tui.chat.terminal_text import visible_controls
 
 class UserTurn(Static, can_focus=True):
     """The text as typed (soft switches included, control characters shown as marks);
-    `c` copies it, `e` edits it again."""
+    `c` copies it, `e` edits it to send it again as a fork of the conversation."""
 
     BINDINGS = [
         Binding("c,y", "copy", "Copy", show=False),
-        Binding("e", "edit", "Edit again", show=False),
+        Binding("e", "edit", "Edit and fork", show=False),
     ]
 
     class EditRequested(TextualMessage):
-        """The user wants this text back in the input."""
+        """The user wants to edit this message (`turn`), its text back in the input."""
 
-        def __init__(self, text: str) -> None:
+        def __init__(self, turn: UserTurn, text: str) -> None:
             super().__init__()
+            self.turn = turn
             self.text = text
 
     def __init__(self, text: str) -> None:
@@ -35,5 +36,5 @@ class UserTurn(Static, can_focus=True):
         self.notify(f"Copied your message ({len(self.text):,} characters).")
 
     def action_edit(self) -> None:
-        """Put this message back into the input."""
-        self.post_message(self.EditRequested(self.text))
+        """Edit this message in the input."""
+        self.post_message(self.EditRequested(self, self.text))
