@@ -25,7 +25,7 @@ import tomli_w
 
 from qwen_tui import locations
 from qwen_tui.chat.model_card import DEFAULT_MODEL, MAX_NEW_TOKENS
-from qwen_tui.regular_files import MIB, UnreadableFile, read_regular_file
+from qwen_tui.regular_files import KIB, MIB, UnreadableFile, read_regular_file
 from qwen_tui.tool_settings import ToolSettings, parse_tool_settings
 
 ENGINES = ("local", "demo", "openai")
@@ -82,6 +82,8 @@ class Settings:
     """The key `--engine openai` sends as `Authorization: Bearer`; never recorded."""
     tools: ToolSettings = field(default_factory=ToolSettings)
     """`[mcp_servers.NAME]` and `[tools]`: the MCP servers and how their calls run."""
+    max_attachment_bytes: int = 256 * KIB
+    """The largest file `/file` attaches to a message."""
 
     def as_record(self) -> dict[str, Any]:
         """The settings as a session records them: everything but the API key."""
@@ -159,6 +161,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "top_k": (int,),
     "min_p": (int, float),
     "presence_penalty": (int, float),
+    "max_attachment_bytes": (int,),
 }
 
 
@@ -225,6 +228,8 @@ def _check(settings: Settings, where: str) -> None:
             f"{where}: {name('thinking_budget')} is {settings.thinking_budget}; give a number "
             "of thinking tokens, at least 1 (leave it out for no limit)"
         )
+    if settings.max_attachment_bytes < 1:
+        raise ConfigError(f"{where}: {name('max_attachment_bytes')} must be at least 1 (bytes)")
     base_url = settings.base_url
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError(

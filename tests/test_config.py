@@ -45,6 +45,12 @@ def test_file_overrides_defaults():
     assert settings.theme == Settings().theme
 
 
+def test_the_largest_file_slash_file_attaches_is_a_setting():
+    assert Settings().max_attachment_bytes == 256 * 1024
+    write_config("max_attachment_bytes = 1_048_576\n")
+    assert load_settings().max_attachment_bytes == 1_048_576
+
+
 def test_flags_override_the_file_and_unset_flags_do_not():
     write_config('engine = "demo"\nthinking = false\n[sampling]\ntop_k = 40\n')
     settings = settings_from_flags(thinking=True, temperature=0.2, model=None, system="Be kind.")
@@ -126,6 +132,8 @@ def test_nan_and_inf_in_the_file_are_refused(text, shown):
         ("sampling = 3\n", "'sampling'"),
         ("thinking_budget = -5\n", "'thinking_budget' is -5; give a number of thinking tokens"),
         ('thinking_budget = "lots"\n', "'thinking_budget' must be int"),
+        ("max_attachment_bytes = 0\n", "'max_attachment_bytes' must be at least 1"),
+        ('max_attachment_bytes = "1 MiB"\n', "'max_attachment_bytes' must be int"),
     ],
 )
 def test_bad_file_gives_one_line_naming_file_and_key(text, named):

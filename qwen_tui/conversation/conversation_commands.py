@@ -82,6 +82,13 @@ class ConversationCommands(Outbox):
         except EngineFailure:
             return 0  # not countable (a failing template): sending says why
 
+    def prompt_tokens_with(self, text: str) -> int:
+        """Prompt tokens the next turn would take with `text` as its message (0 when the
+        prompt cannot be counted)."""
+        return self._prompt_tokens(
+            plan_turn(self.conversation, text, self.settings, self.quantized)
+        )
+
     def _prompt_tokens(self, plan: TurnPlan) -> int:
         try:
             return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)

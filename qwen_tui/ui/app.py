@@ -16,6 +16,7 @@ from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
 from qwen_tui.conversation.tool_runner import ToolRunner, ToolSink
 from qwen_tui.engine.base import Engine
+from qwen_tui.ui.file_command import start_file_command
 from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
@@ -148,6 +149,16 @@ class ChatApp(PlainTextNotifications):
                 "Continue the last reply",
                 "Go on with a reply cut off by Esc or the length limit (/continue)",
                 screen.action_continue_reply,
+            )
+            yield SystemCommand(
+                "Write the message in your editor",
+                "$EDITOR, then back to the input (Ctrl+E)",
+                screen.action_compose_in_editor,
+            )
+            yield SystemCommand(
+                "Attach a file",
+                "Put a text file into the message: type its path after /file",
+                lambda: start_file_command(screen.view.prompt),
             )
         yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
         yield SystemCommand(

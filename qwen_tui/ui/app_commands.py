@@ -38,6 +38,11 @@ APP_COMMANDS = (
     ),
     AppCommand("title", "/title TEXT", "name this session"),
     AppCommand(
+        "file",
+        "/file PATH",
+        "put a text file into the input as a fenced block, to write around and send",
+    ),
+    AppCommand(
         "system", "/system [TEXT]", "set the system prompt for the next turns (no text: show it)"
     ),
     AppCommand("tools", "/tools", "the MCP tools the model may call, and servers that failed"),

@@ -47,6 +47,15 @@ CHAT_BINDINGS: list[Binding] = [
         tooltip="open/fold every thinking pane",
     ),
     Binding("f2", "copy_last", "Copy", tooltip="copy the last answer to the clipboard"),
+    Binding(
+        "ctrl+e",
+        "compose_in_editor",
+        "Editor",
+        show=False,
+        priority=True,  # the input would take it to go to the end of the line
+        tooltip="write the message in $EDITOR (else $VISUAL, nano or vi); it comes back "
+        "to the input, not sent",
+    ),
     Binding("ctrl+n", "new_conversation", "New", tooltip="new conversation (and session)"),
     Binding("f4", "sessions", "Sessions", tooltip="saved sessions: open, rename or delete one"),
     Binding("space", "toggle_playback", "Pause", tooltip="pause/resume qwen-chat play"),
@@ -115,6 +124,8 @@ _MESSAGE_ROWS = [
     KeyHelp("Enter, T", "reply", "open/fold its thinking"),
     KeyHelp("Enter", "thinking pane", "open/fold it (a click does too)"),
     KeyHelp("C, Y", "any message", "copy it to the clipboard"),
+    KeyHelp("C, Y", "thinking pane", "copy its thinking"),
+    KeyHelp("C, Y", "code block", "copy its code, without the fences (a click on ⧉ copy does too)"),
     KeyHelp(
         "E",
         "your message",

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from qwen_tui.chat.terminal_markdown import with_visible_controls
+from qwen_tui.chat.terminal_markdown import exact_code, with_visible_controls
 from qwen_tui.chat.terminal_text import TerminalTextStream, json_for_terminal, visible_controls
 from tests.hostile_text import FORBIDDEN, HOSTILE, SEQUENCES, assert_shown_safely, forbidden_in
 
@@ -99,3 +99,12 @@ def test_markdown_cannot_decode_a_control_back_in():
     rendered = _rendered_text(source + HOSTILE)
     assert forbidden_in(rendered) == []
     assert "<U+202E>" in rendered and "http://x/␛]2;T␇" in rendered
+
+
+def test_a_code_block_keeps_its_exact_code_for_copying_beside_the_shown():
+    parser = with_visible_controls(MarkdownIt("gfm-like"))
+    fence, indented = (
+        t for t in parser.parse("```sh\necho \x1b[2J\n\n```\n\n    tab\there\x07\n") if t.map
+    )
+    assert fence.content == "echo ␛[2J\n\n" and exact_code(fence) == "echo \x1b[2J"
+    assert indented.type == "code_block" and exact_code(indented) == "tab\there\x07"

@@ -1,5 +1,6 @@
-"""Snapshots of the main screen (wide and narrow), the help screen and the sessions screen
-(whole, and filtered by a search), tool calls in a turn and the dialog that approves one.
+"""Snapshots of the main screen (wide and narrow), a focused code block with its copy mark,
+the help screen and the sessions screen (whole, and filtered by a search), tool calls in a
+turn and the dialog that approves one.
 
 They show a resumed conversation with fixed figures, and sessions with fixed ids and
 dates, so nothing depends on a clock.
@@ -15,6 +16,7 @@ from ui_harness import NARROW, WIDE, enter, make_app, ready, sample_conversation
 from qwen_tui.chat.messages import Conversation, GenerationStats, Message, Role, ToolCallRecord
 from qwen_tui.tools.approval import DENIED_TEXT
 from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
+from qwen_tui.ui.widgets.code_block import CodeBlock
 from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
 
 
@@ -44,6 +46,17 @@ def test_main_screen_narrow_with_thinking_above_the_answer(snap_compare):
 def test_main_screen_wide_with_thoughts_folded(snap_compare):
     app = make_app(conversation=sample_conversation())
     assert snap_compare(app, terminal_size=WIDE, run_before=_settled)
+
+
+def test_a_focused_code_block_with_its_copy_mark(snap_compare):
+    app = make_app(conversation=sample_conversation())
+
+    async def focus_the_code(pilot) -> None:
+        await _settled(pilot)
+        pilot.app.chat_screen.query_one(CodeBlock).focus()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 24), run_before=focus_the_code)
 
 
 def test_help_screen(snap_compare):

@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.editor_compose import compose_in_editor
 from qwen_tui.ui.keymap import CHAT_BINDINGS
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.screens.sessions_screen import SessionsScreen
@@ -42,6 +43,8 @@ class ChatKeys(Screen[None]):
         if action in ("sessions", "new_conversation", "toggle_thinking", "continue_reply"):
             # A played-back session is shown, not continued: nothing goes to a model.
             return not playback
+        if action == "compose_in_editor":
+            return not playback  # a played-back session's input is read-only
         return True
 
     def action_toggle_playback(self) -> None:
@@ -115,6 +118,10 @@ class ChatKeys(Screen[None]):
             return
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied the last answer ({len(text):,} characters).")
+
+    def action_compose_in_editor(self) -> None:
+        """Ctrl+E: write the message in $EDITOR; it comes back to the input, not sent."""
+        compose_in_editor(self.app, self.view.prompt)
 
     async def action_continue_reply(self) -> None:
         """/continue: go on with the last reply, cut off by Esc or the length limit."""

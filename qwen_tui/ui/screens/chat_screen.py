@@ -19,6 +19,7 @@ from qwen_tui.ui import slash_commands
 from qwen_tui.ui.app_commands import CommandLine, UnknownCommand, parse_command
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
+from qwen_tui.ui.file_command import attach_to_input
 from qwen_tui.ui.message_edit import EditedMessage
 from qwen_tui.ui.save_command import save_conversation
 from qwen_tui.ui.screens.chat_keys import ChatKeys
@@ -164,3 +165,5 @@ class ChatScreen(ChatKeys):
             slash_commands.show_system_prompt(self.app, self.core.conversation.system_prompt)
         elif name == "tools":
             await self.app.run_action("show_tools")
+        elif name == "file":
+            attach_to_input(self.app, self.core, self.view.prompt, argument)

@@ -7,6 +7,7 @@ from textual.widgets import Markdown
 
 from qwen_tui.chat.terminal_markdown import with_visible_controls
 from qwen_tui.ui.paced_stream import PacedMarkdownStream
+from qwen_tui.ui.widgets.code_block import CodeBlock
 
 
 def _safe_parser() -> MarkdownIt:
@@ -18,7 +19,10 @@ def _safe_parser() -> MarkdownIt:
 class AnswerView(Markdown):
     """Markdown fed through a `PacedMarkdownStream`: each delta is appended, never the
     whole reply re-rendered; `finish` renders the final text once so code fences come out
-    right. `text` keeps the exact answer (for copying); only what is shown is neutralised."""
+    right. `text` keeps the exact answer (for copying); only what is shown is neutralised.
+    Its code blocks are `CodeBlock`s, each copied on its own."""
+
+    BLOCKS = {**Markdown.BLOCKS, "fence": CodeBlock, "code_block": CodeBlock}
 
     def __init__(self, answer: str = "") -> None:
         super().__init__(answer, parser_factory=_safe_parser)
