@@ -41,6 +41,13 @@ CHAT_BINDINGS: list[Binding] = [
         tooltip="open/fold every thinking pane",
     ),
     Binding("f2", "copy_last", "Copy", tooltip="copy the last answer to the clipboard"),
+    Binding(
+        "ctrl+r",
+        "regenerate",
+        "Retry",
+        show=False,  # the footer keeps to 80 columns; F1 lists it
+        tooltip="regenerate the last reply; the earlier one is kept (← → on the reply)",
+    ),
     Binding("ctrl+n", "new_conversation", "New", tooltip="new conversation (and session)"),
     Binding("f4", "sessions", "Sessions", tooltip="saved sessions: open, rename or delete one"),
     Binding("space", "toggle_playback", "Pause", tooltip="pause/resume qwen-chat play"),
@@ -109,6 +116,8 @@ _MESSAGE_ROWS = [
     KeyHelp("Enter, T", "reply", "open/fold its thinking"),
     KeyHelp("Enter", "thinking pane", "open/fold it (a click does too)"),
     KeyHelp("C, Y", "any message", "copy it to the clipboard"),
+    KeyHelp("R", "reply", "regenerate it, if it is the last one (as Ctrl+R)"),
+    KeyHelp("← / →", "reply", "its previous or next version, once regenerated (◂ 2/3 ▸)"),
     KeyHelp("E", "your message", "edit it again in the input"),
     KeyHelp("Enter", "tool call", "open/fold its result (a click does too)"),
 ]
