@@ -5,7 +5,8 @@ Ctrl+R, `/retry` or R on the last reply run the last user message again, in the 
 with the settings in use now: its reply (with a tool loop, the whole turn from the user
 message on) is set aside among its other replies (`chat/alternatives.py`), and the new
 one streams in its place and is shown. While a reply is under way this is refused with
-one line, so a key never throws away a turn on its way; Esc stops it first.
+one line, so a key never throws away a turn on its way; Esc stops it first. With a
+`seed` set, the n-th version samples with seed + n - 1: it differs, and can be had again.
 
 ← and → on a reply show its others; the shown one is what the history carries from then
 on. Sessions record both (`sessions/reply_records.py`), and `qwen-chat play` queues them
@@ -120,13 +121,20 @@ class Regenerating(ConversationCommands):
         except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
             self._notice(str(exc), Severity.ERROR, "Engine error")
             return
-        if not accepted(budget, self.short_replies_ok):
+        if not accepted(budget, short_replies_ok=True):  # it ran before: no question now
             self._notice(f"Not regenerated: {budget.message}", Severity.ERROR)
             return
+        if budget.max_new_tokens < plan.max_new_tokens and not self.short_replies_ok:
+            self._notice(
+                f"The reply can have at most {budget.max_new_tokens:,} new tokens, "
+                "all the context has room for."
+            )
         user = set_aside_last_reply(conversation)
         assert user is not None  # the reply checked above
         self.recording.regenerated()
-        plan = replace(plan, max_new_tokens=budget.max_new_tokens)
+        # A seeded reply would come out the same again: the n-th version takes seed + n - 1.
+        seed = None if plan.seed is None else plan.seed + reply_count(user) - 1
+        plan = replace(plan, max_new_tokens=budget.max_new_tokens, seed=seed)
         live = LiveTurn(next(self._request_ids), text, plan, budget.prompt_tokens, again=True)
         self._launch(live, self._request(plan, live.request_id))
         self._post(ReplyShown(0, reply_count(user), reply_count(user)))

@@ -220,7 +220,11 @@ async def test_regenerating_a_turn_with_tool_calls_reruns_it_from_the_user_messa
         assert assistant_turns(app)[-1].answer.text == "Answer number 4."
         assert choice_text(app) == ["◂ 2/2 ▸"]
         user = app.core.conversation.messages[0]
-        assert [m.role for m in user.other_replies[0]] == [Role.ASSISTANT, Role.TOOL, Role.ASSISTANT]
+        assert [m.role for m in user.other_replies[0]] == [
+            Role.ASSISTANT,
+            Role.TOOL,
+            Role.ASSISTANT,
+        ]
         assert [m.content for m in app.core.conversation.messages[1:]][1:] == [
             "10:00",
             "Answer number 4.",
