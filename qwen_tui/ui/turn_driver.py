@@ -150,9 +150,10 @@ class TurnDriver:
                 widget = replies[-1]
                 widget.reopen(not turn.continues.thinking_finished)
             elif turn.step > 0 or turn.again:  # tool results' reply, or one made again
-                if turn.again:
-                    await view.turns.remove_reply(0)
+                refocus = turn.again and await view.turns.remove_reply(0)
                 widget = await view.turns.add_assistant(turn.prompt_tokens, view.clock)
+                if refocus:  # R on the reply: ← → go on from the new one
+                    widget.focus(scroll_visible=False)
             else:
                 widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget

@@ -11,13 +11,14 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-from qwen_tui.chat.messages import GenerationStats, Message, Role
+from qwen_tui.chat.messages import FinishReason, GenerationStats, Message, Role
+from qwen_tui.chat.parts import Part
 from qwen_tui.cli import app
 from qwen_tui.config import Settings
 from qwen_tui.conversation.playback import playback_turns, played_steps
 from qwen_tui.conversation.regenerating import AskAgain, ShowReply
 from qwen_tui.engine.scripted.playback import PlaybackEngine
-from qwen_tui.sessions import SessionCorrupt, SessionStore
+from qwen_tui.sessions import Chunk, SessionCorrupt, SessionStore
 from qwen_tui.sessions.export import to_json, to_markdown
 from qwen_tui.sessions.replay import replay_start, user_prompts
 from qwen_tui.ui.app import ChatApp
@@ -31,6 +32,10 @@ VERSIONS = ("It is 42.", "Forty-two.", "Six times seven: **42**")
 
 def reply(answer: str, tokens: int) -> Message:
     return replace(assistant(answer), stats=GenerationStats(20, tokens, 0.1, 50.0, 0.3))
+
+
+def chunks(*pieces: str) -> list[Chunk]:
+    return [Chunk(0.1 * n, Part.ANSWER, piece) for n, piece in enumerate(pieces)]
 
 
 def record_regenerated(store: SessionStore, *, shown: int = 1, lines: tuple = ()) -> str:
@@ -128,6 +133,25 @@ def test_a_choice_naming_no_reply_is_ignored_and_a_malformed_one_is_damage(store
     broken = record_regenerated(store, lines=(malformed,))
     with pytest.raises(SessionCorrupt, match=r"line 11: malformed reply_shown event"):
         store.load(broken)
+
+
+def test_an_earlier_version_continued_replaces_that_version_alone(store):
+    with store.create(Settings(), engine_name="demo", model_name="demo-model") as recorder:
+        recorder.record_user(Message(Role.USER, QUESTION))
+        cut = replace(reply("It is", 3), finish_reason=FinishReason.CANCELLED)
+        recorder.record_assistant(cut, chunks("It is"))
+        recorder.record_regenerate()
+        recorder.record_assistant(reply("Forty-two", 4), chunks("Forty", "-two"))
+        recorder.record_reply_shown(0, 0)  # back to the cut-off one, then /continue
+        whole = replace(reply("It is 42.", 5), continued=True)
+        recorder.record_assistant(whole, chunks("It is", " 42", "."))
+        session_id = recorder.session_id
+    session = store.load(session_id)
+    user, shown = session.conversation.messages
+    assert shown.content == "It is 42." and user.shown_reply == 0
+    assert [r[0].content for r in user.other_replies] == ["Forty-two"]
+    assert [len(t) for t in session.timelines] == [3, 2]  # in the order the versions were made
+    assert [turn.answer for turn in playback_turns(session)] == ["It is 42.", "Forty-two"]
 
 
 def test_show_marks_each_version_in_the_order_they_were_made(store):

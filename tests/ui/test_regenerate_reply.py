@@ -107,6 +107,9 @@ async def test_slash_retry_and_r_on_the_reply_regenerate_too():
         assert choice_text(app) == ["◂ 3/3 ▸"]
         assert assistant_turns(app)[0].answer.text == "Answer number 3."
         assert len(engine.requests) == 3
+        await pilot.press("left")  # the new reply has the focus the old one had
+        await pilot.pause()
+        assert choice_text(app) == ["◂ 2/3 ▸"]
 
 
 async def test_left_and_right_switch_replies_and_the_next_turn_carries_the_shown_one():

@@ -68,9 +68,13 @@ class ConversationView(VerticalScroll):
         await self.mount(block)
         self.anchor()
 
-    async def remove_reply(self, turns_back: int) -> None:
-        """Take the reply of the user message `turns_back` before the last off the screen."""
-        await self.remove_children(self._reply_of(turns_back)[1])
+    async def remove_reply(self, turns_back: int) -> bool:
+        """Take the reply of the user message `turns_back` before the last off the screen;
+        whether it held the focus."""
+        shown = self._reply_of(turns_back)[1]
+        focused = any(w.has_focus_within for w in shown)
+        await self.remove_children(shown)
+        return focused
 
     async def show_reply(
         self, turns_back: int, messages: Sequence[Message] | None, number: int, count: int
