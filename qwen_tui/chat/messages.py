@@ -89,6 +89,11 @@ class Message:
     """A tool message's call really ran (False for denied and malformed calls)."""
     seconds: float = 0.0
     """How long a tool message's call ran."""
+    other_replies: list[list[Message]] = field(default_factory=list)
+    """A user message's replies that are not shown (regenerated: Ctrl+R, `/retry`), each
+    the messages that answered it, in the order they were made (`chat/alternatives.py`)."""
+    shown_reply: int = 0
+    """Where the shown reply sits among all of a user message's replies, from 0."""
 
 
 @dataclass

@@ -9,10 +9,10 @@ import typer
 from qwen_tui.commands.options import settings_from_flags
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
 from qwen_tui.commands.terminal import require_terminal
-from qwen_tui.conversation.playback import playback_turns, recorded_tools
+from qwen_tui.conversation.playback import playback_turns, played_steps, recorded_tools
 from qwen_tui.engine.scripted.playback import PlaybackEngine
 from qwen_tui.sessions import SessionStore
-from qwen_tui.sessions.replay import answered_prompts, continued_settings, replay_start
+from qwen_tui.sessions.replay import continued_settings, replay_start
 
 
 def play(
@@ -30,7 +30,7 @@ def play(
     turns = playback_turns(session, with_calls=True)  # the recorded results answer them
     if not turns:
         raise fail(f"session {session.id} has no replies to play")
-    prompts = answered_prompts(session)
+    prompts = played_steps(session)  # with the regenerations, as they happened
     recorded_thinking = session.settings.get("thinking")
     settings = settings_from_flags(
         thinking=recorded_thinking if isinstance(recorded_thinking, bool) else None

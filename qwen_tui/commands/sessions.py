@@ -18,6 +18,7 @@ from rich.rule import Rule
 from rich.table import Column, Table
 from rich.text import Text
 
+from qwen_tui.chat.alternatives import ReplyPlace
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.chat.terminal_text import json_for_terminal, visible_controls
 from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, session_errors
@@ -120,7 +121,8 @@ def show(
         console = Console()
         # Printed as it is read: a session of any length needs the memory of one message.
         with store.read(session.id) as reading:
-            messages = (message for message, _ in reading)
+            replies = reading.session.replies  # where the reading is, for the marks
+            messages = ((m, session.replies.place_of(replies)) for m, _ in reading)
             for part in render_transcript(session, messages, thinking=thinking):
                 console.print(part)
 
@@ -194,11 +196,11 @@ def delete(
 
 
 def render_transcript(
-    session: Session, messages: Iterable[Message], *, thinking: bool
+    session: Session, messages: Iterable[tuple[Message, ReplyPlace | None]], *, thinking: bool
 ) -> Iterator[RenderableType]:
     """The conversation as Rich renderables, as `messages` come: user turns as text,
-    answers as Markdown, everything with its control characters as marks. `session`
-    gives the heading."""
+    answers as Markdown (each of a regenerated reply's marked with its place), everything
+    with its control characters as marks. `session` gives the heading."""
     heading = text_for_terminal(session.title, style="bold")
     heading.append(
         visible_controls(f"  {session.id} · {session.model} · {session.engine}"), style="dim"
@@ -211,7 +213,7 @@ def render_transcript(
     if session.conversation.system_prompt:
         yield Rule("System", align="left")
         yield text_for_terminal(session.conversation.system_prompt)
-    for message in messages:
+    for message, place in messages:
         if message.role is Role.USER:
             yield Rule("You", align="left", style="cyan")
             yield text_for_terminal(message.content)
@@ -219,7 +221,7 @@ def render_transcript(
         if message.role is Role.TOOL:
             yield tool_result(message)
             continue
-        yield Rule("Qwen", align="left", style="magenta")
+        yield Rule("Qwen" + (f" · {place.label}" if place else ""), align="left", style="magenta")
         if thinking and message.thinking:
             title = "thinking" if message.thinking_finished else "thinking (cut off)"
             yield Panel(text_for_terminal(message.thinking, style="dim italic"), title=title)

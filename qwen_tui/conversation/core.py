@@ -7,7 +7,8 @@ sent while the model loads or answers waits in the queue, and after a stop the n
 waits until the engine has really stopped. The core is plain,
 single-threaded Python: a front-end calls it from one thread (the UI's, or the CLI's),
 passes it every engine event (and every `ToolFinished` of its tool runner), and shows
-the updates each call returns. The settings commands are in `conversation_commands.py`.
+the updates each call returns. The settings commands are in `conversation_commands.py`,
+regenerating a reply and choosing among a message's replies in `regenerating.py`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.conversation import continuing, forking
 from qwen_tui.conversation.budget import accepted, drop_oldest_turns, judge_turn, ways_out
-from qwen_tui.conversation.conversation_commands import ConversationCommands
 from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.conversation.opening import ContinuedSession
 from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
+from qwen_tui.conversation.regenerating import QueuedStep, Regenerating
 from qwen_tui.conversation.tool_loop import ToolLoop
 from qwen_tui.conversation.tool_runner import CoreEvent, ToolFinished, ToolRunner, ToolSummary
 from qwen_tui.conversation.updates import (
@@ -68,7 +69,7 @@ class EngineState(StrEnum):
     FAILED = "failed"
 
 
-class ConversationCore(ConversationCommands):
+class ConversationCore(Regenerating):
     """Owns the conversation, its settings, the queue, the live turn and the tool loop."""
 
     def __init__(
@@ -78,7 +79,7 @@ class ConversationCore(ConversationCommands):
         conversation: Conversation | None = None,
         *,
         recorder_factory: RecorderFactory | None = None,
-        queued: tuple[str, ...] = (),
+        queued: tuple[QueuedStep, ...] = (),
         request_ids: Iterator[int] | None = None,
         tools: ToolRunner | None = None,
     ) -> None:
@@ -95,7 +96,7 @@ class ConversationCore(ConversationCommands):
         self.conversation = conversation or Conversation(settings.system_prompt)
         self.state = EngineState.LOADING
         self.load_error = ""
-        self.pending: deque[str] = deque(queued)
+        self.pending: deque[QueuedStep] = deque(queued)
         self.live: LiveTurn | None = None
         self.in_engine: int | None = None
         """The request the engine still works on (after a stop, until it has noticed)."""
@@ -223,6 +224,15 @@ class ConversationCore(ConversationCommands):
         self._switch(forking.fork_at(self.conversation, number, session_id, dropped), None)
         self.recording.fork(self.conversation)
         return [*self._take(), *self.send(text)]
+
+    def regenerate(self) -> list[Update]:
+        """Answer the last user message again (Ctrl+R, `/retry`), see regenerating.py."""
+        return self._regenerate(ready=self.state is EngineState.READY, busy=self.busy)
+
+    def show_reply(self, turns_back: int, step: int) -> list[Update]:
+        """Show the next (`step` 1) or previous (-1) reply of the user message `turns_back`
+        before the last."""
+        return self._show_reply(turns_back, step, self.busy)
 
     def new_conversation(self) -> list[Update]:
         """Stop any reply, forget the history and the queue, start a new session."""
@@ -383,7 +393,12 @@ class ConversationCore(ConversationCommands):
 
     def _send_next(self) -> None:
         if self.pending and self.state is EngineState.READY and not self.busy:
-            self._start(self.pending.popleft())
+            step = self.pending.popleft()
+            if isinstance(step, str):
+                self._start(step)
+            else:  # a regeneration or a choice of reply, as `qwen-chat play` shows them
+                self._queued_step(step)
+                self._send_next()
 
     def _switch(self, conversation: Conversation, recorder: SessionRecorder | None) -> None:
         self._stop_live()  # the stopped reply is saved in the session it belongs to

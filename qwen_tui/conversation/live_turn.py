@@ -31,6 +31,8 @@ class LiveTurn:
     step: int = 0
     """Which model reply of the tool loop this is: 0 answers the user's message, 1 the
     results of its calls, and so on."""
+    again: bool = False
+    """The turn answers its user message again (Ctrl+R, `/retry`): no new user message."""
 
     def __post_init__(self) -> None:
         self.timeline.start()

@@ -75,6 +75,14 @@ class SessionRecording:
         """Write a tool call's result."""
         self._write(lambda recorder: recorder.record_tool(message))
 
+    def regenerated(self) -> None:
+        """Write that the last user message is answered again."""
+        self._write(lambda recorder: recorder.record_regenerate())
+
+    def reply_shown(self, turns_back: int, position: int) -> None:
+        """Write which reply a user message shows now."""
+        self._write(lambda recorder: recorder.record_reply_shown(turns_back, position))
+
     def tools(self, specs: Sequence[dict[str, Any]]) -> None:
         """Write the tools offered to the model from now on."""
         self._write(lambda recorder: recorder.record_tools(specs))

@@ -198,6 +198,18 @@ class SystemPromptChanged:
     prompt: str
 
 
+@dataclass(frozen=True)
+class ReplyShown:
+    """The user message `turns_back` user messages before the last one shows its reply
+    `number` of `count` (from 1): `messages`, or (None) the reply that began streaming
+    just before, made again."""
+
+    turns_back: int
+    number: int
+    count: int
+    messages: tuple[Message, ...] | None = None
+
+
 class BudgetChoice(StrEnum):
     """The ways out of a turn that does not fit the context."""
 
@@ -230,4 +242,5 @@ Update = (
     | ConversationChanged
     | ModeChanged
     | SystemPromptChanged
+    | ReplyShown
 )

@@ -2,7 +2,9 @@
 one JSON document.
 
 The Markdown outline is the session's title, then one `##` heading per message; headings
-inside a message are moved two levels down so they sit under it.
+inside a message are moved two levels down so they sit under it. A user message answered
+more than once has each of its replies, in the order they were made, each marked (as in
+JSON) with which it is and whether it is the one shown.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from qwen_tui.chat.alternatives import ReplyPlace, placed_messages
 from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import FinishReason, Message, Role
 from qwen_tui.sessions.session import Session
@@ -58,8 +61,12 @@ def to_markdown(session: Session) -> str:
     lines.append("")
     if session.conversation.system_prompt:
         lines += ["## System", "", demoted(session.conversation.system_prompt), ""]
-    for message in session.conversation.messages:
+    last: ReplyPlace | None = None
+    for message, place in placed_messages(session.conversation):
+        if place is not None and place != last:
+            lines += [f"*{place.label.capitalize()}*", ""]
         lines += _markdown_message(message)
+        last = place
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -74,7 +81,10 @@ def to_json(session: Session) -> str:
         "forked_from": _fork_data(session.forked_from),
         "settings": session.settings,
         "system_prompt": session.conversation.system_prompt,
-        "messages": [message_dict(m) for m in session.conversation.messages],
+        "messages": [
+            message_dict(m) | _place_field(place)
+            for m, place in placed_messages(session.conversation)
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -101,6 +111,13 @@ def message_dict(message: Message) -> dict[str, Any]:
         "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
         "stats": None if message.stats is None else asdict(message.stats),
     } | calls
+
+
+def _place_field(place: ReplyPlace | None) -> dict[str, Any]:
+    """A message of a reply that has others: which reply it is and whether it is shown."""
+    if place is None:
+        return {}
+    return {"reply": {"number": place.number, "of": place.count, "shown": place.shown}}
 
 
 def turn_summary(message: Message) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from qwen_tui.chat.alternatives import messages_as_made
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.sessions.errors import SessionCorrupt
 from qwen_tui.sessions.fork_records import FORK_TYPE, fork_origin_of
@@ -66,17 +67,22 @@ class SessionReading:
 
 
 def load_session_file(path: Path) -> Session:
-    """The whole session in `path`, every message kept; errors as `SessionReading`'s."""
+    """The whole session in `path`, every message kept (a regenerated reply's others
+    among its user message's `other_replies`); errors as `SessionReading`'s."""
+    timelines: dict[int, list[Chunk]] = {}  # by the id of their message
     with SessionReading(path) as reading:
         session = reading.session
         messages = session.conversation.messages
         for message, timeline in reading:
+            session.replies.apply(session.conversation)  # the regenerations before it
             if message.continued and messages and messages[-1].role is Role.ASSISTANT:
-                messages.pop()  # the cut-off reply, now held whole by this one
-                session.timelines.pop()
+                timelines.pop(id(messages.pop()), None)  # the cut-off reply, now held whole
             messages.append(message)
             if timeline is not None:
-                session.timelines.append(timeline)
+                timelines[id(message)] = timeline
+        session.replies.apply(session.conversation)
+    made = messages_as_made(session.conversation)
+    session.timelines = [timelines[id(m)] for m in made if id(m) in timelines]
     return session
 
 
@@ -122,6 +128,7 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
     kind = record.get("type")
     if not isinstance(kind, str):
         raise ValueError("no event 'type'")
+    session.replies.read(kind, record)  # regenerated replies, and which one is shown
     if kind == "user":
         return user_message(record), None
     if kind == "assistant":

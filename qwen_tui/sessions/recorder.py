@@ -30,6 +30,7 @@ from qwen_tui.sessions.records import (
     system_record,
     user_record,
 )
+from qwen_tui.sessions.reply_records import regenerate_record, reply_shown_record
 from qwen_tui.sessions.timeline import Chunk
 from qwen_tui.sessions.tool_records import tool_record, tools_record
 
@@ -107,6 +108,15 @@ class SessionRecorder:
     def record_tool(self, message: Message) -> None:
         """A tool call's result (or its error, or its denial), `message` of `Role.TOOL`."""
         self._write(tool_record(message, now_stamp()))
+
+    def record_regenerate(self) -> None:
+        """The last user message is answered again; the reply records that follow are
+        its new reply."""
+        self._write(regenerate_record())
+
+    def record_reply_shown(self, turns_back: int, position: int) -> None:
+        """The user message `turns_back` before the last shows its reply at `position`."""
+        self._write(reply_shown_record(turns_back, position))
 
     def record_tools(self, specs: Sequence[dict[str, Any]]) -> None:
         """The tools offered to the model from now on."""

@@ -12,6 +12,7 @@ from qwen_tui.chat.messages import Conversation, Role
 from qwen_tui.sessions.errors import SessionCorrupt, SessionTooNew
 from qwen_tui.sessions.lines import MAX_DEPTH, Line, nesting_within, parse_record
 from qwen_tui.sessions.records import HEADER_TYPE, SCHEMA_VERSION
+from qwen_tui.sessions.reply_records import ReplyChoices
 from qwen_tui.sessions.timeline import Chunk
 
 TITLE_LENGTH = 60
@@ -31,13 +32,16 @@ class Session:
     replay_of: str | None
     conversation: Conversation
     timelines: list[list[Chunk]] = field(default_factory=list)
-    """One per assistant message, in order: when each piece of its text appeared."""
+    """One per assistant message, in the order they were made (`messages_as_made`, the
+    other replies of a regenerated one included): when each piece of its text appeared."""
     renamed_to: str | None = None
     resumed_with: dict[str, Any] | None = None
     """The last `resume` event: the engine, model and settings a later run went on with."""
     tools: tuple[dict[str, Any], ...] = ()
     """The tools last offered to the model (OpenAI shape), as a `tools` event recorded."""
     warnings: list[str] = field(default_factory=list)
+    replies: ReplyChoices = field(default_factory=ReplyChoices)
+    """The regenerated replies and the ones shown, as the lines read so far say."""
 
     @property
     def title(self) -> str:

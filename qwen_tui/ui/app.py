@@ -14,6 +14,7 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
+from qwen_tui.conversation.regenerating import QueuedStep
 from qwen_tui.conversation.tool_runner import ToolRunner, ToolSink
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.file_command import start_file_command
@@ -49,12 +50,13 @@ class ChatApp(PlainTextNotifications):
         *,
         engine: Engine | None = None,
         conversation: Conversation | None = None,
-        queued_prompts: Sequence[str] = (),
+        queued_prompts: Sequence[QueuedStep] = (),
         recorder_factory: RecorderFactory | None = None,
         tools: ToolRunnerFactory | None = None,
     ) -> None:
         """`engine` defaults to `create_engine(settings)`; `conversation` pre-fills the
-        view (resume); `queued_prompts` are sent one after another as if typed;
+        view (resume); `queued_prompts` are sent one after another as if typed (with
+        `play`, its regenerations and choices of reply between them);
         `recorder_factory` defaults to saving a new session in the sessions directory;
         `tools` makes the runner of the model's tool calls from the sink its results go
         to (`play`: the recorded results), in place of the configured MCP servers."""
@@ -160,6 +162,11 @@ class ChatApp(PlainTextNotifications):
                 "Put a text file into the message: type its path after /file",
                 lambda: start_file_command(screen.view.prompt),
             )
+            yield SystemCommand(
+                "Regenerate the last reply",
+                "Answer the last message again, keeping the reply it had (Ctrl+R, /retry)",
+                screen.action_regenerate,
+            )
         yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
         yield SystemCommand(
             "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes
@@ -245,7 +252,7 @@ def run_chat_app(
     *,
     engine: Engine | None = None,
     conversation: Conversation | None = None,
-    queued_prompts: Sequence[str] = (),
+    queued_prompts: Sequence[QueuedStep] = (),
     recorder_factory: RecorderFactory | None = None,
     tools: ToolRunnerFactory | None = None,
 ) -> None:

@@ -31,6 +31,7 @@ APP_COMMANDS = (
     AppCommand(
         "continue", "/continue", "go on with the last reply, cut off by Esc or the length limit"
     ),
+    AppCommand("retry", "/retry", "regenerate the last reply, keeping the earlier one (Ctrl+R)"),
     AppCommand(
         "save",
         "/save [FILE]",

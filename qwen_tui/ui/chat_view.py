@@ -16,6 +16,7 @@ from qwen_tui.chat.messages import Conversation, GenerationStats
 from qwen_tui.chat.switches import soft_switch
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
+from qwen_tui.conversation.updates import ReplyShown
 from qwen_tui.engine.events import EngineReady, LoadProgress
 from qwen_tui.sessions.prompt_history import PromptHistory
 from qwen_tui.ui.message_edit import MessageEdit
@@ -118,6 +119,12 @@ class ChatView:
         """Show the user's message and an assistant turn to stream its reply into."""
         await self.turns.add_user(text)
         return await self.turns.add_assistant(prompt_tokens, self.clock)
+
+    async def show_reply(self, shown: ReplyShown) -> None:
+        """A user message shows another of its replies (or one made again streams)."""
+        await self.turns.show_reply(shown.turns_back, shown.messages, shown.number, shown.count)
+        if shown.messages is not None:
+            self.refresh_context()  # the history carries the reply shown now
 
     def set_generating(self) -> None:
         """Show whether a reply is under way."""

@@ -56,6 +56,13 @@ CHAT_BINDINGS: list[Binding] = [
         tooltip="write the message in $EDITOR (else $VISUAL, nano or vi); it comes back "
         "to the input, not sent",
     ),
+    Binding(
+        "ctrl+r",
+        "regenerate",
+        "Retry",
+        show=False,  # the footer keeps to 80 columns; F1 lists it
+        tooltip="regenerate the last reply; the earlier one is kept (← → on the reply)",
+    ),
     Binding("ctrl+n", "new_conversation", "New", tooltip="new conversation (and session)"),
     Binding("f4", "sessions", "Sessions", tooltip="saved sessions: open, rename or delete one"),
     Binding("space", "toggle_playback", "Pause", tooltip="pause/resume qwen-chat play"),
@@ -124,6 +131,8 @@ _MESSAGE_ROWS = [
     KeyHelp("Enter, T", "reply", "open/fold its thinking"),
     KeyHelp("Enter", "thinking pane", "open/fold it (a click does too)"),
     KeyHelp("C, Y", "any message", "copy it to the clipboard"),
+    KeyHelp("R", "reply", "regenerate it, if it is the last one (as Ctrl+R)"),
+    KeyHelp("← / →", "reply", "its previous or next version, once regenerated (◂ 2/3 ▸)"),
     KeyHelp("C, Y", "thinking pane", "copy its thinking"),
     KeyHelp("C, Y", "code block", "copy its code, without the fences (a click on ⧉ copy does too)"),
     KeyHelp(

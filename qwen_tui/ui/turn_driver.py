@@ -29,6 +29,7 @@ from qwen_tui.conversation.updates import (
     QueueWait,
     Ready,
     Refused,
+    ReplyShown,
     Severity,
     SystemPromptChanged,
     TextStreamed,
@@ -84,6 +85,17 @@ class TurnDriver:
     async def continue_reply(self) -> None:
         """Go on with the last, cut-off reply (`/continue`)."""
         await self._apply(self.core.continue_reply())
+
+    async def regenerate(self) -> None:
+        """Answer the last user message again (Ctrl+R, `/retry`, R on the last reply); the
+        lock holds the reply's events back until its widget is in place."""
+        async with self._lock:
+            await self._apply(self.core.regenerate())
+
+    async def show_reply(self, turns_back: int, step: int) -> None:
+        """← or → on a reply: its user message's previous or next reply."""
+        async with self._lock:
+            await self._apply(self.core.show_reply(turns_back, step))
 
     async def handle(self, events: Iterable[CoreEvent]) -> None:
         """Apply drained engine events and tool results, in order (never interleaved with
@@ -146,8 +158,11 @@ class TurnDriver:
             if turn.continues is not None and replies:  # /continue: the same reply goes on
                 widget = replies[-1]
                 widget.reopen(not turn.continues.thinking_finished)
-            elif turn.step > 0:  # the reply to its tool calls' results: no new user turn
+            elif turn.step > 0 or turn.again:  # tool results' reply, or one made again
+                refocus = turn.again and await view.turns.remove_reply(0)
                 widget = await view.turns.add_assistant(turn.prompt_tokens, view.clock)
+                if refocus:  # R on the reply: ← → go on from the new one
+                    widget.focus(scroll_visible=False)
             else:
                 widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
             self._widgets[turn.request_id] = widget
@@ -173,6 +188,8 @@ class TurnDriver:
             view.restore_input(update.text)
         elif isinstance(update, BudgetQuestion):
             self.app.push_screen(BudgetScreen(update), self._budget_answered)
+        elif isinstance(update, ReplyShown):
+            await view.show_reply(update)
         elif isinstance(update, TurnsDropped):
             view.turns.mark_dropped(update.user_messages)
         elif isinstance(update, ConversationChanged):

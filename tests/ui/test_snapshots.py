@@ -1,6 +1,6 @@
 """Snapshots of the main screen (wide and narrow), a focused code block with its copy mark,
 the help screen and the sessions screen (whole, and filtered by a search), tool calls in a
-turn and the dialog that approves one.
+turn and the dialog that approves one, and a regenerated reply with its "◂ 2/3 ▸".
 
 They show a resumed conversation with fixed figures, and sessions with fixed ids and
 dates, so nothing depends on a clock.
@@ -16,6 +16,7 @@ from ui_harness import NARROW, WIDE, enter, make_app, ready, sample_conversation
 from qwen_tui.chat.messages import Conversation, GenerationStats, Message, Role, ToolCallRecord
 from qwen_tui.tools.approval import DENIED_TEXT
 from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
+from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.code_block import CodeBlock
 from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
 
@@ -161,3 +162,28 @@ def test_tool_approval_dialog(snap_compare):
 
     # 80 columns, 24 rows: the smallest terminal the dialog must fit, buttons and all.
     assert snap_compare(app, terminal_size=NARROW, run_before=ask)
+
+
+def _version(text: str, tokens: int) -> list[Message]:
+    """One reply of a user message that has several, as the conversation keeps it."""
+    return [Message(Role.ASSISTANT, text, stats=GenerationStats(92, tokens, 0.1, 90.0, 0.2))]
+
+
+def test_a_regenerated_reply_shows_which_version_it_is(snap_compare):
+    conversation = sample_conversation()
+    question = conversation.messages[2]
+    question.other_replies = [
+        _version("`text[::-1]` is shortest.", 9),
+        _version("Walk it backwards in a loop.", 8),
+    ]
+    question.shown_reply = 1  # the second of three; the one shown is the second made
+    app = make_app(conversation=conversation)
+
+    async def focus_the_reply(pilot) -> None:
+        await _settled(pilot)
+        reply = pilot.app.chat_screen.query(AssistantTurn).last()
+        reply.focus()
+        await pilot.pause()
+        assert str(reply.choice.render()) == "◂ 2/3 ▸"
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=focus_the_reply)

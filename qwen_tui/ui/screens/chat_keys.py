@@ -19,6 +19,7 @@ from qwen_tui.ui.keymap import CHAT_BINDINGS
 from qwen_tui.ui.screens.help_screen import HelpScreen
 from qwen_tui.ui.screens.sessions_screen import SessionsScreen
 from qwen_tui.ui.turn_driver import TurnDriver
+from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
 
@@ -40,7 +41,13 @@ class ChatKeys(Screen[None]):
         playback = self.view.playback
         if action == "toggle_playback":
             return playback
-        if action in ("sessions", "new_conversation", "toggle_thinking", "continue_reply"):
+        if action in (
+            "sessions",
+            "new_conversation",
+            "toggle_thinking",
+            "continue_reply",
+            "regenerate",
+        ):
             # A played-back session is shown, not continued: nothing goes to a model.
             return not playback
         if action == "compose_in_editor":
@@ -126,6 +133,28 @@ class ChatKeys(Screen[None]):
     async def action_continue_reply(self) -> None:
         """/continue: go on with the last reply, cut off by Esc or the length limit."""
         await self.driver.continue_reply()
+
+    async def action_regenerate(self) -> None:
+        """Ctrl+R, /retry: answer the last message again; its reply is kept as a version."""
+        await self.driver.regenerate()
+
+    async def on_assistant_turn_regenerate_requested(
+        self, event: AssistantTurn.RegenerateRequested
+    ) -> None:
+        """R on a reply: only the last one can be made again."""
+        if self.view.playback:
+            return
+        if self.view.turns.turns_back_of(event.turn) > 0:
+            self.notify("Only the last reply can be regenerated.", severity="warning")
+            return
+        await self.driver.regenerate()
+
+    async def on_assistant_turn_switch_requested(
+        self, event: AssistantTurn.SwitchRequested
+    ) -> None:
+        """← → on a reply: its previous or next version."""
+        turns_back = self.view.turns.turns_back_of(event.turn)
+        await self.driver.show_reply(turns_back, event.step)
 
     async def action_new_conversation(self) -> None:
         """Ctrl+N: a new conversation (and a new session file)."""

@@ -151,6 +151,8 @@ class ChatScreen(ChatKeys):
             self.action_copy_last()
         elif name == "continue":
             await self.action_continue_reply()
+        elif name == "retry":
+            await self.action_regenerate()
         elif name == "quit":
             await self.app.run_action("quit")
         elif name == "theme":

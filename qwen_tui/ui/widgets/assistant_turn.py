@@ -8,12 +8,14 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widgets import Static
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats, Message
 from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.ui.widgets.answer_view import AnswerView
+from qwen_tui.ui.widgets.reply_choice import ReplyChoice
 from qwen_tui.ui.widgets.thinking_pane import ThinkingPane, duration
 
 _ENDINGS = {
@@ -35,7 +37,25 @@ class AssistantTurn(Horizontal, can_focus=True):
     BINDINGS = [
         Binding("enter,t", "toggle_thinking", "Thoughts", show=False),
         Binding("c,y", "copy", "Copy answer", show=False),
+        Binding("r", "regenerate", "Regenerate", show=False),
+        Binding("left", "switch_reply(-1)", "Previous version", show=False),
+        Binding("right", "switch_reply(1)", "Next version", show=False),
     ]
+
+    class RegenerateRequested(TextualMessage):
+        """R on `turn`: answer its user message again (only the last reply can be)."""
+
+        def __init__(self, turn: AssistantTurn) -> None:
+            super().__init__()
+            self.turn = turn
+
+    class SwitchRequested(TextualMessage):
+        """← or → on `turn`: show its user message's previous (`step` -1) or next (1) reply."""
+
+        def __init__(self, turn: AssistantTurn, step: int) -> None:
+            super().__init__()
+            self.turn = turn
+            self.step = step
 
     def __init__(
         self,
@@ -59,6 +79,7 @@ class AssistantTurn(Horizontal, can_focus=True):
         self.answer = AnswerView(message.content if message else "")
         note = _note_text(message) if message else ""
         self._note = Static(note, classes="turn-note", markup=False)
+        self.choice = ReplyChoice()
         self._clock = clock
         self._sent_at = clock()
         self._prompt_tokens = prompt_tokens
@@ -69,6 +90,7 @@ class AssistantTurn(Horizontal, can_focus=True):
         with Vertical(classes="answer-column"):
             yield self.answer
             yield self._note
+            yield self.choice
 
     def on_mount(self) -> None:
         self.watch(self.thinking, "expanded", self._place_thinking)
@@ -116,6 +138,14 @@ class AssistantTurn(Horizontal, can_focus=True):
         """Open or fold this turn's thinking."""
         if self.thinking.display:
             self.thinking.action_open_or_fold()
+
+    def action_regenerate(self) -> None:
+        """Ask for this reply to be made again."""
+        self.post_message(self.RegenerateRequested(self))
+
+    def action_switch_reply(self, step: int) -> None:
+        """Ask for the previous or next version of this reply."""
+        self.post_message(self.SwitchRequested(self, step))
 
     def action_copy(self) -> None:
         """Copy this turn's answer to the clipboard."""

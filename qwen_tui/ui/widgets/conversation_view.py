@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from qwen_tui.chat.alternatives import reply_count
 from qwen_tui.chat.messages import Conversation, Message, Role, ToolCallRecord
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
@@ -40,17 +41,7 @@ class ConversationView(VerticalScroll):
             shown.append(ForkMark(conversation.forked_from))
         if conversation.system_prompt:
             shown.append(_system_prompt_line(conversation.system_prompt))
-        messages = [m for m in conversation.messages if m.role is not Role.SYSTEM]
-        calls: list[ToolCallRecord] = []  # the last reply's calls, matched to their results
-        for index, message in enumerate(messages):
-            if message.role is Role.TOOL:
-                call = calls.pop(0) if calls else ToolCallRecord(message.tool_name, {})
-                shown.append(ToolCallBlock.finished(call, message))
-                continue
-            calls = list(message.tool_calls)
-            shown.append(_turn_for(message))
-            if unanswered(messages, index):
-                shown.append(Static(UNANSWERED_NOTE, classes="unanswered-note", markup=False))
+        shown += message_widgets([m for m in conversation.messages if m.role is not Role.SYSTEM])
         if shown:
             await self.mount_all(shown)
         self._show_hint()
@@ -85,6 +76,51 @@ class ConversationView(VerticalScroll):
         users = list(self.query_children(UserTurn))
         dropped = sum(1 for user in users if user.has_class("-dropped"))
         return users.index(turn) + 1, dropped
+
+    async def remove_reply(self, turns_back: int) -> bool:
+        """Take the reply of the user message `turns_back` before the last off the screen;
+        whether it held the focus."""
+        shown = self._reply_of(turns_back)[1]
+        focused = any(w.has_focus_within for w in shown)
+        await self.remove_children(shown)
+        return focused
+
+    async def show_reply(
+        self, turns_back: int, messages: Sequence[Message] | None, number: int, count: int
+    ) -> None:
+        """Show `messages` as the reply of the user message `turns_back` before the last
+        (None: the one there, made again and streaming), marked as `number` of `count`."""
+        user, shown = self._reply_of(turns_back)
+        focused = any(w.has_focus_within for w in shown)
+        if messages is not None and user is not None:
+            await self.remove_children(shown)
+            shown = message_widgets(list(messages))
+            await self.mount_all(shown, after=user)
+        first = next((w for w in shown if isinstance(w, AssistantTurn)), None)
+        if first is not None:
+            first.choice.show(number, count)
+            if focused:  # ← → again go on from the reply shown now
+                first.focus(scroll_visible=False)
+
+    def turns_back_of(self, widget: Widget) -> int:
+        """How many user messages come after the reply `widget` is part of."""
+        children = list(self.children)
+        while widget.parent is not self and isinstance(widget.parent, Widget):
+            widget = widget.parent
+        after = children[children.index(widget) + 1 :] if widget in children else []
+        return sum(isinstance(child, UserTurn) for child in after)
+
+    def _reply_of(self, turns_back: int) -> tuple[UserTurn | None, list[Widget]]:
+        """The user message `turns_back` before the last, and the widgets of its reply."""
+        children = list(self.children)
+        users = [i for i, child in enumerate(children) if isinstance(child, UserTurn)]
+        if not 0 <= turns_back < len(users):
+            return None, []
+        start = users[len(users) - 1 - turns_back]
+        later = [i for i in users if i > start]
+        user = children[start]
+        assert isinstance(user, UserTurn)
+        return user, children[start + 1 : later[0] if later else len(children)]
 
     def assistant_turns(self) -> list[AssistantTurn]:
         return list(self.query_children(AssistantTurn))
@@ -153,7 +189,29 @@ def unanswered(messages: list[Message], index: int) -> bool:
     return messages[index].role is Role.USER and (following is None or following.role is Role.USER)
 
 
-def _turn_for(message: Message) -> UserTurn | AssistantTurn:
-    if message.role is Role.USER:
-        return UserTurn(message.content)
-    return AssistantTurn(message)
+def message_widgets(messages: list[Message]) -> list[Widget]:
+    """The widgets of `messages`: each turn, each tool call with its result, a note after
+    each question that got no reply, and the first reply of a user message with others
+    marked as the one shown of them."""
+    shown: list[Widget] = []
+    calls: list[ToolCallRecord] = []  # the last reply's calls, matched to their results
+    choice: tuple[int, int] | None = None  # the next reply's place, if it has others
+    for index, message in enumerate(messages):
+        if message.role is Role.TOOL:
+            call = calls.pop(0) if calls else ToolCallRecord(message.tool_name, {})
+            shown.append(ToolCallBlock.finished(call, message))
+            continue
+        calls = list(message.tool_calls)
+        if message.role is Role.USER:
+            shown.append(UserTurn(message.content))
+            count = reply_count(message)
+            choice = (message.shown_reply + 1, count) if count > 1 else None
+        else:
+            turn = AssistantTurn(message)
+            if choice is not None:
+                turn.choice.show(*choice)
+                choice = None
+            shown.append(turn)
+        if unanswered(messages, index):
+            shown.append(Static(UNANSWERED_NOTE, classes="unanswered-note", markup=False))
+    return shown
