@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.chat.tuning import Tuning
 
 
 class Role(StrEnum):
@@ -94,6 +95,8 @@ class Message:
 class Conversation:
     system_prompt: str = ""
     messages: list[Message] = field(default_factory=list)
+    tuning: Tuning = field(default_factory=Tuning)
+    """What `/set` changed for this conversation's turns."""
 
     def add_user(self, text: str) -> Message:
         message = Message(Role.USER, text)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import FinishReason, Message, Role
+from qwen_tui.chat.tuning import Tuning
+from qwen_tui.chat.tuning_table import shown_value
 from qwen_tui.sessions.session import Session
 from qwen_tui.sessions.tool_export import calls_data, calls_markdown, result_data, result_markdown
 
@@ -52,6 +54,8 @@ def to_markdown(session: Session) -> str:
     lines.append(f"- Model: {session.model or 'unknown'} (engine {session.engine or 'unknown'})")
     if session.replay_of:
         lines.append(f"- Replay of session `{session.replay_of}`")
+    if session.conversation.tuning.values:
+        lines.append(f"- Set with /set: {tuned_text(session.conversation.tuning)}")
     lines.append("")
     if session.conversation.system_prompt:
         lines += ["## System", "", demoted(session.conversation.system_prompt), ""]
@@ -70,6 +74,7 @@ def to_json(session: Session) -> str:
         "replay_of": session.replay_of,
         "settings": session.settings,
         "system_prompt": session.conversation.system_prompt,
+        "set": dict(session.conversation.tuning.values),
         "messages": [message_dict(m) for m in session.conversation.messages],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -91,6 +96,11 @@ def message_dict(message: Message) -> dict[str, Any]:
         "finish_reason": None if message.finish_reason is None else str(message.finish_reason),
         "stats": None if message.stats is None else asdict(message.stats),
     } | calls
+
+
+def tuned_text(tuning: Tuning) -> str:
+    """`temperature 0.3, thinking_budget off`: what `/set` left set, at the end."""
+    return ", ".join(f"{name} {shown_value(name, v)}" for name, v in tuning.values.items())
 
 
 def turn_summary(message: Message) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import Message, Role
+from qwen_tui.sessions.change_records import MODEL_TYPE, SET_TYPE, tuned_by
 from qwen_tui.sessions.errors import SessionCorrupt
 from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_record, session_lines
 from qwen_tui.sessions.records import HEADER_TYPE, assistant_message, user_message
@@ -142,7 +143,9 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         if not isinstance(prompt, str):
             raise TypeError("'system_prompt' must be a string")
         session.conversation.system_prompt = prompt
-    elif kind == "resume":
+    elif kind == SET_TYPE:
+        session.conversation.tuning = tuned_by(session.conversation.tuning, record)
+    elif kind in ("resume", MODEL_TYPE):
         if not isinstance(record.get("settings", {}), dict):
             raise TypeError("'settings' must be an object")
         session.resumed_with = record

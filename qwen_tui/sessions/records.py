@@ -16,6 +16,7 @@ A file is a header line then one event per line::
     {"type": "system", "at": ..., "system_prompt": "..."}
     {"type": "resume", "at": ..., "model": ..., "engine": ..., "settings": {...}}
     {"type": "tool", ...}   (a tool call's result; see tool_records.py)
+    {"type": "set", ...}, {"type": "model", ...}   (/set and /model; see change_records.py)
 
 Readers of schema N accept files of schema <= N and skip event types they do not know.
 """

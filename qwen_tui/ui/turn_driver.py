@@ -1,9 +1,9 @@
 """`TurnDriver`: the conversation core on the chat screen.
 
 It hands the core what the user types and what the engine sends (drained from the
-`EngineBridge`), and shows every update the core returns: widgets through the
-`ChatView`, notices, and the budget dialog. It runs on the UI thread only; a lock keeps
-the screen's regular drain and Esc's own from interleaving.
+`EngineBridge`, through the `/model` switch), and shows every update the core returns:
+widgets through the `ChatView`, notices, and the budget dialog. It runs on the UI thread
+only; a lock keeps the screen's regular drain and Esc's own from interleaving.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from textual.app import App
 
 from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.model_switch import ModelSwitch
 from qwen_tui.conversation.opening import open_saved
 from qwen_tui.conversation.tool_runner import CoreEvent
 from qwen_tui.conversation.updates import (
@@ -59,8 +60,11 @@ class TurnDriver:
         view: ChatView,
         app: App,
         drain: Callable[[], list[CoreEvent]],
+        models: ModelSwitch,
     ) -> None:
         self.core = core
+        self.models = models
+        """`/model`: engine events go through it, to the core."""
         self.view = view
         self.app = app
         self._drain = drain
@@ -70,18 +74,18 @@ class TurnDriver:
 
     async def send(self, text: str) -> None:
         """Send what the user typed (or queue it)."""
-        await self._apply(self.core.send(text))
+        await self.apply(self.core.send(text))
 
     async def continue_reply(self) -> None:
         """Go on with the last, cut-off reply (`/continue`)."""
-        await self._apply(self.core.continue_reply())
+        await self.apply(self.core.continue_reply())
 
     async def handle(self, events: Iterable[CoreEvent]) -> None:
         """Apply drained engine events and tool results, in order (never interleaved with
         Esc's own drain)."""
         async with self._lock:
             for event in events:
-                await self._apply(self.core.handle(event))
+                await self.apply(self.models.handle(event))
 
     async def cancel(self) -> None:
         """Esc: take what the engine sent meanwhile, then stop the live turn (or the tool
@@ -91,16 +95,13 @@ class TurnDriver:
         self.core.engine.cancel()
         await self.handle(self._drain())
         async with self._lock:
-            await self._apply(self.core.cancel())
+            await self.apply(self.core.cancel())
 
     async def new_conversation(self) -> None:
-        await self._apply(self.core.new_conversation())
+        await self.apply(self.core.new_conversation())
 
     async def toggle_thinking(self) -> None:
-        await self._apply(self.core.toggle_thinking())
-
-    async def set_system_prompt(self, text: str) -> None:
-        await self._apply(self.core.set_system_prompt(text))
+        await self.apply(self.core.toggle_thinking())
 
     async def open_session(self, session_id: str) -> bool:
         """Show `session_id` and append what follows to it, as `qwen-chat resume` does;
@@ -112,13 +113,14 @@ class TurnDriver:
         except (SessionError, OSError) as exc:
             self._notify(Notice(str(exc), Severity.ERROR, "Sessions"))
             return False
-        await self._apply(self.core.continue_session(continued.resumed_by(self.core.engine)))
+        await self.apply(self.core.continue_session(continued.resumed_by(self.core.engine)))
         for warning in continued.session.warnings:
             self._notify(Notice(warning, Severity.WARNING, "Sessions"))
         self._notify(Notice(f"Continuing “{continued.session.title}”."))
         return True
 
-    async def _apply(self, updates: list[Update]) -> None:
+    async def apply(self, updates: list[Update]) -> None:
+        """Show the updates a call of the core (or of the model switch) returned."""
         for update in updates:
             await self._show(update)
         self.view.set_generating()
@@ -182,11 +184,11 @@ class TurnDriver:
             view.show_load_failed()
 
     async def _budget_answered(self, choice: BudgetChoice | None) -> None:
-        await self._apply(self.core.answer_budget(choice))
+        await self.apply(self.core.answer_budget(choice))
 
     async def _tool_answered(self, answer: Answer) -> None:
         async with self._lock:
-            await self._apply(self.core.answer_tool(answer))
+            await self.apply(self.core.answer_tool(answer))
 
     def _notify(self, notice: Notice) -> None:
         # markup=False: notices quote the user's text and files, brackets and all.

@@ -93,7 +93,7 @@ def make_app(
         engine=engine or RecordingEngine(),
         conversation=conversation,
         queued_prompts=queued_prompts,
-        recorder_factory=lambda _settings: recorder,
+        recorder_factory=lambda _settings, _engine: recorder,
     )
 
 

@@ -13,6 +13,7 @@ from qwen_tui.chat.messages import Conversation, Message, Role, ToolCallRecord
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
+from qwen_tui.ui.widgets.tuning_table import TuningTable
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
 UNANSWERED_NOTE = "■ no reply: interrupted · E on the message puts it back in the input"
@@ -32,7 +33,7 @@ class ConversationView(VerticalScroll):
         """Replace everything shown with `conversation` (e.g. a resumed session): its system
         prompt, its turns, and a note after each question that got no reply."""
         await self.remove_children(
-            "UserTurn, AssistantTurn, ToolCallBlock, .system-prompt, .unanswered-note"
+            "UserTurn, AssistantTurn, ToolCallBlock, TuningTable, .system-prompt, .unanswered-note"
         )
         shown: list[Widget] = []
         if conversation.system_prompt:
@@ -121,6 +122,13 @@ class ConversationView(VerticalScroll):
             text = f"System prompt: {visible_controls(prompt)}"
             line = Static(text, classes="system-prompt", markup=False)
             await self.mount(line, before=0)
+
+    async def show_tuning(self, table: TuningTable) -> None:
+        """`/set` alone: its table after the latest turn, in place of an earlier one."""
+        await self.remove_children(TuningTable)
+        await self.mount(table)
+        self.scroll_end(animate=False)
+        self.anchor()
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")
