@@ -77,8 +77,8 @@ def parse_value(name: str, text: str, context_limit: int) -> TunedValue:
     word = text.strip()
     if name == "thinking_budget" and word.lower() in NO_LIMIT_WORDS:
         return None
-    try:
-        value: float | int = int(word) if name in _WHOLE else float(word)
+    try:  # 1,024 as the table shows it
+        value: float | int = int(word.replace(",", "")) if name in _WHOLE else float(word)
     except ValueError:
         raise ValueError(_refusal(name, word, context_limit)) from None
     try:

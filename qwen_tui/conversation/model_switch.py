@@ -118,7 +118,7 @@ class ModelSwitch:
             return "A model is still loading; /model NAME again once it is ready."
         if core.busy:
             return "A reply is under way; /model NAME again once it ends (Esc stops it)."
-        if core.state is EngineState.READY and model == core.settings.model:
+        if core.state is EngineState.READY and model == core.engine.model_name:
             return f"{model} is the model in use."
         return ""
 

@@ -54,8 +54,8 @@ APP_COMMANDS = (
     AppCommand(
         "model",
         "/model [NAME]",
-        "go on with another model: a directory or hub id (local), or one of the server's "
-        "(openai); alone: the models there are",
+        "go on with another model (local: a directory or hub id; openai: one the server "
+        "serves); alone: the server's models, or the one loaded",
     ),
     AppCommand("tools", "/tools", "the MCP tools the model may call, and servers that failed"),
     AppCommand("sessions", "/sessions", "saved sessions: open, rename, delete (also F4)"),

@@ -113,3 +113,49 @@ def _text(table: TuningTable) -> str:
     console = Console(width=110, record=True)
     console.print(table.content)
     return console.export_text()
+
+
+async def test_a_resumed_session_gets_its_set_values_back():
+    from qwen_tui.conversation.opening import new_sessions, open_saved
+    from qwen_tui.sessions import SessionStore
+    from qwen_tui.ui.app import ChatApp
+
+    store, startup = SessionStore(), Settings(engine="demo")
+    app = ChatApp(startup, engine=RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await enter(pilot, "/set temperature 0.25")
+        await enter(pilot, "/set min_p 0.1")
+        await enter(pilot, "/set min_p default")
+        await send(pilot, "First question")
+        await until_idle(pilot)
+        session_id = app.core.recorder.session_id
+    continued = open_saved(store, session_id, startup)
+    engine = RecordingEngine()
+    resumed = ChatApp(
+        continued.settings,
+        engine=engine,
+        conversation=continued.conversation,
+        recorder_factory=new_sessions(store, first=continued.resumed_by(engine).recorder),
+    )
+    async with resumed.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "Second question")
+        await until_idle(pilot)
+        assert (engine.requests[-1].sampling.temperature, engine.requests[-1].sampling.min_p) == (
+            0.25,
+            0.0,
+        )
+        await enter(pilot, "/set")
+        (table,) = resumed.chat_screen.query(TuningTable)
+        assert "temperature 0.25 /set" in [" ".join(x.split()) for x in _text(table).splitlines()]
+
+
+async def test_the_palettes_sampling_settings_shows_the_table():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        await commands["Sampling settings"].callback()
+        await pilot.pause()
+        assert len(app.chat_screen.query(TuningTable)) == 1
