@@ -30,6 +30,7 @@ NO_LIMIT_WORDS = ("off", "none")
 """`/set thinking_budget off`: no thinking budget."""
 
 _WHOLE = {"top_k", "max_new_tokens", "thinking_budget"}
+_LARGEST = 2**31 - 1  # beyond any vocabulary or context; a float of it is still exact
 _RANGES = {
     "temperature": f"0 (greedy) or a number from {MIN_TEMPERATURE:g} up",
     "top_p": f"a number above 0 and at most 1 (from {MIN_TOP_P:g})",
@@ -96,7 +97,8 @@ def check_value(name: str, value: object, context_limit: int | None = None) -> T
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or (name in _WHOLE and not isinstance(value, int))
-        or not math.isfinite(value)
+        or (isinstance(value, float) and not math.isfinite(value))
+        or abs(value) > _LARGEST
         or not _within(name, value, context_limit)
     ):
         raise ValueError(f"{name} takes {_range(name, context_limit)}, got {value!r}")

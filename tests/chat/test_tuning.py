@@ -117,3 +117,12 @@ def test_settings_from_config_and_flags_record_no_origins_in_sessions(tmp_path):
     assert settings.origins == {"temperature": "flag"}
     assert "origins" not in settings.as_record()
     assert settings == Settings(sampling=settings.sampling)  # origins never make a difference
+
+
+def test_numbers_too_large_for_the_samplers_are_refused_not_overflowed():
+    for name, value in [("top_k", 10**400), ("max_new_tokens", 2**40), ("temperature", 1e300)]:
+        with pytest.raises(ValueError):
+            check_value(name, value)
+    with pytest.raises(ValueError, match="thinking_budget takes"):
+        parse_value("thinking_budget", "9" * 500, LIMIT)
+    assert parse_value("thinking_budget", "1,024", LIMIT) == 1024  # as the table shows it

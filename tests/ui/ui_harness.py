@@ -67,6 +67,7 @@ class RecorderSpy:
         self.users: list[str] = []
         self.assistants: list = []
         self.timelines: list[list[Chunk]] = []
+        self.sets: list[tuple[str, object]] = []
         self.closed = False
 
     def record_user(self, message) -> None:
@@ -75,6 +76,12 @@ class RecorderSpy:
     def record_assistant(self, message, timeline=()) -> None:
         self.assistants.append(message)
         self.timelines.append(list(timeline))
+
+    def record_set(self, name: str, value: object) -> None:
+        self.sets.append((name, value))
+
+    def record_reset(self, name: str) -> None:
+        self.sets.append((name, "default"))
 
     def close(self) -> None:
         self.closed = True
