@@ -11,9 +11,11 @@ from qwen_tui.ui.widgets.tuning_table import TuningTable
 async def run_set(driver: TurnDriver, argument: str) -> None:
     """`/set [NAME VALUE]`."""
     name, _, value = argument.partition(" ")
-    if name:
-        await driver.apply(driver.core.set_value(name, value))
-    else:
+    if not name:
+        await show_tuning(driver)
+        return
+    await driver.apply(driver.core.set_value(name, value))
+    if driver.view.turns.query(TuningTable):  # a table shown earlier would be out of date
         await show_tuning(driver)
 
 

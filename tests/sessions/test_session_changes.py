@@ -104,3 +104,11 @@ def test_resume_hands_the_chat_the_values_set_in_the_session(store, fake_ui, fas
     assert result.exit_code == 0, result.output
     conversation = fake_ui.calls[0]["conversation"]
     assert conversation.tuning.values == {"temperature": 0.3, "thinking_budget": None}
+
+
+def test_run_resume_answers_with_the_values_set_in_the_session(store):
+    session_id = a_session_with_set_lines(store)
+    result = CliRunner().invoke(app, ["run", "--engine", "demo", "--resume", session_id, "Why?"])
+    assert result.exit_code == 0, result.output
+    reply = store.load(session_id).conversation.messages[-1]
+    assert reply.settings is not None and reply.settings.sampling.temperature == 0.3

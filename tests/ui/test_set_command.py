@@ -99,8 +99,9 @@ async def test_set_alone_shows_every_value_and_where_it_came_from(tmp_path):
         assert "min_p 0.05 config.toml" in lines
         assert "max_new_tokens 32,768 model card" in lines
         assert "thinking_budget off default: no limit" in lines
-        await enter(pilot, "/set")  # shown again: the one table, after the latest turn
-        assert len(app.chat_screen.query(TuningTable)) == 1
+        await enter(pilot, "/set top_p 0.5")  # the table shown follows the change
+        (table,) = app.chat_screen.query(TuningTable)
+        assert "top_p 0.5 /set" in [" ".join(x.split()) for x in _text(table).splitlines()]
         await pilot.press("ctrl+n")  # a new conversation starts from the presets again
         await pilot.pause()
         assert not app.chat_screen.query(TuningTable)
