@@ -108,7 +108,7 @@ async def ui_turn(app, pilot, engine: TimedEngine, prompt: str, type_keys: bool)
 async def measure_ui(settings: Settings, prompts: list[str]) -> dict:
     spec = ModelSpec(settings.model, settings.device, settings.dtype)
     engine = TimedEngine(LocalEngine(spec))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings: None)
+    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
     started = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(lambda: engine.ready_at is not None, 900, "the model to load")

@@ -32,6 +32,9 @@ ENGINES = ("local", "demo", "openai")
 DEVICES = ("auto", "cuda", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 COMMAND_LINE = "command line"
+FROM_CONFIG = "config"
+FROM_FLAG = "flag"
+"""Where a setting that is not a default came from, in `Settings.origins`."""
 MAX_CONFIG_BYTES = MIB
 MAX_YARN_FACTOR = 8.0
 """4.0 gives 131,072 tokens, the most Qwen3 is validated for; beyond 8 nothing fits a GPU."""
@@ -84,11 +87,14 @@ class Settings:
     """`[mcp_servers.NAME]` and `[tools]`: the MCP servers and how their calls run."""
     max_attachment_bytes: int = 256 * KIB
     """The largest file `/file` attaches to a message."""
+    origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Where each setting given came from, by name (sampling names too): FROM_CONFIG or
+    FROM_FLAG; one not named is a default. What `/set` alone shows; never recorded."""
 
     def as_record(self) -> dict[str, Any]:
         """The settings as a session records them: everything but the API key."""
         record = asdict(self)
-        del record["api_key"]
+        del record["api_key"], record["origins"]
         record["tools"] = self.tools.as_record()
         return record
 
@@ -97,7 +103,8 @@ class Settings:
         sampling_names = {f.name for f in fields(SamplingOverrides)}
         top = {k: v for k, v in overrides.items() if v is not None and k not in sampling_names}
         samp = {k: v for k, v in overrides.items() if v is not None and k in sampling_names}
-        merged = replace(self, **top, sampling=replace(self.sampling, **samp))
+        origins = self.origins | dict.fromkeys([*top, *samp], FROM_FLAG)
+        merged = replace(self, **top, sampling=replace(self.sampling, **samp), origins=origins)
         _check(merged, COMMAND_LINE)
         return merged
 
@@ -179,7 +186,7 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
         raise ConfigError(f"{where}: {exc}") from None
     top = {k: v for k, v in data.items() if k not in _TABLES}
     for prefix, table, allowed in (
-        ("", top, {f.name for f in fields(Settings)} - _TABLES),
+        ("", top, {f.name for f in fields(Settings)} - _TABLES - {"origins"}),
         ("sampling.", sampling, _SAMPLING_NAMES),
     ):
         for key, value in table.items():
@@ -192,7 +199,8 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
             ):
                 names = " or ".join(t.__name__ for t in expected)
                 raise ConfigError(f"{where}: key '{prefix}{key}' must be {names}, got {value!r}")
-    settings = Settings(**top, sampling=SamplingOverrides(**sampling), tools=tools)
+    origins = dict.fromkeys([*top, *sampling], FROM_CONFIG)
+    settings = Settings(**top, sampling=SamplingOverrides(**sampling), tools=tools, origins=origins)
     _check(settings, where)
     return settings
 

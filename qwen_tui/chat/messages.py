@@ -10,6 +10,7 @@ from typing import Any
 
 from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.sampling import SamplingParams
+from qwen_tui.chat.tuning import Tuning
 
 
 class Role(StrEnum):
@@ -102,6 +103,8 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     forked_from: ForkOrigin | None = None
     """Set when this conversation began as a fork of another (`fork_origin.py`)."""
+    tuning: Tuning = field(default_factory=Tuning)
+    """What `/set` changed for this conversation's turns."""
 
     def add_user(self, text: str) -> Message:
         message = Message(Role.USER, text)

@@ -60,10 +60,12 @@ def plan_turn(
     next step of a tool loop, the reply to the conversation as it stands.
 
     The sampling is the model card's preset for the *effective* mode with the user's
-    `settings.sampling` overrides on top. The conversation's own system prompt is used; a
-    conversation without one gets `settings.system_prompt`. `quantized` models get the
-    presence penalty of 1.5 the card recommends unless the user overrides it.
+    `settings.sampling` overrides on top, and the conversation's `/set` values on those.
+    The conversation's own system prompt is used; a conversation without one gets
+    `settings.system_prompt`. `quantized` models get the presence penalty of 1.5 the card
+    recommends unless the user overrides it.
     """
+    settings = conversation.tuning.applied(settings)
     if not conversation.system_prompt and settings.system_prompt:
         conversation = replace(conversation, system_prompt=settings.system_prompt)
     messages = template_messages(conversation, pending_user)

@@ -44,6 +44,6 @@ def play(
         engine=engine,
         conversation=replay_start(session),
         queued_prompts=prompts,
-        recorder_factory=lambda _settings: None,
+        recorder_factory=lambda _settings, _engine: None,
         tools=lambda sink: recorded_tools(session, sink, speed),  # the calls as they happened
     )

@@ -133,7 +133,7 @@ def replay(
             chat_engine,
             settings,
             replay_start(original),
-            recorder_factory=lambda _: recorder,
+            recorder_factory=lambda _settings, _engine: recorder,
             tools=runner,
         )
         try:

@@ -149,7 +149,7 @@ def run(
                 chat_engine,
                 opened.settings,
                 opened.conversation,
-                recorder_factory=lambda _: opened.recorder,
+                recorder_factory=lambda _settings, _engine: opened.recorder,
                 tools=runner,
             )
             chat = BlockingChat(

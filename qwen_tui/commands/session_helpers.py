@@ -65,7 +65,7 @@ def chat_in_ui(
             engine=engine,
             conversation=conversation,
             queued_prompts=prompts,
-            recorder_factory=new_sessions(store, engine, first=recorder),
+            recorder_factory=new_sessions(store, first=recorder),
         )
     finally:
         recorder.close()  # already closed, unless the UI never started

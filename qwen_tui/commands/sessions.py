@@ -25,7 +25,14 @@ from qwen_tui.commands.session_helpers import SessionIdArg, fail, load_session, 
 from qwen_tui.commands.session_search import search
 from qwen_tui.commands.terminal import markdown_for_terminal, text_for_terminal, write_document
 from qwen_tui.sessions import Session, SessionCorrupt, SessionStore, SessionTooNew
-from qwen_tui.sessions.export import FORMATS, SUFFIXES, export_session, format_for, turn_summary
+from qwen_tui.sessions.export import (
+    FORMATS,
+    SUFFIXES,
+    export_session,
+    format_for,
+    tuned_text,
+    turn_summary,
+)
 from qwen_tui.sessions.export_target import export_target, write_export
 from qwen_tui.sessions.summary import SessionSummary
 from qwen_tui.sessions.tool_export import call_text, result_title
@@ -213,6 +220,8 @@ def render_transcript(
     if session.conversation.system_prompt:
         yield Rule("System", align="left")
         yield text_for_terminal(session.conversation.system_prompt)
+    if session.conversation.tuning.values:
+        yield Text(f"set with /set: {tuned_text(session.conversation.tuning)}", style="dim")
     for message, place in messages:
         if message.role is Role.USER:
             yield Rule("You", align="left", style="cyan")

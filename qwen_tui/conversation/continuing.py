@@ -48,7 +48,7 @@ def plan_continuation(
     *before, question, partial = conversation.messages
     if partial.settings is not None:  # the mode it was cut off in, whatever the switch is now
         settings = replace(settings, thinking=partial.settings.enable_thinking)
-    history = Conversation(conversation.system_prompt, list(before))
+    history = replace(conversation, messages=list(before))
     return plan_turn(history, question.content, settings, quantized), partial
 
 

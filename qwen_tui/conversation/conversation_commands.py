@@ -1,7 +1,7 @@
 """`ConversationCommands`: what the user changes about the conversation itself (the hard
-switch, the thinking budget, the system prompt) rather than about a turn, and what a
-front-end asks about it (the mode, the context in use); a part of `ConversationCore`,
-kept apart from the turn lifecycle."""
+switch, the system prompt; `/set` is `tuning_commands.py`) rather than about a turn, and
+what a front-end asks about it (the mode, the context in use); a part of
+`ConversationCore`, kept apart from the turn lifecycle."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from qwen_tui.conversation.outbox import Outbox
 from qwen_tui.conversation.recording import SessionRecording
 from qwen_tui.conversation.updates import (
     ModeChanged,
-    Notice,
-    Severity,
     SystemPromptChanged,
     Update,
 )
@@ -43,17 +41,6 @@ class ConversationCommands(Outbox):
         self._post(ModeChanged(self.settings.thinking))
         state = "on" if self.settings.thinking else "off"
         self._notice(f"Thinking {state} for the next messages.")
-        return self._take()
-
-    def set_thinking_budget(self, tokens: int | None) -> list[Update]:
-        """The thinking budget of the turns that follow (None: no limit)."""
-        if tokens is not None and tokens < 1:
-            return [
-                Notice("The thinking budget is a number of tokens, at least 1.", Severity.ERROR)
-            ]
-        self.settings = replace(self.settings, thinking_budget=tokens)
-        limit = "no limit" if tokens is None else f"{tokens:,} tokens"
-        self._notice(f"Thinking budget: {limit} for the next messages.")
         return self._take()
 
     def set_system_prompt(self, text: str) -> list[Update]:

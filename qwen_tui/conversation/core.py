@@ -7,8 +7,9 @@ sent while the model loads or answers waits in the queue, and after a stop the n
 waits until the engine has really stopped. The core is plain,
 single-threaded Python: a front-end calls it from one thread (the UI's, or the CLI's),
 passes it every engine event (and every `ToolFinished` of its tool runner), and shows
-the updates each call returns. The settings commands are in `conversation_commands.py`,
-regenerating a reply and choosing among a message's replies in `regenerating.py`.
+the updates each call returns. The settings commands are in `conversation_commands.py`
+and `tuning_commands.py` (`/set`); `/model` is `model_switch.py`, through `use_engine`;
+regenerating a reply and choosing among a message's replies is `regenerating.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
 from qwen_tui.conversation.regenerating import QueuedStep, Regenerating
 from qwen_tui.conversation.tool_loop import ToolLoop
 from qwen_tui.conversation.tool_runner import CoreEvent, ToolFinished, ToolRunner, ToolSummary
+from qwen_tui.conversation.tuning_commands import TuningCommands
 from qwen_tui.conversation.updates import (
     BudgetChoice,
     BudgetQuestion,
@@ -69,7 +71,7 @@ class EngineState(StrEnum):
     FAILED = "failed"
 
 
-class ConversationCore(Regenerating):
+class ConversationCore(Regenerating, TuningCommands):
     """Owns the conversation, its settings, the queue, the live turn and the tool loop."""
 
     def __init__(
@@ -104,7 +106,7 @@ class ConversationCore(Regenerating):
         self.short_replies_ok = False
         self._request_ids = request_ids if request_ids is not None else count(1)
         self.recording = SessionRecording(recorder_factory, self._session_problem)
-        self.recording.start(settings)
+        self.recording.start(settings, engine)
         self.tool_loop = ToolLoop(
             tools,
             settings.tools,
@@ -244,6 +246,12 @@ class ConversationCore(Regenerating):
         self.settings = continued.settings
         self._switch(continued.conversation, continued.recorder)
         return self._take()
+
+    def use_engine(self, engine: Engine, settings: Settings) -> None:
+        """Go on with `engine`, of `settings` (another model: `model_switch.py`), once it
+        has loaded; messages sent meanwhile wait for it."""
+        self.engine, self.settings = engine, settings
+        self.state, self.load_error = EngineState.LOADING, ""
 
     def close(self) -> None:
         """Stop recording (the live turn, if any, is saved as stopped first)."""
@@ -407,7 +415,7 @@ class ConversationCore(Regenerating):
         self.conversation = conversation
         self.short_replies_ok = False
         if recorder is None:
-            self.recording.start(self.settings)
+            self.recording.start(self.settings, self.engine)
         else:
             self.recording.adopt(recorder)
         # As it is now: a message sent right after (a budget choice) is its own update.

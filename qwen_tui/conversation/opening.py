@@ -23,15 +23,13 @@ def engine_identity(settings: Settings, engine: Engine) -> tuple[str, str]:
     return engine.name, engine.model_name or settings.model
 
 
-def new_sessions(
-    store: SessionStore, engine: Engine, *, first: SessionRecorder | None = None
-) -> RecorderFactory:
+def new_sessions(store: SessionStore, *, first: SessionRecorder | None = None) -> RecorderFactory:
     """A factory giving each new conversation a new session, recorded with the settings
-    in use when it starts. `first` is handed out on the first call instead (a session
-    resumed or a replay already opened)."""
+    and the engine in use when it starts. `first` is handed out on the first call instead
+    (a session resumed or a replay already opened)."""
     handed: list[SessionRecorder] = [first] if first is not None else []
 
-    def next_recorder(settings: Settings) -> SessionRecorder:
+    def next_recorder(settings: Settings, engine: Engine) -> SessionRecorder:
         if handed:
             return handed.pop()
         engine_name, model_name = engine_identity(settings, engine)
@@ -99,7 +97,7 @@ def open_for_command(
     if resume is not None:
         continued = open_saved(store, store.resolve(resume), settings).resumed_by(engine)
         return CommandConversation(continued.conversation, continued.recorder, continued.settings)
-    recorder = new_sessions(store, engine)(settings) if save else None
+    recorder = new_sessions(store)(settings, engine) if save else None
     return CommandConversation(
         Conversation(system_prompt=settings.system_prompt), recorder, settings
     )

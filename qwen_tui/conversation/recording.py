@@ -10,13 +10,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from qwen_tui.chat.messages import Conversation, Message
+from qwen_tui.chat.tuning import TunedValue
 from qwen_tui.config import Settings
+from qwen_tui.engine.base import Engine
 from qwen_tui.sessions import SessionError, SessionRecorder
 from qwen_tui.sessions.timeline import Chunk
 
-RecorderFactory = Callable[[Settings], SessionRecorder | None]
-"""Opens the recorder of a conversation that starts now, with the settings in use then;
-None saves nothing."""
+RecorderFactory = Callable[[Settings, Engine], SessionRecorder | None]
+"""Opens the recorder of a conversation that starts now, with the settings and the engine
+in use then (`/model` changes it); None saves nothing."""
 T = TypeVar("T")
 
 
@@ -31,12 +33,12 @@ class SessionRecording:
         self._problem = problem
         self.recorder: SessionRecorder | None = None
 
-    def start(self, settings: Settings) -> None:
+    def start(self, settings: Settings, engine: Engine) -> None:
         """Close the current recorder; ask the factory for the one of the new conversation."""
         self.stop()
         factory = self._factory
         if factory is not None:
-            self.recorder = self._guard(lambda: factory(settings))
+            self.recorder = self._guard(lambda: factory(settings, engine))
 
     def adopt(self, recorder: SessionRecorder | None) -> None:
         """Close the current recorder and write into `recorder` (opened on a saved session,
@@ -62,6 +64,22 @@ class SessionRecording:
     def system_prompt(self, prompt: str) -> None:
         """Record a new system prompt."""
         self._write(lambda recorder: recorder.record_system_prompt(prompt))
+
+    def tuned(self, name: str, value: TunedValue) -> None:
+        """Record `/set NAME VALUE`."""
+        self._write(lambda recorder: recorder.record_set(name, value))
+
+    def untuned(self, name: str) -> None:
+        """Record `/set NAME default`."""
+        self._write(lambda recorder: recorder.record_reset(name))
+
+    def model(self, settings: Settings, engine_name: str, model_name: str) -> None:
+        """Record that the conversation goes on with another model (`/model`)."""
+        self._write(
+            lambda recorder: recorder.record_model(
+                settings=settings, engine_name=engine_name, model_name=model_name
+            )
+        )
 
     def user(self, message: Message) -> None:
         """Write a message the user sent."""

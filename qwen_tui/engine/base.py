@@ -156,6 +156,12 @@ class Engine(ABC):
         """The exact prompt the model sees, where the engine renders it itself."""
         return None
 
+    def served_models(self) -> tuple[str, ...] | None:
+        """The models the server behind the engine serves, for `/model`; None where the
+        engine runs its model itself. Blocking (it asks the server): call it off the UI
+        thread. Raises EngineFailure (one line) when the server cannot say."""
+        return None
+
     def memory_in_use(self) -> DeviceMemory | None:
         """Accelerator memory held, where the engine runs on one. Cheap (no device sync)."""
         return None

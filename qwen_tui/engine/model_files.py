@@ -98,3 +98,17 @@ def config_json_problem(path: Path) -> str | None:
     if not isinstance(config, dict):
         return f"config.json holds a {type(config).__name__}, not a JSON object; {fix}"
     return None
+
+
+def loadable_model_dir(model: str) -> Path:
+    """`model`'s directory once its files show a checkpoint the local engine loads (its
+    config.json, the weights' names, the quantization; no weight is read); an EngineFailure
+    in one line otherwise."""
+    from qwen_tui.engine.model_needs import read_needs
+
+    model_dir = resolve_model_dir(model)
+    problem = config_json_problem(model_dir / "config.json")
+    if problem is not None:
+        raise EngineFailure(f"{model_dir}: {problem}", ErrorKind.MODEL_MISSING)
+    read_needs(model_dir)
+    return model_dir

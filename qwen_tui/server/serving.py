@@ -128,10 +128,10 @@ class Serving:
         """Each request a new session holding its history, when saving."""
         if self._store is None:
             return None
-        sessions = new_sessions(self._store, self.engine)
+        sessions = new_sessions(self._store)
 
-        def open_session(settings: Settings) -> SessionRecorder | None:
-            recorder = sessions(settings)
+        def open_session(settings: Settings, engine: Engine) -> SessionRecorder | None:
+            recorder = sessions(settings, engine)
             if recorder is not None:
                 recorder.note_history(conversation.messages)
             return recorder

@@ -18,6 +18,8 @@ from typing import Any
 from qwen_tui.chat.alternatives import ReplyPlace, placed_messages
 from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import FinishReason, Message, Role
+from qwen_tui.chat.tuning import Tuning
+from qwen_tui.chat.tuning_table import shown_value
 from qwen_tui.sessions.session import Session
 from qwen_tui.sessions.tool_export import calls_data, calls_markdown, result_data, result_markdown
 
@@ -58,6 +60,8 @@ def to_markdown(session: Session) -> str:
         lines.append(f"- Replay of session `{session.replay_of}`")
     if session.forked_from is not None:
         lines.append(f"- {session.forked_from.describe()}")
+    if session.conversation.tuning.values:
+        lines.append(f"- Set with /set: {tuned_text(session.conversation.tuning)}")
     lines.append("")
     if session.conversation.system_prompt:
         lines += ["## System", "", demoted(session.conversation.system_prompt), ""]
@@ -81,6 +85,7 @@ def to_json(session: Session) -> str:
         "forked_from": _fork_data(session.forked_from),
         "settings": session.settings,
         "system_prompt": session.conversation.system_prompt,
+        "set": dict(session.conversation.tuning.values),
         "messages": [
             message_dict(m) | _place_field(place)
             for m, place in placed_messages(session.conversation)
@@ -118,6 +123,11 @@ def _place_field(place: ReplyPlace | None) -> dict[str, Any]:
     if place is None:
         return {}
     return {"reply": {"number": place.number, "of": place.count, "shown": place.shown}}
+
+
+def tuned_text(tuning: Tuning) -> str:
+    """`temperature 0.3, thinking_budget off`: what `/set` left set, at the end."""
+    return ", ".join(f"{name} {shown_value(name, v)}" for name, v in tuning.values.items())
 
 
 def turn_summary(message: Message) -> str:

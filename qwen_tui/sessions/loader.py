@@ -15,6 +15,7 @@ from typing import Any
 
 from qwen_tui.chat.alternatives import messages_as_made
 from qwen_tui.chat.messages import Message, Role
+from qwen_tui.sessions.change_records import MODEL_TYPE, SET_TYPE, tuned_by
 from qwen_tui.sessions.errors import SessionCorrupt
 from qwen_tui.sessions.fork_records import FORK_TYPE, fork_origin_of
 from qwen_tui.sessions.lines import Line, Record, open_session_file, parse_record, session_lines
@@ -152,7 +153,9 @@ def apply_record(session: Session, record: dict[str, Any]) -> Entry | None:
         session.conversation.system_prompt = prompt
     elif kind == FORK_TYPE:
         session.conversation.forked_from = fork_origin_of(record)
-    elif kind == "resume":
+    elif kind == SET_TYPE:
+        session.conversation.tuning = tuned_by(session.conversation.tuning, record)
+    elif kind in ("resume", MODEL_TYPE):
         if not isinstance(record.get("settings", {}), dict):
             raise TypeError("'settings' must be an object")
         session.resumed_with = record

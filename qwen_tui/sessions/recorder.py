@@ -16,7 +16,9 @@ from typing import Any
 
 from qwen_tui.chat.fork_origin import ForkOrigin
 from qwen_tui.chat.messages import Message, Role
+from qwen_tui.chat.tuning import TunedValue
 from qwen_tui.config import Settings
+from qwen_tui.sessions.change_records import model_record, reset_record, set_record
 from qwen_tui.sessions.errors import SessionWriteError
 from qwen_tui.sessions.files import sync_directory
 from qwen_tui.sessions.fork_records import fork_record
@@ -95,6 +97,25 @@ class SessionRecorder:
     def record_system_prompt(self, prompt: str) -> None:
         """The system prompt changed for the turns that follow."""
         self._write(system_record(prompt))
+
+    def record_set(self, name: str, value: TunedValue) -> None:
+        """`/set NAME VALUE` for the turns that follow."""
+        self._write(set_record(name, value, now_stamp()))
+
+    def record_reset(self, name: str) -> None:
+        """`/set NAME default`: NAME is back to where it came from."""
+        self._write(reset_record(name, now_stamp()))
+
+    def record_model(self, *, settings: Settings, engine_name: str, model_name: str) -> None:
+        """The conversation goes on with another model; before the first event, with it
+        (a switch alone leaves no file behind)."""
+        record = model_record(
+            settings=settings, engine_name=engine_name, model_name=model_name, at=now_stamp()
+        )
+        if self.written:
+            self._write(record)
+        else:
+            self._opening.append(record)
 
     def record_user(self, message: Message) -> None:
         """The user sent `message`."""

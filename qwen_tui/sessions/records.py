@@ -18,6 +18,7 @@ A file is a header line then one event per line::
     {"type": "tool", ...}   (a tool call's result; see tool_records.py)
     {"type": "fork", ...}   (where a forked session came from; see fork_records.py)
     {"type": "regenerate", ...}, {"type": "reply_shown", ...}   (see reply_records.py)
+    {"type": "set", ...}, {"type": "model", ...}   (/set and /model; see change_records.py)
 
 Readers of schema N accept files of schema <= N and skip event types they do not know.
 """

@@ -18,10 +18,12 @@ from qwen_tui.conversation.regenerating import QueuedStep
 from qwen_tui.conversation.tool_runner import ToolRunner, ToolSink
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.file_command import start_file_command
+from qwen_tui.ui.model_command import run_model
 from qwen_tui.ui.plain_notifications import PlainTextNotifications
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screenshots import screenshot_dir
+from qwen_tui.ui.set_command import show_tuning
 from qwen_tui.ui.slash_commands import show_system_prompt
 from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
 from qwen_tui.ui.tool_servers import ToolServers
@@ -65,7 +67,6 @@ class ChatApp(PlainTextNotifications):
             from qwen_tui.engine.factory import create_engine
 
             engine = create_engine(settings)
-        self.engine = engine
         configured = settings.tools.servers and tools is None
         self.tool_servers = ToolServers(settings.tools) if configured else None
         """The configured MCP servers (None without any): they start when the app does."""
@@ -77,7 +78,7 @@ class ChatApp(PlainTextNotifications):
             engine,
             settings,
             conversation,
-            recorder_factory=recorder_factory or _default_recorder_factory(engine),
+            recorder_factory=recorder_factory or _default_recorder_factory(),
             queued=tuple(queued_prompts),
             tools=runner,
         )
@@ -180,6 +181,17 @@ class ChatApp(PlainTextNotifications):
             "Show the one the next turns send (/system TEXT sets it)",
             lambda: show_system_prompt(self, screen.core.conversation.system_prompt),
         )
+        if screen.check_action("new_conversation", ()):
+            yield SystemCommand(
+                "Sampling settings",
+                "The next turn's values and where each came from (/set NAME VALUE changes one)",
+                lambda: show_tuning(screen.driver),
+            )
+            yield SystemCommand(
+                "Model",
+                "The model in use, or the server's models (/model NAME switches)",
+                lambda: run_model(screen, screen.driver, ""),
+            )
         yield SystemCommand(
             "Tools",
             "The MCP tools the model may call, and servers that failed (/tools)",
@@ -196,7 +208,7 @@ class ChatApp(PlainTextNotifications):
         its text so far is saved in the session, marked cancelled, when the app closes.
         A played-back session, which loses nothing, quits at once."""
         # A played-back session loses nothing: it quits at once.
-        if self.core.live is None or self._asking_to_quit or self.engine.playback is not None:
+        if self.core.live is None or self._asking_to_quit or self.core.engine.playback is not None:
             self.exit()
             return
         self._asking_to_quit = True
@@ -226,7 +238,7 @@ class ChatApp(PlainTextNotifications):
 
     def on_unmount(self) -> None:
         self.core.close()  # saves a reply still streaming, marked cancelled
-        self.engine.close()
+        self.core.engine.close()  # the one in use: /model may have changed it
         if self.tool_servers is not None:
             self.tool_servers.close()
         sys.setswitchinterval(self._switch_interval)
@@ -239,12 +251,12 @@ def _set_theme(app: App, name: str) -> Callable[[], None]:
     return apply
 
 
-def _default_recorder_factory(engine: Engine) -> RecorderFactory:
+def _default_recorder_factory() -> RecorderFactory:
     """Save every conversation as a new session in the sessions directory."""
     from qwen_tui.conversation.opening import new_sessions
     from qwen_tui.sessions import SessionStore
 
-    return new_sessions(SessionStore(), engine)
+    return new_sessions(SessionStore())
 
 
 def run_chat_app(

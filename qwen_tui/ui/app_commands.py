@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SOFT_SWITCHES = ("/think", "/no_think")
+CLEAR_SYSTEM = "--clear"
+"""`/system --clear`: no system prompt from now on."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,22 @@ APP_COMMANDS = (
         "put a text file into the input as a fenced block, to write around and send",
     ),
     AppCommand(
-        "system", "/system [TEXT]", "set the system prompt for the next turns (no text: show it)"
+        "system",
+        "/system [TEXT|--clear]",
+        "set the system prompt for the next turns (--clear: none; no text: show it)",
+    ),
+    AppCommand(
+        "set",
+        "/set [NAME VALUE]",
+        "change temperature, top_p, top_k, min_p, presence_penalty, max_new_tokens or "
+        "thinking_budget for this conversation (VALUE default: undo; alone: every value and "
+        "where it came from)",
+    ),
+    AppCommand(
+        "model",
+        "/model [NAME]",
+        "go on with another model (local: a directory or hub id; openai: one the server "
+        "serves); alone: the server's models, or the one loaded",
     ),
     AppCommand("tools", "/tools", "the MCP tools the model may call, and servers that failed"),
     AppCommand("sessions", "/sessions", "saved sessions: open, rename, delete (also F4)"),

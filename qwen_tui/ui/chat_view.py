@@ -147,6 +147,7 @@ class ChatView:
         self.refresh_context()
 
     def show_load_progress(self, progress: LoadProgress) -> None:
+        self.load_bar.display = True  # again, for a model loaded with /model
         self.load_bar.advance(progress)
         percent = 100 * progress.done // max(progress.total, 1)
         self.status.state = f"loading {percent}%"

@@ -41,4 +41,6 @@ def name_session(app: App, recorder: SessionRecorder | None, title: str) -> None
 def show_system_prompt(app: App, prompt: str) -> None:
     """`/system` alone shows the system prompt the next turns send."""
     shown = repr(prompt) if prompt else "none"
-    app.notify(f"System prompt: {shown}. /system TEXT sets it.", markup=False)
+    app.notify(
+        f"System prompt: {shown}. /system TEXT sets it, /system --clear clears it.", markup=False
+    )

@@ -1,9 +1,9 @@
 """`TurnDriver`: the conversation core on the chat screen.
 
 It hands the core what the user types and what the engine sends (drained from the
-`EngineBridge`), and shows every update the core returns: widgets through the
-`ChatView`, notices, and the budget dialog. It runs on the UI thread only; a lock keeps
-the screen's regular drain and Esc's own from interleaving.
+`EngineBridge`, through the `/model` switch), and shows every update the core returns:
+widgets through the `ChatView`, notices, and the budget dialog. It runs on the UI thread
+only; a lock keeps the screen's regular drain and Esc's own from interleaving.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from textual.app import App
 
 from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.model_switch import ModelSwitch
 from qwen_tui.conversation.opening import open_saved
 from qwen_tui.conversation.tool_runner import CoreEvent
 from qwen_tui.conversation.updates import (
@@ -60,8 +61,11 @@ class TurnDriver:
         view: ChatView,
         app: App,
         drain: Callable[[], list[CoreEvent]],
+        models: ModelSwitch,
     ) -> None:
         self.core = core
+        self.models = models
+        """`/model`: engine events go through it, to the core."""
         self.view = view
         self.app = app
         self._drain = drain
@@ -71,38 +75,38 @@ class TurnDriver:
 
     async def send(self, text: str) -> None:
         """Send what the user typed (or queue it)."""
-        await self._apply(self.core.send(text))
+        await self.apply(self.core.send(text))
 
     async def edit_and_fork(self, number: int, dropped: int, text: str) -> None:
         """Send `text` in place of user message `number` as a fork of the conversation
         (`dropped` of the messages shown had left the context)."""
         before = self.core.conversation
-        await self._apply(self.core.edit_and_fork(number, text, dropped))
+        await self.apply(self.core.edit_and_fork(number, text, dropped))
         origin = self.core.conversation.forked_from
         if self.core.conversation is not before and origin is not None:
             self._notify(Notice(f"{origin.describe()}; that session stays as it was."))
 
     async def continue_reply(self) -> None:
         """Go on with the last, cut-off reply (`/continue`)."""
-        await self._apply(self.core.continue_reply())
+        await self.apply(self.core.continue_reply())
 
     async def regenerate(self) -> None:
         """Answer the last user message again (Ctrl+R, `/retry`, R on the last reply); the
         lock holds the reply's events back until its widget is in place."""
         async with self._lock:
-            await self._apply(self.core.regenerate())
+            await self.apply(self.core.regenerate())
 
     async def show_reply(self, turns_back: int, step: int) -> None:
         """← or → on a reply: its user message's previous or next reply."""
         async with self._lock:
-            await self._apply(self.core.show_reply(turns_back, step))
+            await self.apply(self.core.show_reply(turns_back, step))
 
     async def handle(self, events: Iterable[CoreEvent]) -> None:
         """Apply drained engine events and tool results, in order (never interleaved with
         Esc's own drain)."""
         async with self._lock:
             for event in events:
-                await self._apply(self.core.handle(event))
+                await self.apply(self.models.handle(event))
 
     async def cancel(self) -> None:
         """Esc: take what the engine sent meanwhile, then stop the live turn (or the tool
@@ -112,16 +116,13 @@ class TurnDriver:
         self.core.engine.cancel()
         await self.handle(self._drain())
         async with self._lock:
-            await self._apply(self.core.cancel())
+            await self.apply(self.core.cancel())
 
     async def new_conversation(self) -> None:
-        await self._apply(self.core.new_conversation())
+        await self.apply(self.core.new_conversation())
 
     async def toggle_thinking(self) -> None:
-        await self._apply(self.core.toggle_thinking())
-
-    async def set_system_prompt(self, text: str) -> None:
-        await self._apply(self.core.set_system_prompt(text))
+        await self.apply(self.core.toggle_thinking())
 
     async def open_session(self, session_id: str) -> bool:
         """Show `session_id` and append what follows to it, as `qwen-chat resume` does;
@@ -133,13 +134,14 @@ class TurnDriver:
         except (SessionError, OSError) as exc:
             self._notify(Notice(str(exc), Severity.ERROR, "Sessions"))
             return False
-        await self._apply(self.core.continue_session(continued.resumed_by(self.core.engine)))
+        await self.apply(self.core.continue_session(continued.resumed_by(self.core.engine)))
         for warning in continued.session.warnings:
             self._notify(Notice(warning, Severity.WARNING, "Sessions"))
         self._notify(Notice(f"Continuing “{continued.session.title}”."))
         return True
 
-    async def _apply(self, updates: list[Update]) -> None:
+    async def apply(self, updates: list[Update]) -> None:
+        """Show the updates a call of the core (or of the model switch) returned."""
         for update in updates:
             await self._show(update)
         self.view.set_generating()
@@ -208,11 +210,11 @@ class TurnDriver:
             view.show_load_failed()
 
     async def _budget_answered(self, choice: BudgetChoice | None) -> None:
-        await self._apply(self.core.answer_budget(choice))
+        await self.apply(self.core.answer_budget(choice))
 
     async def _tool_answered(self, answer: Answer) -> None:
         async with self._lock:
-            await self._apply(self.core.answer_tool(answer))
+            await self.apply(self.core.answer_tool(answer))
 
     def _notify(self, notice: Notice) -> None:
         # markup=False: notices quote the user's text and files, brackets and all.

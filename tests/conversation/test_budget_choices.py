@@ -28,7 +28,7 @@ def ready_core(engine: ManualEngine, **settings) -> ConversationCore:
         engine,
         Settings(engine="demo", **settings),
         # Records nothing; counts the sessions the conversation started.
-        recorder_factory=lambda started: SESSIONS_STARTED.append(started),
+        recorder_factory=lambda started, _engine: SESSIONS_STARTED.append(started),
     )
     core.handle(engine.ready())
     return core

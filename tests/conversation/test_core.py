@@ -57,7 +57,7 @@ class Sessions:
     def __init__(self) -> None:
         self.opened: list[RecorderSpy] = []
 
-    def __call__(self, settings: Settings) -> RecorderSpy:
+    def __call__(self, settings: Settings, _engine: object) -> RecorderSpy:
         self.opened.append(RecorderSpy(settings))
         return self.opened[-1]
 
@@ -228,7 +228,7 @@ class BrokenRecorder(RecorderSpy):
 def test_a_session_that_cannot_be_written_is_one_notice_and_the_chat_goes_on():
     engine = ManualEngine()
     core = ConversationCore(
-        engine, Settings(engine="demo"), recorder_factory=lambda s: BrokenRecorder(s)
+        engine, Settings(engine="demo"), recorder_factory=lambda s, _engine: BrokenRecorder(s)
     )
     core.handle(engine.ready())
     updates = core.send("one")

@@ -24,9 +24,7 @@ from qwen_tui.sessions import SessionStore
 
 
 def saving_core(engine: ManualEngine, store: SessionStore) -> ConversationCore:
-    core = ConversationCore(
-        engine, Settings(engine="demo"), recorder_factory=new_sessions(store, engine)
-    )
+    core = ConversationCore(engine, Settings(engine="demo"), recorder_factory=new_sessions(store))
     core.handle(engine.ready())
     return core
 
@@ -130,7 +128,7 @@ def test_an_edit_is_refused_while_messages_wait_and_after_a_failed_load():
     conversation.add_user("one")
     conversation.add_assistant("reply one")
     core = ConversationCore(
-        engine, Settings(engine="demo"), conversation, recorder_factory=new_sessions(store, engine)
+        engine, Settings(engine="demo"), conversation, recorder_factory=new_sessions(store)
     )
     (queued,) = core.send("two")  # the model still loads
     assert isinstance(queued, Queued)

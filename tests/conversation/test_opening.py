@@ -26,7 +26,10 @@ def answer_once(settings: Settings, prompt: str, **how) -> str | None:
     engine = RecordingEngine(tokens_per_s=math.inf)
     opened = open_for_command(settings, engine, **how)
     core = ConversationCore(
-        engine, opened.settings, opened.conversation, recorder_factory=lambda _: opened.recorder
+        engine,
+        opened.settings,
+        opened.conversation,
+        recorder_factory=lambda _settings, _engine: opened.recorder,
     )
     chat = BlockingChat(core, decide=lambda question: None)
     chat.start()

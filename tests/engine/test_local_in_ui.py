@@ -33,7 +33,7 @@ async def test_ui_chats_with_a_tiny_checkpoint(tmp_path):
         model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=64
     )
     engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings: None)
+    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
     async with app.run_test(size=(120, 40)) as pilot:
         driver = app.core
         await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")
@@ -67,7 +67,7 @@ async def test_a_template_that_fails_on_a_later_turn_is_a_notice_not_a_crash(tmp
         model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=16
     )
     engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings: None)
+    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
     async with app.run_test(size=(120, 40)) as pilot:
         driver = app.core
         await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")

@@ -177,7 +177,7 @@ def test_delete_removes_an_unreadable_session_that_list_flags(store, saved):
 
 def test_resume_opens_the_latest_session_and_appends_to_it(store, saved, fake_ui, fast_demo):
     def chat_one_more_turn(kwargs):
-        recorder = kwargs["recorder_factory"](kwargs["settings"])
+        recorder = kwargs["recorder_factory"](kwargs["settings"], kwargs["engine"])
         recorder.record_user(Message(Role.USER, "one more"))
         recorder.record_assistant(assistant("sure"))
 
@@ -236,9 +236,9 @@ def test_replay_takes_the_model_and_length_options_like_run(store, saved, fast_d
 def test_replay_in_the_ui_queues_the_user_turns_and_records_a_linked_session(
     store, saved, fake_ui, fast_demo
 ):
-    fake_ui.during = lambda kwargs: kwargs["recorder_factory"](kwargs["settings"]).record_user(
-        Message(Role.USER, "What is 6 × 7? /think")
-    )
+    fake_ui.during = lambda kwargs: kwargs["recorder_factory"](
+        kwargs["settings"], kwargs["engine"]
+    ).record_user(Message(Role.USER, "What is 6 × 7? /think"))
     result = run("replay", saved, "--engine", "demo")
     assert result.exit_code == 0, result.output
     call = fake_ui.calls[0]
@@ -256,7 +256,7 @@ def test_play_uses_the_recording_with_no_model_and_saves_nothing(store, saved, f
     assert isinstance(engine, PlaybackEngine) and engine.speed == 4
     assert [t.answer for t in engine.turns] == ["**42**", "Forty-two."]
     assert list(call["queued_prompts"]) == ["What is 6 × 7? /think", "And in words? /no_think"]
-    assert call["recorder_factory"](call["settings"]) is None
+    assert call["recorder_factory"](call["settings"], call["engine"]) is None
     assert store.ids() == [saved]
 
 

@@ -25,7 +25,10 @@ def test_replay_sends_the_same_user_turns_and_links_back(store):
         settings, engine_name="demo", model_name=engine.model_name, replay_of=original.id
     ) as recorder:
         core = ConversationCore(
-            engine, settings, replay_start(original), recorder_factory=lambda _: recorder
+            engine,
+            settings,
+            replay_start(original),
+            recorder_factory=lambda _settings, _engine: recorder,
         )
         chat = BlockingChat(core, decide=lambda question: None)
         chat.start()

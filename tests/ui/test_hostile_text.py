@@ -100,7 +100,7 @@ async def test_playback_of_a_hostile_session_shows_as_marks():
         engine=engine,
         conversation=replay_start(session),
         queued_prompts=answered_prompts(session),
-        recorder_factory=lambda _settings: None,
+        recorder_factory=lambda _settings, _engine: None,
     )
     async with app.run_test(size=SCREEN) as pilot:
         await wait_for(pilot, lambda: len(app.core.conversation.messages) == 2)

@@ -1,6 +1,7 @@
 """Snapshots of the main screen (wide and narrow), a focused code block with its copy mark,
 the help screen and the sessions screen (whole, and filtered by a search), tool calls in a
-turn and the dialog that approves one, and a regenerated reply with its "◂ 2/3 ▸".
+turn and the dialog that approves one, a regenerated reply with its "◂ 2/3 ▸", and the
+table `/set` shows.
 
 They show a resumed conversation with fixed figures, and sessions with fixed ids and
 dates, so nothing depends on a clock.
@@ -108,6 +109,18 @@ def test_header_line_with_a_system_prompt_set_by_slash_system(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 20), run_before=set_system_prompt)
+
+
+def test_the_table_of_slash_set_in_the_conversation(snap_compare):
+    app = make_app(conversation=sample_conversation())
+
+    async def show_the_table(pilot) -> None:
+        await _settled(pilot)
+        await enter(pilot, "/set temperature 0.3")
+        await enter(pilot, "/set")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 40), run_before=show_the_table)
 
 
 TOKYO = '{"timezone": "Asia/Tokyo", "datetime": "2026-12-02T21:00:00+09:00", "is_dst": false}'

@@ -27,7 +27,10 @@ async def test_slash_system_changes_what_the_next_request_sends():
         await enter(pilot, "/system")
         await pilot.pause()
         shown = [n.message for n in app._notifications if n.message.startswith("System prompt:")]
-        assert shown == ["System prompt: 'Answer like a pirate.'. /system TEXT sets it."]
+        assert shown == [
+            "System prompt: 'Answer like a pirate.'. /system TEXT sets it, "
+            "/system --clear clears it."
+        ]
 
 
 async def test_slash_system_is_not_sent_to_the_model():
@@ -66,3 +69,20 @@ async def test_the_header_line_shows_the_system_prompt_set_with_slash_system():
         await pilot.pause()
         (header,) = app.chat_screen.query(".system-prompt")
         assert str(header.render()) == "System prompt: Answer␛[31m like a pirate."
+
+
+async def test_slash_system_clear_sends_no_system_prompt_from_then_on():
+    app = ChatApp(Settings(engine="demo", system_prompt="Be terse."), engine=RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert app.chat_screen.query(".system-prompt")
+        await enter(pilot, "/system --clear")
+        await send(pilot, "Hello")
+        await until_idle(pilot)
+        assert system_messages(app) == []
+        assert not app.chat_screen.query(".system-prompt")
+        assert [n.message for n in app._notifications][-1] == "System prompt cleared."
+        session_id = app.core.recorder.session_id
+    continued = open_saved(SessionStore(), session_id, Settings(engine="demo"))
+    continued.recorder.close()
+    assert continued.conversation.system_prompt == ""

@@ -43,6 +43,7 @@ async def test_the_folded_summary_says_the_thinking_budget_was_reached():
         assert engine.requests[-1].thinking_budget is None
         assert "budget" not in header(assistant_turns(app)[-1])
         assert not recorder.assistants[-1].thinking_budget_reached
+        assert recorder.sets == [("thinking_budget", None)]  # recorded as /set records it
 
 
 async def test_a_resumed_reply_still_says_its_budget_was_reached():

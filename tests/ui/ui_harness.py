@@ -67,6 +67,7 @@ class RecorderSpy:
         self.users: list[str] = []
         self.assistants: list = []
         self.timelines: list[list[Chunk]] = []
+        self.sets: list[tuple[str, object]] = []
         self.closed = False
 
     def record_user(self, message) -> None:
@@ -75,6 +76,12 @@ class RecorderSpy:
     def record_assistant(self, message, timeline=()) -> None:
         self.assistants.append(message)
         self.timelines.append(list(timeline))
+
+    def record_set(self, name: str, value: object) -> None:
+        self.sets.append((name, value))
+
+    def record_reset(self, name: str) -> None:
+        self.sets.append((name, "default"))
 
     def close(self) -> None:
         self.closed = True
@@ -93,7 +100,7 @@ def make_app(
         engine=engine or RecordingEngine(),
         conversation=conversation,
         queued_prompts=queued_prompts,
-        recorder_factory=lambda _settings: recorder,
+        recorder_factory=lambda _settings, _engine: recorder,
     )
 
 

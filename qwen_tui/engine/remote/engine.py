@@ -4,7 +4,8 @@ It streams each reply with the official `openai` client, sending the hard switch
 `chat_template_kwargs.enable_thinking` (vLLM's and SGLang's convention) and the card's
 sampling (`top_k` and `min_p` as the extra fields those servers take). "Loading" is
 asking the server for its models: the one named must be there, and vLLM's
-`max_model_len` gives the context limit (else `--yarn-factor`'s, or the card's 40,960).
+`max_model_len` gives the context limit (else `--yarn-factor`'s, or the card's 40,960);
+`served_models` asks again, for `/model`.
 Esc closes the stream. Tools go out in the request; the calls that come back are
 the model's `<tool_call>` blocks again (`tool_wire.py`). Prompt tokens are estimated, as
 the client has no tokenizer; the server's own refusal is the hard limit.
@@ -91,10 +92,7 @@ class OpenAIEngine(ThreadedEngine):
     def _load(self, sink: EventSink) -> EngineReady:
         started = time.perf_counter()
         sink(LoadProgress(0, 1, "steps", f"Connecting to {self.name}"))
-        key = self.spec.api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
-        client = openai.OpenAI(
-            base_url=self.spec.base_url, api_key=key, timeout=self.spec.timeout_s, max_retries=0
-        )
+        client = self._client()
         try:
             models = list(client.models.list())
         except openai.NotFoundError:
@@ -109,13 +107,31 @@ class OpenAIEngine(ThreadedEngine):
         elapsed = time.perf_counter() - started
         return EngineReady(self.model_name, self.context_limit, elapsed, device=self.name)
 
+    def served_models(self) -> tuple[str, ...]:
+        """The ids of the server's models (`GET /v1/models`), as `_load` reads them."""
+        try:
+            return tuple(model.id for model in self._client().models.list())
+        except openai.NotFoundError:
+            raise EngineFailure(
+                f"the server at {self.name} does not list its models (no /v1/models)",
+                ErrorKind.BAD_REQUEST,
+            ) from None
+        except openai.OpenAIError as exc:
+            raise failure(exc, self.name) from exc
+
+    def _client(self) -> openai.OpenAI:
+        key = self.spec.api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        return openai.OpenAI(
+            base_url=self.spec.base_url, api_key=key, timeout=self.spec.timeout_s, max_retries=0
+        )
+
     def _take_model(self, models: list[Any]) -> None:
         card = next((m for m in models if m.id == self.spec.model), None)
         if card is None:
             served = ", ".join(repr(m.id) for m in models) or "no models"
             raise EngineFailure(
                 f"the server at {self.name} has no model {self.spec.model!r}; it serves "
-                f"{served}: pass one with --model",
+                f"{served}: pass one with --model (in the chat: /model NAME)",
                 ErrorKind.MODEL_MISSING,
             )
         limit = (card.model_extra or {}).get("max_model_len")

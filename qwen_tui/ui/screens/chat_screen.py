@@ -15,14 +15,17 @@ from textual.widgets import Footer
 
 from qwen_tui.conversation import forking
 from qwen_tui.conversation.core import ConversationCore, EngineState
+from qwen_tui.conversation.model_switch import ModelSwitch
 from qwen_tui.ui import slash_commands
-from qwen_tui.ui.app_commands import CommandLine, UnknownCommand, parse_command
+from qwen_tui.ui.app_commands import CLEAR_SYSTEM, CommandLine, UnknownCommand, parse_command
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
 from qwen_tui.ui.file_command import attach_to_input
 from qwen_tui.ui.message_edit import EditedMessage
+from qwen_tui.ui.model_command import run_model
 from qwen_tui.ui.save_command import save_conversation
 from qwen_tui.ui.screens.chat_keys import ChatKeys
+from qwen_tui.ui.set_command import run_set
 from qwen_tui.ui.turn_driver import TurnDriver
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from qwen_tui.ui.widgets.load_bar import LoadBar
@@ -63,7 +66,8 @@ class ChatScreen(ChatKeys):
 
     async def on_mount(self) -> None:
         self._fit_width(self.app.size.width)
-        self.driver = TurnDriver(self.core, self.view, self.app, self.bridge.drain)
+        models = ModelSwitch(self.core, lambda engine: engine.start(self.bridge.sink))
+        self.driver = TurnDriver(self.core, self.view, self.app, self.bridge.drain, models)
         await self.view.show_conversation(self.core.conversation)
         if self.view.playback:
             # A played-back session takes no typing, and Space there pauses it.
@@ -162,10 +166,15 @@ class ChatScreen(ChatKeys):
         elif name == "title":
             slash_commands.name_session(self.app, recorder, argument)
         elif name == "system" and argument:
-            await self.driver.set_system_prompt(argument)
+            text = "" if argument == CLEAR_SYSTEM else argument
+            await self.driver.apply(self.core.set_system_prompt(text))
         elif name == "system":
             slash_commands.show_system_prompt(self.app, self.core.conversation.system_prompt)
         elif name == "tools":
             await self.app.run_action("show_tools")
         elif name == "file":
             attach_to_input(self.app, self.core, self.view.prompt, argument)
+        elif name == "set":
+            await run_set(self.driver, argument)
+        elif name == "model":
+            await run_model(self, self.driver, argument)

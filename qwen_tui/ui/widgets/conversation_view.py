@@ -15,6 +15,7 @@ from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
 from qwen_tui.ui.widgets.fork_mark import ForkMark
 from qwen_tui.ui.widgets.tool_call_block import ToolCallBlock
+from qwen_tui.ui.widgets.tuning_table import TuningTable
 from qwen_tui.ui.widgets.user_turn import UserTurn
 
 UNANSWERED_NOTE = "■ no reply: interrupted · E on the message puts it back in the input"
@@ -34,7 +35,8 @@ class ConversationView(VerticalScroll):
         """Replace everything shown with `conversation` (e.g. a resumed session): its system
         prompt, its turns, and a note after each question that got no reply."""
         await self.remove_children(
-            "UserTurn, AssistantTurn, ToolCallBlock, ForkMark, .system-prompt, .unanswered-note"
+            "UserTurn, AssistantTurn, ToolCallBlock, ForkMark, TuningTable, .system-prompt, "
+            ".unanswered-note"
         )
         shown: list[Widget] = []
         if conversation.forked_from is not None:
@@ -169,6 +171,13 @@ class ConversationView(VerticalScroll):
                 await self.mount(line, after=marks.first())
             else:
                 await self.mount(line, before=0)
+
+    async def show_tuning(self, table: TuningTable) -> None:
+        """`/set` alone: its table after the latest turn, in place of an earlier one."""
+        await self.remove_children(TuningTable)
+        await self.mount(table)
+        self.scroll_end(animate=False)
+        self.anchor()
 
     def _show_hint(self) -> None:
         self.query_one(".empty-hint").display = not self.query_children("UserTurn, AssistantTurn")
