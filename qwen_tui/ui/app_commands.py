@@ -41,6 +41,11 @@ APP_COMMANDS = (
     ),
     AppCommand("title", "/title TEXT", "name this session"),
     AppCommand(
+        "edit",
+        "/edit [N]",
+        "edit your message N (alone: the last) in the input; Enter sends it as a fork",
+    ),
+    AppCommand(
         "file",
         "/file PATH",
         "put a text file into the input as a fenced block, to write around and send",

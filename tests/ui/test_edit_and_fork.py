@@ -240,3 +240,34 @@ async def test_a_new_conversation_while_editing_ends_the_edit_and_keeps_the_text
         await until_idle(pilot)
         assert app.core.conversation.forked_from is None
         assert not app.chat_screen.query(ForkMark)
+
+
+async def run_command(pilot, line: str) -> None:
+    """Type a /command into the input and press Enter."""
+    pilot.app.chat_screen.query_one(PromptInput).text = line
+    await press_now(pilot, "enter")
+    await pilot.pause()
+
+
+async def test_slash_edit_takes_a_message_number_and_says_when_there_is_none():
+    app = saving_app(RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await two_turns(pilot)
+        prompt = app.chat_screen.query_one(PromptInput)
+        banner = app.chat_screen.query_one(EditBanner)
+        for wrong in ("3", "0", "two"):
+            await run_command(pilot, f"/edit {wrong}")
+            assert not banner.display
+        refusal = (
+            "/edit takes the number of one of your 2 messages, from 1 to 2 (/edit alone: the last)."
+        )
+        assert [n.message for n in app._notifications].count(refusal) == 3
+        await run_command(pilot, "/edit 1")
+        await wait_for(pilot, lambda: banner.display, what="the edit banner")
+        assert prompt.text == "How do I reverse a string?"
+        assert "Editing message 1" in shown_text(banner)
+        await press_now(pilot, "escape")
+        await run_command(pilot, "/edit")
+        await wait_for(pilot, lambda: banner.display, what="the edit banner")
+        assert prompt.text == "And a list?"
+        assert "Editing message 2" in shown_text(banner)

@@ -80,11 +80,27 @@ class ChatKeys(Screen[None]):
 
     def action_edit_last_message(self) -> None:
         """The palette's "Edit your last message": E on it, to send it again as a fork."""
-        turns = self.view.turns.query_children(UserTurn)
+        self.edit_message("")
+
+    def edit_message(self, number: str) -> None:
+        """`/edit [N]`: E on your message N as the chat numbers them (from 1; "": the
+        last), or one line saying why there is none."""
+        turns = list(self.view.turns.query_children(UserTurn))
         if not turns:
             self.notify("There is no message of yours to edit yet.", severity="warning")
             return
-        turns.last().action_edit()
+        if not number:
+            turns[-1].action_edit()
+            return
+        if not number.isdigit() or not 1 <= int(number) <= len(turns):
+            self.notify(
+                f"/edit takes the number of one of your {len(turns)} messages, "
+                f"from 1 to {len(turns)} (/edit alone: the last).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        turns[int(number) - 1].action_edit()
 
     async def action_interrupt(self) -> None:
         """Ctrl+C: copy the selected text if any (the input copies its own first), else

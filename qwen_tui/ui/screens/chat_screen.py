@@ -172,6 +172,8 @@ class ChatScreen(ChatKeys):
             slash_commands.show_system_prompt(self.app, self.core.conversation.system_prompt)
         elif name == "tools":
             await self.app.run_action("show_tools")
+        elif name == "edit":
+            self.edit_message(argument)
         elif name == "file":
             attach_to_input(self.app, self.core, self.view.prompt, argument)
         elif name == "set":
