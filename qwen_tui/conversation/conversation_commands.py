@@ -6,6 +6,7 @@ kept apart from the turn lifecycle."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation
@@ -13,6 +14,7 @@ from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.conversation.outbox import Outbox
 from qwen_tui.conversation.recording import SessionRecording
+from qwen_tui.conversation.tool_loop import ToolLoop
 from qwen_tui.conversation.updates import (
     ModeChanged,
     Notice,
@@ -20,7 +22,7 @@ from qwen_tui.conversation.updates import (
     SystemPromptChanged,
     Update,
 )
-from qwen_tui.engine.base import Engine, EngineFailure
+from qwen_tui.engine.base import Engine, EngineFailure, ToolSpecs
 
 
 class ConversationCommands(Outbox):
@@ -30,6 +32,7 @@ class ConversationCommands(Outbox):
     settings: Settings
     conversation: Conversation
     recording: SessionRecording
+    tool_loop: ToolLoop
 
     @property
     def quantized(self) -> bool:
@@ -73,17 +76,23 @@ class ConversationCommands(Outbox):
         return plan_turn(self.conversation, "", self.settings).thinking
 
     def context_used(self) -> int:
-        """Prompt tokens the conversation takes now (what the next turn starts from)."""
+        """Prompt tokens the conversation takes now, with the tools on offer (what the
+        next turn starts from)."""
         messages = template_messages(self.conversation)
         if not messages:
             return 0
+        tools = self.offered_tools()
         try:
-            return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+            return self.engine.count_prompt_tokens(messages, self.settings.thinking, tools)
         except EngineFailure:
             return 0  # not countable (a failing template): sending says why
 
-    def _prompt_tokens(self, plan: TurnPlan) -> int:
+    def offered_tools(self) -> tuple[dict[str, Any], ...]:
+        """The tools the next request offers the model (the template's `tools`)."""
+        return self.tool_loop.specs()
+
+    def _prompt_tokens(self, plan: TurnPlan, tools: ToolSpecs = ()) -> int:
         try:
-            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
+            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking, tools)
         except EngineFailure:
             return 0

@@ -270,7 +270,8 @@ class ConversationCore(ConversationCommands):
             self._notice(warning, Severity.WARNING)
         shorter_ok = self.short_replies_ok or chosen
         try:
-            budget = judge_turn(self.engine, self.conversation, plan, shorter_ok)
+            tools = self.tool_loop.specs()
+            budget = judge_turn(self.engine, self.conversation, plan, shorter_ok, tools)
         except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
             self._notice(str(exc), Severity.ERROR, "Engine error")
             self._post(Refused(text, str(exc)))
@@ -307,7 +308,7 @@ class ConversationCore(ConversationCommands):
     def _step(self, step: int) -> None:
         """The next model step of the tool loop: the reply to the calls' results."""
         plan = plan_turn(self.conversation, None, self.settings, self.quantized)
-        prompt_tokens = self._prompt_tokens(plan)
+        prompt_tokens = self._prompt_tokens(plan, self.tool_loop.specs())
         room = self.engine.context_limit - prompt_tokens
         if room < 1:
             self._post(ToolLoopStopped("The context is full; the tools' results were not sent."))

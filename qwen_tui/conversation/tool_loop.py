@@ -59,9 +59,13 @@ class ToolLoop:
     def summary(self) -> ToolSummary:
         return self.runner.summary() if self.runner is not None else ToolSummary()
 
+    def specs(self) -> tuple[dict[str, Any], ...]:
+        """The tools the next request offers, as they are now (for counting its prompt)."""
+        return self.runner.specs() if self.runner is not None else ()
+
     def offered(self) -> tuple[dict[str, Any], ...]:
         """The tools for the next request (recorded for the session when they change)."""
-        specs = self.runner.specs() if self.runner is not None else ()
+        specs = self.specs()
         if specs and specs != self._last_offered:
             self._last_offered = specs
             self._offer(specs)
