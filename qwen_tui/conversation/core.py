@@ -28,7 +28,7 @@ from qwen_tui.conversation.conversation_commands import ConversationCommands
 from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.conversation.opening import ContinuedSession
 from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
-from qwen_tui.conversation.tool_loop import ToolLoop
+from qwen_tui.conversation.tool_loop import ToolActivity, ToolLoop
 from qwen_tui.conversation.tool_runner import CoreEvent, ToolFinished, ToolRunner, ToolSummary
 from qwen_tui.conversation.updates import (
     BudgetChoice,
@@ -259,6 +259,11 @@ class ConversationCore(ConversationCommands):
     def tool_summary(self) -> ToolSummary:
         """The tools and servers on offer (none without a tool runner)."""
         return self.tool_loop.summary()
+
+    @property
+    def tool_activity(self) -> ToolActivity:
+        """Whether the last reply's tool calls run, wait for the user, or neither."""
+        return self.tool_loop.activity
 
     # -- the lifecycle ---------------------------------------------------------------------
 

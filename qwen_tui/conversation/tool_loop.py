@@ -11,6 +11,7 @@ Approvals ("always") hold for the conversation: `reset` forgets them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from itertools import count
 from typing import Any
 
@@ -24,6 +25,17 @@ from qwen_tui.tool_settings import ToolSettings
 from qwen_tui.tools.approval import Answer, ApprovalPolicy
 
 CANCELLED = "Stopped while its tool calls ran or waited."
+
+
+class ToolActivity(StrEnum):
+    """What the tool calls of the last reply are doing, as a front-end shows it."""
+
+    NONE = "none"
+    """No call is under way."""
+    RUNNING = "running"
+    """A call runs (quitting or Esc cancels it)."""
+    ASKING = "asking"
+    """A call waits for the user's approval."""
 
 
 class ToolLoop:
@@ -55,6 +67,12 @@ class ToolLoop:
     def busy(self) -> bool:
         """Calls of the last reply are running or waiting for the user."""
         return self.round is not None
+
+    @property
+    def activity(self) -> ToolActivity:
+        if self.round is None:
+            return ToolActivity.NONE
+        return ToolActivity.ASKING if self.round.asking else ToolActivity.RUNNING
 
     def summary(self) -> ToolSummary:
         return self.runner.summary() if self.runner is not None else ToolSummary()
