@@ -43,6 +43,7 @@ from qwen_tui.conversation.updates import (
     Refused,
     Severity,
     TextStreamed,
+    ToolCallWritten,
     ToolLoopStopped,
     TurnEnded,
     TurnsDropped,
@@ -346,8 +347,11 @@ class ConversationCore(ConversationCommands):
             self.engine.cancel()
             return
         for shown in self.tool_loop.shown(delta):
-            live.add(shown)
-            self._post(TextStreamed(live, shown))
+            if isinstance(shown, TextDelta):
+                live.add(shown)
+                self._post(TextStreamed(live, shown))
+            else:
+                self._post(ToolCallWritten(live, shown))
 
     def _finished(self, event: GenerationFinished) -> None:
         if event.request_id == self.in_engine:

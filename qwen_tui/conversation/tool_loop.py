@@ -15,7 +15,7 @@ from enum import StrEnum
 from itertools import count
 from typing import Any
 
-from qwen_tui.chat.messages import FinishReason, Message
+from qwen_tui.chat.messages import FinishReason, Message, ToolCallRecord
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.conversation.tool_replies import StreamedText, with_calls
 from qwen_tui.conversation.tool_round import ToolRound
@@ -94,8 +94,8 @@ class ToolLoop:
         self._streamed = StreamedText() if tools else None
         self._offered = bool(tools)
 
-    def shown(self, delta: TextDelta) -> list[TextDelta]:
-        """What of `delta` the user sees now: no call blocks."""
+    def shown(self, delta: TextDelta) -> list[TextDelta | ToolCallRecord]:
+        """What of `delta` the user sees now, no call blocks, and the calls it closed."""
         return [delta] if self._streamed is None else self._streamed.feed(delta)
 
     def held(self) -> list[TextDelta]:
