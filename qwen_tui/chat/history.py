@@ -13,7 +13,10 @@ send them again; the model just never sees them as an exchange that happened.
 Tool use renders in the OpenAI shape the template takes: an assistant turn's calls as
 `tool_calls` (a malformed block stays in its text, as the model wrote it, so the model
 sees what its error refers to), each result as a `tool` message; each call has an `id`
-and its result the same `tool_call_id`, as OpenAI-style servers pair them. Inside a tool loop the
+and its result the same `tool_call_id`, as OpenAI-style servers pair them. A malformed
+block has an id too, which its error result answers; the template never reads ids, so
+the assistant turn lists such blocks under `MALFORMED_CALLS` (id and text) for the OpenAI
+API, which needs a call for every result (`engine/remote/tool_wire.py`). Inside a tool loop the
 model's own thinking is part of what it reads next: the template keeps reasoning for the
 assistant turns after the last user query, so those turns that made calls carry theirs
 as `reasoning_content`.
@@ -28,6 +31,9 @@ from qwen_tui.chat.messages import Conversation, FinishReason, Message, Role, To
 # Qwen3's tags, as in qwen_tui.tools.calls (the chat core imports nothing above it).
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
+MALFORMED_CALLS = "malformed_calls"
+"""The key of an assistant turn's malformed blocks: `{"id", "raw", "position"}` each, the
+position being the block's among the turn's calls."""
 
 
 def template_messages(
@@ -46,18 +52,17 @@ def template_messages(
         messages.append({"role": str(Role.SYSTEM), "content": conversation.system_prompt})
     history = answered_messages(conversation.messages, pending_user is not None)
     last_query = max((i for i, m in enumerate(history) if m.role is Role.USER), default=-1)
-    answers: list[str | None] = []  # the ids the next tool messages answer, in order
+    answers: list[str] = []  # the ids the next tool messages answer, in order
     for index, message in enumerate(history):
         # For an assistant turn `content` is the answer alone; `thinking` is kept apart.
         rendered = _rendered(message, index)
         if message.tool_calls and pending_user is None and index > last_query:
             rendered["reasoning_content"] = message.thinking
         if message.role is Role.TOOL:
-            answered = answers.pop(0) if answers else None
-            if answered is not None:
-                rendered["tool_call_id"] = answered
+            if answers:
+                rendered["tool_call_id"] = answers.pop(0)
         else:
-            answers = [_call_id(index, k, c) for k, c in enumerate(message.tool_calls)]
+            answers = [_call_id(index, k) for k in range(len(message.tool_calls))]
         messages.append(rendered)
     if pending_user is not None:
         messages.append({"role": str(Role.USER), "content": pending_user})
@@ -69,23 +74,27 @@ def _rendered(message: Message, index: int) -> dict[str, Any]:
         return {"role": str(message.role), "content": message.content}
     content = message.content
     calls: list[dict[str, Any]] = []
+    malformed: list[dict[str, Any]] = []
     for number, call in enumerate(message.tool_calls):
+        call_id = _call_id(index, number)
         if call.arguments is None:
             content = "\n".join(filter(None, [content, _block(call)]))
+            malformed.append({"id": call_id, "raw": call.raw, "position": number})
         else:
             function = {"name": call.name, "arguments": call.arguments}
-            call_id = _call_id(index, number, call)
             calls.append({"id": call_id, "type": "function", "function": function})
     rendered: dict[str, Any] = {"role": str(message.role), "content": content}
     if calls:
         rendered["tool_calls"] = calls
+    if malformed:
+        rendered[MALFORMED_CALLS] = malformed
     return rendered
 
 
-def _call_id(index: int, number: int, call: ToolCallRecord) -> str | None:
-    """The id an OpenAI-style API pairs a call and its result by (None for a malformed
-    block, which is no call); the template itself ignores ids."""
-    return None if call.arguments is None else f"call_{index}_{number}"
+def _call_id(index: int, number: int) -> str:
+    """The id an OpenAI-style API pairs a call and its result by; the template itself
+    ignores ids."""
+    return f"call_{index}_{number}"
 
 
 def _block(call: ToolCallRecord) -> str:

@@ -60,7 +60,7 @@ from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.opening import CommandConversation, open_for_command
 from qwen_tui.conversation.tool_runner import CoreEvent
 from qwen_tui.conversation.updates import ToolCallEnded
-from qwen_tui.engine.base import Engine, EngineFailure
+from qwen_tui.engine.base import Engine, EngineFailure, ToolSpecs
 from qwen_tui.engine.events import EngineReady
 from qwen_tui.library_output import route_library_output
 from qwen_tui.sessions import SessionError, SessionWriteError
@@ -231,13 +231,17 @@ def _answer(
         if printer.show_thinking and session_id:
             printer.err.print(f"session {session_id}", style="dim", markup=False)
         return
-    report = _report(chat_engine, result, ready) | {"session": session_id}
+    tools = chat.core.offered_tools()
+    report = _report(chat_engine, result, ready, tools) | {"session": session_id}
     typer.echo(json_for_terminal(json.dumps(report, ensure_ascii=False)))
 
 
-def _report(chat_engine: Engine, result: TurnResult, ready: EngineReady) -> dict[str, Any]:
+def _report(
+    chat_engine: Engine, result: TurnResult, ready: EngineReady, tools: ToolSpecs
+) -> dict[str, Any]:
+    """The `--json` report; `prompt` is the last step's, with the `tools` it offered."""
     plan, message = result.turn.plan, result.message
-    rendered = chat_engine.render_prompt(plan.messages, plan.enable_thinking)
+    rendered = chat_engine.render_prompt(plan.messages, plan.enable_thinking, tools)
     stats = message.stats
     return {
         "model": ready.model_name,

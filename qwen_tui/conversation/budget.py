@@ -13,17 +13,22 @@ from qwen_tui.chat.history import answered_messages
 from qwen_tui.chat.messages import Conversation, Message, Role
 from qwen_tui.chat.turn_plan import TurnPlan
 from qwen_tui.conversation.updates import BudgetChoice
-from qwen_tui.engine.base import Engine, TemplateMessages
+from qwen_tui.engine.base import Engine, TemplateMessages, ToolSpecs
 
 
 def judge_turn(
-    engine: Engine, conversation: Conversation, plan: TurnPlan, short_replies_ok: bool
+    engine: Engine,
+    conversation: Conversation,
+    plan: TurnPlan,
+    short_replies_ok: bool,
+    tools: ToolSpecs = (),
 ) -> Budget:
-    """The budget of `plan`. A shorter reply the user already accepted counts as fitting;
-    when the turn does not fit, each earlier turn and the message on its own are counted,
-    so the verdict can say how many oldest turns to drop and whether a new conversation
-    helps (only then: counting costs a tokenizer pass per turn)."""
-    prompt_tokens = engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
+    """The budget of `plan`, its request offering `tools` (their schemas are part of the
+    prompt). A shorter reply the user already accepted counts as fitting; when the turn
+    does not fit, each earlier turn and the message on its own are counted, so the verdict
+    can say how many oldest turns to drop and whether a new conversation helps (only then:
+    counting costs a tokenizer pass per turn)."""
+    prompt_tokens = engine.count_prompt_tokens(plan.messages, plan.enable_thinking, tools)
     budget = check_budget(prompt_tokens, plan.max_new_tokens, engine.context_limit)
     if accepted(budget, short_replies_ok):
         return budget
@@ -32,7 +37,7 @@ def judge_turn(
         plan.max_new_tokens,
         engine.context_limit,
         turn_tokens=turn_token_counts(engine, conversation, plan.enable_thinking),
-        alone_tokens=engine.count_prompt_tokens(_alone(plan), plan.enable_thinking),
+        alone_tokens=engine.count_prompt_tokens(_alone(plan), plan.enable_thinking, tools),
     )
 
 

@@ -6,6 +6,7 @@ what a front-end asks about it (the mode, the context in use); a part of
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from qwen_tui.chat.history import template_messages
 from qwen_tui.chat.messages import Conversation
@@ -13,12 +14,13 @@ from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.conversation.outbox import Outbox
 from qwen_tui.conversation.recording import SessionRecording
+from qwen_tui.conversation.tool_loop import ToolLoop
 from qwen_tui.conversation.updates import (
     ModeChanged,
     SystemPromptChanged,
     Update,
 )
-from qwen_tui.engine.base import Engine, EngineFailure
+from qwen_tui.engine.base import Engine, EngineFailure, ToolSpecs
 
 
 class ConversationCommands(Outbox):
@@ -28,6 +30,7 @@ class ConversationCommands(Outbox):
     settings: Settings
     conversation: Conversation
     recording: SessionRecording
+    tool_loop: ToolLoop
 
     @property
     def quantized(self) -> bool:
@@ -60,24 +63,29 @@ class ConversationCommands(Outbox):
         return plan_turn(self.conversation, "", self.settings).thinking
 
     def context_used(self) -> int:
-        """Prompt tokens the conversation takes now (what the next turn starts from)."""
+        """Prompt tokens the conversation takes now, with the tools on offer (what the
+        next turn starts from)."""
         messages = template_messages(self.conversation)
         if not messages:
             return 0
+        tools = self.offered_tools()
         try:
-            return self.engine.count_prompt_tokens(messages, self.settings.thinking)
+            return self.engine.count_prompt_tokens(messages, self.settings.thinking, tools)
         except EngineFailure:
             return 0  # not countable (a failing template): sending says why
 
     def prompt_tokens_with(self, text: str) -> int:
-        """Prompt tokens the next turn would take with `text` as its message (0 when the
-        prompt cannot be counted)."""
-        return self._prompt_tokens(
-            plan_turn(self.conversation, text, self.settings, self.quantized)
-        )
+        """Prompt tokens the next turn would take with `text` as its message, the offered
+        tools' schemas included (0 when the prompt cannot be counted)."""
+        plan = plan_turn(self.conversation, text, self.settings, self.quantized)
+        return self._prompt_tokens(plan, self.offered_tools())
 
-    def _prompt_tokens(self, plan: TurnPlan) -> int:
+    def offered_tools(self) -> tuple[dict[str, Any], ...]:
+        """The tools the next request offers the model (the template's `tools`)."""
+        return self.tool_loop.specs()
+
+    def _prompt_tokens(self, plan: TurnPlan, tools: ToolSpecs = ()) -> int:
         try:
-            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking)
+            return self.engine.count_prompt_tokens(plan.messages, plan.enable_thinking, tools)
         except EngineFailure:
             return 0

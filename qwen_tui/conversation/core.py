@@ -30,7 +30,7 @@ from qwen_tui.conversation.live_turn import LiveTurn
 from qwen_tui.conversation.opening import ContinuedSession
 from qwen_tui.conversation.recording import RecorderFactory, SessionRecording
 from qwen_tui.conversation.regenerating import QueuedStep, Regenerating
-from qwen_tui.conversation.tool_loop import ToolLoop
+from qwen_tui.conversation.tool_loop import ToolActivity, ToolLoop
 from qwen_tui.conversation.tool_runner import CoreEvent, ToolFinished, ToolRunner, ToolSummary
 from qwen_tui.conversation.tuning_commands import TuningCommands
 from qwen_tui.conversation.updates import (
@@ -46,6 +46,7 @@ from qwen_tui.conversation.updates import (
     Refused,
     Severity,
     TextStreamed,
+    ToolCallWritten,
     ToolLoopStopped,
     TurnEnded,
     TurnsDropped,
@@ -290,6 +291,11 @@ class ConversationCore(Regenerating, TuningCommands):
         """The tools and servers on offer (none without a tool runner)."""
         return self.tool_loop.summary()
 
+    @property
+    def tool_activity(self) -> ToolActivity:
+        """Whether the last reply's tool calls run, wait for the user, or neither."""
+        return self.tool_loop.activity
+
     # -- the lifecycle ---------------------------------------------------------------------
 
     def _start(self, text: str, *, chosen: bool = False) -> None:
@@ -300,7 +306,8 @@ class ConversationCore(Regenerating, TuningCommands):
             self._notice(warning, Severity.WARNING)
         shorter_ok = self.short_replies_ok or chosen
         try:
-            budget = judge_turn(self.engine, self.conversation, plan, shorter_ok)
+            tools = self.tool_loop.specs()
+            budget = judge_turn(self.engine, self.conversation, plan, shorter_ok, tools)
         except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
             self._notice(str(exc), Severity.ERROR, "Engine error")
             self._post(Refused(text, str(exc)))
@@ -337,7 +344,7 @@ class ConversationCore(Regenerating, TuningCommands):
     def _step(self, step: int) -> None:
         """The next model step of the tool loop: the reply to the calls' results."""
         plan = plan_turn(self.conversation, None, self.settings, self.quantized)
-        prompt_tokens = self._prompt_tokens(plan)
+        prompt_tokens = self._prompt_tokens(plan, self.tool_loop.specs())
         room = self.engine.context_limit - prompt_tokens
         if room < 1:
             self._post(ToolLoopStopped("The context is full; the tools' results were not sent."))
@@ -370,8 +377,11 @@ class ConversationCore(Regenerating, TuningCommands):
             self.engine.cancel()
             return
         for shown in self.tool_loop.shown(delta):
-            live.add(shown)
-            self._post(TextStreamed(live, shown))
+            if isinstance(shown, TextDelta):
+                live.add(shown)
+                self._post(TextStreamed(live, shown))
+            else:
+                self._post(ToolCallWritten(live, shown))
 
     def _finished(self, event: GenerationFinished) -> None:
         if event.request_id == self.in_engine:

@@ -117,7 +117,9 @@ class Regenerating(ConversationCommands):
         for warning in plan.warnings:
             self._notice(warning, Severity.WARNING)
         try:
-            budget = judge_turn(self.engine, history, plan, self.short_replies_ok)
+            budget = judge_turn(
+                self.engine, history, plan, self.short_replies_ok, self.offered_tools()
+            )
         except EngineFailure as exc:  # the prompt cannot be rendered (a broken template)
             self._notice(str(exc), Severity.ERROR, "Engine error")
             return

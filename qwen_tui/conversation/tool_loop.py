@@ -11,10 +11,11 @@ Approvals ("always") hold for the conversation: `reset` forgets them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from itertools import count
 from typing import Any
 
-from qwen_tui.chat.messages import FinishReason, Message
+from qwen_tui.chat.messages import FinishReason, Message, ToolCallRecord
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.conversation.tool_replies import StreamedText, with_calls
 from qwen_tui.conversation.tool_round import ToolRound
@@ -24,6 +25,17 @@ from qwen_tui.tool_settings import ToolSettings
 from qwen_tui.tools.approval import Answer, ApprovalPolicy
 
 CANCELLED = "Stopped while its tool calls ran or waited."
+
+
+class ToolActivity(StrEnum):
+    """What the tool calls of the last reply are doing, as a front-end shows it."""
+
+    NONE = "none"
+    """No call is under way."""
+    RUNNING = "running"
+    """A call runs (quitting or Esc cancels it)."""
+    ASKING = "asking"
+    """A call waits for the user's approval."""
 
 
 class ToolLoop:
@@ -56,12 +68,22 @@ class ToolLoop:
         """Calls of the last reply are running or waiting for the user."""
         return self.round is not None
 
+    @property
+    def activity(self) -> ToolActivity:
+        if self.round is None:
+            return ToolActivity.NONE
+        return ToolActivity.ASKING if self.round.asking else ToolActivity.RUNNING
+
     def summary(self) -> ToolSummary:
         return self.runner.summary() if self.runner is not None else ToolSummary()
 
+    def specs(self) -> tuple[dict[str, Any], ...]:
+        """The tools the next request offers, as they are now (for counting its prompt)."""
+        return self.runner.specs() if self.runner is not None else ()
+
     def offered(self) -> tuple[dict[str, Any], ...]:
         """The tools for the next request (recorded for the session when they change)."""
-        specs = self.runner.specs() if self.runner is not None else ()
+        specs = self.specs()
         if specs and specs != self._last_offered:
             self._last_offered = specs
             self._offer(specs)
@@ -72,8 +94,8 @@ class ToolLoop:
         self._streamed = StreamedText() if tools else None
         self._offered = bool(tools)
 
-    def shown(self, delta: TextDelta) -> list[TextDelta]:
-        """What of `delta` the user sees now: no call blocks."""
+    def shown(self, delta: TextDelta) -> list[TextDelta | ToolCallRecord]:
+        """What of `delta` the user sees now, no call blocks, and the calls it closed."""
         return [delta] if self._streamed is None else self._streamed.feed(delta)
 
     def held(self) -> list[TextDelta]:

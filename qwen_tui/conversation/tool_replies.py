@@ -50,13 +50,15 @@ def _call_json(call: ToolCallRecord) -> str:
 
 class StreamedText:
     """The deltas of a streaming reply the user sees: answer text outside call blocks
-    (text that may open a block is held until it is clear), thinking as it comes."""
+    (text that may open a block is held until it is clear), thinking as it comes; and
+    each block, as it closes, as its call."""
 
     def __init__(self) -> None:
         self._parser = ToolCallParser()
 
-    def feed(self, delta: TextDelta) -> list[TextDelta]:
-        return [p for p in self._parser.feed(delta) if isinstance(p, TextDelta)]
+    def feed(self, delta: TextDelta) -> list[TextDelta | ToolCallRecord]:
+        pieces = self._parser.feed(delta)
+        return [p if isinstance(p, TextDelta) else call_record(p) for p in pieces]
 
     def finish(self) -> list[TextDelta]:
         """Text held at the end of the reply (a tag that never opened a block)."""

@@ -116,6 +116,16 @@ class TextStreamed:
 
 
 @dataclass(frozen=True)
+class ToolCallWritten:
+    """The reply streaming in `turn` has just closed a `<tool_call>` block, `call` (maybe
+    malformed). A front-end that passes calls on as they are written (`serve`'s stream)
+    sends it now; the chat shows a reply's calls once it has ended (`ToolCallStarted`)."""
+
+    turn: LiveTurn
+    call: ToolCallRecord
+
+
+@dataclass(frozen=True)
 class TurnEnded:
     """`turn` ended; `message` is its reply as the conversation keeps it. `last_step` is
     False when the reply made tool calls the loop goes on with (their updates follow,
@@ -232,6 +242,7 @@ Update = (
     | BudgetQuestion
     | TurnStarted
     | TextStreamed
+    | ToolCallWritten
     | TurnEnded
     | ToolApprovalNeeded
     | ToolCallStarted

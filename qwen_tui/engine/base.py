@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 TemplateMessages = tuple[dict[str, str], ...]
 """`{"role": ..., "content": ...}` dicts, as the chat template takes them."""
+ToolSpecs = Sequence[Mapping[str, Any]]
+"""Functions offered to the model, as the chat template's `tools` takes them (OpenAI shape)."""
 
 
 @dataclass(frozen=True)
@@ -143,17 +145,24 @@ class Engine(ABC):
         """Stop the running generation within one decode step; it finishes CANCELLED."""
 
     @abstractmethod
-    def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
-        """Tokens the rendered prompt takes, for the context budget. Thread-safe."""
+    def count_prompt_tokens(
+        self, messages: TemplateMessages, enable_thinking: bool, tools: ToolSpecs | None = None
+    ) -> int:
+        """Tokens the rendered prompt takes with `tools` offered (the template writes their
+        schemas into the system turn), for the context budget. Thread-safe."""
 
     @abstractmethod
     def close(self) -> None:
         """Cancel, stop the thread and free the model."""
 
     def render_prompt(
-        self, messages: Sequence[Mapping[str, str]], enable_thinking: bool
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        enable_thinking: bool,
+        tools: ToolSpecs | None = None,
     ) -> RenderedPrompt | None:
-        """The exact prompt the model sees, where the engine renders it itself."""
+        """The exact prompt the model sees with `tools` offered, where the engine renders
+        it itself."""
         return None
 
     def served_models(self) -> tuple[str, ...] | None:

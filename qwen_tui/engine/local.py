@@ -16,6 +16,7 @@ from qwen_tui.engine.base import (
     GenerationRequest,
     RenderedPrompt,
     TemplateMessages,
+    ToolSpecs,
     reply_room,
 )
 from qwen_tui.engine.events import (
@@ -64,13 +65,15 @@ class LocalEngine(ThreadedEngine):
         self,
         messages: Sequence[Mapping[str, Any]],
         enable_thinking: bool,
-        tools: Sequence[Mapping[str, Any]] = (),
+        tools: ToolSpecs | None = None,
     ) -> RenderedPrompt:
         """The exact prompt text and ids the model will see, `tools` offered. Thread-safe."""
-        return self._prompts.render(messages, enable_thinking, tools)
+        return self._prompts.render(messages, enable_thinking, tools or ())
 
-    def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
-        return len(self.render_prompt(messages, enable_thinking).ids)
+    def count_prompt_tokens(
+        self, messages: TemplateMessages, enable_thinking: bool, tools: ToolSpecs | None = None
+    ) -> int:
+        return len(self.render_prompt(messages, enable_thinking, tools).ids)
 
     def memory_in_use(self) -> DeviceMemory | None:
         """The caching allocator's counters: host-side bookkeeping, no GPU sync."""

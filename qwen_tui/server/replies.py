@@ -2,7 +2,7 @@
 
 The SSE framing is FastAPI's (`format_sse_event`); the stream ends with `data: [DONE]`
 as OpenAI's does. Thinking goes out under both `reasoning_content` and `reasoning`; tool
-calls as `tool_calls`, streamed once the reply has made them.
+calls as `tool_calls`, each streamed as soon as the model has written it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from qwen_tui.server.protocol import (
     ReplyMessage,
     Usage,
 )
-from qwen_tui.server.served_turn import Piece, TurnEnding
+from qwen_tui.server.served_turn import Piece, StreamedCall, TurnEnding
 from qwen_tui.server.tool_protocol import DeltaToolCall, ReplyFunction, ReplyToolCall
 
 DONE = format_sse_event(data_str="[DONE]")
@@ -64,24 +64,22 @@ class ReplyFormat:
         """The first chunk: the assistant's role."""
         return self._chunk(Delta(role="assistant", content=""))
 
-    def piece(self, piece: Piece) -> bytes:
+    def piece(self, piece: Piece | StreamedCall) -> bytes:
+        """The chunk of a piece of text; the chunks of a call."""
+        if isinstance(piece, StreamedCall):
+            return self._call_chunks(piece)
         if piece.part is Part.THINKING:
             return self._chunk(Delta(reasoning_content=piece.text, reasoning=piece.text))
         return self._chunk(Delta(content=piece.text))
 
-    def calls(self, ending: TurnEnding) -> list[bytes]:
-        """The reply's tool calls as vLLM streams them: per call, a chunk with its index,
-        id and name, then one with its arguments."""
-        chunks: list[bytes] = []
-        for index, call in enumerate(ending.calls):
-            named = ReplyFunction(name=call.name, arguments="")
-            opening = DeltaToolCall(index=index, id=call.id, type="function", function=named)
-            arguments = DeltaToolCall(index=index, function=ReplyFunction(arguments=call.arguments))
-            chunks += [
-                self._chunk(Delta(tool_calls=[opening])),
-                self._chunk(Delta(tool_calls=[arguments])),
-            ]
-        return chunks
+    def _call_chunks(self, streamed: StreamedCall) -> bytes:
+        """A call as vLLM streams one: a chunk with its index, id and name, then one with
+        its arguments."""
+        index, call = streamed.index, streamed.call
+        named = ReplyFunction(name=call.name, arguments="")
+        opening = DeltaToolCall(index=index, id=call.id, type="function", function=named)
+        arguments = DeltaToolCall(index=index, function=ReplyFunction(arguments=call.arguments))
+        return self._chunk(Delta(tool_calls=[opening])) + self._chunk(Delta(tool_calls=[arguments]))
 
     def closing(self, ending: TurnEnding) -> bytes:
         """The last chunk of the choice, with its finish reason."""

@@ -63,7 +63,7 @@ def _turn(message: RequestMessage, index: int, in_tool_loop: bool) -> Message:
     if message.role == "user":
         return Message(Role.USER, message.text())
     calls = tuple(
-        ToolCallRecord(call.function.name, _arguments(call.function.arguments, index, number))
+        _call(call.function.name, call.function.arguments, index, number)
         for number, call in enumerate(message.tool_calls or ())
     )
     thinking = ""
@@ -72,12 +72,18 @@ def _turn(message: RequestMessage, index: int, in_tool_loop: bool) -> Message:
     return Message(Role.ASSISTANT, history_answer(message), thinking, tool_calls=calls)
 
 
-def _arguments(text: str, index: int, number: int) -> dict[str, Any]:
+def _call(name: str, arguments: str, index: int, number: int) -> ToolCallRecord:
+    """A call sent back. Its arguments are a JSON object, or a JSON string: the text of a
+    malformed call as the model wrote it (as `--engine openai` sends one back), which
+    renders as the template prints a string, as it is (vLLM does the same)."""
     where = f"messages.{index}.tool_calls.{number}.function.arguments"
     try:
-        value = json.loads(text) if text.strip() else {}
+        value: Any = json.loads(arguments) if arguments.strip() else {}
     except (json.JSONDecodeError, RecursionError):
         raise bad_request(f"{where}: not valid JSON; send a JSON object", where) from None
+    if isinstance(value, str):
+        raw = f'\n{{"name": "{name}", "arguments": {value}}}\n'
+        return ToolCallRecord(name, None, raw=raw, error="the arguments are not a JSON object")
     if not isinstance(value, dict):
         raise bad_request(f"{where}: send the arguments as a JSON object", where)
-    return value
+    return ToolCallRecord(name, value)

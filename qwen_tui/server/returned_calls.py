@@ -10,7 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from qwen_tui.chat.messages import Message
+from qwen_tui.chat.messages import Message, ToolCallRecord
 from qwen_tui.tools.calls import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
 
 
@@ -22,14 +22,16 @@ class ReturnedCall:
     """The arguments object as JSON text (non-ASCII kept, as the model wrote it)."""
 
 
-def returned_calls(message: Message) -> tuple[tuple[ReturnedCall, ...], str]:
-    """The calls of the finished reply `message`, and the text of its malformed blocks."""
-    calls: list[ReturnedCall] = []
-    left: list[str] = []
-    for call in message.tool_calls:
-        if call.arguments is None:
-            left.append(f"{TOOL_CALL_OPEN}{call.raw}{TOOL_CALL_CLOSE}")
-        else:
-            arguments = json.dumps(call.arguments, ensure_ascii=False)
-            calls.append(ReturnedCall(f"call_{uuid.uuid4().hex[:24]}", call.name, arguments))
-    return tuple(calls), "\n".join(left)
+def returned_call(call: ToolCallRecord) -> ReturnedCall:
+    """A well-formed call of the reply, with a new id."""
+    assert call.arguments is not None
+    arguments = json.dumps(call.arguments, ensure_ascii=False)
+    return ReturnedCall(f"call_{uuid.uuid4().hex[:24]}", call.name, arguments)
+
+
+def malformed_blocks(message: Message) -> str:
+    """The text of the finished reply's malformed blocks, as the model wrote them."""
+    blocks = [
+        f"{TOOL_CALL_OPEN}{c.raw}{TOOL_CALL_CLOSE}" for c in message.tool_calls if c.malformed
+    ]
+    return "\n".join(blocks)

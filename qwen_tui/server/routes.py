@@ -126,8 +126,6 @@ async def _stream(
         error = ApiError(500, ending.error, type="server_error", code="engine_error")
         yield error_event(error.body)
     else:
-        for chunk in reply.calls(ending):
-            yield chunk
         yield reply.closing(ending)
         if include_usage:
             yield reply.usage(ending)

@@ -3,8 +3,9 @@
 `Serving` hands it the core's updates as the engine's events arrive; the route reads its
 pieces as they stream (`pieces`) or waits for the whole reply (`finish`). Stop strings end
 the answer here: the text stops short of the first one and the engine is stopped. With
-tools offered, the core keeps the reply's `<tool_call>` blocks out of its text; they come
-back as the ending's `calls`.
+tools offered, the core keeps the reply's `<tool_call>` blocks out of its text; each
+well-formed one comes as a `StreamedCall` as soon as it closes, in its place among the
+pieces, and the ending's `calls` holds them all.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from qwen_tui.chat.messages import FinishReason as Ending
-from qwen_tui.chat.messages import Message
+from qwen_tui.chat.messages import Message, ToolCallRecord
 from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.updates import (
@@ -23,12 +24,13 @@ from qwen_tui.conversation.updates import (
     NotSaved,
     Severity,
     TextStreamed,
+    ToolCallWritten,
     TurnEnded,
     TurnStarted,
     Update,
 )
 from qwen_tui.server.protocol import FinishReason
-from qwen_tui.server.returned_calls import ReturnedCall, returned_calls
+from qwen_tui.server.returned_calls import ReturnedCall, malformed_blocks, returned_call
 from qwen_tui.server.stop_strings import StopStrings
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,14 @@ class Piece:
 
     part: Part
     text: str
+
+
+@dataclass(frozen=True)
+class StreamedCall:
+    """A tool call the reply has just finished writing: the `index`-th of its calls."""
+
+    index: int
+    call: ReturnedCall
 
 
 @dataclass(frozen=True)
@@ -62,11 +72,12 @@ class ServedTurn:
     def __init__(self, core: ConversationCore, stops: StopStrings) -> None:
         self.core = core
         self._stops = stops
-        self._queue: asyncio.Queue[Piece | TurnEnding] = asyncio.Queue()
+        self._queue: asyncio.Queue[Piece | StreamedCall | TurnEnding] = asyncio.Queue()
         self.ending: TurnEnding | None = None
         self._prompt_tokens = 0
         self._tokens = 0
         self._answer: list[str] = []
+        self._calls: list[ReturnedCall] = []
         self._error: str | None = None
 
     def take(self, updates: list[Update]) -> None:
@@ -74,6 +85,8 @@ class ServedTurn:
         for update in updates:
             if isinstance(update, TextStreamed):
                 self._streamed(update.delta)
+            elif isinstance(update, ToolCallWritten):
+                self._call_written(update.call)
             elif isinstance(update, TurnStarted):
                 self._prompt_tokens = update.turn.prompt_tokens
             elif isinstance(update, TurnEnded):
@@ -88,14 +101,14 @@ class ServedTurn:
         if self.ending is None:
             self.take(self.core.cancel())
 
-    async def pieces(self) -> AsyncIterator[Piece]:
-        """The reply's text as it streams, pieces that arrived together merged; `ending`
-        is set once this ends."""
+    async def pieces(self) -> AsyncIterator[Piece | StreamedCall]:
+        """The reply's text and calls as they stream, text that arrived together merged;
+        `ending` is set once this ends."""
         while True:
             batch = [await self._queue.get()]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            for piece in _merged([item for item in batch if isinstance(item, Piece)]):
+            for piece in _merged([item for item in batch if not isinstance(item, TurnEnding)]):
                 yield piece
             if isinstance(batch[-1], TurnEnding):  # always the last thing queued
                 return
@@ -118,6 +131,12 @@ class ServedTurn:
         if self._stops.hit:
             self.take(self.core.cancel())
 
+    def _call_written(self, call: ToolCallRecord) -> None:
+        if self.ending is not None or call.malformed:  # a malformed block stays text
+            return
+        self._calls.append(returned_call(call))
+        self._queue.put_nowait(StreamedCall(len(self._calls) - 1, self._calls[-1]))
+
     def _show_answer(self, text: str) -> None:
         if text:
             self._answer.append(text)
@@ -133,14 +152,13 @@ class ServedTurn:
             if message.finish_reason is Ending.LENGTH:
                 reason = "length"
             answer = message.content
-        calls: tuple[ReturnedCall, ...] = ()
-        if not self._stops.hit and message.tool_calls:
-            calls, malformed = returned_calls(message)
-            if malformed:  # no call: the client gets the text the model wrote
-                self._show_answer(f"\n{malformed}")
-                answer = "\n".join(filter(None, [answer, malformed]))
-            if calls and message.finish_reason is Ending.STOP:
-                reason = "tool_calls"
+        malformed = "" if self._stops.hit else malformed_blocks(message)
+        if malformed:  # no call: the client gets the text the model wrote
+            self._show_answer(f"\n{malformed}")
+            answer = "\n".join(filter(None, [answer, malformed]))
+        ended = not self._stops.hit and message.finish_reason is Ending.STOP
+        if self._calls and ended:
+            reason = "tool_calls"
         natural = stats is not None and not self._stops.hit
         failed = message.finish_reason is Ending.ERROR
         self.ending = TurnEnding(
@@ -150,18 +168,19 @@ class ServedTurn:
             prompt_tokens=stats.prompt_tokens if natural and stats else self._prompt_tokens,
             completion_tokens=stats.generated_tokens if natural and stats else self._tokens,
             error=(self._error or "the engine failed without saying why") if failed else None,
-            calls=calls,
+            calls=tuple(self._calls),
         )
         self._queue.put_nowait(self.ending)
         self.core.close()  # the session (if any) is complete; the engine may still stop
 
 
-def _merged(pieces: list[Piece]) -> list[Piece]:
-    """Runs of pieces of one part joined, so a slow reader gets fewer, longer chunks."""
-    merged: list[Piece] = []
+def _merged(pieces: list[Piece | StreamedCall]) -> list[Piece | StreamedCall]:
+    """Runs of text of one part joined, so a slow reader gets fewer, longer chunks."""
+    merged: list[Piece | StreamedCall] = []
     for piece in pieces:
-        if merged and merged[-1].part is piece.part:
-            merged[-1] = Piece(piece.part, merged[-1].text + piece.text)
+        last = merged[-1] if merged else None
+        if isinstance(piece, Piece) and isinstance(last, Piece) and last.part is piece.part:
+            merged[-1] = Piece(piece.part, last.text + piece.text)
         else:
             merged.append(piece)
     return merged

@@ -112,7 +112,8 @@ class Serving:
             if isinstance(update, BudgetQuestion):
                 core.answer_budget(None)
                 core.close()
-                raise bad_request(_no_room(update.budget, requested.settings), "messages")
+                no_room = _no_room(update.budget, requested.settings, bool(requested.tools))
+                raise bad_request(no_room, "messages")
             if isinstance(update, ToolLoopStopped):  # no room to read the results
                 core.close()
                 raise bad_request(_no_room_for_results(self.engine.context_limit), "messages")
@@ -167,13 +168,16 @@ class Serving:
             self._on_load(event)
 
 
-def _no_room(budget: Budget, settings: Settings) -> str:
+def _no_room(budget: Budget, settings: Settings, tools: bool) -> str:
     room = max(budget.limit - budget.prompt_tokens, 0)
     needed = min(MIN_REPLY_TOKENS, settings.max_new_tokens)
+    what, fix = "The messages take", "shorten the messages"
+    if tools:
+        what, fix = "The messages and the tools' schemas take", f"{fix} or offer fewer tools"
     return (
-        f"The messages take {budget.prompt_tokens:,} tokens of the model's "
+        f"{what} {budget.prompt_tokens:,} tokens of the model's "
         f"{budget.limit:,}-token context, leaving {room:,} for the reply, fewer than the "
-        f"{needed:,} it needs at least; shorten the messages."
+        f"{needed:,} it needs at least; {fix}."
     )
 
 

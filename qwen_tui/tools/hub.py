@@ -45,9 +45,11 @@ class ToolHub:
         self._connections: list[ServerConnection] = []
         self._runs: list[Future[None]] = []
         self._running: Future[Any] | None = None  # the call in flight, for `cancel`
+        self._done_waiting = threading.Event()
 
     def start(self) -> None:
-        """Start every server at once and wait until each lists its tools or fails."""
+        """Start every server at once and wait until each lists its tools or fails, or
+        until `interrupt` is called."""
         if not self.settings.servers or self._portal is not None:
             return
         self._portal_context = start_blocking_portal()
@@ -56,8 +58,14 @@ class ToolHub:
             connection = portal.call(ServerConnection, server)
             self._connections.append(connection)
             self._runs.append(portal.start_task_soon(connection.run))
-        for connection in self._connections:
-            portal.call(connection.wait_ready)
+        ready = portal.start_task_soon(self._all_ready)
+        ready.add_done_callback(lambda _: self._done_waiting.set())
+        self._done_waiting.wait()
+
+    def interrupt(self) -> None:
+        """Make a `start` under way on another thread return now (the app is quitting);
+        the servers still starting go on until `close` stops them. Safe from any thread."""
+        self._done_waiting.set()
 
     @property
     def tools(self) -> tuple[McpTool, ...]:
@@ -127,7 +135,8 @@ class ToolHub:
             running.cancel()
 
     def close(self) -> None:
-        """Stop every server and the loop; safe to call twice."""
+        """Stop every server (one still starting at once) and the loop; safe to call
+        twice."""
         portal, context = self._portal, self._portal_context
         if portal is None or context is None:
             return
@@ -140,6 +149,10 @@ class ToolHub:
                 pass
         self._portal = self._portal_context = None
         context.__exit__(None, None, None)
+
+    async def _all_ready(self) -> None:
+        for connection in self._connections:
+            await connection.wait_ready()
 
     def __enter__(self) -> ToolHub:
         self.start()

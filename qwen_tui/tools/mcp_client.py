@@ -55,21 +55,25 @@ class ServerConnection:
         self._session: ClientSession | None = None
         self._ready = anyio.Event()
         self._stop = anyio.Event()
+        self._starting = anyio.CancelScope()  # `stop` cancels a start under way
         # The server's stderr: kept out of the terminal, read back to say why it failed.
         self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
 
     async def run(self) -> None:
         """Connect and list the tools, then hold the connection until `stop`."""
         try:
-            async with AsyncExitStack() as stack:
-                read, write = await stack.enter_async_context(self._transport())
-                session = await stack.enter_async_context(ClientSession(read, write))
-                with anyio.fail_after(START_SECONDS):
-                    await session.initialize()
-                    self.tools = await self._list_tools(session)
-                self._session = session
-                self._ready.set()
-                await self._stop.wait()
+            with self._starting:
+                async with AsyncExitStack() as stack:
+                    read, write = await stack.enter_async_context(self._transport())
+                    session = await stack.enter_async_context(ClientSession(read, write))
+                    with anyio.fail_after(START_SECONDS):
+                        await session.initialize()
+                        self.tools = await self._list_tools(session)
+                    self._session = session
+                    self._ready.set()
+                    await self._stop.wait()
+            if self._starting.cancelled_caught:
+                self.error = "it was stopped while it started"
         except Exception as exc:  # whatever the server did, the chat goes on without it
             self.error = self._failure(exc)
         finally:
@@ -81,7 +85,10 @@ class ServerConnection:
         await self._ready.wait()
 
     def stop(self) -> None:
+        """End the connection; a server still starting is stopped at once."""
         self._stop.set()
+        if not self._ready.is_set():
+            self._starting.cancel()
 
     async def call(self, tool: str, arguments: dict[str, Any], timeout: float) -> Result:
         """The server's result for `tool`; TimeoutError past `timeout` (the call is

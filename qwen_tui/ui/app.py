@@ -15,6 +15,7 @@ from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
 from qwen_tui.conversation.regenerating import QueuedStep
+from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.conversation.tool_runner import ToolRunner, ToolSink
 from qwen_tui.engine.base import Engine
 from qwen_tui.ui.file_command import start_file_command
@@ -204,16 +205,15 @@ class ChatApp(PlainTextNotifications):
             yield SystemCommand(title, "Switch and remember", _set_theme(self, name))
 
     async def action_quit(self) -> None:
-        """Ctrl+Q or /quit. While a reply streams, ask first (Ctrl+Q again, or Y, quits):
-        its text so far is saved in the session, marked cancelled, when the app closes.
-        A played-back session, which loses nothing, quits at once."""
-        # A played-back session loses nothing: it quits at once.
-        if self.core.live is None or self._asking_to_quit or self.core.engine.playback is not None:
+        """Ctrl+Q or /quit. While a reply streams or a tool call runs, ask first (Ctrl+Q
+        again, or Y, quits): the reply so far is saved in the session, marked cancelled,
+        and the call is cancelled, its result saying so, when the app closes. A
+        played-back session, which loses nothing, quits at once."""
+        question = _quit_question(self.core)
+        if question is None or self._asking_to_quit or self.core.engine.playback is not None:
             self.exit()
             return
         self._asking_to_quit = True
-        saved = " What it wrote so far is saved, marked cancelled." if self.core.recorder else ""
-        question = f"A reply is still being written.{saved} Quit anyway? (Ctrl+Q again quits.)"
 
         def answered(quit_now: bool | None) -> None:
             self._asking_to_quit = False
@@ -242,6 +242,17 @@ class ChatApp(PlainTextNotifications):
         if self.tool_servers is not None:
             self.tool_servers.close()
         sys.setswitchinterval(self._switch_interval)
+
+
+def _quit_question(core: ConversationCore) -> str | None:
+    """What quitting now would stop, as a question; None when it stops nothing."""
+    again = "Quit anyway? (Ctrl+Q again quits.)"
+    if core.live is not None:
+        saved = " What it wrote so far is saved, marked cancelled." if core.recorder else ""
+        return f"A reply is still being written.{saved} {again}"
+    if core.tool_activity is ToolActivity.RUNNING:
+        return f"A tool call is still running; quitting cancels it. {again}"
+    return None
 
 
 def _set_theme(app: App, name: str) -> Callable[[], None]:

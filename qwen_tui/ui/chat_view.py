@@ -16,6 +16,7 @@ from qwen_tui.chat.messages import Conversation, GenerationStats
 from qwen_tui.chat.switches import soft_switch
 from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.conversation.core import ConversationCore, EngineState
+from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.conversation.updates import ReplyShown
 from qwen_tui.engine.events import EngineReady, LoadProgress
 from qwen_tui.sessions.prompt_history import PromptHistory
@@ -133,9 +134,10 @@ class ChatView:
             before = self.status.state
             if core.live is not None or core.in_engine is not None:
                 self.status.state = "generating"
-            elif core.tool_loop.busy:
-                asking = core.tool_loop.round is not None and core.tool_loop.round.asking
-                self.status.state = "waiting for your approval" if asking else "running a tool"
+            elif core.tool_activity is ToolActivity.ASKING:
+                self.status.state = "waiting for your approval"
+            elif core.tool_activity is ToolActivity.RUNNING:
+                self.status.state = "running a tool"
             else:
                 self.status.state = "waiting for your choice" if core.question else "ready"
             if self.status.state != before and self.status.is_attached:

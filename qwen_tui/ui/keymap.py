@@ -117,7 +117,7 @@ _WHERE_ANYWHERE = "anywhere"
 
 _GLOBAL_ROWS = [
     KeyHelp("Ctrl+P", _WHERE_ANYWHERE, "command palette: app commands and themes"),
-    KeyHelp("Ctrl+Q", _WHERE_ANYWHERE, "quit (asks first while a reply streams)"),
+    KeyHelp("Ctrl+Q", _WHERE_ANYWHERE, "quit (asks first while a reply streams or a tool runs)"),
     KeyHelp("Tab / Shift+Tab", _WHERE_ANYWHERE, "move between the input and the messages"),
 ]
 

@@ -4,7 +4,8 @@ Servers take seconds to start (a `uvx` download, a slow program), so the `ToolHu
 on a worker thread while the model loads (`tool_status.start_tool_servers`). Until
 then the model is offered the tools of the servers that are up so far. The core runs
 calls through `runner`, whose results go to the sink the screen connects (its engine
-bridge). `close` stops the servers once, even while they are still starting.
+bridge). `close` stops the servers once, even while they are still starting: quitting
+then never waits for a server that hangs at startup.
 """
 
 from __future__ import annotations
@@ -43,15 +44,17 @@ class ToolServers:
         with self._lock:
             self.starting = False
             closing = self._closing
-        if closing:  # the app ended while they started
-            self.hub.close()
+        if closing:  # the app ended while they started: stop them, not holding up its exit
+            threading.Thread(target=self.hub.close, name="mcp-stop", daemon=True).start()
         return problem
 
     def close(self) -> None:
-        """Stop the servers; if they are still starting, `start` stops them when done."""
+        """Stop the servers; if they are still starting, `start` stops waiting for them
+        at once and stops them."""
         with self._lock:
             self._closing = True
             if self.starting:
+                self.hub.interrupt()
                 return
         self.hub.close()
 

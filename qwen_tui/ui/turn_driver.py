@@ -16,6 +16,7 @@ from textual.app import App
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.model_switch import ModelSwitch
 from qwen_tui.conversation.opening import open_saved
+from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.conversation.tool_runner import CoreEvent
 from qwen_tui.conversation.updates import (
     BudgetChoice,
@@ -111,7 +112,7 @@ class TurnDriver:
     async def cancel(self) -> None:
         """Esc: take what the engine sent meanwhile, then stop the live turn (or the tool
         call running)."""
-        if self.core.live is None and not self.core.tool_loop.busy:
+        if self.core.live is None and self.core.tool_activity is ToolActivity.NONE:
             return
         self.core.engine.cancel()
         await self.handle(self._drain())

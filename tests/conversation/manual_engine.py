@@ -6,6 +6,8 @@ its queue, stop and budget behaviour can be checked step by step without any thr
 
 from __future__ import annotations
 
+import json
+
 from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.chat.parts import Part, TextDelta
 from qwen_tui.engine.base import Engine, GenerationRequest, TemplateMessages
@@ -35,8 +37,12 @@ class ManualEngine(Engine):
     def cancel(self) -> None:
         self.cancels += 1
 
-    def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
-        return sum(TOKENS_PER_MESSAGE + len(m["content"]) for m in messages)
+    def count_prompt_tokens(
+        self, messages: TemplateMessages, enable_thinking: bool, tools=None
+    ) -> int:
+        """Each tool offered costs the characters of its JSON, as a message's text does."""
+        offered = sum(len(json.dumps(tool)) for tool in tools or ())
+        return sum(TOKENS_PER_MESSAGE + len(m["content"]) for m in messages) + offered
 
     def close(self) -> None:
         self.closed = True

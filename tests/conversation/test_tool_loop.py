@@ -19,6 +19,7 @@ from qwen_tui.config import Settings
 from qwen_tui.conversation.blocking import BlockingChat
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.hub_runner import HubToolRunner
+from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.conversation.updates import (
     TextStreamed,
     ToolApprovalNeeded,
@@ -252,6 +253,18 @@ def test_esc_while_a_call_waits_for_approval_ends_the_turn(hub):
 
 
 TOKYO_JSON = '{"name": "time.get_current_time", "arguments": {"timezone": "Asia/Tokyo"}}'
+
+
+def test_the_tool_activity_says_whether_a_call_waits_for_the_user_or_runs(hub):
+    engine, core, events = manual_core(hub)
+    core.send("What time is it?")
+    assert core.tool_activity is ToolActivity.NONE  # a reply streams: no call yet
+    reply(engine, core, f"<tool_call>{TOKYO_JSON}</tool_call>")
+    assert core.tool_activity is ToolActivity.ASKING
+    core.answer_tool(Answer.ONCE)
+    assert core.tool_activity is ToolActivity.RUNNING
+    updates = core.handle(events.get(timeout=10))
+    assert of(TurnStarted, updates) and core.tool_activity is ToolActivity.NONE
 
 
 def test_a_reply_cut_off_at_the_length_limit_runs_none_of_its_calls(hub):

@@ -12,7 +12,11 @@ import torch
 from typer.testing import CliRunner
 
 from qwen_tui.cli import app
+from qwen_tui.engine.synthetic.tokenizer import write_tokenizer_files
+from tests.config_files import write_config
 from tests.engine.tiny_models import chain_checkpoint, special_id, token_ids
+from tests.tools.test_run_tools import TIME_SERVER
+from tests.tools.test_tool_prompts import REFERENCE
 
 WIDE = {"COLUMNS": "240"}
 CPU = ["--device", "cpu", "--dtype", "float32"]
@@ -102,6 +106,19 @@ def test_no_think_uses_the_thinking_off_prompt(thinker):
     report = json.loads(invoke("--model", str(thinker), *CPU, "--no-think", "--json", "Hi").stdout)
     assert report["prompt"].endswith("<think>\n\n</think>\n\n")
     assert report["thinking_mode"] is False and report["sampling"]["temperature"] == 0.7
+
+
+@pytest.mark.skipif(REFERENCE is None, reason="../shared/reference is absent")
+def test_json_prompt_and_its_token_count_include_the_offered_tools(thinker, tmp_path):
+    assert REFERENCE is not None
+    published = shutil.copytree(thinker, tmp_path / "published")
+    write_tokenizer_files(published, chat_template=REFERENCE.read_text(encoding="utf-8"))
+    write_config(TIME_SERVER)
+    report = json.loads(invoke("--model", str(published), *CPU, "--json", "Capital?").stdout)
+    assert report["prompt"].startswith("<|im_start|>system\n# Tools\n")
+    assert '"name": "time.get_current_time"' in report["prompt"]
+    assert report["stats"]["prompt_tokens"] == len(report["prompt_ids"])
+    assert report["answer"] == "Paris is the capital." and report["tool_calls"] == []
 
 
 @pytest.mark.parametrize(

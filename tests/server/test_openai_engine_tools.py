@@ -132,7 +132,62 @@ def test_arguments_that_are_not_json_go_back_as_an_error_result():
     finally:
         server.close()
     assert result.exit_code == 0, result.output
-    answered = server.bodies[1]["messages"][-1]
+    called, answered = server.bodies[1]["messages"][-2:]
+    # Sent back as the server returned it (its arguments text as a JSON string, which
+    # servers that parse arguments accept), answered by its id.
+    (call,) = called["tool_calls"]
+    assert call["function"] == {
+        "name": "time.get_current_time",
+        "arguments": json.dumps('{"timezone": '),
+    }
+    assert answered["role"] == "tool" and answered["tool_call_id"] == call["id"]
+    assert "not valid JSON" in answered["content"]
+
+
+BROKEN_CALL = '{"name": "time.get_current_time", "arguments": {"timezone": }}'
+UNKNOWN_CALL = '{"name": "time.get_weather", "arguments": {"city": "Paris"}}'
+
+
+def test_every_result_answers_a_call_by_its_id_the_malformed_and_unknown_too():
+    blocks = f"<tool_call>\n{BROKEN_CALL}\n</tool_call>\n<tool_call>\n{UNKNOWN_CALL}\n</tool_call>"
+    written = _sse({"role": "assistant", "content": f"Trying.\n{blocks}"}, finish="stop")
+    server = RecordedServer(Script(ANSWER))
+    server.next_scripts.append(Script(written))
+    try:
+        result = run(server.url, "--yes", ASK, model="qwen3")
+    finally:
+        server.close()
+    assert result.exit_code == 0, result.output
+    called, *results = server.bodies[1]["messages"][-3:]
+    assert called["content"] == "Trying."  # each block is a call, in the order written
+    assert [c["function"] for c in called["tool_calls"]] == [
+        {"name": "time.get_current_time", "arguments": json.dumps('{"timezone": }')},
+        {"name": "time.get_weather", "arguments": '{"city": "Paris"}'},
+    ]
+    ids = [c["id"] for c in called["tool_calls"]]
+    assert len(set(ids)) == 2 and [r["tool_call_id"] for r in results] == ids
+    assert results[0]["content"].startswith("Error: the tool call is not valid JSON")
+    assert results[1]["content"].startswith("Error: there is no tool 'time.get_weather'")
+
+
+class BrokenCallFirst(ScriptedEngine):
+    """Writes a call that is not JSON, then answers the error it is told."""
+
+    def compose_reply(self, request):
+        if request.messages[-1]["role"] == "user":
+            return "", f"Let me check.\n<tool_call>\n{BROKEN_CALL}\n</tool_call>"
+        return "", "That call was broken."
+
+
+def test_through_serve_the_model_reads_its_malformed_call_as_it_wrote_it():
+    engine = BrokenCallFirst()
+    with scripted_server(engine) as client:
+        result = run(str(client.base_url), "--yes", ASK)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Let me check.") and "That call was broken." in result.stdout
+    first, second = engine.requests
+    called, answered = second.messages[-2:]
+    assert called["content"] == f"Let me check.\n<tool_call>\n{BROKEN_CALL}\n</tool_call>"
     assert answered["role"] == "tool" and "not valid JSON" in answered["content"]
 
 

@@ -140,3 +140,44 @@ def test_a_call_inside_the_thinking_is_no_call(client, answer):
     choice = reply.choices[0]
     assert choice.finish_reason == "stop" and not choice.message.tool_calls
     assert "<tool_call>" in choice.message.model_extra["reasoning_content"]
+
+
+CALLS_WITH_TEXT_BETWEEN = (
+    'First Tokyo.\n<tool_call>\n{"name": "get_current_time", "arguments": {"timezone": '
+    '"Asia/Tokyo"}}\n</tool_call>\nNow Paris, after a long think about it.\n<tool_call>\n'
+    '{"name": "get_current_time", "arguments": {"timezone": "Europe/Paris"}}\n</tool_call>'
+    "\nThat is all."
+)
+
+
+def test_each_call_streams_as_soon_as_it_is_written(client, answer):
+    answer(CALLS_WITH_TEXT_BETWEEN)
+    stream = client.chat.completions.create(
+        model=DEFAULT_MODEL,
+        messages=[{"role": "user", "content": QUESTION}],
+        tools=[TIME_TOOL],
+        stream=True,
+    )
+    seen: list[tuple[str, object]] = []  # what came, in order, as the client reads it
+    arguments: dict[int, str] = {}
+    for chunk in stream:
+        for choice in chunk.choices:
+            if choice.delta.content:
+                seen.append(("text", choice.delta.content))
+            for piece in choice.delta.tool_calls or ():
+                arguments[piece.index] = arguments.get(piece.index, "") + piece.function.arguments
+                if piece.id is not None:
+                    assert piece.type == "function" and piece.function.name == "get_current_time"
+                    seen.append(("call", piece.index))
+            if choice.finish_reason:
+                seen.append(("end", choice.finish_reason))
+    first, second = seen.index(("call", 0)), seen.index(("call", 1))
+    text = [
+        "".join(str(t) for kind, t in part if kind == "text")
+        for part in (seen[:first], seen[first:second], seen[second:])
+    ]
+    assert text[0].strip() == "First Tokyo."  # the first call came before the text after it
+    assert text[1].strip() == "Now Paris, after a long think about it."
+    assert text[2].strip() == "That is all." and seen[-1] == ("end", "tool_calls")
+    zones = [json.loads(arguments[i])["timezone"] for i in (0, 1)]
+    assert zones == ["Asia/Tokyo", "Europe/Paris"]

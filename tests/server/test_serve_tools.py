@@ -171,3 +171,30 @@ def test_run_yes_with_engine_openai_runs_a_real_mcp_tool_through_serve(demo_serv
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Let me check.") and '"datetime"' in result.stdout
+
+
+def test_the_tools_schemas_count_in_the_prompt_and_its_room(demo_server):
+    client = demo_server.client()
+    ask = [{"role": "user", "content": "Hi"}]
+    plain = client.chat.completions.create(model=demo_server.model, messages=ask)
+    offered = client.chat.completions.create(
+        model=demo_server.model, messages=ask, tools=[TIME_TOOL]
+    )
+    assert offered.usage.prompt_tokens > plain.usage.prompt_tokens + 50
+    wordy = {**TIME_TOOL, "function": {**TIME_TOOL["function"], "description": "word " * 45_000}}
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=demo_server.model, messages=ask, tools=[wordy])
+    message = refused.value.body["message"]
+    assert message.startswith("The messages and the tools' schemas take 45,")
+    assert message.endswith("shorten the messages or offer fewer tools.")
+    # Reading tool results: the tools count as well.
+    called = {"id": "call_1", "type": "function", "function": {"name": "get_current_time"}}
+    called["function"]["arguments"] = '{"timezone": "UTC"}'
+    results = [
+        *ask,
+        {"role": "assistant", "content": "", "tool_calls": [called]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "12:00"},
+    ]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=demo_server.model, messages=results, tools=[wordy])
+    assert "no room for the reply to the tool results" in refused.value.body["message"]

@@ -47,6 +47,8 @@ def die() -> str:
 
 if __name__ == "__main__":
     print("testing server starting", file=sys.stderr)
+    if sys.argv[1:2] == ["--slow-start"]:
+        time.sleep(float(sys.argv[2]))
     if sys.argv[1:2] == ["--http"]:
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
     else:

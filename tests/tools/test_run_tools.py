@@ -10,9 +10,13 @@ import sys
 from typer.testing import CliRunner
 
 from qwen_tui.chat.messages import Role
+from qwen_tui.chat.tools_section import tools_section
 from qwen_tui.cli import app
+from qwen_tui.config import load_settings
+from qwen_tui.engine.scripted.demo_replies import count_tokens
 from qwen_tui.sessions import SessionStore
 from qwen_tui.tools.approval import DENIED_TEXT
+from qwen_tui.tools.hub import ToolHub
 from tests.config_files import write_config
 
 TIME_SERVER = f"""
@@ -74,6 +78,18 @@ def test_json_reports_the_calls_and_the_final_answer():
     assert '"timezone": "UTC"' in call["result"]
     assert report["answer"].startswith("The tool says:")
     assert not [line for line in result.stderr.splitlines() if line.startswith("▸")]
+
+
+def test_json_counts_the_offered_tools_in_the_prompt_tokens():
+    question = "How do I reverse a string?"  # no call: one reply, one prompt
+    without = json.loads(run("--json", "--no-save", question).stdout)
+    write_config(TIME_SERVER)
+    offered = json.loads(run("--json", "--no-save", question).stdout)
+    with ToolHub(load_settings().tools) as hub:
+        section = tools_section(hub.tool_specs())
+    added = offered["stats"]["prompt_tokens"] - without["stats"]["prompt_tokens"]
+    assert added == count_tokens(section) > 100
+    assert offered["answer"] == without["answer"]
 
 
 def test_the_session_keeps_the_call_and_its_result():

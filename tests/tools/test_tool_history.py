@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_tui.chat.history import template_messages
+from qwen_tui.chat.history import MALFORMED_CALLS, template_messages
 from qwen_tui.chat.messages import Conversation, Message, Role, ToolCallRecord
 from tests.tools.test_tool_prompts import LOOP, REFERENCE, TOOLS, published_rendering
 from tests.tools.test_tool_prompts import tokenizer as tokenizer  # the fixture
@@ -68,5 +68,9 @@ def test_each_result_names_the_call_it_answers_as_openai_style_servers_pair_them
     calls = [call["id"] for call in messages[2]["tool_calls"]]
     assert len(set(calls)) == 2
     assert [messages[3]["tool_call_id"], messages[4]["tool_call_id"]] == calls
-    # A malformed block is no call: its error result answers no id.
-    assert "tool_calls" not in messages[5] and "tool_call_id" not in messages[6]
+    # A malformed block is no call the template renders, but its error result still
+    # answers it by id, for the APIs that refuse a result without its call.
+    assert "tool_calls" not in messages[5]
+    [malformed] = messages[5][MALFORMED_CALLS]
+    assert malformed["raw"] == BROKEN.raw and messages[6]["tool_call_id"] == malformed["id"]
+    assert len({*calls, malformed["id"]}) == 3

@@ -11,9 +11,13 @@ import pytest
 from jinja2.ext import loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from qwen_tui.chat.tools_section import tools_section
 from qwen_tui.engine.base import GenerationRequest
 from qwen_tui.engine.events import PrefillStarted
 from qwen_tui.engine.prompting import ChatTokenizer
+from qwen_tui.engine.remote.engine import BYTES_PER_TOKEN, OpenAIEngine, RemoteSpec
+from qwen_tui.engine.scripted.demo import DemoEngine
+from qwen_tui.engine.scripted.demo_replies import count_tokens
 from qwen_tui.engine.synthetic.checkpoint import tiny_config, write_checkpoint
 from qwen_tui.tools.calls import MalformedToolCall, ToolCall
 from qwen_tui.tools.messages import assistant_message, function_spec, tool_message
@@ -130,5 +134,26 @@ def test_the_local_engine_renders_a_requests_tools_into_its_prompt(tmp_path):
         run.engine.submit(GenerationRequest(tuple(LOOP), True, GREEDY, 2, 1, tools=tuple(TOOLS)))
         prefill = next(e for e in run.until_finished() if isinstance(e, PrefillStarted))
         assert prefill.prompt_tokens == len(prompt.ids)
+        # The context budget counts the prompt the model reads, tools and all.
+        assert run.engine.count_prompt_tokens(tuple(LOOP), True, TOOLS) == len(prompt.ids)
     finally:
         run.close()
+
+
+@pytest.mark.parametrize("system", [True, False])
+def test_the_estimating_engines_count_the_tools_text_the_template_writes(system):
+    """The demo and the OpenAI engine have no tokenizer: they size the tools' section the
+    template writes, which is found as it is in the published rendering."""
+    messages = LOOP[:2] if system else LOOP[1:2]
+    section = tools_section(TOOLS)
+    assert section.startswith("# Tools\n") and section in published_rendering(messages, TOOLS, True)
+    demo = DemoEngine()
+    added = demo.count_prompt_tokens(tuple(messages), True, TOOLS) - demo.count_prompt_tokens(
+        tuple(messages), True
+    )
+    assert added == count_tokens(section)
+    remote = OpenAIEngine(RemoteSpec("http://127.0.0.1:9/v1", "qwen3"))
+    added = remote.count_prompt_tokens(tuple(messages), True, TOOLS) - remote.count_prompt_tokens(
+        tuple(messages), True
+    )
+    assert added == round(len(section.encode()) / BYTES_PER_TOKEN)

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from qwen_tui.chat.messages import Role
 from qwen_tui.config import Settings
+from qwen_tui.conversation.tool_loop import ToolActivity
+from qwen_tui.sessions import SessionStore
 from qwen_tui.tool_settings import McpServer, ToolSettings
 from qwen_tui.tools.approval import DENIED_TEXT
+from qwen_tui.ui.app import ChatApp
+from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
 from qwen_tui.ui.screens.tools_screen import ToolsScreen
 from qwen_tui.ui.widgets.status_bar import StatusBar
@@ -363,3 +368,31 @@ async def test_hostile_arguments_and_results_reach_the_screen_only_as_marks():
         shown = screen_text(app)
         assert forbidden_in(shown) == []
         assert "echo: Hi ␛]52;c;aGFja2Vk␇" in shown
+
+
+async def test_ctrl_q_while_a_call_runs_asks_first_and_quitting_cancels_the_call():
+    settings = Settings(engine="demo", tools=ToolSettings(servers=(TESTING,)))
+    app = ChatApp(settings, engine=LongSleepEngine())  # saved in the sessions directory
+    async with app.run_test(size=(120, 40)) as pilot:
+        await tools_up(pilot)
+        await send(pilot, "Please sleep a while.")
+        await approval(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.chat_screen.view.status.state == "running a tool")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
+        assert "A tool call is still running; quitting cancels it." in app.screen.question
+        await pilot.press("n")  # stay: the call goes on
+        assert app.is_running and app.core.tool_activity is ToolActivity.RUNNING
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
+        quit_at = time.monotonic()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to end")
+    # The server, still in its 30 s sleep, gets the SDK's 2 s to exit and is then stopped.
+    assert time.monotonic() - quit_at < 5
+    (session_id,) = SessionStore().ids()
+    *_, called, result = SessionStore().load(session_id).conversation.messages
+    assert called.tool_calls[0].name == "testing.sleep"
+    assert result.role is Role.TOOL and result.is_error
+    assert result.content == "Error: testing.sleep was cancelled by the user"

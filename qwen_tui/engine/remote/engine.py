@@ -26,7 +26,8 @@ import openai
 
 from qwen_tui.chat.messages import FinishReason
 from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT
-from qwen_tui.engine.base import EngineFailure, GenerationRequest, TemplateMessages
+from qwen_tui.chat.tools_section import tools_section
+from qwen_tui.engine.base import EngineFailure, GenerationRequest, TemplateMessages, ToolSpecs
 from qwen_tui.engine.events import (
     EngineError,
     EngineReady,
@@ -73,12 +74,15 @@ class OpenAIEngine(ThreadedEngine):
         self._stream_lock = threading.Lock()
         self._stream: Any = None
 
-    def count_prompt_tokens(self, messages: TemplateMessages, enable_thinking: bool) -> int:
-        """An estimate from the text's size (see `BYTES_PER_TOKEN`). Thread-safe."""
-        body = sum(
-            round(len(read_text(m).encode()) / BYTES_PER_TOKEN) + _MESSAGE_OVERHEAD_TOKENS
-            for m in messages
-        )
+    def count_prompt_tokens(
+        self, messages: TemplateMessages, enable_thinking: bool, tools: ToolSpecs | None = None
+    ) -> int:
+        """An estimate from the text's size (see `BYTES_PER_TOKEN`), the tools' schemas as
+        the template writes them included. Thread-safe."""
+        texts = [read_text(m) for m in messages]
+        body = sum(round(len(t.encode()) / BYTES_PER_TOKEN) for t in texts)
+        body += len(texts) * _MESSAGE_OVERHEAD_TOKENS
+        body += round(len(tools_section(tools).encode()) / BYTES_PER_TOKEN)
         return body + _MESSAGE_OVERHEAD_TOKENS - 2 + (0 if enable_thinking else _EMPTY_THINK_TOKENS)
 
     def cancel(self) -> None:
@@ -143,7 +147,10 @@ class OpenAIEngine(ThreadedEngine):
     ) -> GenerationFinished:
         completions = self._completions
         assert completions is not None
-        reply = StreamedReply(self.count_prompt_tokens(request.messages, request.enable_thinking))
+        prompt_tokens = self.count_prompt_tokens(
+            request.messages, request.enable_thinking, request.tools
+        )
+        reply = StreamedReply(prompt_tokens)
         try:
             stream = completions.create(**self._arguments(request))
         except openai.OpenAIError as exc:

@@ -2,7 +2,11 @@
 
 Going out, the history's tool turns take the OpenAI shape: an assistant turn's calls with
 their arguments as a JSON string, each result a `tool` message with the `tool_call_id` of
-its call. Coming back, a server with a tool parser (vLLM, SGLang, `qwen-chat serve`)
+its call. A malformed block is a call too, so its error result answers one (the API
+refuses a result without its call): its name if the block names one, and as arguments
+the text the model wrote, as a JSON string. Servers parse the arguments (vLLM does, before
+the template), and Qwen3's template prints a string as it is, so the model reads its block
+much as it wrote it. Coming back, a server with a tool parser (vLLM, SGLang, `qwen-chat serve`)
 streams calls as `delta.tool_calls` pieces, by index; `StreamedCalls` puts them together
 and writes each as the `<tool_call>` block the model wrote, so the conversation parses the
 reply's calls the same way whichever engine ran it (and a server without a tool parser,
@@ -12,20 +16,33 @@ which leaves the blocks in `content`, needs nothing more).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qwen_tui.chat.history import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
+from qwen_tui.chat.history import MALFORMED_CALLS, TOOL_CALL_CLOSE, TOOL_CALL_OPEN
+
+_WRITTEN_CALL = re.compile(
+    r'\s*\{\s*"name"\s*:\s*"(?P<name>[^"\\]*)"\s*,\s*"arguments"\s*:(?P<arguments>.*)\}\s*',
+    re.DOTALL,
+)
+"""`{"name": "...", "arguments": ...}` as Qwen3 writes a call, whatever the arguments."""
 
 
 def openai_messages(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Template messages as the API takes them (only the calls' arguments change)."""
+    """Template messages as the API takes them (the calls' arguments as JSON text, the
+    malformed blocks as calls)."""
     sent: list[dict[str, Any]] = []
     for message in messages:
         out = dict(message)
-        if message.get("tool_calls"):
-            out["tool_calls"] = [_call_out(call) for call in message["tool_calls"]]
+        calls = [_call_out(call) for call in message.get("tool_calls") or ()]
+        for malformed in out.pop(MALFORMED_CALLS, ()):
+            block = f"{TOOL_CALL_OPEN}{malformed['raw']}{TOOL_CALL_CLOSE}"
+            out["content"] = str(out.get("content") or "").replace(block, "", 1).strip()
+            calls.insert(malformed["position"], _malformed_out(malformed["id"], malformed["raw"]))
+        if calls:
+            out["tool_calls"] = calls
         sent.append(out)
     return sent
 
@@ -43,6 +60,30 @@ def _call_out(call: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(arguments, str):
         function["arguments"] = json.dumps(arguments, ensure_ascii=False)
     return {**call, "type": "function", "function": function}
+
+
+def _malformed_out(call_id: str, raw: str) -> dict[str, Any]:
+    """The call of a malformed block: the name it gives, and the text of its arguments as
+    a JSON string (the whole block's text when it has neither as Qwen3 writes them)."""
+    name, written = _named_call(raw)
+    function = {"name": name, "arguments": json.dumps(written, ensure_ascii=False)}
+    return {"id": call_id, "type": "function", "function": function}
+
+
+def _named_call(raw: str) -> tuple[str, str]:
+    try:
+        value = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        value = None
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        arguments = value.get("arguments", "")
+        if isinstance(arguments, str):
+            return value["name"], arguments
+        return value["name"], json.dumps(arguments, ensure_ascii=False)
+    written = _WRITTEN_CALL.fullmatch(raw)  # not JSON: the shape the model meant
+    if written is None:
+        return "", raw.strip()
+    return written["name"], written["arguments"].strip()
 
 
 @dataclass

@@ -19,7 +19,8 @@ from qwen_tui.chat.model_card import DEFAULT_CONTEXT_LIMIT
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.chat.splitter import TextThinkingSplitter
 from qwen_tui.chat.switches import thinking_mode
-from qwen_tui.engine.base import GenerationRequest, reply_room
+from qwen_tui.chat.tools_section import tools_section
+from qwen_tui.engine.base import GenerationRequest, ToolSpecs, reply_room
 from qwen_tui.engine.events import (
     EngineReady,
     EventSink,
@@ -67,14 +68,22 @@ class DemoEngine(ThreadedEngine):
             self.context_limit = context_limit
 
     def count_prompt_tokens(
-        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
+        self,
+        messages: tuple[dict[str, str], ...],
+        enable_thinking: bool,
+        tools: ToolSpecs | None = None,
     ) -> int:
-        """An estimate in the demo's own token-like pieces; thread-safe (pure)."""
+        """An estimate in the demo's own token-like pieces, the tools' schemas too (as
+        the template writes them); thread-safe (pure)."""
         body = sum(
             demo_replies.count_tokens(m["content"]) + _MESSAGE_OVERHEAD_TOKENS for m in messages
         )
+        body += demo_replies.count_tokens(tools_section(tools))
         prefix = _MESSAGE_OVERHEAD_TOKENS - 1  # "<|im_start|>assistant\n"
         return body + prefix + (0 if enable_thinking else _EMPTY_THINK_TOKENS)
+
+    def _prompt_tokens(self, request: GenerationRequest) -> int:
+        return self.count_prompt_tokens(request.messages, request.enable_thinking, request.tools)
 
     def compose_reply(self, request: GenerationRequest) -> tuple[str, str]:
         """The (thinking, answer) for a request; tests override this for long replies."""
@@ -98,7 +107,7 @@ class DemoEngine(ThreadedEngine):
         self, request: GenerationRequest, sink: EventSink, cancelled: threading.Event
     ) -> GenerationFinished:
         started = time.monotonic()
-        prompt_tokens = self.count_prompt_tokens(request.messages, request.enable_thinking)
+        prompt_tokens = self._prompt_tokens(request)
         budget = min(request.max_new_tokens, reply_room(prompt_tokens, self.context_limit))
         sink(PrefillStarted(request.request_id, prompt_tokens))
         if not self._pause(prompt_tokens / _PREFILL_TOKENS_PER_S, cancelled):
@@ -157,7 +166,7 @@ class DemoEngine(ThreadedEngine):
         decode_s = max(total - ttft, 1e-9)
         rate = (generated - 1) / decode_s if generated > 1 else 0.0
         stats = GenerationStats(
-            prompt_tokens=self.count_prompt_tokens(request.messages, request.enable_thinking),
+            prompt_tokens=self._prompt_tokens(request),
             generated_tokens=generated,
             time_to_first_token_s=ttft,
             decode_tokens_per_s=rate,

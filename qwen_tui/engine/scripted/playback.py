@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.chat.parts import Part, TextDelta
-from qwen_tui.engine.base import EngineFailure, GenerationRequest
+from qwen_tui.chat.tools_section import tools_section
+from qwen_tui.engine.base import EngineFailure, GenerationRequest, ToolSpecs
 from qwen_tui.engine.events import EngineReady, ErrorKind, EventSink, GenerationFinished
 from qwen_tui.engine.worker import ThreadedEngine
 
@@ -102,9 +103,13 @@ class PlaybackEngine(ThreadedEngine):
         return self.paused
 
     def count_prompt_tokens(
-        self, messages: tuple[dict[str, str], ...], enable_thinking: bool
+        self,
+        messages: tuple[dict[str, str], ...],
+        enable_thinking: bool,
+        tools: ToolSpecs | None = None,
     ) -> int:
-        return sum(len(m["content"]) for m in messages) // _CHARS_PER_TOKEN + 1
+        chars = sum(len(m["content"]) for m in messages) + len(tools_section(tools))
+        return chars // _CHARS_PER_TOKEN + 1
 
     def _load(self, sink: EventSink) -> EngineReady:
         return EngineReady(self.model_name, self.context_limit, 0.0, device="recording")

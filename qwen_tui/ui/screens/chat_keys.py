@@ -13,6 +13,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from qwen_tui.conversation.core import ConversationCore
+from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.ui.chat_view import ChatView
 from qwen_tui.ui.editor_compose import compose_in_editor
 from qwen_tui.ui.keymap import CHAT_BINDINGS
@@ -35,7 +36,7 @@ class ChatKeys(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             # Esc only means "stop" while a reply streams or its tool calls run.
-            return self.core.live is not None or self.core.tool_loop.busy
+            return self.core.live is not None or self.core.tool_activity is not ToolActivity.NONE
         if action == "cancel_edit":
             return self.view.edit.active
         playback = self.view.playback
@@ -108,7 +109,7 @@ class ChatKeys(Screen[None]):
         selected = self.get_selected_text()
         if selected:
             self.app.copy_to_clipboard(selected)
-        elif self.core.live is not None or self.core.tool_loop.busy:
+        elif self.core.live is not None or self.core.tool_activity is not ToolActivity.NONE:
             await self.driver.cancel()
         else:
             raise SkipAction()
