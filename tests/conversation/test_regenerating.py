@@ -41,7 +41,7 @@ class RecorderSpy:
 def core_with(engine: ManualEngine, *, queued=(), **settings) -> tuple[ConversationCore, list]:
     opened: list[RecorderSpy] = []
 
-    def factory(settings: Settings) -> RecorderSpy:
+    def factory(settings: Settings, engine: object) -> RecorderSpy:
         opened.append(RecorderSpy(settings))
         return opened[-1]
 

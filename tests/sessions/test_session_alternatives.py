@@ -216,7 +216,7 @@ async def test_play_shows_the_versions_as_they_were_made_then_the_one_chosen(sto
         engine=engine,
         conversation=replay_start(session),
         queued_prompts=played_steps(session),
-        recorder_factory=lambda _: None,
+        recorder_factory=lambda _settings, _engine: None,
     )
     async with chat.run_test() as pilot:
         await wait_for(pilot, lambda: len(chat.core.conversation.user_messages) == 2)
