@@ -161,3 +161,9 @@ def test_the_check_before_the_chat_opens_imports_no_torch(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "'torch'" not in done.stdout and "'transformers'" not in done.stdout
+
+
+def test_without_mcp_servers_the_chat_and_run_never_load_the_mcp_sdk(light_session):
+    # The SDK takes most of a second to import: a chat without tools starts without it.
+    assert light_session["ui"]["exit"] == 0 and light_session["run"]["exit"] == 0
+    assert "mcp" not in light_session["modules"]

@@ -22,7 +22,6 @@ from qwen_tui.conversation.tool_runner import ToolSink
 from qwen_tui.sessions.tool_export import call_text as exported_call_text
 from qwen_tui.tool_settings import ToolSettings
 from qwen_tui.tools.approval import Answer
-from qwen_tui.tools.hub import ToolHub
 
 YesOpt = Annotated[
     bool,
@@ -46,6 +45,8 @@ def command_tools(
     if not settings.servers:
         yield None
         return
+    from qwen_tui.tools.hub import ToolHub  # the MCP SDK loads only when servers are set
+
     with ToolHub(settings) as hub:
         for failure in hub.failures:
             warn(f"MCP server {failure.name} did not start: {failure.reason}")

@@ -8,11 +8,13 @@ front-end that owns it (servers take seconds to start, and outlive one conversat
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui.conversation.tool_runner import ToolFinished, ToolSink, ToolSummary
 from qwen_tui.tools.calls import ToolCall
-from qwen_tui.tools.hub import ToolHub
+
+if TYPE_CHECKING:  # the hub imports the MCP SDK: only where servers are configured
+    from qwen_tui.tools.hub import ToolHub
 
 
 class HubToolRunner:

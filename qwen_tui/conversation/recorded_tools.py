@@ -17,9 +17,9 @@ from typing import Any
 from qwen_tui.chat.messages import Message, Role, ToolCallRecord
 from qwen_tui.conversation.tool_runner import ToolFinished, ToolSink, ToolSummary
 from qwen_tui.tools.calls import ToolCall
-from qwen_tui.tools.mcp_client import McpTool
 from qwen_tui.tools.messages import function_spec
 from qwen_tui.tools.results import ToolResult, error_result
+from qwen_tui.tools.server_tools import McpTool
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from typing import Any, Protocol
 
 from qwen_tui.engine.events import EngineEvent
 from qwen_tui.tools.calls import ToolCall
-from qwen_tui.tools.hub import ServerFailure
-from qwen_tui.tools.mcp_client import McpTool
 from qwen_tui.tools.results import ToolResult
+from qwen_tui.tools.server_tools import McpTool, ServerFailure
 
 
 @dataclass(frozen=True)

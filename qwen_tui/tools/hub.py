@@ -13,7 +13,6 @@ import threading
 import time
 from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -21,18 +20,11 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult
 
 from qwen_tui.tool_settings import ToolSettings
-from qwen_tui.tools.mcp_client import McpTool, ServerConnection
-from qwen_tui.tools.results import ToolResult, capped_result, content_text, error_result
+from qwen_tui.tools.mcp_client import ServerConnection, content_text
+from qwen_tui.tools.results import ToolResult, capped_result, error_result
+from qwen_tui.tools.server_tools import McpTool, ServerFailure
 
 STOP_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class ServerFailure:
-    """A server that did not start (or stopped), and why, in one line."""
-
-    name: str
-    reason: str
 
 
 class ToolHub:

@@ -7,41 +7,29 @@ exception out of here.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import PaginatedRequestParams, Result
+from mcp.types import (
+    ContentBlock,
+    EmbeddedResource,
+    PaginatedRequestParams,
+    ResourceLink,
+    Result,
+    TextContent,
+)
 
 from qwen_tui.tool_settings import McpServer
-from qwen_tui.tools.messages import function_spec
+from qwen_tui.tools.server_tools import McpTool
 
 START_SECONDS = 30.0
 """A server that has not listed its tools by then counts as failed."""
 _Streams = tuple[Any, Any]
-
-
-@dataclass(frozen=True)
-class McpTool:
-    """A tool a server offers; the model knows it as `server.tool`."""
-
-    server: str
-    name: str
-    description: str
-    input_schema: dict[str, Any]
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.server}.{self.name}"
-
-    def spec(self) -> dict[str, Any]:
-        """The tool as the chat template's `tools` lists it."""
-        return function_spec(self.qualified_name, self.description, self.input_schema)
 
 
 class ServerConnection:
@@ -147,3 +135,20 @@ class ServerConnection:
             return ""
         lines = [line for line in lines if line]
         return lines[-1][:300] if lines else ""
+
+
+def content_text(blocks: Iterable[ContentBlock]) -> str:
+    """The text of MCP content blocks, joined; other kinds (images, audio, resources) are
+    named in brackets, since the model reads text only."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, TextContent):
+            parts.append(block.text)
+        elif isinstance(block, ResourceLink):
+            parts.append(f"[resource link: {block.uri}]")
+        elif isinstance(block, EmbeddedResource):
+            resource = block.resource
+            parts.append(getattr(resource, "text", None) or f"[resource: {resource.uri}]")
+        else:
+            parts.append(f"[{block.type} content: {getattr(block, 'mime_type', 'unknown type')}]")
+    return "\n".join(parts)

@@ -1,17 +1,13 @@
 """What a tool call gave back, as the model and the user see it: text, capped in size.
 
-MCP results are a list of content blocks; text blocks are joined, other kinds (images,
-audio, resources) are named in brackets, since the model reads text only. An error
-result (the tool failed, timed out, was unknown or denied) is text too: it goes back to
-the model as the call's result, so the model can recover.
+An error result (the tool failed, timed out, was unknown or denied) is text too: it goes
+back to the model as the call's result, so the model can recover. MCP's content blocks
+become text in `mcp_client.content_text`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-
-from mcp.types import ContentBlock, EmbeddedResource, ResourceLink, TextContent
 
 
 @dataclass(frozen=True)
@@ -40,19 +36,3 @@ def capped_result(text: str, *, is_error: bool, seconds: float, max_chars: int) 
         return ToolResult(text, is_error, seconds, len(text))
     note = f"\n[result cut to {max_chars:,} of {len(text):,} characters]"
     return ToolResult(text[:max_chars] + note, is_error, seconds, len(text))
-
-
-def content_text(blocks: Iterable[ContentBlock]) -> str:
-    """The text of MCP content blocks; blocks that are not text are named, not shown."""
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, TextContent):
-            parts.append(block.text)
-        elif isinstance(block, ResourceLink):
-            parts.append(f"[resource link: {block.uri}]")
-        elif isinstance(block, EmbeddedResource):
-            resource = block.resource
-            parts.append(getattr(resource, "text", None) or f"[resource: {resource.uri}]")
-        else:
-            parts.append(f"[{block.type} content: {getattr(block, 'mime_type', 'unknown type')}]")
-    return "\n".join(parts)

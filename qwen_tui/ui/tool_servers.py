@@ -11,18 +11,23 @@ then never waits for a server that hangs at startup.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from qwen_tui.conversation.hub_runner import HubToolRunner
 from qwen_tui.conversation.tool_runner import ToolFinished, ToolSink
 from qwen_tui.tool_settings import ToolSettings
-from qwen_tui.tools.hub import ToolHub
+
+if TYPE_CHECKING:  # the hub imports the MCP SDK: only once servers are configured
+    from qwen_tui.tools.hub import ToolHub
 
 
 class ToolServers:
     """The hub of `settings`' servers and the runner the core uses."""
 
     def __init__(self, settings: ToolSettings) -> None:
-        self.hub = ToolHub(settings)
+        from qwen_tui.tools.hub import ToolHub
+
+        self.hub: ToolHub = ToolHub(settings)
         self.runner = HubToolRunner(self.hub, self._deliver)
         self.starting = True
         """The servers are still starting."""

@@ -213,7 +213,10 @@ def time_results(sink) -> RecordedToolRunner:
 async def test_regenerating_a_turn_with_tool_calls_reruns_it_from_the_user_message():
     engine = ToolTurnEngine()
     app = ChatApp(
-        Settings(engine="demo"), engine=engine, recorder_factory=lambda _settings, _engine: None, tools=time_results
+        Settings(engine="demo"),
+        engine=engine,
+        recorder_factory=lambda _settings, _engine: None,
+        tools=time_results,
     )
     async with app.run_test() as pilot:
         await ask_then_regenerate(pilot, 1)

@@ -10,8 +10,7 @@ from textual.app import App, ComposeResult
 
 import qwen_tui.ui
 from qwen_tui.tools.approval import Answer
-from qwen_tui.tools.hub import ServerFailure
-from qwen_tui.tools.mcp_client import McpTool
+from qwen_tui.tools.server_tools import McpTool, ServerFailure
 from qwen_tui.ui.screens.tool_approval_screen import ToolApprovalScreen
 from qwen_tui.ui.screens.tools_screen import ToolsScreen, tools_sheet
 from qwen_tui.ui.widgets.tool_call_block import CallOutcome, ToolCallBlock

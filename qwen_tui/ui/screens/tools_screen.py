@@ -15,8 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from qwen_tui.chat.terminal_text import visible_controls
-from qwen_tui.tools.hub import ServerFailure
-from qwen_tui.tools.mcp_client import McpTool
+from qwen_tui.tools.server_tools import McpTool, ServerFailure
 
 NO_SERVERS = (
     "No MCP servers are configured. Add [mcp_servers.NAME] to config.toml, or run "
