@@ -1,7 +1,7 @@
 """Decode and prefill speed of the runner on random Qwen3-30B-A3B-shaped int4 weights.
 
     python benchmarks/runner_speed.py [--layers 48] [--max-len 40960] [--profile] [--variants]
-                                      [--steps]
+                                      [--steps] [--tiles]
 
 Prints one JSON object: the device, Triton-vs-reference logits agreement, time to first
 token for 1k and 4k prompts, decode tokens/s at 1k, 8k and 32k of context, and peak memory.
@@ -20,7 +20,7 @@ from benchmarks.decode import decode_rate, logits_agreement, random_prompt
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import Changes, as_settings, constants_set
 from qwen_tui.chat.sampling import THINKING_PRESET
-from qwen_tui.engine.kernels import decode_attention, launch_overlap
+from qwen_tui.engine.kernels import decode_attention, int4_gemv, launch_overlap, moe_decode
 from qwen_tui.engine.runner import generate, sampler
 from qwen_tui.engine.runner.generate import Runner
 
@@ -82,12 +82,24 @@ PDL_VARIANTS: dict[str, Changes] = {
 }
 
 
-def variant_sweep(runner: Runner, with_pdl: bool = False) -> dict:
-    """Decode speed at 1k (and 32k for some) with the defaults and with each
-    DECODE_VARIANTS entry (the graphs are captured again for each), and the fastest at 1k
-    as `--set` settings. A variant that fails is reported as its error; each result also
-    goes to stderr as it comes, so a crash keeps the ones before it."""
-    variants = {"defaults": {}, **DECODE_VARIANTS, **(PDL_VARIANTS if with_pdl else {})}
+# The decode GEMVs' and MoE kernels' tiling (--tiles): they start and wait far longer than
+# their bytes take (NOTES.md), so how many programs, how wide and how many warps is open.
+TILE_VARIANTS: dict[str, Changes] = {
+    **{f"gemv_programs_{n}": {(int4_gemv, "TARGET_PROGRAMS"): n} for n in (528, 2112)},
+    **{f"gemv_block_n_{n}": {(int4_gemv, "BLOCK_N"): n} for n in (32, 128)},
+    "gemv_warps_4": {(int4_gemv, "WARPS"): 4},
+    **{f"moe_programs_{n}": {(moe_decode, "TARGET_PROGRAMS"): n} for n in (528, 2112)},
+    **{f"moe_block_n_{n}": {(moe_decode, "BLOCK_N"): n} for n in (32, 128)},
+    "moe_warps_4": {(moe_decode, "WARPS"): 4},
+}
+
+
+def variant_sweep(runner: Runner, tried: dict[str, Changes]) -> dict:
+    """Decode speed at 1k (and 32k for some) with the defaults and with each of `tried`
+    (the graphs are captured again for each), and the fastest at 1k as `--set` settings.
+    A variant that fails is reported as its error; each result also goes to stderr as it
+    comes, so a crash keeps the ones before it."""
+    variants = {"defaults": {}, **tried}
     rates = {}
     for name, changes in variants.items():
         with constants_set(changes):
@@ -158,6 +170,7 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true", help="try DECODE_VARIANTS")
     parser.add_argument("--steps", action="store_true", help="sweep decode steps a replay")
     parser.add_argument("--pdl", action="store_true", help="with --variants: try PDL too")
+    parser.add_argument("--tiles", action="store_true", help="try TILE_VARIANTS")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -178,7 +191,10 @@ def main() -> None:
         if args.steps:
             report["decode_tok_s_by_steps"] = steps_sweep(runner)
         if args.variants:
-            report["decode_tok_s_by_variant"] = variant_sweep(runner, args.pdl)
+            tried = {**DECODE_VARIANTS, **(PDL_VARIANTS if args.pdl else {})}
+            report["decode_tok_s_by_variant"] = variant_sweep(runner, tried)
+        if args.tiles:
+            report["decode_tok_s_by_tiles"] = variant_sweep(runner, TILE_VARIANTS)
         if args.profile:
             report["profile_ms"] = profile_step(runner)
     report["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)

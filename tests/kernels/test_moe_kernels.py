@@ -6,12 +6,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from qwen_tui.engine.kernels import int4_gemv, moe_decode
 from qwen_tui.engine.kernels.fused_moe import fused_moe
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
 from qwen_tui.engine.kernels.moe_reference import align_pairs, route
 from qwen_tui.engine.kernels.moe_route import RouterRoute
 from qwen_tui.engine.kernels.moe_topk import route_topk
-from tests.kernels.int4_weights import int4_experts, rel_err
+from tests.kernels.int4_weights import int4_experts, int4_weight, rel_err
 
 E, H, INTER, TOP_K = 8, 128, 64, 3
 
@@ -96,3 +97,34 @@ def test_align_pairs_groups_each_expert_into_whole_blocks():
         rows = pair_ids[block * 2 : block * 2 + 2]
         rows = rows[rows < flat.numel()]
         assert torch.all(flat[rows] == expert)
+
+
+TILINGS = [
+    {},
+    {"BLOCK_N": 32},
+    {"BLOCK_N": 128},  # wider than the experts' 64 columns: gate's and up's blocks part-filled
+    {"TARGET_PROGRAMS": 64},
+    {"TARGET_PROGRAMS": 4096},
+    {"WARPS": 4},
+]
+
+
+@pytest.mark.parametrize("tiling", TILINGS, ids=lambda t: repr(t) if t else "defaults")
+def test_decode_moe_and_gemv_give_the_same_sums_under_every_tiling_tried(
+    tiling, experts, monkeypatch
+):
+    # runner_speed.py --tiles sets these on the GPU: whichever wins must stay exact.
+    for name, value in tiling.items():
+        monkeypatch.setattr(moe_decode, name, value)
+        monkeypatch.setattr(int4_gemv, name, value)
+    (gate, up, down), dense = experts
+    x, logits = torch.randn(1, H), torch.randn(1, E)
+    ids, weights = torch.zeros(1, TOP_K, dtype=torch.int32), torch.zeros(1, TOP_K)
+    scratch, out = torch.zeros(TOP_K, 2 * INTER), torch.zeros(1, H)
+    route_topk(logits, TOP_K, True, ids, weights, scratch)
+    moe_decode_into(x, ids, weights, gate, up, down, scratch, out)
+    assert rel_err(out, reference_moe(x, logits, dense)) < 1e-5
+    packed, w = int4_weight(256, 96, 32, seed=5)  # 96 columns: a part-filled block at 64
+    x_row, acc = torch.randn(1, 256), torch.zeros(1, 96)
+    int4_gemv.int4_gemv_into(x_row, packed.qweight, packed.qzeros, packed.scales, 32, acc)
+    assert rel_err(acc, x_row @ w) < 1e-5

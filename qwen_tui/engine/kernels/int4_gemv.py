@@ -19,8 +19,10 @@ from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel, prefetch_int4_tiles
 
+# Module constants, read at each launch, so `runner_speed.py --tiles` can try others.
 TARGET_PROGRAMS = 1056  # eight small programs per SM keep the most loads in flight
 BLOCK_N = 64
+WARPS = 2
 
 
 @triton.jit
@@ -92,9 +94,11 @@ def gemv_block_k(group_size: int) -> int:
 
 
 def k_splits(
-    k: int, block_k: int, programs_per_split: int, target: int = TARGET_PROGRAMS
+    k: int, block_k: int, programs_per_split: int, target: int | None = None
 ) -> tuple[int, int]:
-    """(number of K splits, rows per split) so that the launch has about `target` programs."""
+    """(number of K splits, rows per split) so that the launch has about `target` programs
+    (TARGET_PROGRAMS when not given)."""
+    target = TARGET_PROGRAMS if target is None else target
     tiles = k // block_k
     splits = max(1, min(tiles, target // max(1, programs_per_split)))
     per_split = triton.cdiv(tiles, splits) * block_k
@@ -130,6 +134,6 @@ def int4_gemv_into(
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
         PDL=pdl,
-        num_warps=2,
+        num_warps=WARPS,
         **launch_overlap.launch_options(pdl),
     )

@@ -15,14 +15,13 @@ import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
-from qwen_tui.engine.kernels.int4_gemv import (
-    BLOCK_N,
-    _int4_tile_sum,
-    _packed_dot,
-    gemv_block_k,
-    k_splits,
-)
+from qwen_tui.engine.kernels.int4_gemv import _int4_tile_sum, _packed_dot, gemv_block_k, k_splits
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
+
+# Read at each launch, so `runner_speed.py --tiles` can try others (as int4_gemv's).
+TARGET_PROGRAMS = 1056
+BLOCK_N = 64
+WARPS = 2
 
 
 @triton.jit
@@ -50,9 +49,10 @@ def _gate_up_kernel(
 ):
     after_previous_kernel(PDL)  # the experts to read are the routing's output
     pair = tl.program_id(0)
-    col = tl.program_id(1)  # gate columns, then up columns
-    is_up = col * BLOCK_N >= N
-    offs_n = (col * BLOCK_N - tl.where(is_up, N, 0)) + tl.arange(0, BLOCK_N)
+    col = tl.program_id(1)  # gate's column blocks, then up's (each may end part-filled)
+    blocks = tl.cdiv(N, BLOCK_N)
+    is_up = col >= blocks
+    offs_n = (col - tl.where(is_up, blocks, 0)) * BLOCK_N + tl.arange(0, BLOCK_N)
     mask_n = offs_n < N
     expert = tl.load(ids_ptr + pair).to(tl.int64)
     qw = tl.where(is_up, u_qw, g_qw) + expert * stride_qw
@@ -129,7 +129,7 @@ def moe_decode_into(
     inter, hidden = gate.out_features, down.out_features
     block_k = gemv_block_k(gate.group_size)
     col_blocks = 2 * triton.cdiv(inter, BLOCK_N)
-    splits, per_split = k_splits(gate.in_features, block_k, pairs * col_blocks)
+    splits, per_split = k_splits(gate.in_features, block_k, pairs * col_blocks, TARGET_PROGRAMS)
     pdl = launch_overlap.enabled(x.device.type)
     _gate_up_kernel[(pairs, col_blocks, splits)](
         x,
@@ -152,12 +152,12 @@ def moe_decode_into(
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
         PDL=pdl,
-        num_warps=2,
+        num_warps=WARPS,
         **launch_overlap.launch_options(pdl),
     )
     block_k = gemv_block_k(down.group_size)
     n_blocks = triton.cdiv(hidden, BLOCK_N)
-    splits, per_split = k_splits(down.in_features, block_k, pairs * n_blocks)
+    splits, per_split = k_splits(down.in_features, block_k, pairs * n_blocks, TARGET_PROGRAMS)
     _down_kernel[(pairs, n_blocks, splits)](
         gate_up,
         ids,
@@ -178,7 +178,7 @@ def moe_decode_into(
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
         PDL=pdl,
-        num_warps=2,
+        num_warps=WARPS,
         **launch_overlap.launch_options(pdl),
     )
 
