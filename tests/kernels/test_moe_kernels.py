@@ -102,6 +102,7 @@ def test_align_pairs_groups_each_expert_into_whole_blocks():
 TILINGS = [
     {},
     {"BLOCK_N": 32},
+    {"BLOCK_N": 64},
     {"BLOCK_N": 128},  # wider than the experts' 64 columns: gate's and up's blocks part-filled
     {"TARGET_PROGRAMS": 64},
     {"TARGET_PROGRAMS": 4096},
