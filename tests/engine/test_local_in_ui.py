@@ -4,6 +4,7 @@ the thinking and the answer into their panes."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from qwen_tui.config import Settings
 from qwen_tui.engine.local import LocalEngine
@@ -11,6 +12,19 @@ from qwen_tui.engine.spec import ModelSpec
 from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.widgets.conversation_view import ConversationView
 from tests.engine.tiny_models import chain_checkpoint, special_id, token_ids
+
+
+def local_chat_app(model: Path, max_new_tokens: int) -> ChatApp:
+    """The chat on the local engine with `model` on the CPU, saving no session."""
+    settings = Settings(
+        model=str(model),
+        engine="local",
+        device="cpu",
+        dtype="float32",
+        max_new_tokens=max_new_tokens,
+    )
+    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
+    return ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
 
 
 async def wait_for(pilot, condition, timeout: float, what: str) -> None:
@@ -29,11 +43,7 @@ async def test_ui_chats_with_a_tiny_checkpoint(tmp_path):
         special_id("<|im_end|>"),
     ]
     model = chain_checkpoint(tmp_path / "tiny", chain)
-    settings = Settings(
-        model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=64
-    )
-    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
+    app = local_chat_app(model, max_new_tokens=64)
     async with app.run_test(size=(120, 40)) as pilot:
         driver = app.core
         await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")
@@ -63,11 +73,7 @@ async def test_a_template_that_fails_on_a_later_turn_is_a_notice_not_a_crash(tmp
     config = json.loads(config_file.read_text())
     config["chat_template"] = FAILS_ON_REPLIES
     config_file.write_text(json.dumps(config))
-    settings = Settings(
-        model=str(model), engine="local", device="cpu", dtype="float32", max_new_tokens=16
-    )
-    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
+    app = local_chat_app(model, max_new_tokens=16)
     async with app.run_test(size=(120, 40)) as pilot:
         driver = app.core
         await wait_for(pilot, lambda: driver.state == "ready", 60, "the model to load")

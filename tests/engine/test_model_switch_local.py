@@ -4,13 +4,9 @@ one line and the loaded model stays."""
 
 from __future__ import annotations
 
-from qwen_tui.config import Settings
-from qwen_tui.engine.local import LocalEngine
-from qwen_tui.engine.spec import ModelSpec
-from qwen_tui.ui.app import ChatApp
 from qwen_tui.ui.widgets.load_bar import LoadBar
 from qwen_tui.ui.widgets.status_bar import StatusBar
-from tests.engine.test_local_in_ui import wait_for
+from tests.engine.test_local_in_ui import local_chat_app, wait_for
 from tests.engine.tiny_models import chain_checkpoint, special_id, token_ids
 
 
@@ -34,11 +30,8 @@ async def ask(pilot, app, text: str) -> str:
 
 async def test_model_path_loads_another_checkpoint_and_the_conversation_goes_on(tmp_path):
     first, second = answering(tmp_path / "a", "From A."), answering(tmp_path / "b", "From B.")
-    settings = Settings(
-        model=str(first), engine="local", device="cpu", dtype="float32", max_new_tokens=16
-    )
-    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
+    app = local_chat_app(first, max_new_tokens=16)
+    engine = app.core.engine
     async with app.run_test(size=(120, 40)) as pilot:
         core = app.core
         await wait_for(pilot, lambda: core.state == "ready", 60, "the first model")
@@ -55,11 +48,8 @@ async def test_model_path_loads_another_checkpoint_and_the_conversation_goes_on(
 
 async def test_a_path_without_a_model_is_one_line_and_the_loaded_model_stays(tmp_path):
     first = answering(tmp_path / "a", "From A.")
-    settings = Settings(
-        model=str(first), engine="local", device="cpu", dtype="float32", max_new_tokens=16
-    )
-    engine = LocalEngine(ModelSpec(settings.model, settings.device, settings.dtype))
-    app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
+    app = local_chat_app(first, max_new_tokens=16)
+    engine = app.core.engine
     async with app.run_test(size=(120, 40)) as pilot:
         core = app.core
         await wait_for(pilot, lambda: core.state == "ready", 60, "the model")
