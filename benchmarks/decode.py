@@ -83,7 +83,11 @@ def measure_ours(model_dir: str, args) -> tuple[dict, object]:
     if gpu:
         torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()
-    loaded = load_model(model_dir, device="cuda" if gpu else "cpu", dtype="bfloat16")
+    # The stock peer runs transformers' forward on this model: its tree, not the runner's own.
+    tree = False if args.peer else None
+    loaded = load_model(
+        model_dir, device="cuda" if gpu else "cpu", dtype="bfloat16", for_runner=tree
+    )
     weights = weights_from_model(loaded.model)
     runner = Runner(weights, args.max_len, use_triton=available(loaded.device.type), use_graph=True)
     sync()

@@ -1,26 +1,52 @@
-"""Whether a loaded model gets the fast runner (Triton kernels, static cache, CUDA graph),
-and building it.
+"""Whether a model gets the fast runner (Triton kernels, static cache, CUDA graph), and
+building it.
 
 The runner needs a CUDA device, Triton, and weights its kernels take (every checkpoint
-except MoE experts with desc_act); anything else decodes on transformers' own forward,
-correctly but slowly. The static KV cache for the whole context is allocated here, once.
+except MoE experts with desc_act or in 16 bits); anything else decodes on transformers' own
+forward, correctly but slowly. Whether the runner will take a checkpoint is known before
+its weights are read (`runner_will_take`), so the loader builds the tree that is needed.
+The static KV cache for the whole context is allocated here, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 import torch
+from torch import nn
 from transformers import PretrainedConfig
 
 from qwen_tui.engine import devices
 from qwen_tui.engine.events import LoadProgress
+from qwen_tui.engine.gptq.quant_config import GPTQConfig
+from qwen_tui.engine.gptq.rotary import OWN_ROPE_TYPES, rope_type
+from qwen_tui.engine.gptq.runner_skeleton import is_moe_layer
 from qwen_tui.engine.kernels import available
 
 if TYPE_CHECKING:  # the runner imports Triton: only where the fast path is taken
     from qwen_tui.engine.loading import LoadedModel
     from qwen_tui.engine.runner.generate import Runner
+
+
+def runner_will_take(
+    device: torch.device,
+    config: PretrainedConfig,
+    gptq: GPTQConfig | None,
+    checkpoint_names: Collection[str],
+) -> bool:
+    """Whether the fast runner will take this checkpoint on `device`, judged from its config
+    and tensor names alone: a CUDA device, Triton, a RoPE of fixed frequencies, and MoE
+    experts (if any) in int4 without desc_act. Then the model is built on the project's own
+    tree, which has no forward but spares the start transformers' modeling code."""
+    if device.type != "cuda" or not available("cuda") or rope_type(config) not in OWN_ROPE_TYPES:
+        return False
+    moe_layers = [i for i in range(config.num_hidden_layers) if is_moe_layer(config, i)]
+    if moe_layers and (gptq is None or gptq.desc_act):
+        return False
+    return all(
+        f"model.layers.{i}.mlp.experts.0.gate_proj.qweight" in checkpoint_names for i in moe_layers
+    )
 
 
 def fast_path_blockers(loaded: LoadedModel) -> list[str]:
@@ -29,10 +55,16 @@ def fast_path_blockers(loaded: LoadedModel) -> list[str]:
         return ["the fast path needs a CUDA GPU"]
     if not available("cuda"):
         return ["Triton is not installed (pip install 'qwen-tui[gpu]')"]
+    return weight_blockers(loaded.model)
+
+
+def weight_blockers(model: nn.Module) -> list[str]:
+    """Why the runner's kernels cannot take the loaded weights of `model` as they are (a
+    group order that desc_act left unsorted, group sizes the kernels do not tile)."""
     from qwen_tui.engine.runner.extract import weights_from_model
     from qwen_tui.engine.runner.fast_step import graph_blockers
 
-    return graph_blockers(weights_from_model(loaded.model))
+    return graph_blockers(weights_from_model(model))
 
 
 WARM_UP_STEPS = (

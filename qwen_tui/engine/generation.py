@@ -15,13 +15,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
-from transformers import DynamicCache, PreTrainedModel
+from transformers import DynamicCache
 
 from qwen_tui.chat.messages import FinishReason, GenerationStats
 from qwen_tui.engine.sampler import Sampler
+
+if TYPE_CHECKING:  # imports transformers' modeling code, which the fast path never needs
+    from transformers import PreTrainedModel
 
 
 @dataclass(frozen=True)

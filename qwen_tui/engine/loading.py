@@ -1,9 +1,12 @@
-"""Load a Qwen3 / Qwen3-MoE checkpoint (GPTQ int4 or 16-bit) into transformers' modeling
-classes, exactly: checked config, tokenizer, device and memory first, then every tensor.
+"""Load a Qwen3 / Qwen3-MoE checkpoint (GPTQ int4 or 16-bit), exactly: checked config,
+tokenizer, device and memory first, then every tensor.
 
 The model is built on the meta device with the project's int4 modules in place of the
 quantized layers, materialized on the target device, and filled tensor by tensor from the
-safetensors shards; anything missing or left over is an error that names it.
+safetensors shards; anything missing or left over is an error that names it. Where the fast
+runner will take the model, the tree is the project's own (same tensors, no forward), so
+the start never imports transformers' modeling code; elsewhere it is transformers' model,
+whose forward decodes.
 """
 
 from __future__ import annotations
@@ -16,18 +19,20 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PretrainedConfig
 
-from qwen_tui.chat.model_card import NATIVE_CONTEXT
 from qwen_tui.engine import devices
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind, LoadProgress
+from qwen_tui.engine.fast_path import runner_will_take, weight_blockers
 from qwen_tui.engine.gptq.loader import check_checkpoint, fill_model
+from qwen_tui.engine.gptq.modules import ModuleTree
 from qwen_tui.engine.gptq.plan import load_plan, model_tensors
 from qwen_tui.engine.gptq.quant_config import GPTQConfig, read_quant_config
 from qwen_tui.engine.gptq.shards import Shards, tensor_names
 from qwen_tui.engine.gptq.sizes import check_sizes
-from qwen_tui.engine.gptq.skeleton import build_skeleton, materialize, model_class
+from qwen_tui.engine.gptq.skeleton import build_skeleton, materialize
+from qwen_tui.engine.model_config import estimated_weight_bytes, transformers_config
 from qwen_tui.engine.model_files import resolve_model_dir
 from qwen_tui.engine.model_json import read_model_json
 from qwen_tui.engine.model_needs import MODEL_TYPES
@@ -40,7 +45,9 @@ ProgressSink = Callable[[LoadProgress], None]
 class LoadedModel:
     """A model ready to generate, with everything the decode loop needs beside it."""
 
-    model: PreTrainedModel
+    model: ModuleTree
+    """transformers' Qwen3(Moe)ForCausalLM, or for the fast runner the project's own tree
+    of the same tensors (`gptq/runner_skeleton.py`), which has no forward."""
     tokenizer: ChatTokenizer
     model_dir: Path
     device: torch.device
@@ -59,10 +66,13 @@ def load_model(
     yarn_factor: float | None = None,
     progress: ProgressSink | None = None,
     on_tokenizer: Callable[[ChatTokenizer], None] | None = None,
+    for_runner: bool | None = None,
 ) -> LoadedModel:
     """Load `model` (a directory or a cached hub id); raise EngineFailure with a readable
     one-line message when anything is wrong. `on_tokenizer` gets the tokenizer as soon as it
-    is loaded, before the weights."""
+    is loaded, before the weights. `for_runner` picks the module tree: by default the
+    project's own where the fast runner will take the model, else transformers'; True or
+    False forces one (True on the CPU: the runner's reference ops, in tests)."""
     started = time.perf_counter()
     if progress is not None:
         progress(LoadProgress(0, 1, unit="steps", message="preparing the model"))
@@ -70,7 +80,7 @@ def load_model(
     raw_config = read_config(model_dir)
     check_sizes(raw_config, tensor_names(model_dir), model_dir)  # before anything loops on them
     gptq = read_quant_config(model_dir, raw_config)
-    config = _transformers_config(raw_config, yarn_factor)
+    config = transformers_config(raw_config, yarn_factor)
     tokenizer = ChatTokenizer(model_dir)
     if on_tokenizer is not None:
         on_tokenizer(tokenizer)
@@ -78,22 +88,21 @@ def load_model(
     precision = devices.resolve_dtype(dtype, target)
     if target.type == "cpu":
         devices.check_fits(
-            _estimated_bytes(config, gptq, precision), target, gptq is not None, model
+            estimated_weight_bytes(config, gptq, precision), target, gptq is not None, model
         )
     shards = Shards(model_dir)
-    skeleton = build_skeleton(config, precision, gptq, shards.tensors)
-    plan = load_plan(skeleton, set(shards.tensors), desc_act=bool(gptq and gptq.desc_act))
-    check_checkpoint(skeleton, plan, shards)
-    weight_bytes = sum(t.numel() * t.element_size() for t in model_tensors(skeleton).values())
-    devices.check_fits(weight_bytes, target, gptq is not None, model)
-    try:
-        materialize(skeleton, target)
-        fill_model(skeleton, plan, shards, _bytes_progress(progress))
-    except torch.OutOfMemoryError as exc:
-        free, total = torch.cuda.mem_get_info(target)
-        raise devices.out_of_memory(weight_bytes, free, total) from exc
-    _rebuild_rotary(skeleton, config, target)
-    skeleton.eval()
+    own_tree = for_runner
+    if own_tree is None:
+        own_tree = runner_will_take(target, config, gptq, shards.tensors)
+    load = _Load(model, config, precision, gptq, shards, target, progress)
+    skeleton = load.filled(own_tree)
+    blockers = weight_blockers(skeleton) if own_tree and for_runner is None else []
+    if blockers:  # the runner will not take these weights after all: transformers' forward
+        del skeleton  # its memory goes before the second copy is read
+        if progress is not None:
+            message = f"loading again for transformers' forward ({blockers[0]})"
+            progress(LoadProgress(0, 1, unit="steps", message=message))
+        skeleton = load.filled(own_tree=False)
     return LoadedModel(
         model=skeleton,
         tokenizer=tokenizer,
@@ -105,6 +114,37 @@ def load_model(
         quantized=gptq is not None,
         load_seconds=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True)
+class _Load:
+    """What building and filling a skeleton needs, for one tree or the other."""
+
+    name: str
+    config: PretrainedConfig
+    dtype: torch.dtype
+    gptq: GPTQConfig | None
+    shards: Shards
+    device: torch.device
+    progress: ProgressSink | None
+
+    def filled(self, own_tree: bool) -> nn.Module:
+        """The skeleton (the project's own tree, or transformers'), checked against the
+        checkpoint, materialized on the device and filled."""
+        shards, gptq = self.shards, self.gptq
+        skeleton = build_skeleton(self.config, self.dtype, gptq, shards.tensors, own_tree)
+        plan = load_plan(skeleton, set(shards.tensors), desc_act=bool(gptq and gptq.desc_act))
+        check_checkpoint(skeleton, plan, shards)
+        weight_bytes = sum(t.numel() * t.element_size() for t in model_tensors(skeleton).values())
+        devices.check_fits(weight_bytes, self.device, gptq is not None, self.name)
+        try:
+            materialize(skeleton, self.device)
+            fill_model(skeleton, plan, shards, _bytes_progress(self.progress))
+        except torch.OutOfMemoryError as exc:
+            free, total = torch.cuda.mem_get_info(self.device)
+            raise devices.out_of_memory(weight_bytes, free, total) from exc
+        _rebuild_rotary(skeleton, self.config, self.device)
+        return skeleton.eval()
 
 
 def read_config(model_dir: Path) -> dict[str, Any]:
@@ -125,43 +165,9 @@ def read_config(model_dir: Path) -> dict[str, Any]:
     return config
 
 
-def _transformers_config(raw: dict[str, Any], yarn_factor: float | None) -> PretrainedConfig:
-    """transformers' config, without the quantization entry (we load that ourselves) and
-    with YaRN rope scaling when asked for."""
-    values = {k: v for k, v in raw.items() if k != "quantization_config"}
-    if yarn_factor is not None:
-        values["rope_scaling"] = {
-            "rope_type": "yarn",
-            "factor": float(yarn_factor),
-            "original_max_position_embeddings": NATIVE_CONTEXT,
-        }
-        values.pop("rope_parameters", None)
-        values["max_position_embeddings"] = int(NATIVE_CONTEXT * yarn_factor)
-    config_class = model_class(raw["model_type"]).config_class
-    assert config_class is not None  # both Qwen3 classes name theirs
-    config: PretrainedConfig = config_class.from_dict(values)
-    config._attn_implementation = "sdpa"
-    return config
-
-
-def _estimated_bytes(config: PretrainedConfig, gptq: GPTQConfig | None, dtype: torch.dtype) -> int:
-    """Weight bytes from the config alone: int4 layers at ~4.25 bits per weight."""
-    with torch.device("meta"):
-        dense = model_class(config.model_type)(config)
-    total = 0
-    for name, tensor in dense.named_parameters():
-        quantizable = gptq is not None and "embed" not in name and "lm_head" not in name
-        if quantizable and tensor.dim() >= 2:
-            total += tensor.numel() * 17 // 32
-        else:
-            total += tensor.numel() * torch.finfo(dtype).bits // 8
-    return total
-
-
-def _rebuild_rotary(model: PreTrainedModel, config: PretrainedConfig, device: torch.device) -> None:
+def _rebuild_rotary(model: ModuleTree, config: PretrainedConfig, device: torch.device) -> None:
     """Rotary frequencies are computed, not stored: build them on the device."""
     inner = model.model
-    assert isinstance(inner, nn.Module)
     with torch.device(device):
         inner.rotary_emb = type(inner.rotary_emb)(config)
     for name, module in model.named_modules():

@@ -1,4 +1,5 @@
-"""`LocalEngine`: Qwen3 / Qwen3-MoE in-process on transformers' modeling code.
+"""`LocalEngine`: Qwen3 / Qwen3-MoE in-process, on the fast runner where it runs
+(`fast_path.py`), else on transformers' modeling code.
 
 One engine thread loads the model and serves requests one at a time (see `ThreadedEngine`);
 a reply's tokens become deltas in `local_reply.py`.

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from qwen_tui.chat.parts import Part, TextDelta
-from qwen_tui.engine import local
+from qwen_tui.engine import loading, local
 from qwen_tui.engine.events import EngineReady, GenerationFinished
 from qwen_tui.engine.fast_path import fast_path_blockers, kv_bytes_per_token
+from qwen_tui.engine.gptq.runner_skeleton import RunnerCausalLM
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.generate import Runner
@@ -21,14 +22,17 @@ def interpreter_runner(loaded, progress=None):
     )
 
 
-def reply(model_dir, monkeypatch, fast: bool) -> GenerationFinished:
+def reply(model_dir, monkeypatch, fast: bool, own_tree: bool = False) -> GenerationFinished:
     if fast:
         monkeypatch.setattr(local, "fast_path_blockers", lambda loaded: [])
         monkeypatch.setattr(local, "build_runner", interpreter_runner)
+    if own_tree:  # as on a GPU: the model is built on the project's own tree
+        monkeypatch.setattr(loading, "runner_will_take", lambda *args: True)
     run = EngineRun(model_dir)
     try:
         assert isinstance(run.wait_ready(), EngineReady)
         assert (run.engine._runner is not None) == fast
+        assert isinstance(run.engine._loaded.model, RunnerCausalLM) == own_tree
         run.ask("Tell me about the sea.", max_new_tokens=8)
         events = run.until_finished()
     finally:
@@ -40,10 +44,13 @@ def reply(model_dir, monkeypatch, fast: bool) -> GenerationFinished:
     return finished
 
 
+@pytest.mark.parametrize("own_tree", [False, True])
 @pytest.mark.parametrize("name", ["moe_sym_g32", "dense_asym_g128"])
-def test_the_fast_runner_gives_the_replies_of_transformers_forward(name, tiny, monkeypatch):
+def test_the_fast_runner_gives_the_replies_of_transformers_forward(
+    name, own_tree, tiny, monkeypatch
+):
     slow = reply(tiny[name], monkeypatch, fast=False)
-    fast = reply(tiny[name], monkeypatch, fast=True)
+    fast = reply(tiny[name], monkeypatch, fast=True, own_tree=own_tree)
     assert fast.token_ids == slow.token_ids
     assert fast.answer == slow.answer
     assert fast.reason == slow.reason

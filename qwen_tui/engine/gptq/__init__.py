@@ -7,4 +7,6 @@ dequantize-then-matmul path, and the exact loader (plan, shards, fill).
 - `quant_config`: which quantization configs are accepted.
 - `skeleton`, `plan`, `shards`, `loader`: build the model on the meta device, map every
   checkpoint tensor to its slot, check, and fill.
+- `runner_skeleton`, `rotary`: the project's own module tree of transformers' tensors (no
+  forward, no modeling code imported) for the fast runner, and its rotary tables.
 """

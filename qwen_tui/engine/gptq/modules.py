@@ -4,17 +4,18 @@ Their buffers carry the checkpoint's names (`qweight`, `qzeros`, `scales`, `g_id
 loaded model's state dict reads like the checkpoint. Experts keep one `StackedInt4` per
 projection (`gate_proj`, `up_proj`, `down_proj`), each expert's tensors stacked along a
 leading dim. Each forward is the reference dequantize-then-matmul (`matmul`); the fast GPU
-path reads these same buffers.
+path reads these same buffers (and never imports transformers' activations, which the
+reference forward takes on first use).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import torch
 from torch import nn
-from transformers.activations import ACT2FN
 
 from qwen_tui.engine.gptq.format import PACK, PackedInt4
 from qwen_tui.engine.gptq.reference import matmul_int4
@@ -114,12 +115,13 @@ class QuantExperts(nn.Module):
         self.gate_proj = StackedInt4(experts, hidden, inter, group_size_for(hidden))
         self.up_proj = StackedInt4(experts, hidden, inter, group_size_for(hidden))
         self.down_proj = StackedInt4(experts, inter, hidden, group_size_for(inter))
-        self.act_fn = ACT2FN[config.hidden_act]
+        self.hidden_act: str = config.hidden_act
 
     def forward(
         self, hidden_states: torch.Tensor, top_k_index: torch.Tensor, top_k_weights: torch.Tensor
     ) -> torch.Tensor:
         """hidden_states [T, H], top_k_index / top_k_weights [T, k] -> [T, H]."""
+        act = activation(self.hidden_act)
         out = torch.zeros_like(hidden_states)
         mask = nn.functional.one_hot(top_k_index, self.num_experts).permute(2, 1, 0)  # [E, k, T]
         for expert in mask.sum(dim=(1, 2)).nonzero().flatten().tolist():
@@ -127,9 +129,18 @@ class QuantExperts(nn.Module):
             x = hidden_states[token]
             gate = self.matmul(x, self.gate_proj.packed(expert))
             up = self.matmul(x, self.up_proj.packed(expert))
-            y = self.matmul(self.act_fn(gate) * up, self.down_proj.packed(expert))
+            y = self.matmul(act(gate) * up, self.down_proj.packed(expert))
             out.index_add_(0, token, (y * top_k_weights[token, slot, None]).to(out.dtype))
         return out
+
+
+@cache
+def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """transformers' activation function `name` (the one its own experts apply)."""
+    from transformers.activations import ACT2FN
+
+    function: Callable[[torch.Tensor], torch.Tensor] = ACT2FN[name]
+    return function
 
 
 def _register_int4(module: nn.Module, lead: tuple[int, ...], k: int, n: int, group: int) -> None:

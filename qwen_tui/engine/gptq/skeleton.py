@@ -1,5 +1,7 @@
 """Build a Qwen3 / Qwen3-MoE model on the meta device with int4 modules where the checkpoint
-has GPTQ tensors.
+has GPTQ tensors: transformers' classes (whose forward runs anywhere), or the project's own
+tree of the same tensors for the fast runner (`runner_skeleton.py`), which spares the start
+transformers' modeling code.
 
 Which layers are quantized is read from the checkpoint itself (a `<layer>.qweight` tensor),
 not guessed from the config, because published checkpoints differ (the MoE router is plain
@@ -9,33 +11,45 @@ in some and quantized in others).
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PretrainedConfig
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.events import ErrorKind
 from qwen_tui.engine.gptq.modules import ModuleTree, QuantExperts, QuantLinear, QuantRouter
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
+from qwen_tui.engine.gptq.runner_skeleton import RunnerCausalLM
 from qwen_tui.engine.model_needs import MODEL_TYPES
+
+if TYPE_CHECKING:  # importing it imports transformers' modeling code: only where it is used
+    from transformers import PreTrainedModel
 
 
 def model_class(model_type: str) -> type[PreTrainedModel]:
     """transformers' causal-LM class for a Qwen3 `model_type`."""
+    _check_model_type(model_type)
     if model_type == "qwen3":
         from transformers import Qwen3ForCausalLM
 
         return Qwen3ForCausalLM
-    if model_type == "qwen3_moe":
-        from transformers import Qwen3MoeForCausalLM
+    from transformers import Qwen3MoeForCausalLM
 
-        return Qwen3MoeForCausalLM
-    raise EngineFailure(
-        f"model_type {model_type!r} is not supported; qwen-chat runs Qwen3 and Qwen3-MoE "
-        f"models ({', '.join(MODEL_TYPES)})",
-        ErrorKind.BAD_REQUEST,
-    )
+    return Qwen3MoeForCausalLM
+
+
+def config_class(model_type: str) -> type[PretrainedConfig]:
+    """transformers' configuration class for a Qwen3 `model_type` (no modeling code)."""
+    _check_model_type(model_type)
+    if model_type == "qwen3":
+        from transformers import Qwen3Config
+
+        return Qwen3Config
+    from transformers import Qwen3MoeConfig
+
+    return Qwen3MoeConfig
 
 
 def build_skeleton(
@@ -43,10 +57,14 @@ def build_skeleton(
     dtype: torch.dtype,
     gptq: GPTQConfig | None,
     checkpoint_names: Collection[str],
-) -> PreTrainedModel:
-    """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules."""
+    for_runner: bool = False,
+) -> nn.Module:
+    """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules:
+    the project's own tree when `for_runner`, else transformers' model."""
     with torch.device("meta"):
-        model: ModuleTree = model_class(config.model_type)(config)
+        model: ModuleTree = (
+            RunnerCausalLM(config) if for_runner else model_class(config.model_type)(config)
+        )
         model = model.to(dtype)
         tie_embeddings(model)
         quantized = _quantized_modules(model, checkpoint_names)
@@ -59,7 +77,7 @@ def build_skeleton(
         for name in quantized:
             assert gptq is not None
             _swap(model, name, _int4_module(model.get_submodule(name), config, gptq))
-    built: PreTrainedModel = model
+    built: nn.Module = model
     return built
 
 
@@ -73,6 +91,15 @@ def tie_embeddings(model: ModuleTree) -> None:
     """Share the embedding with the lm_head when the config ties them (Qwen3-0.6B does)."""
     if getattr(model.config, "tie_word_embeddings", False):
         model.lm_head.weight = model.model.embed_tokens.weight
+
+
+def _check_model_type(model_type: str) -> None:
+    if model_type not in MODEL_TYPES:
+        raise EngineFailure(
+            f"model_type {model_type!r} is not supported; qwen-chat runs Qwen3 and Qwen3-MoE "
+            f"models ({', '.join(MODEL_TYPES)})",
+            ErrorKind.BAD_REQUEST,
+        )
 
 
 def _quantized_modules(model: nn.Module, names: Collection[str]) -> list[str]:
