@@ -187,7 +187,7 @@ def test_resume_brings_every_version_back_and_a_later_choice_is_kept(store, fake
     session_id = record_regenerated(store)
 
     def choose_the_last_version(kwargs):
-        recorder = kwargs["recorder_factory"](kwargs["settings"])
+        recorder = kwargs["recorder_factory"](kwargs["settings"], kwargs["engine"])
         recorder.record_reply_shown(1, 2)  # the first question, one turn back
 
     fake_ui.during = choose_the_last_version

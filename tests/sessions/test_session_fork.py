@@ -97,7 +97,7 @@ def test_resume_of_a_fork_opens_it_with_its_mark_and_appends_to_the_fork(
     original_bytes = store.path_for(original).read_bytes()
 
     def chat_one_more_turn(kwargs):
-        recorder = kwargs["recorder_factory"](kwargs["settings"])
+        recorder = kwargs["recorder_factory"](kwargs["settings"], kwargs["engine"])
         recorder.record_user(Message(Role.USER, "And in German?"))
         recorder.record_assistant(assistant("Zweiundvierzig."))
 
