@@ -9,28 +9,18 @@ from dataclasses import replace
 from typing import Any
 
 from qwen_tui.chat.history import template_messages
-from qwen_tui.chat.messages import Conversation
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
-from qwen_tui.config import Settings
-from qwen_tui.conversation.outbox import Outbox
-from qwen_tui.conversation.recording import SessionRecording
-from qwen_tui.conversation.tool_loop import ToolLoop
+from qwen_tui.conversation.core_state import CoreState
 from qwen_tui.conversation.updates import (
     ModeChanged,
     SystemPromptChanged,
     Update,
 )
-from qwen_tui.engine.base import Engine, EngineFailure, ToolSpecs
+from qwen_tui.engine.base import EngineFailure, ToolSpecs
 
 
-class ConversationCommands(Outbox):
-    """The settings commands; the core holds the state they change."""
-
-    engine: Engine
-    settings: Settings
-    conversation: Conversation
-    recording: SessionRecording
-    tool_loop: ToolLoop
+class ConversationCommands(CoreState):
+    """The settings commands, and the questions every other part of the core asks too."""
 
     @property
     def quantized(self) -> bool:

@@ -15,7 +15,7 @@ between its prompts (`AskAgain`, `ShowReply`) to show them as they happened.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from qwen_tui.chat.alternatives import reply_count, set_aside_last_reply, show_reply, user_index
@@ -55,10 +55,8 @@ QueuedStep = str | AskAgain | ShowReply
 
 
 class Regenerating(ConversationCommands):
-    """Answering again and choosing replies; the core holds the turn it launches."""
+    """Answering again and choosing replies; `TurnLaunch` (turn_launch.py) sends the turn."""
 
-    short_replies_ok: bool
-    _request_ids: Iterator[int]
     _launch: Callable[[LiveTurn, GenerationRequest], None]
     _request: Callable[[TurnPlan, int], GenerationRequest]
 

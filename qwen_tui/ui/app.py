@@ -1,16 +1,19 @@
-"""`ChatApp` and `run_chat_app`: the Textual application behind `qwen-chat`."""
+"""`ChatApp` and `run_chat_app`: the Textual application behind `qwen-chat`.
+
+The app makes the engine, the MCP servers and the conversation core, shows the chat screen,
+and asks before a quit would stop a reply. Its themes are `themed_app.py`, its entries in
+the command palette `palette_commands.py`.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
-from qwen_tui import config
 from qwen_tui.chat.messages import Conversation
-from qwen_tui.chat.terminal_text import visible_controls
 from qwen_tui.config import Settings
 from qwen_tui.conversation.core import ConversationCore
 from qwen_tui.conversation.recording import RecorderFactory
@@ -18,15 +21,11 @@ from qwen_tui.conversation.regenerating import QueuedStep
 from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.conversation.tool_runner import ToolRunner, ToolSink
 from qwen_tui.engine.base import Engine
-from qwen_tui.ui.file_command import start_file_command
-from qwen_tui.ui.model_command import run_model
-from qwen_tui.ui.plain_notifications import PlainTextNotifications
+from qwen_tui.ui.palette_commands import chat_commands
 from qwen_tui.ui.screens.chat_screen import ChatScreen
 from qwen_tui.ui.screens.confirm_screen import ConfirmScreen
 from qwen_tui.ui.screenshots import screenshot_dir
-from qwen_tui.ui.set_command import show_tuning
-from qwen_tui.ui.slash_commands import show_system_prompt
-from qwen_tui.ui.theming import DEFAULT_THEME, load_themes
+from qwen_tui.ui.themed_app import ThemedApp
 from qwen_tui.ui.tool_servers import ToolServers
 from qwen_tui.ui.tool_status import show_tools, start_tool_servers
 
@@ -40,7 +39,7 @@ ToolRunnerFactory = Callable[[ToolSink], ToolRunner | None]
 """Makes a tool runner that posts its results to the sink it is given."""
 
 
-class ChatApp(PlainTextNotifications):
+class ChatApp(ThemedApp):
     """The chat. The engine starts loading on its own thread as soon as the screen shows;
     everything it reports arrives as messages (see `engine_bridge.py`)."""
 
@@ -84,24 +83,7 @@ class ChatApp(PlainTextNotifications):
             tools=runner,
         )
         self._asking_to_quit = False
-        self._startup_theme = settings.theme
-        self._theme_problems: tuple[str, ...] = ()
-        self._register_themes()
-
-    def _register_themes(self) -> None:
-        loaded = load_themes()
-        for theme in loaded.themes:
-            self.register_theme(theme)
-        self._theme_problems = loaded.problems
-        self.bundled_theme_names = tuple(theme.name for theme in loaded.themes)
-        wanted = self._startup_theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-            return
-        # Without our bundled themes (a broken install) fall back to one of Textual's own.
-        fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = fallback
-        self._theme_problems += (f"No usable theme {wanted!r}; using {fallback}.",)
+        self._register_themes(settings.theme)
 
     def get_default_screen(self) -> Screen:
         self.chat_screen = ChatScreen(self.core)
@@ -110,12 +92,7 @@ class ChatApp(PlainTextNotifications):
     def on_mount(self) -> None:
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(ENGINE_GIL_WAIT_S)
-        for problem in self._theme_problems:
-            # markup=False: a problem quotes the user's file, brackets and all.
-            self.notify(problem, title="Themes", severity="warning", timeout=8, markup=False)
-        if self.theme == self._startup_theme:  # e.g. --theme: remember it
-            self._save_theme(self.theme)
-        self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+        self._show_and_remember_themes()
         if self.tool_servers is not None:
             start_tool_servers(self, self.tool_servers, self.core, self.chat_screen)
 
@@ -123,86 +100,10 @@ class ChatApp(PlainTextNotifications):
         """/tools: the tools on offer and the servers that failed."""
         show_tools(self, self.core, self.tool_servers)
 
-    def _save_theme(self, name: str) -> None:
-        """Remember the theme in config.toml (only when it changed)."""
-        try:
-            if name != config.load_settings().theme:
-                config.save_setting("theme", name)
-        except (OSError, config.ConfigError) as exc:
-            self.notify(f"Theme not saved: {exc}", severity="warning")
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if not isinstance(screen, ChatScreen):
-            return
-        if screen.check_action("new_conversation", ()):  # not while playing one back
-            yield SystemCommand(
-                "New conversation", "Start over (Ctrl+N)", screen.action_new_conversation
-            )
-            yield SystemCommand(
-                "Thinking on/off",
-                "The hard switch for the next turns (Ctrl+T)",
-                screen.action_toggle_thinking,
-            )
-            yield SystemCommand(
-                "Edit your last message",
-                "Send it again, edited, as a new session: a fork (E on any message)",
-                screen.action_edit_last_message,
-            )
-            yield SystemCommand(
-                "Continue the last reply",
-                "Go on with a reply cut off by Esc or the length limit (/continue)",
-                screen.action_continue_reply,
-            )
-            yield SystemCommand(
-                "Write the message in your editor",
-                "$EDITOR, then back to the input (Ctrl+E)",
-                screen.action_compose_in_editor,
-            )
-            yield SystemCommand(
-                "Attach a file",
-                "Put a text file into the message: type its path after /file",
-                lambda: start_file_command(screen.view.prompt),
-            )
-            yield SystemCommand(
-                "Regenerate the last reply",
-                "Answer the last message again, keeping the reply it had (Ctrl+R, /retry)",
-                screen.action_regenerate,
-            )
-        yield SystemCommand("Copy last answer", "To the clipboard (F2)", screen.action_copy_last)
-        yield SystemCommand(
-            "Open/fold all thoughts", "Every thinking pane (F3)", screen.action_toggle_all_panes
-        )
-        if screen.check_action("sessions", ()):
-            yield SystemCommand(
-                "Sessions", "Open, rename or delete a saved session (F4)", screen.action_sessions
-            )
-        yield SystemCommand(
-            "System prompt",
-            "Show the one the next turns send (/system TEXT sets it)",
-            lambda: show_system_prompt(self, screen.core.conversation.system_prompt),
-        )
-        if screen.check_action("new_conversation", ()):
-            yield SystemCommand(
-                "Sampling settings",
-                "The next turn's values and where each came from (/set NAME VALUE changes one)",
-                lambda: show_tuning(screen.driver),
-            )
-            yield SystemCommand(
-                "Model",
-                "The model in use, or the server's models (/model NAME switches)",
-                lambda: run_model(screen, screen.driver, ""),
-            )
-        yield SystemCommand(
-            "Tools",
-            "The MCP tools the model may call, and servers that failed (/tools)",
-            self.action_show_tools,
-        )
-        yield SystemCommand("Help", "Keys and commands (F1)", screen.action_help)
-        for name in self.bundled_theme_names:
-            # A user theme's name comes from its file: shown with its controls as marks.
-            title = f"Theme: {visible_controls(name)}"
-            yield SystemCommand(title, "Switch and remember", _set_theme(self, name))
+        if isinstance(screen, ChatScreen):
+            yield from chat_commands(self, screen)
 
     async def action_quit(self) -> None:
         """Ctrl+Q or /quit. While a reply streams or a tool call runs, ask first (Ctrl+Q
@@ -253,13 +154,6 @@ def _quit_question(core: ConversationCore) -> str | None:
     if core.tool_activity is ToolActivity.RUNNING:
         return f"A tool call is still running; quitting cancels it. {again}"
     return None
-
-
-def _set_theme(app: App, name: str) -> Callable[[], None]:
-    def apply() -> None:
-        app.theme = name
-
-    return apply
 
 
 def _default_recorder_factory() -> RecorderFactory:

@@ -1,9 +1,10 @@
 """`TurnDriver`: the conversation core on the chat screen.
 
 It hands the core what the user types and what the engine sends (drained from the
-`EngineBridge`, through the `/model` switch), and shows every update the core returns:
-widgets through the `ChatView`, notices, and the budget dialog. It runs on the UI thread
-only; a lock keeps the screen's regular drain and Esc's own from interleaving.
+`EngineBridge`, through the `/model` switch), and shows every update the core returns
+through `TurnUpdates` (`turn_updates.py`): widgets in the `ChatView`, notices, and the
+budget dialog. It runs on the UI thread only; a lock keeps the screen's regular drain and
+Esc's own from interleaving.
 """
 
 from __future__ import annotations
@@ -18,39 +19,10 @@ from qwen_tui.conversation.model_switch import ModelSwitch
 from qwen_tui.conversation.opening import open_saved
 from qwen_tui.conversation.tool_loop import ToolActivity
 from qwen_tui.conversation.tool_runner import CoreEvent
-from qwen_tui.conversation.updates import (
-    BudgetChoice,
-    BudgetQuestion,
-    ConversationChanged,
-    LoadFailed,
-    Loading,
-    ModeChanged,
-    Notice,
-    NotSaved,
-    Queued,
-    QueueWait,
-    Ready,
-    Refused,
-    ReplyShown,
-    Severity,
-    SystemPromptChanged,
-    TextStreamed,
-    TurnEnded,
-    TurnsDropped,
-    TurnStarted,
-    Update,
-)
+from qwen_tui.conversation.updates import BudgetChoice, Notice, Severity, Update
 from qwen_tui.tools.approval import Answer
 from qwen_tui.ui.chat_view import ChatView
-from qwen_tui.ui.screens.budget_screen import BudgetScreen
-from qwen_tui.ui.tool_updates import ToolUpdate, ToolUpdates
-from qwen_tui.ui.widgets.assistant_turn import AssistantTurn
-
-_QUEUE_WAITS = {
-    QueueWait.MODEL: "when the model is ready",
-    QueueWait.REPLY: "when the current reply ends",
-    QueueWait.QUESTION: "once you answer the question about the context",
-}
+from qwen_tui.ui.turn_updates import TurnUpdates
 
 
 class TurnDriver:
@@ -68,11 +40,9 @@ class TurnDriver:
         self.models = models
         """`/model`: engine events go through it, to the core."""
         self.view = view
-        self.app = app
         self._drain = drain
-        self._widgets: dict[int, AssistantTurn] = {}  # the live turn's widget, by request id
         self._lock = asyncio.Lock()
-        self.tools = ToolUpdates(view, app, self._tool_answered)
+        self.view_updates = TurnUpdates(view, app, self._budget_answered, self._tool_answered)
 
     async def send(self, text: str) -> None:
         """Send what the user typed (or queue it)."""
@@ -85,7 +55,7 @@ class TurnDriver:
         await self.apply(self.core.edit_and_fork(number, text, dropped))
         origin = self.core.conversation.forked_from
         if self.core.conversation is not before and origin is not None:
-            self._notify(Notice(f"{origin.describe()}; that session stays as it was."))
+            self.view_updates.notify(Notice(f"{origin.describe()}; that session stays as it was."))
 
     async def continue_reply(self) -> None:
         """Go on with the last, cut-off reply (`/continue`)."""
@@ -133,82 +103,19 @@ class TurnDriver:
         try:
             continued = open_saved(SessionStore(), session_id, self.core.settings)
         except (SessionError, OSError) as exc:
-            self._notify(Notice(str(exc), Severity.ERROR, "Sessions"))
+            self.view_updates.notify(Notice(str(exc), Severity.ERROR, "Sessions"))
             return False
         await self.apply(self.core.continue_session(continued.resumed_by(self.core.engine)))
         for warning in continued.session.warnings:
-            self._notify(Notice(warning, Severity.WARNING, "Sessions"))
-        self._notify(Notice(f"Continuing “{continued.session.title}”."))
+            self.view_updates.notify(Notice(warning, Severity.WARNING, "Sessions"))
+        self.view_updates.notify(Notice(f"Continuing “{continued.session.title}”."))
         return True
 
     async def apply(self, updates: list[Update]) -> None:
         """Show the updates a call of the core (or of the model switch) returned."""
         for update in updates:
-            await self._show(update)
+            await self.view_updates.show(update)
         self.view.set_generating()
-
-    async def _show(self, update: Update) -> None:  # noqa: C901 - one branch per update
-        view = self.view
-        if isinstance(update, ToolUpdate):
-            await self.tools.show(update)
-        elif isinstance(update, TextStreamed):
-            widget = self._widgets.get(update.turn.request_id)
-            if widget is not None:
-                await widget.add(update.delta)
-        elif isinstance(update, TurnStarted):
-            turn = update.turn
-            replies = view.turns.assistant_turns()
-            if turn.continues is not None and replies:  # /continue: the same reply goes on
-                widget = replies[-1]
-                widget.reopen(not turn.continues.thinking_finished)
-            elif turn.step > 0 or turn.again:  # tool results' reply, or one made again
-                refocus = turn.again and await view.turns.remove_reply(0)
-                widget = await view.turns.add_assistant(turn.prompt_tokens, view.clock)
-                if refocus:  # R on the reply: ← → go on from the new one
-                    widget.focus(scroll_visible=False)
-            else:
-                widget = await view.add_turn(turn.prompt, turn.prompt_tokens)
-            self._widgets[turn.request_id] = widget
-            view.show_context_used(turn.prompt_tokens)
-        elif isinstance(update, TurnEnded):
-            # The status line first: once the core is idle, the screen says so too.
-            view.show_stats(update.message.stats)
-            view.refresh_context()
-            view.set_generating()
-            widget = self._widgets.pop(update.turn.request_id, None)
-            if widget is not None:
-                await widget.finish(update.message)
-        elif isinstance(update, Notice):
-            self._notify(update)
-        elif isinstance(update, NotSaved):
-            self._notify(Notice(f"Session not saved: {update.reason}", Severity.ERROR, "Sessions"))
-        elif isinstance(update, Queued):
-            why = _QUEUE_WAITS[update.waits_for]
-            self._notify(Notice(f"Queued ({update.waiting}): it is sent {why}."))
-        elif isinstance(update, Refused):
-            if update.reason:
-                self._notify(Notice(update.reason, Severity.ERROR))
-            view.restore_input(update.text)
-        elif isinstance(update, BudgetQuestion):
-            self.app.push_screen(BudgetScreen(update), self._budget_answered)
-        elif isinstance(update, ReplyShown):
-            await view.show_reply(update)
-        elif isinstance(update, TurnsDropped):
-            view.turns.mark_dropped(update.user_messages)
-        elif isinstance(update, ConversationChanged):
-            self._widgets.clear()
-            self.tools.reset()
-            await view.show_conversation(update.conversation)
-        elif isinstance(update, ModeChanged):
-            view.show_mode(update.thinking)
-        elif isinstance(update, SystemPromptChanged):
-            await view.turns.show_system_prompt(update.prompt)
-        elif isinstance(update, Loading):
-            view.show_load_progress(update.progress)
-        elif isinstance(update, Ready):
-            view.show_ready(update.event)
-        elif isinstance(update, LoadFailed):
-            view.show_load_failed()
 
     async def _budget_answered(self, choice: BudgetChoice | None) -> None:
         await self.apply(self.core.answer_budget(choice))
@@ -216,14 +123,3 @@ class TurnDriver:
     async def _tool_answered(self, answer: Answer) -> None:
         async with self._lock:
             await self.apply(self.core.answer_tool(answer))
-
-    def _notify(self, notice: Notice) -> None:
-        # markup=False: notices quote the user's text and files, brackets and all.
-        timeout = 10 if notice.severity is Severity.ERROR else None
-        self.app.notify(
-            notice.text,
-            title=notice.title,
-            severity=notice.severity.value,
-            timeout=timeout,
-            markup=False,
-        )
