@@ -4,6 +4,7 @@ and the replies of transformers' forward, with rotary tables of its own."""
 from __future__ import annotations
 
 import itertools
+import sys
 
 import pytest
 import torch
@@ -91,3 +92,25 @@ def test_rotary_tables_equal_transformers(yarn_factor, dtype):
     probe = torch.empty(1, dtype=dtype)
     for mine, theirs in zip(ours(probe, positions), stock(probe, positions), strict=True):
         assert mine.dtype == dtype and torch.equal(mine, theirs)
+
+
+REFERENCE_CODE = ("torch/_refs", "torch/_prims", "torch/_decomp", "torch/_meta_registrations")
+
+
+@pytest.mark.parametrize("name", ["moe_sym_g32", "dense_asym_g128"])
+def test_loading_the_runners_tree_runs_none_of_torchs_python_references(tiny, name):
+    # A Python reference's first call may import torch._dynamo: seconds of a GPU start
+    # (meta tensors' empty_like and ones, under Module.to_empty, went through them).
+    called: set[str] = set()
+
+    def watch(frame, event, arg):
+        if event == "call" and any(p in frame.f_code.co_filename for p in REFERENCE_CODE):
+            called.add(f"{frame.f_code.co_filename.split('torch/')[-1]}:{frame.f_code.co_name}")
+
+    sys.setprofile(watch)
+    try:
+        loaded = load_model(str(tiny[name]), device="cpu", dtype="float32", for_runner=True)
+    finally:
+        sys.setprofile(None)
+    assert isinstance(loaded.model, RunnerCausalLM)
+    assert called == set()

@@ -49,7 +49,7 @@ class RunnerEmbedding(nn.Embedding):
 class RunnerRMSNorm(WeightsOnly):
     def __init__(self, size: int, eps: float) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(size))
+        self.weight = nn.Parameter(torch.empty(size))  # filled from the checkpoint
         self.variance_epsilon = eps
 
 
@@ -99,7 +99,7 @@ class RunnerTopKRouter(WeightsOnly):
         self.top_k = config.num_experts_per_tok
         self.num_experts = config.num_experts
         self.norm_topk_prob = config.norm_topk_prob
-        self.weight = nn.Parameter(torch.zeros(config.num_experts, config.hidden_size))
+        self.weight = nn.Parameter(torch.empty(config.num_experts, config.hidden_size))
 
 
 class RunnerSparseMoe(WeightsOnly):

@@ -82,9 +82,20 @@ def build_skeleton(
 
 
 def materialize(model: nn.Module, device: torch.device) -> None:
-    """Allocate every tensor on `device` (uninitialized), keeping tied weights tied."""
-    model.to_empty(device=device)
-    tie_embeddings(model)  # to_empty gives each parameter its own new tensor
+    """Allocate every tensor on `device` (uninitialized), keeping tied weights tied.
+
+    Each is a new `torch.empty` of its meta tensor's shape and dtype. `Module.to_empty`
+    gets there through torch's Python reference of `empty_like` for meta tensors, and a
+    reference's first call may import torch._dynamo (seconds of a start, on the GPU)."""
+    for module in model.modules():
+        for name, param in module._parameters.items():
+            if param is not None:
+                tensor = torch.empty(param.shape, dtype=param.dtype, device=device)
+                module._parameters[name] = nn.Parameter(tensor, param.requires_grad)
+        for name, buffer in module._buffers.items():
+            if buffer is not None:
+                module._buffers[name] = torch.empty(buffer.shape, dtype=buffer.dtype, device=device)
+    tie_embeddings(model)  # each parameter got its own new tensor
 
 
 def tie_embeddings(model: ModuleTree) -> None:
