@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -26,3 +27,11 @@ def a_terminal(monkeypatch):
     """The chat UI's check for a terminal passes, as it does for a user at one: pytest and
     CliRunner give the command pipes, which the check refuses."""
     monkeypatch.setattr("qwen_tui.commands.terminal._is_terminal", lambda stream: True)
+
+
+@pytest.fixture(autouse=True)
+def thawed_heap():
+    """The local engine freezes the heap after loading and after each reply (`heap.py`): a
+    test's objects must not stay frozen, and so uncollectable, for the rest of the run."""
+    yield
+    gc.unfreeze()

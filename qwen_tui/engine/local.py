@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from qwen_tui import heap
 from qwen_tui.engine.base import (
     DeviceMemory,
     EngineFailure,
@@ -126,6 +127,7 @@ class LocalEngine(ThreadedEngine):
         self.fast_path_blockers = fast_path_blockers(loaded)
         if not self.fast_path_blockers:
             self._runner = build_runner(loaded, sink)
+        heap.settle()  # the load's millions of objects, out of every later collection
         return EngineReady(
             self.model_name, loaded.context_limit, loaded.load_seconds, str(loaded.device)
         )
@@ -133,6 +135,11 @@ class LocalEngine(ThreadedEngine):
     def _tokenizer_loaded(self, tokenizer: ChatTokenizer) -> None:
         self._tokenizer = tokenizer
         self._tokenizer_known.set()
+
+    def _between_requests(self) -> None:
+        # What the reply left (its text, the UI's widgets for it) joins the frozen heap, so
+        # the next reply's collections stay short (`heap.py`).
+        heap.settle()
 
     def _wait_for_tokenizer(self) -> ChatTokenizer:
         if not self._tokenizer_known.wait(_TOKENIZER_WAIT_S) or self._tokenizer is None:

@@ -90,6 +90,10 @@ class ThreadedEngine(Engine):
             except Exception as exc:  # noqa: BLE001 - the engine thread must survive
                 sink(EngineError(_one_line(exc), _error_kind(exc), item.request_id))
                 sink(_failed(item.request_id))
+            self._between_requests()
+
+    def _between_requests(self) -> None:
+        """Runs on the engine thread after each request's last event (nothing by default)."""
 
 
 def _failed(request_id: int) -> GenerationFinished:

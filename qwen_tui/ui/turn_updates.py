@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from textual.app import App
 
+from qwen_tui import heap
 from qwen_tui.conversation.updates import (
     BudgetChoice,
     BudgetQuestion,
@@ -116,6 +117,7 @@ class TurnUpdates:
             self._widgets.clear()
             self.tools.reset()
             await view.show_conversation(update.conversation)
+            heap.renew()  # the old turns' widgets were frozen (`heap.py`): free them now
         elif isinstance(update, ModeChanged):
             view.show_mode(update.thinking)
         elif isinstance(update, SystemPromptChanged):

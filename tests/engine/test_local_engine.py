@@ -8,6 +8,7 @@ expected text is known exactly.
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -179,3 +180,19 @@ def test_yarn_factor_raises_the_context_limit_and_rescales_rope(tiny):
     with torch.inference_mode():
         difference = yarn.model(input_ids=ids).logits - plain.model(input_ids=ids).logits
     assert difference.abs().max() > 1e-3
+
+
+def test_the_engine_settles_the_heap_once_loaded_and_after_each_reply(engine_on):
+    # A full collection mid-reply stalls the engine's thread (heap.py): the engine makes
+    # them short by freezing what lives at the moments nobody waits.
+    run = engine_on([*token_ids("Hi there"), special_id(END)])
+    assert isinstance(run.wait_ready(), EngineReady)
+    after_load = gc.get_freeze_count()
+    assert after_load > 0
+    gc.unfreeze()
+    run.ask("Hello")
+    run.until_finished()
+    deadline = time.monotonic() + 10
+    while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the settle follows the reply's last event on the engine thread
+    assert gc.get_freeze_count() > 0

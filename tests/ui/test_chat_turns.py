@@ -207,3 +207,22 @@ async def test_space_types_a_space_in_a_normal_chat():
         await ready(pilot)
         await pilot.press("a", "space", "b")
         assert app.chat_screen.query_one(PromptInput).text == "a b"
+
+
+async def test_a_new_conversation_renews_the_frozen_heap(monkeypatch):
+    # The local engine freezes the heap after each reply (heap.py): a closed conversation's
+    # widgets would stay frozen, never collected, unless the chat renews it.
+    from qwen_tui import heap
+
+    renewed = []
+    monkeypatch.setattr(heap, "renew", lambda: renewed.append(True))
+    app = make_app(RecordingEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "Hello")
+        await until_idle(pilot)
+        assert renewed == []
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: not assistant_turns(app), what="the new conversation")
+        await pilot.pause()
+        assert renewed == [True]
