@@ -20,12 +20,12 @@ carry_wheels typing_extensions  # the image's own is newer (its anyio needs it)
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1 &
+python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log" 2>&1 &
 checkpoint=$!
 TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 75 \
     python3 -m benchmarks.gpu_parity moe_sym_g32
 wait "$checkpoint"
-echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
+echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the rest reuse it
 step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30

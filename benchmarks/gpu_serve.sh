@@ -17,8 +17,8 @@ export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 mkdir -p "$work/bin" && printf '#!/bin/sh\nexec python3 "$@"\n' > "$work/bin/python" \
     && chmod +x "$work/bin/python" && export PATH=$work/bin:$PATH
 
-python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1
-echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
+python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log" 2>&1
+echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 step serve_speed 110 python3 -m benchmarks.serve_speed --model /tmp/q30 --runs 3
 prompt4k=$(python3 -c "from benchmarks.ui_speed import long_prompt; print(long_prompt(1500))")
 for name in short:"Say hello in three words." long:"$prompt4k"; do

@@ -7,7 +7,7 @@ mkdir -p "$out"
 source benchmarks/gpu_steps.sh
 carry_wheels typing_extensions
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > $out/checkpoint.log 2>&1
+python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > $work/checkpoint.log 2>&1
 export TRITON_CACHE_DIR=$work/cold
 step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30

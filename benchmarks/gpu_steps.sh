@@ -1,6 +1,8 @@
 # Sourced by the gpu_*.sh scripts: the wheels carried in .whl, the run's own Triton cache,
-# config and data folders, and `step`. Set `out` first to keep each step's JSON and stderr
-# there (default: the run's scratch folder); `step_err_lines` stderr lines are shown (3).
+# config and data folders, and `step`. Set `out` first to keep each step's JSON there
+# (default: the run's scratch folder); each step's stderr stays in the scratch folder
+# unless `step_errs` names another (the device returns 8 files a call); `step_err_lines`
+# stderr lines are shown (3).
 
 work=$(mktemp -d)
 out=${out:-$work}
@@ -11,15 +13,16 @@ carry_wheels() {  # carry_wheels [EXCLUDE]: .whl/*.whl (but names matching EXCLU
     local wheels
     wheels=$(ls .whl/*.whl | grep -v "${1:-^$}")
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-        --target /tmp/site $wheels > "$out/wheels.log" 2>&1 || tail -3 "$out/wheels.log"
+        --target /tmp/site $wheels > "$work/wheels.log" 2>&1 || tail -3 "$work/wheels.log"
 }
 
 step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its output and status
     local name=$1 limit=$2
     shift 2
     local started=$SECONDS
-    timeout "$limit" "$@" > "$out/$name.json" 2> "$out/$name.err"
+    local errs=${step_errs:-$work}
+    timeout "$limit" "$@" > "$out/$name.json" 2> "$errs/$name.err"
     echo "== $name: exit $? in $((SECONDS - started)) s (at $SECONDS s)"
     cat "$out/$name.json"
-    tail -"${step_err_lines:-3}" "$out/$name.err"
+    tail -"${step_err_lines:-3}" "$errs/$name.err"
 }

@@ -9,6 +9,7 @@ set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 step_err_lines=14
+step_errs=$out  # each variant's figure, printed as it comes
 source "$(dirname "$0")/gpu_steps.sh"
 carry_wheels typing_extensions  # the config's platformdirs and tomli-w
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1

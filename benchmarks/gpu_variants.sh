@@ -16,7 +16,7 @@ carry_wheels typing_extensions  # the config's platformdirs and tomli-w (not the
 export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$out/checkpoint.log" 2>&1 &
+python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log" 2>&1 &
 checkpoint=$!
 fusions="--set qwen_tui.engine.kernels.decode_attention.FUSE_QK=True \
 --set qwen_tui.engine.runner.sampler.FUSED=True"
@@ -30,7 +30,7 @@ TRITON_CACHE_DIR=$work/tiny step parity_pdl 90 python3 -m benchmarks.gpu_parity 
 unset TRITON_F32_DEFAULT
 step runner_speed 220 python3 benchmarks/runner_speed.py --variants --pdl --profile
 wait "$checkpoint"
-echo "== checkpoint: exit $? ($(tail -1 "$out/checkpoint.log")) at $SECONDS s"
+echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 TRITON_CACHE_DIR=$work/cold step startup_cold 130 python3 -m benchmarks.startup_time --model /tmp/q30
 TRITON_CACHE_DIR=$work/cold step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
 echo "== autotune choices (cold start)"
