@@ -112,17 +112,21 @@ def replay(
 
     chat_engine = create_engine(settings)
     engine_name, model_name = engine_identity(settings, chat_engine)
+    given = {"temperature": temperature, "max_new_tokens": max_new_tokens}
+    start = replay_start(original, [name for name, value in given.items() if value is not None])
     with session_errors():
         recorder = store.create(
             settings, engine_name=engine_name, model_name=model_name, replay_of=original.id
         )
+        for name, value in start.tuning.values.items():  # so resuming the replay keeps them
+            recorder.record_set(name, value)
     if not print_only:
         chat_in_ui(
             settings,
             chat_engine,
             store,
             recorder,
-            conversation=replay_start(original),
+            conversation=start,
             prompts=prompts,
         )
         return
@@ -132,7 +136,7 @@ def replay(
         core = ConversationCore(
             chat_engine,
             settings,
-            replay_start(original),
+            start,
             recorder_factory=lambda _settings, _engine: recorder,
             tools=runner,
         )

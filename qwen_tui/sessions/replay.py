@@ -7,6 +7,7 @@ did not stream) gets an estimated one from its recorded timings, so it still pla
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from qwen_tui.chat.messages import Conversation, Message, Role
@@ -36,9 +37,14 @@ def answered_prompts(session: Session) -> list[str]:
     ]
 
 
-def replay_start(session: Session) -> Conversation:
-    """The empty conversation a replay or playback begins with: the session's system prompt."""
-    return Conversation(system_prompt=session.conversation.system_prompt)
+def replay_start(session: Session, flagged: Collection[str] = ()) -> Conversation:
+    """The empty conversation a replay or playback begins with: the session's system prompt
+    and the values `/set` left set in it, but those named in `flagged` (the replay's own
+    flags give them: a value asked for on the command line wins)."""
+    tuning = session.conversation.tuning
+    for name in flagged:
+        tuning = tuning.without(name)
+    return Conversation(system_prompt=session.conversation.system_prompt, tuning=tuning)
 
 
 def continued_settings(session: Session, settings: Settings) -> Settings:

@@ -112,3 +112,24 @@ def test_run_resume_answers_with_the_values_set_in_the_session(store):
     assert result.exit_code == 0, result.output
     reply = store.load(session_id).conversation.messages[-1]
     assert reply.settings is not None and reply.settings.sampling.temperature == 0.3
+
+
+def replayed_after(store, session_id: str, *flags: str):
+    result = CliRunner().invoke(app, ["replay", session_id, "--print", "--engine", "demo", *flags])
+    assert result.exit_code == 0, result.output
+    return store.load(next(i for i in store.ids() if i != session_id))
+
+
+def test_replay_answers_with_the_values_set_in_the_session_and_keeps_them(store, fast_demo):
+    replayed = replayed_after(store, a_session_with_set_lines(store))
+    replies = [m for m in replayed.conversation.messages if m.role is Role.ASSISTANT]
+    assert replies and all(r.settings.sampling.temperature == 0.3 for r in replies)
+    # The replay's own session carries them, so resuming it goes on with them too.
+    assert replayed.conversation.tuning.values == {"temperature": 0.3, "thinking_budget": None}
+
+
+def test_a_flag_given_to_replay_wins_over_the_sessions_set_value(store, fast_demo):
+    replayed = replayed_after(store, a_session_with_set_lines(store), "--temperature", "0.9")
+    replies = [m for m in replayed.conversation.messages if m.role is Role.ASSISTANT]
+    assert replies and all(r.settings.sampling.temperature == 0.9 for r in replies)
+    assert replayed.conversation.tuning.values == {"thinking_budget": None}
