@@ -33,5 +33,7 @@ def a_terminal(monkeypatch):
 def thawed_heap():
     """The local engine freezes the heap after loading and after each reply (`heap.py`): a
     test's objects must not stay frozen, and so uncollectable, for the rest of the run."""
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
