@@ -55,6 +55,8 @@ def fast_path_blockers(loaded: LoadedModel) -> list[str]:
         return ["the fast path needs a CUDA GPU"]
     if not available("cuda"):
         return ["Triton is not installed (pip install 'qwen-tui[gpu]')"]
+    if loaded.runner_blockers is not None:  # the load checked the weights already
+        return loaded.runner_blockers
     return weight_blockers(loaded.model)
 
 

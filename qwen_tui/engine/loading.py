@@ -56,6 +56,9 @@ class LoadedModel:
     context_limit: int
     quantized: bool
     load_seconds: float
+    runner_blockers: list[str] | None = None
+    """Why the fast runner's kernels cannot take these weights, where the load checked
+    already (it built the runner's own tree); None where it did not."""
 
 
 def load_model(
@@ -96,7 +99,8 @@ def load_model(
         own_tree = runner_will_take(target, config, gptq, shards.tensors)
     load = _Load(model, config, precision, gptq, shards, target, progress)
     skeleton = load.filled(own_tree)
-    blockers = weight_blockers(skeleton) if own_tree and for_runner is None else []
+    checked = own_tree and for_runner is None
+    blockers = weight_blockers(skeleton) if checked else []
     if blockers:  # the runner will not take these weights after all: transformers' forward
         del skeleton  # its memory goes before the second copy is read
         if progress is not None:
@@ -113,6 +117,7 @@ def load_model(
         context_limit=int(config.max_position_embeddings),
         quantized=gptq is not None,
         load_seconds=time.perf_counter() - started,
+        runner_blockers=blockers if checked else None,
     )
 
 
