@@ -112,16 +112,20 @@ def first_load(model: str, device: str, top: int) -> dict:
     steps: dict[str, float] = {}
     brought: dict[str, list[str]] = {}
     seen = {name for name in HEAVY_MODULES if name in sys.modules}
-    last = ["before the first event"]
+    step = "before the first event"
+
+    def end_step(next_step: str) -> None:
+        """What the step that ends imported of HEAVY_MODULES; `next_step` begins."""
+        nonlocal step
+        now = {name for name in HEAVY_MODULES if name in sys.modules}
+        brought[step] = sorted(now - seen)
+        seen.update(now)
+        step = next_step
 
     def progress(event: LoadProgress) -> None:
-        if event.message in steps:
-            return
-        now = {name for name in HEAVY_MODULES if name in sys.modules}
-        brought[last[0]] = sorted(now - seen)
-        seen.update(now)
-        last[0] = event.message
-        steps[event.message] = round(time.perf_counter() - started, 3)
+        if event.message not in steps:
+            end_step(event.message)
+            steps[event.message] = round(time.perf_counter() - started, 3)
 
     profile = cProfile.Profile()
     started = time.perf_counter()
@@ -129,7 +133,7 @@ def first_load(model: str, device: str, top: int) -> dict:
     load_model(model, device=device, progress=progress)
     profile.disable()
     steps["loaded (profiled)"] = round(time.perf_counter() - started, 3)
-    brought[last[0]] = sorted({n for n in HEAVY_MODULES if n in sys.modules} - seen)
+    end_step("")
     return {
         "load_steps_s": steps,
         "heavy_modules_imported_by_step": brought,
