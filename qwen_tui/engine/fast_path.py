@@ -20,7 +20,7 @@ from transformers import PretrainedConfig
 from qwen_tui.engine import devices
 from qwen_tui.engine.events import LoadProgress
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
-from qwen_tui.engine.gptq.rotary import OWN_ROPE_TYPES, rope_type
+from qwen_tui.engine.gptq.rotary import OWN_ROPE_TYPES, head_size, rope_type
 from qwen_tui.engine.gptq.runner_skeleton import is_moe_layer
 from qwen_tui.engine.kernels import available
 
@@ -108,9 +108,7 @@ def build_runner(
 
 def kv_bytes_per_token(config: PretrainedConfig, dtype: torch.dtype) -> int:
     """Cache bytes per token: keys and values of every layer (98,304 for Qwen3-30B-A3B)."""
-    head_dim: int = (
-        getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-    )
-    per_layer: int = 2 * config.num_key_value_heads * head_dim * torch.finfo(dtype).bits // 8
+    kv_heads: int = config.num_key_value_heads
+    per_layer = 2 * kv_heads * head_size(config) * torch.finfo(dtype).bits // 8
     layers: int = config.num_hidden_layers
     return layers * per_layer

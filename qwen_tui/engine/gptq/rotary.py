@@ -54,12 +54,20 @@ def rope_type(config: PretrainedConfig) -> str:
     return kind
 
 
+def head_size(config: PretrainedConfig) -> int:
+    """The attention head size: `head_dim` where the config gives one."""
+    size: int = getattr(config, "head_dim", None) or (
+        config.hidden_size // config.num_attention_heads
+    )
+    return size
+
+
 def rope_frequencies(config: PretrainedConfig) -> tuple[torch.Tensor, float]:
     """(inverse frequencies [head_dim / 2] in float32, attention scaling) for `config`."""
     kind = rope_type(config)
     if kind == "default":
         base = config.rope_parameters["rope_theta"]
-        dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        dim = head_size(config)
         exponents = torch.arange(0, dim, 2, dtype=torch.float) / dim
         return 1.0 / (base**exponents), 1.0
     if kind not in OWN_ROPE_TYPES:

@@ -18,7 +18,7 @@ from torch import nn
 from transformers import PretrainedConfig
 
 from qwen_tui.engine.base import EngineFailure
-from qwen_tui.engine.gptq.rotary import RotaryEmbedding
+from qwen_tui.engine.gptq.rotary import RotaryEmbedding, head_size
 
 
 class WeightsOnly(nn.Module):
@@ -157,11 +157,3 @@ def is_moe_layer(config: PretrainedConfig, index: int) -> bool:
         and config.num_experts > 0
         and (index + 1) % sparse_step == 0
     )
-
-
-def head_size(config: PretrainedConfig) -> int:
-    """The attention head size: `head_dim` where the config gives one."""
-    size: int = getattr(config, "head_dim", None) or (
-        config.hidden_size // config.num_attention_heads
-    )
-    return size

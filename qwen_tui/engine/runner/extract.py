@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from qwen_tui.engine.gptq.modules import ModuleTree
+from qwen_tui.engine.gptq.rotary import head_size
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
 from qwen_tui.engine.runner.weights import (
     DenseExperts,
@@ -36,8 +37,7 @@ def weights_from_model(model: ModuleTree) -> ModelWeights:
         lm_head=model.lm_head.weight,
         num_heads=config.num_attention_heads,
         num_kv_heads=config.num_key_value_heads,
-        head_dim=getattr(config, "head_dim", None)
-        or config.hidden_size // config.num_attention_heads,
+        head_dim=head_size(config),
         rms_eps=config.rms_norm_eps,
         rotary=inner.rotary_emb,
     )
