@@ -32,5 +32,5 @@ step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
 step_err_lines=1 step import_origins 60 python3 -m benchmarks.import_origins  # of a warm start's
 step decode 130 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
     --prompts 4096 --fresh-prompts 4000 --steps 256
-step ui_speed 120 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
-    --long-prompt 4000 --run-turns 0
+step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
+    --long-prompt 4000 --run-turns 1

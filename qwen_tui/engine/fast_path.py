@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig
 
 from qwen_tui.engine import devices
 from qwen_tui.engine.events import LoadProgress
@@ -26,12 +25,13 @@ from qwen_tui.engine.kernels import available
 
 if TYPE_CHECKING:  # the runner imports Triton: only where the fast path is taken
     from qwen_tui.engine.loading import LoadedModel
+    from qwen_tui.engine.model_shape import ModelShape
     from qwen_tui.engine.runner.generate import Runner
 
 
 def runner_will_take(
     device: torch.device,
-    config: PretrainedConfig,
+    config: ModelShape,
     gptq: GPTQConfig | None,
     checkpoint_names: Collection[str],
 ) -> bool:
@@ -106,9 +106,7 @@ def build_runner(
     return runner
 
 
-def kv_bytes_per_token(config: PretrainedConfig, dtype: torch.dtype) -> int:
+def kv_bytes_per_token(config: ModelShape, dtype: torch.dtype) -> int:
     """Cache bytes per token: keys and values of every layer (98,304 for Qwen3-30B-A3B)."""
-    kv_heads: int = config.num_key_value_heads
-    per_layer = 2 * kv_heads * head_size(config) * torch.finfo(dtype).bits // 8
-    layers: int = config.num_hidden_layers
-    return layers * per_layer
+    per_layer = 2 * config.num_key_value_heads * head_size(config) * torch.finfo(dtype).bits // 8
+    return config.num_hidden_layers * per_layer

@@ -36,6 +36,7 @@ from qwen_tui.engine.model_config import estimated_weight_bytes, transformers_co
 from qwen_tui.engine.model_files import resolve_model_dir
 from qwen_tui.engine.model_json import read_model_json
 from qwen_tui.engine.model_needs import MODEL_TYPES
+from qwen_tui.engine.model_shape import ModelShape
 from qwen_tui.engine.prompting import ChatTokenizer, stop_ids
 
 ProgressSink = Callable[[LoadProgress], None]
@@ -83,7 +84,7 @@ def load_model(
     raw_config = read_config(model_dir)
     check_sizes(raw_config, tensor_names(model_dir), model_dir)  # before anything loops on them
     gptq = read_quant_config(model_dir, raw_config)
-    config = transformers_config(raw_config, yarn_factor)
+    shape = ModelShape.from_config(raw_config, yarn_factor)
     tokenizer = ChatTokenizer(model_dir)
     if on_tokenizer is not None:
         on_tokenizer(tokenizer)
@@ -91,13 +92,13 @@ def load_model(
     precision = devices.resolve_dtype(dtype, target)
     if target.type == "cpu":
         devices.check_fits(
-            estimated_weight_bytes(config, gptq, precision), target, gptq is not None, model
+            estimated_weight_bytes(shape, gptq, precision), target, gptq is not None, model
         )
     shards = Shards(model_dir)
     own_tree = for_runner
     if own_tree is None:
-        own_tree = runner_will_take(target, config, gptq, shards.tensors)
-    load = _Load(model, config, precision, gptq, shards, target, progress)
+        own_tree = runner_will_take(target, shape, gptq, shards.tensors)
+    load = _Load(model, raw_config, yarn_factor, shape, precision, gptq, shards, target, progress)
     skeleton = load.filled(own_tree)
     checked = own_tree and for_runner is None
     blockers = weight_blockers(skeleton) if checked else []
@@ -114,7 +115,7 @@ def load_model(
         device=target,
         dtype=precision,
         stop_ids=stop_ids(model_dir, raw_config, tokenizer),
-        context_limit=int(config.max_position_embeddings),
+        context_limit=int(shape.max_position_embeddings),
         quantized=gptq is not None,
         load_seconds=time.perf_counter() - started,
         runner_blockers=blockers if checked else None,
@@ -126,7 +127,9 @@ class _Load:
     """What building and filling a skeleton needs, for one tree or the other."""
 
     name: str
-    config: PretrainedConfig
+    raw_config: dict[str, Any]
+    yarn_factor: float | None
+    shape: ModelShape
     dtype: torch.dtype
     gptq: GPTQConfig | None
     shards: Shards
@@ -137,7 +140,10 @@ class _Load:
         """The skeleton (the project's own tree, or transformers'), checked against the
         checkpoint, materialized on the device and filled."""
         shards, gptq = self.shards, self.gptq
-        skeleton = build_skeleton(self.config, self.dtype, gptq, shards.tensors, own_tree)
+        config: ModelShape | PretrainedConfig = self.shape
+        if not own_tree:  # transformers' tree: its own configuration class
+            config = transformers_config(self.raw_config, self.yarn_factor)
+        skeleton = build_skeleton(config, self.dtype, gptq, shards.tensors, own_tree)
         plan = load_plan(skeleton, set(shards.tensors), desc_act=bool(gptq and gptq.desc_act))
         check_checkpoint(skeleton, plan, shards)
         weight_bytes = sum(t.numel() * t.element_size() for t in model_tensors(skeleton).values())
@@ -148,7 +154,7 @@ class _Load:
         except torch.OutOfMemoryError as exc:
             free, total = torch.cuda.mem_get_info(self.device)
             raise devices.out_of_memory(weight_bytes, free, total) from exc
-        _rebuild_rotary(skeleton, self.config, self.device)
+        _rebuild_rotary(skeleton, config, self.device)
         return skeleton.eval()
 
 
@@ -170,7 +176,9 @@ def read_config(model_dir: Path) -> dict[str, Any]:
     return config
 
 
-def _rebuild_rotary(model: ModuleTree, config: PretrainedConfig, device: torch.device) -> None:
+def _rebuild_rotary(
+    model: ModuleTree, config: ModelShape | PretrainedConfig, device: torch.device
+) -> None:
     """Rotary frequencies are computed, not stored: build them on the device."""
     inner = model.model
     with torch.device(device):

@@ -1,9 +1,10 @@
-"""A checkpoint's config.json as transformers' configuration class, and what its weights
-will weigh, both without transformers' modeling code (importing that costs seconds)."""
+"""A checkpoint's config.json as transformers' configuration class (for transformers' own
+tree, and the defaults and scaled RoPE of `model_shape.py`), and what its weights will
+weigh, both without transformers' modeling code (importing that costs seconds)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from transformers import PretrainedConfig
@@ -12,6 +13,9 @@ from qwen_tui.chat.model_card import NATIVE_CONTEXT
 from qwen_tui.engine.gptq.quant_config import GPTQConfig
 from qwen_tui.engine.gptq.runner_skeleton import RunnerCausalLM
 from qwen_tui.engine.gptq.skeleton import config_class, tie_embeddings
+
+if TYPE_CHECKING:
+    from qwen_tui.engine.model_shape import ModelShape
 
 
 def transformers_config(raw: dict[str, Any], yarn_factor: float | None) -> PretrainedConfig:
@@ -31,9 +35,7 @@ def transformers_config(raw: dict[str, Any], yarn_factor: float | None) -> Pretr
     return config
 
 
-def estimated_weight_bytes(
-    config: PretrainedConfig, gptq: GPTQConfig | None, dtype: torch.dtype
-) -> int:
+def estimated_weight_bytes(config: ModelShape, gptq: GPTQConfig | None, dtype: torch.dtype) -> int:
     """Weight bytes from the config alone: int4 layers at ~4.25 bits per weight."""
     with torch.device("meta"):
         dense = RunnerCausalLM(config)  # transformers' tensors, without its modeling code

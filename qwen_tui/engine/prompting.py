@@ -34,11 +34,9 @@ class ChatTokenizer:
     """The tokenizer of the model in `model_dir`, checked for what a chat needs."""
 
     def __init__(self, model_dir: Path) -> None:
-        from transformers import AutoTokenizer
-
         _check_tokenizer_files(model_dir)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+            self.tokenizer = _tokenizer_class(model_dir).from_pretrained(str(model_dir))
         except (OSError, ValueError, TypeError) as exc:
             raise EngineFailure(
                 f"could not load the tokenizer from {model_dir} ({_first_line(exc)})",
@@ -134,6 +132,26 @@ def stop_ids(
 
 
 _PROBE = ({"role": "user", "content": "Hello"},)
+
+QWEN_TOKENIZERS = ("Qwen2Tokenizer", "Qwen2TokenizerFast")
+"""The class Qwen3's tokenizer_config.json names (transformers 5 has one class for both)."""
+
+
+def _tokenizer_class(model_dir: Path) -> Any:
+    """Qwen's tokenizer class where tokenizer_config.json names it, else AutoTokenizer.
+    AutoTokenizer imports transformers' auto-model tables, and with transformers 5.17 its
+    generation code and torch._dynamo with them: seconds of a start for the same class."""
+    try:
+        named = read_model_json(model_dir / "tokenizer_config.json", "tokenizer config")
+    except FileNotFoundError:
+        named = {}
+    if named.get("tokenizer_class") in QWEN_TOKENIZERS:
+        from transformers import Qwen2Tokenizer
+
+        return Qwen2Tokenizer
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer
 
 
 def _check_tokenizer_files(model_dir: Path) -> None:

@@ -65,7 +65,9 @@ def test_the_cpu_is_told_why_it_gets_no_fast_path(tiny):
 
 def test_kv_cache_bytes_per_token_of_the_30b_shape():
     import torch
-    from transformers import Qwen3MoeConfig
 
-    config = Qwen3MoeConfig(num_hidden_layers=48, num_key_value_heads=4, head_dim=128)
+    from qwen_tui.engine.model_shape import ModelShape
+    from qwen_tui.engine.synthetic.checkpoint import QWEN3_30B_A3B
+
+    config = ModelShape.from_config(QWEN3_30B_A3B, None)
     assert kv_bytes_per_token(config, torch.bfloat16) == 98_304  # DESIGN.md's figure

@@ -16,6 +16,7 @@ from qwen_tui.engine.gptq.rotary import RotaryEmbedding
 from qwen_tui.engine.gptq.runner_skeleton import RunnerCausalLM
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.model_config import transformers_config
+from qwen_tui.engine.model_shape import ModelShape
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.generate import Runner
 from qwen_tui.engine.sampler import Sampler
@@ -84,8 +85,9 @@ def test_the_own_tree_has_no_forward_and_says_so(for_runner):
 @pytest.mark.parametrize("yarn_factor", [None, 4.0])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_rotary_tables_equal_transformers(yarn_factor, dtype):
-    config = transformers_config(tiny_config() | {"max_position_embeddings": 40960}, yarn_factor)
-    ours, stock = RotaryEmbedding(config), Qwen3MoeRotaryEmbedding(config)
+    raw = tiny_config() | {"max_position_embeddings": 40960}
+    ours = RotaryEmbedding(ModelShape.from_config(raw, yarn_factor))
+    stock = Qwen3MoeRotaryEmbedding(transformers_config(raw, yarn_factor))
     assert ours.attention_scaling == stock.attention_scaling
     assert (ours.attention_scaling != 1.0) == (yarn_factor is not None)
     positions = torch.arange(0, 131072, 7)[None]

@@ -17,7 +17,7 @@ from qwen_tui.engine.gptq.quant_config import read_quant_config
 from qwen_tui.engine.gptq.runner_skeleton import RunnerCausalLM
 from qwen_tui.engine.gptq.shards import tensor_names
 from qwen_tui.engine.loading import load_model, read_config
-from qwen_tui.engine.model_config import transformers_config
+from qwen_tui.engine.model_shape import ModelShape
 from qwen_tui.engine.synthetic.checkpoint import QuantSpec, tiny_config, write_checkpoint
 from tests.engine.tiny_models import STD, VARIANTS, EngineRun
 
@@ -29,7 +29,7 @@ TURNED_DOWN = ["moe_asym_desc_g64_qrouter", "moe_sym_desc_g128", "moe_plain"]
 
 def judged(model_dir, device=GPU, yarn_factor=None, **config_changes) -> bool:
     raw = read_config(model_dir) | config_changes
-    config = transformers_config(raw, yarn_factor)
+    config = ModelShape.from_config(raw, yarn_factor)
     gptq = read_quant_config(model_dir, raw)
     return runner_will_take(device, config, gptq, tensor_names(model_dir))
 

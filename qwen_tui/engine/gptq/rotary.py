@@ -2,15 +2,20 @@
 of transformers' `Qwen3MoeRotaryEmbedding`, from the same frequencies.
 
 The frequencies of a scaled RoPE (YaRN for `--yarn-factor`) come from transformers'
-`ROPE_INIT_FUNCTIONS`, a light module that imports no modeling code; the plain RoPE is the
-one-line formula transformers' Qwen3 classes carry themselves.
+`ROPE_INIT_FUNCTIONS`, a light module that imports no modeling code, given the transformers
+config the shape keeps for it; the plain RoPE is the one-line formula transformers' Qwen3
+classes carry themselves.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
-from transformers import PretrainedConfig
+
+if TYPE_CHECKING:
+    from qwen_tui.engine.model_shape import ModelShape
 
 OWN_ROPE_TYPES = ("default", "yarn")
 """The RoPE types whose frequencies are fixed at load time: the ones this module computes.
@@ -24,7 +29,7 @@ class RotaryEmbedding(nn.Module):
     inv_freq: torch.Tensor
     original_inv_freq: torch.Tensor
 
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         device = torch.get_default_device()
         # In a skeleton on the meta device, computed on the CPU: a meta `arange` imports
@@ -47,22 +52,18 @@ class RotaryEmbedding(nn.Module):
         return cos.to(dtype=x.dtype), sin.to(dtype=x.dtype)
 
 
-def rope_type(config: PretrainedConfig) -> str:
+def rope_type(config: ModelShape) -> str:
     """The config's RoPE type ("default" when it names none)."""
-    parameters = getattr(config, "rope_parameters", None) or {}
-    kind: str = parameters.get("rope_type", "default")
+    kind: str = config.rope_parameters.get("rope_type", "default")
     return kind
 
 
-def head_size(config: PretrainedConfig) -> int:
+def head_size(config: ModelShape) -> int:
     """The attention head size: `head_dim` where the config gives one."""
-    size: int = getattr(config, "head_dim", None) or (
-        config.hidden_size // config.num_attention_heads
-    )
-    return size
+    return config.head_dim or config.hidden_size // config.num_attention_heads
 
 
-def rope_frequencies(config: PretrainedConfig) -> tuple[torch.Tensor, float]:
+def rope_frequencies(config: ModelShape) -> tuple[torch.Tensor, float]:
     """(inverse frequencies [head_dim / 2] in float32, attention scaling) for `config`."""
     kind = rope_type(config)
     if kind == "default":
@@ -74,5 +75,6 @@ def rope_frequencies(config: PretrainedConfig) -> tuple[torch.Tensor, float]:
         raise ValueError(f"RoPE type {kind!r} is not computed here (only {OWN_ROPE_TYPES})")
     from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 
-    inv_freq, scaling = ROPE_INIT_FUNCTIONS[kind](config)
+    assert config.scaled_rope is not None  # ModelShape keeps it for every scaled RoPE
+    inv_freq, scaling = ROPE_INIT_FUNCTIONS[kind](config.scaled_rope)
     return inv_freq, float(scaling)

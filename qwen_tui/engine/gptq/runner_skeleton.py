@@ -11,14 +11,16 @@ attributes and tensor names. Only the rotary embedding computes anything (`rotar
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import torch
 from torch import nn
-from transformers import PretrainedConfig
 
 from qwen_tui.engine.base import EngineFailure
 from qwen_tui.engine.gptq.rotary import RotaryEmbedding, head_size
+
+if TYPE_CHECKING:
+    from qwen_tui.engine.model_shape import ModelShape
 
 
 class WeightsOnly(nn.Module):
@@ -54,7 +56,7 @@ class RunnerRMSNorm(WeightsOnly):
 
 
 class RunnerAttention(WeightsOnly):
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         head_dim = head_size(config)
         hidden, bias = config.hidden_size, config.attention_bias
@@ -67,7 +69,7 @@ class RunnerAttention(WeightsOnly):
 
 
 class RunnerMlp(WeightsOnly):
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         hidden, inter = config.hidden_size, config.intermediate_size
         self.gate_proj = RunnerLinear(hidden, inter, bias=False)
@@ -78,7 +80,7 @@ class RunnerMlp(WeightsOnly):
 class RunnerExperts(WeightsOnly):
     """16-bit experts, stacked as transformers stacks them: [E, 2I, H] and [E, H, I]."""
 
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         experts, hidden, inter = (
             config.num_experts,
@@ -94,7 +96,7 @@ class RunnerTopKRouter(WeightsOnly):
     """The MoE router's 16-bit weight [E, H] (the skeleton knows a router by this name's
     ending, as it knows transformers' `Qwen3MoeTopKRouter`)."""
 
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         self.top_k = config.num_experts_per_tok
         self.num_experts = config.num_experts
@@ -103,14 +105,14 @@ class RunnerTopKRouter(WeightsOnly):
 
 
 class RunnerSparseMoe(WeightsOnly):
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         self.experts = RunnerExperts(config)
         self.gate = RunnerTopKRouter(config)
 
 
 class RunnerDecoderLayer(WeightsOnly):
-    def __init__(self, config: PretrainedConfig, index: int) -> None:
+    def __init__(self, config: ModelShape, index: int) -> None:
         super().__init__()
         self.self_attn = RunnerAttention(config)
         self.mlp: nn.Module = (
@@ -121,7 +123,7 @@ class RunnerDecoderLayer(WeightsOnly):
 
 
 class RunnerModel(WeightsOnly):
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         self.embed_tokens = RunnerEmbedding(
             config.vocab_size, config.hidden_size, config.pad_token_id
@@ -136,7 +138,7 @@ class RunnerModel(WeightsOnly):
 class RunnerCausalLM(WeightsOnly):
     """The whole model: `model` (embeddings, layers, final norm, rotary) and `lm_head`."""
 
-    def __init__(self, config: PretrainedConfig) -> None:
+    def __init__(self, config: ModelShape) -> None:
         super().__init__()
         self.config = config
         self.model = RunnerModel(config)
@@ -146,12 +148,12 @@ class RunnerCausalLM(WeightsOnly):
         return self.model.embed_tokens
 
 
-def is_moe_layer(config: PretrainedConfig, index: int) -> bool:
+def is_moe_layer(config: ModelShape, index: int) -> bool:
     """Whether layer `index` has sparse experts, by transformers' rule for Qwen3-MoE
     (`mlp_only_layers`, `decoder_sparse_step`); never in a dense Qwen3."""
     if config.model_type != "qwen3_moe":
         return False
-    sparse_step: int = config.decoder_sparse_step
+    sparse_step = config.decoder_sparse_step
     return (
         index not in config.mlp_only_layers
         and config.num_experts > 0

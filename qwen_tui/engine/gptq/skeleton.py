@@ -27,6 +27,8 @@ from qwen_tui.engine.model_needs import MODEL_TYPES
 if TYPE_CHECKING:  # importing it imports transformers' modeling code: only where it is used
     from transformers import PreTrainedModel
 
+    from qwen_tui.engine.model_shape import ModelShape
+
 
 def model_class(model_type: str) -> type[PreTrainedModel]:
     """transformers' causal-LM class for a Qwen3 `model_type`."""
@@ -53,18 +55,23 @@ def config_class(model_type: str) -> type[PretrainedConfig]:
 
 
 def build_skeleton(
-    config: PretrainedConfig,
+    config: ModelShape | PretrainedConfig,
     dtype: torch.dtype,
     gptq: GPTQConfig | None,
     checkpoint_names: Collection[str],
     for_runner: bool = False,
 ) -> nn.Module:
     """The model on the meta device in `dtype`, its GPTQ layers swapped for int4 modules:
-    the project's own tree when `for_runner`, else transformers' model."""
+    the project's own tree when `for_runner` (from a ModelShape), else transformers' model
+    (from transformers' config)."""
     with torch.device("meta"):
-        model: ModuleTree = (
-            RunnerCausalLM(config) if for_runner else model_class(config.model_type)(config)
-        )
+        model: ModuleTree
+        if for_runner:
+            assert not isinstance(config, PretrainedConfig), "the own tree takes a ModelShape"
+            model = RunnerCausalLM(config)
+        else:
+            assert isinstance(config, PretrainedConfig), "transformers' tree takes its config"
+            model = model_class(config.model_type)(config)
         model = model.to(dtype)
         tie_embeddings(model)
         quantized = _quantized_modules(model, checkpoint_names)
@@ -122,7 +129,9 @@ def _quantized_modules(model: nn.Module, names: Collection[str]) -> list[str]:
     return found
 
 
-def _int4_module(module: ModuleTree, config: PretrainedConfig, gptq: GPTQConfig) -> nn.Module:
+def _int4_module(
+    module: ModuleTree, config: ModelShape | PretrainedConfig, gptq: GPTQConfig
+) -> nn.Module:
     if _is_experts(module):
         return QuantExperts(config, gptq.group_size_for)
     if type(module).__name__.endswith("TopKRouter"):
