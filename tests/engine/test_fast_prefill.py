@@ -71,3 +71,20 @@ def test_attention_with_kv_heads_shared_equals_attention_on_repeated_heads(monke
     shared = ops.causal_attention(q, k_cache, v_cache, start, end)
     torch.testing.assert_close(shared, repeated, atol=1e-6, rtol=0)
     assert not torch.allclose(repeated[0], repeated[-1])  # rows see different keys
+
+
+def test_a_later_chunk_attends_to_the_cache_before_it_and_to_its_own_past_only():
+    from qwen_tui.engine.runner import ops
+
+    start, end = 5, 12  # the second chunk of a prompt: positions 5..11 over the cache
+    gen = torch.Generator().manual_seed(3)
+    q = torch.randn(end - start, 8, 16, generator=gen)
+    k_cache, v_cache = torch.randn(2, 32, 16, generator=gen), torch.randn(2, 32, 16, generator=gen)
+    out = ops.causal_attention(q, k_cache, v_cache, start, end).view(end - start, 8, 16)
+    for row in range(end - start):
+        seen = start + row + 1  # the keys of positions 0..start+row
+        keys = k_cache[:, :seen].repeat_interleave(4, dim=0)  # 8 query heads, 2 KV heads
+        values = v_cache[:, :seen].repeat_interleave(4, dim=0)
+        weights = torch.softmax(torch.einsum("hd,hkd->hk", q[row], keys) / 4.0, dim=-1)
+        expected = torch.einsum("hk,hkd->hd", weights, values)
+        torch.testing.assert_close(out[row], expected, atol=1e-5, rtol=1e-5)
