@@ -67,7 +67,7 @@ class ChatScreen(ChatKeys):
     async def on_mount(self) -> None:
         self._fit_width(self.app.size.width)
         models = ModelSwitch(self.core, lambda engine: engine.start(self.bridge.sink))
-        self.driver = TurnDriver(self.core, self.view, self.app, self.bridge.drain, models)
+        self.driver = TurnDriver(self.core, self.view, self.app, self.bridge, models)
         await self.view.show_conversation(self.core.conversation)
         if self.view.playback:
             # A played-back session takes no typing, and Space there pauses it.
@@ -103,6 +103,9 @@ class ChatScreen(ChatKeys):
 
     async def _apply_engine_events(self) -> None:
         self._drain_timer = None
+        if self.driver.holding_a_turn:  # a frame later: waiting here would hold keys and Esc
+            self._drain_timer = self.set_timer(FRAME_S, self._apply_engine_events)
+            return
         self._last_drain = time.monotonic()
         await self.driver.handle(self.bridge.drain())
 
