@@ -3,7 +3,8 @@
 # GPU parity of the decode paths (multi-token replays included), a cold and a warm start
 # step by step (startup_time.py: an empty Triton cache, then the same one) and where the
 # heavy imports left in a start come from (import_origins.py), the engine's
-# decode and time to first token (decode.py), and the chat UI against the engine's own
+# decode and time to first token (decode.py, up to 16k-token prompts), a later prefill
+# chunk's attention against a float32 reference, and the chat UI against the engine's own
 # figures in the same process (ui_speed.py). The full set, sweeps included, is
 # gpu_session.sh; the variants and their parity, gpu_variants.sh.
 #
@@ -24,13 +25,14 @@ python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log
 checkpoint=$!
 TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 75 \
     python3 -m benchmarks.gpu_parity moe_sym_g32
+step chunk_attention 60 python3 -m benchmarks.chunk_attention_check
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the rest reuse it
 step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
 step_err_lines=1 step import_origins 60 python3 -m benchmarks.import_origins  # of a warm start's
-step decode 130 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
-    --prompts 4096 --fresh-prompts 4000 --steps 256
+step decode 170 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
+    --prompts 4096 8192 16384 --fresh-prompts 4000 --steps 256
 step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
     --long-prompt 4000 --run-turns 1
