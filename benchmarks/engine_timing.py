@@ -1,11 +1,12 @@
 """An engine wrapped so that its events are timed as they leave it, for benchmarks that
 drive a front-end (`ui_speed.py`): the front-end gets the same engine and the same events,
-and the benchmark learns when the model was ready, when a reply's first delta and its end
-were handed over."""
+and the benchmark learns when the model was ready, when a request was submitted, and when
+a reply's first delta and its end were handed over."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from qwen_tui.chat.parts import TextDelta
 from qwen_tui.engine.events import EngineEvent, EngineReady, EventSink, GenerationFinished
@@ -18,11 +19,20 @@ class TimedEngine:
     def __init__(self, engine) -> None:
         self._engine = engine
         self.ready_at: float | None = None
+        self.submitted_at: float | None = None
+        self.on_submit: Callable[[], object] | None = None
+        """Called as a request is submitted, on the thread that submits it."""
         self.first_delta_at: float | None = None
         self.finished_at: float | None = None
 
     def __getattr__(self, name: str):
         return getattr(self._engine, name)
+
+    def submit(self, request) -> None:
+        self.submitted_at = time.perf_counter()
+        if self.on_submit is not None:
+            self.on_submit()
+        self._engine.submit(request)
 
     def start(self, sink: EventSink) -> None:
         def timed(event: EngineEvent) -> None:
@@ -39,4 +49,4 @@ class TimedEngine:
 
     def next_request(self) -> None:
         """Forget the last reply's times before the next request."""
-        self.first_delta_at = self.finished_at = None
+        self.submitted_at = self.first_delta_at = self.finished_at = None

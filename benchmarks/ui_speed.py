@@ -11,17 +11,21 @@ box, as Pilot presses them, each timed from its key event to the box showing it.
 each in a process of its own.
 
 Prints one JSON object. Per front-end: the time to the first token from pressing enter (or
-starting `run`'s request) to the first delta handed to it; decode tokens/s as the front-end
-received the reply (first delta to the reply's end); the engine's own `GenerationStats`;
-for the UI also key-press latency (median and max, ms) and the time from the engine's last
-event to an idle UI. `ui_over_run` divides the UI's figures by `run`'s.
+starting `run`'s request) to the first delta handed to it (for the UI also the part from
+Enter to the request's submission; `--profile-send PREFIX` writes a cProfile of the UI
+thread over it, a file a turn); decode tokens/s as the front-end received the reply (first
+delta to the reply's end); the engine's own `GenerationStats`; for the UI also key-press
+latency (median and max, ms) and the time from the engine's last event to an idle UI.
+`ui_over_run` divides the UI's figures by `run`'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import pstats
 import statistics
 import subprocess
 import sys
@@ -73,11 +77,23 @@ async def key_latency(app: ChatApp) -> float:
     return time.perf_counter() - sent
 
 
-async def ui_turn(app, pilot, engine: TimedEngine, prompt: str, type_keys: bool) -> dict:
+async def ui_turn(
+    app, pilot, engine: TimedEngine, prompt: str, type_keys: bool, profile: str | None = None
+) -> dict:
     count = len(conversation_messages(app))
     prompt_box(app).text = prompt
+    await pilot.pause()
+    profiler = cProfile.Profile() if profile else None
     sent = time.perf_counter()
+    if profiler is not None:
+        engine.on_submit = profiler.disable  # the submission runs on the UI thread too
+        profiler.enable()  # the UI thread (this one) from Enter to the request's submission
     await pilot.press("enter")
+    if profiler is not None and profile is not None:
+        await wait_until(lambda: engine.submitted_at is not None, 120, "the submission")
+        engine.on_submit = None
+        with open(profile, "w") as out:
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
     await wait_until(lambda: engine.first_delta_at is not None, 120, "the first token")
     latencies = []
     while type_keys and engine.finished_at is None:
@@ -90,6 +106,7 @@ async def ui_turn(app, pilot, engine: TimedEngine, prompt: str, type_keys: bool)
     stats = conversation_messages(app)[-1].stats
     turn = {
         "ttft_s": round(engine.first_delta_at - sent, 4),
+        "enter_to_submit_ms": round((engine.submitted_at - sent) * 1000, 1),
         "decode_tok_s": _rate(stats.generated_tokens, replied - engine.first_delta_at),
         "engine": asdict(stats),
         "last_token_to_idle_ms": round((idle - engine.finished_at) * 1000, 1),
@@ -105,7 +122,7 @@ async def ui_turn(app, pilot, engine: TimedEngine, prompt: str, type_keys: bool)
     return turn
 
 
-async def measure_ui(settings: Settings, prompts: list[str]) -> dict:
+async def measure_ui(settings: Settings, prompts: list[str], profile: str | None = None) -> dict:
     spec = ModelSpec(settings.model, settings.device, settings.dtype)
     engine = TimedEngine(LocalEngine(spec))
     app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
@@ -115,7 +132,8 @@ async def measure_ui(settings: Settings, prompts: list[str]) -> dict:
         report = {"ready_s": round(engine.ready_at - started, 1)}
         for i, prompt in enumerate(prompts):
             engine.next_request()
-            report[f"turn{i + 1}"] = await ui_turn(app, pilot, engine, prompt, i == 0)
+            turn_profile = f"{profile}.turn{i + 1}.txt" if profile else None
+            report[f"turn{i + 1}"] = await ui_turn(app, pilot, engine, prompt, i == 0, turn_profile)
     engine.close()
     return report
 
@@ -146,6 +164,9 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--run-turns", type=int, default=2, help="0: the UI only")
+    parser.add_argument(
+        "--profile-send", metavar="PREFIX", help="cProfile the UI from Enter to the submission"
+    )
     args = parser.parse_args()
     import torch
 
@@ -158,7 +179,7 @@ def main() -> None:
     )
     prompts = [SHORT_PROMPT, long_prompt(args.long_prompt)]
     report: dict = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}
-    report["ui"] = asyncio.run(measure_ui(settings, prompts))
+    report["ui"] = asyncio.run(measure_ui(settings, prompts, args.profile_send))
     print(json.dumps(report, indent=1), flush=True)
     if args.run_turns > 0:
         runs = enumerate(prompts[: args.run_turns])
