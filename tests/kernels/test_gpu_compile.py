@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLAIN = (  # the fusions and the overlapped launches off, as before they were measured
     "qwen_tui.engine.kernels.decode_attention.FUSE_QK=False",
     "qwen_tui.engine.runner.sampler.FUSED=False",
+    "qwen_tui.engine.kernels.moe_route.FUSE_NORM=False",
     "qwen_tui.engine.kernels.launch_overlap.PDL=False",
 )
 DECODE_KERNELS = {
