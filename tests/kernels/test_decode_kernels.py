@@ -66,6 +66,17 @@ def test_add_rmsnorm_updates_the_residual_and_empties_the_accumulator():
     assert torch.all(acc == 0)
 
 
+def test_add_rmsnorm_adds_an_earlier_accumulator_first_and_empties_both():
+    h = torch.randn(1, 96, dtype=torch.float16)
+    earlier, acc, weight = torch.randn(1, 96), torch.randn(1, 96), torch.randn(96)
+    # The model's two residual adds, each rounded to its dtype.
+    expected_h = (h + earlier.to(h.dtype)) + acc.to(h.dtype)
+    x = torch.empty(1, 96, dtype=torch.float16)
+    add_rmsnorm(h, acc, weight, x, 1e-6, earlier=earlier)
+    assert torch.equal(h, expected_h)
+    assert torch.all(acc == 0) and torch.all(earlier == 0)
+
+
 def test_qk_norm_rope_cache_writes_q_and_the_cache_row_at_the_position():
     width = (HEADS + 2 * KV) * D
     acc = torch.randn(1, width)

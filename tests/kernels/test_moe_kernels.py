@@ -10,8 +10,9 @@ from qwen_tui.engine.kernels import int4_gemv, moe_decode
 from qwen_tui.engine.kernels.fused_moe import fused_moe
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
 from qwen_tui.engine.kernels.moe_reference import align_pairs, route
-from qwen_tui.engine.kernels.moe_route import RouterRoute
+from qwen_tui.engine.kernels.moe_route import Residual, RouterRoute
 from qwen_tui.engine.kernels.moe_topk import route_topk
+from qwen_tui.engine.runner.ops import rms_norm
 from tests.kernels.int4_weights import int4_experts, int4_weight, rel_err
 
 E, H, INTER, TOP_K = 8, 128, 64, 3
@@ -85,6 +86,23 @@ def test_router_route_picks_the_experts_of_the_router_logits(normalize):
     assert torch.equal(ids.long(), ref_ids)
     assert torch.allclose(weights, ref_w, atol=1e-6)
     assert torch.all(scratch == 0) and router_route.counter.item() == 0
+
+
+def test_router_route_norms_its_input_from_the_residual_when_given_it():
+    h, acc, norm = torch.randn(1, 96), torch.randn(1, 96), torch.randn(96)
+    router = torch.randn(128, 96)
+    ids, weights = torch.zeros(1, 8, dtype=torch.int32), torch.zeros(1, 8)
+    x = torch.zeros(1, 96)
+    before = h.clone()
+    RouterRoute(128, torch.device("cpu"))(
+        x, router, 8, True, ids, weights, torch.zeros(8, 40), Residual(h, acc, norm, 1e-6)
+    )
+    expected_x = rms_norm(h + acc, norm, 1e-6)
+    torch.testing.assert_close(x, expected_x, atol=1e-5, rtol=1e-5)  # for the experts
+    ref_w, ref_ids = route(expected_x @ router.T, 8, True)
+    assert torch.equal(ids.long(), ref_ids)
+    assert torch.allclose(weights, ref_w, atol=1e-5)
+    assert torch.equal(h, before) and acc.abs().sum() > 0  # the norm after adds acc to h
 
 
 def test_align_pairs_groups_each_expert_into_whole_blocks():

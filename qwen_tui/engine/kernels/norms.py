@@ -2,7 +2,9 @@
 
 `add_rmsnorm`: h += bf16(acc); x = RMSNorm(h) * weight; acc = 0, in one launch. At decode
 the fp32 accumulators of the int4 GEMVs are emptied here, ready for the next step's
-atomics; a prefill passes the matmuls' bf16 outputs and leaves them as they are.
+atomics; a prefill passes the matmuls' bf16 outputs and leaves them as they are. At decode
+an `earlier` accumulator may be added (and emptied) first: the attention's output, when the
+router normed it for the experts itself (`moe_route.py`) and only the residual is left.
 Rounding follows transformers: each sum is rounded to the model's dtype where it rounds.
 (The q/k norm and rotary step is `qk_rope.py`.)
 """
@@ -21,6 +23,7 @@ from qwen_tui.engine.kernels.tuning import INTERPRETED_ROWS, interpreted
 @triton.jit(do_not_specialize=["T"])  # one binary for every prompt length
 def _add_rmsnorm_kernel(
     h_ptr,
+    earlier_ptr,
     acc_ptr,
     w_ptr,
     x_ptr,
@@ -29,6 +32,7 @@ def _add_rmsnorm_kernel(
     eps,
     BLOCK_T: tl.constexpr,
     BLOCK: tl.constexpr,
+    HAS_EARLIER: tl.constexpr,
     HAS_ACC: tl.constexpr,
     CLEAR: tl.constexpr,
     PDL: tl.constexpr,
@@ -39,6 +43,10 @@ def _add_rmsnorm_kernel(
     mask = (rows < T) & (offs < H)
     at = rows * H + offs
     h = tl.load(h_ptr + at, mask=mask, other=0.0)
+    if HAS_EARLIER:  # rounded as the model rounds its first residual add
+        earlier = tl.load(earlier_ptr + at, mask=mask, other=0.0)
+        h = (h.to(tl.float32) + earlier.to(h.dtype).to(tl.float32)).to(h.dtype)
+        tl.store(earlier_ptr + at, tl.zeros_like(earlier), mask=mask)
     if HAS_ACC:
         acc = tl.load(acc_ptr + at, mask=mask, other=0.0)
         h = (h.to(tl.float32) + acc.to(h.dtype).to(tl.float32)).to(h.dtype)
@@ -62,15 +70,18 @@ def add_rmsnorm(
     x: torch.Tensor,
     eps: float,
     clear: bool = True,
+    earlier: torch.Tensor | None = None,
 ) -> None:
     """h [T, H] += acc (fp32 or the model dtype; zeroed after when `clear`);
-    x [T, H] = RMSNorm(h) * weight. With acc None, h is only normed."""
+    x [T, H] = RMSNorm(h) * weight. With acc None, h is only normed. `earlier` (fp32, like
+    acc) is added to h before acc, rounded on its own, and always zeroed."""
     T, H = h.shape
     block_t = min(triton.next_power_of_2(T), INTERPRETED_ROWS) if interpreted() else 1
     pdl = T == 1 and launch_overlap.enabled(h.device.type)  # a decode step's
     _add_rmsnorm_kernel[(triton.cdiv(T, block_t),)](
         h,
-        h if acc is None else acc,  # a placeholder pointer when there is nothing to add
+        h if earlier is None else earlier,  # placeholder pointers where nothing is added
+        h if acc is None else acc,
         weight,
         x,
         T,
@@ -78,6 +89,7 @@ def add_rmsnorm(
         eps,
         BLOCK_T=block_t,
         BLOCK=triton.next_power_of_2(H),
+        HAS_EARLIER=earlier is not None,
         HAS_ACC=acc is not None,
         CLEAR=clear and acc is not None,
         PDL=pdl,

@@ -1,4 +1,4 @@
-"""The decode step on Triton kernels: about a dozen launches a layer, all of fixed shape.
+"""The decode step on Triton kernels: eight launches a layer, all of fixed shape.
 
 Activations live in buffers allocated once; the int4 GEMVs add into fp32 accumulators that
 the next fused norm empties again, so a CUDA graph replays the step with no allocation, no
@@ -13,11 +13,11 @@ from typing import TypeGuard
 import torch
 import torch.nn.functional as F
 
-from qwen_tui.engine.kernels import decode_attention
+from qwen_tui.engine.kernels import decode_attention, moe_route
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, QkSums
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
-from qwen_tui.engine.kernels.moe_route import RouterRoute
+from qwen_tui.engine.kernels.moe_route import Residual, RouterRoute
 from qwen_tui.engine.kernels.moe_topk import route_topk
 from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
@@ -50,7 +50,10 @@ class FastDecodeStep:
         self.qkv = [_fuse_qkv(layer) for layer in w.layers]
         self.h = torch.zeros(1, hidden, device=device, dtype=dtype)
         self.x = torch.zeros(1, hidden, device=device, dtype=dtype)
-        self.acc_h = torch.zeros(1, hidden, device=device, dtype=torch.float32)
+        # The attention's and the MLP's sums apart: with the router's norm fused, the
+        # attention's is still read after the MLP's has started to fill.
+        self.acc_attn = torch.zeros(1, hidden, device=device, dtype=torch.float32)
+        self.acc_mlp = torch.zeros(1, hidden, device=device, dtype=torch.float32)
         self.acc_qkv = torch.zeros(1, qkv_width, device=device, dtype=torch.float32)
         self.q = torch.zeros(1, w.num_heads, w.head_dim, device=device, dtype=dtype)
         self.attention = DecodeAttention(
@@ -70,15 +73,20 @@ class FastDecodeStep:
         """token [1], pos [1] int64 -> logits [V]."""
         w = self.w
         torch.index_select(w.embed, 0, token, out=self.h)
-        add_rmsnorm(self.h, self.acc_h, w.layers[0].input_norm, self.x, w.rms_eps)
+        eps = w.rms_eps
+        add_rmsnorm(self.h, self.acc_mlp, w.layers[0].input_norm, self.x, eps)
         for i, layer in enumerate(w.layers):
             self._qkv_into(i, layer)
             attn = self._attention(i, layer, pos)
-            self._linear_into(attn.view(1, -1), layer.o, self.acc_h)
-            add_rmsnorm(self.h, self.acc_h, layer.post_norm, self.x, w.rms_eps)
-            self._mlp_into(layer)
+            self._linear_into(attn.view(1, -1), layer.o, self.acc_attn)
             after = w.layers[i + 1].input_norm if i + 1 < len(w.layers) else w.final_norm
-            add_rmsnorm(self.h, self.acc_h, after, self.x, w.rms_eps)
+            if moe_route.FUSE_NORM and _routed_on_triton(layer.mlp):
+                self._mlp_into(layer, Residual(self.h, self.acc_attn, layer.post_norm, eps))
+                add_rmsnorm(self.h, self.acc_mlp, after, self.x, eps, earlier=self.acc_attn)
+            else:
+                add_rmsnorm(self.h, self.acc_attn, layer.post_norm, self.x, eps)
+                self._mlp_into(layer)
+                add_rmsnorm(self.h, self.acc_mlp, after, self.x, eps)
         return F.linear(self.x, w.lm_head)[0]
 
     def _attention(self, i: int, layer: LayerWeights, pos: torch.Tensor) -> torch.Tensor:
@@ -118,7 +126,8 @@ class FastDecodeStep:
         else:
             acc += self.ops.linear(x, weight).float()
 
-    def _mlp_into(self, layer: LayerWeights) -> None:
+    def _mlp_into(self, layer: LayerWeights, residual: Residual | None = None) -> None:
+        """The MLP of x into acc_mlp; with `residual`, the router norms x from it first."""
         mlp = layer.mlp
         if _fast_moe(mlp):
             assert isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts)
@@ -131,16 +140,17 @@ class FastDecodeStep:
                     self.ids,
                     self.route_w,
                     self.gate_up,
+                    residual,
                 )
             else:
                 logits = self.ops.linear(self.x, mlp.router)
                 route_topk(logits, mlp.top_k, mlp.normalize, self.ids, self.route_w, self.gate_up)
             e = mlp.experts
             moe_decode_into(
-                self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.gate_up, self.acc_h
+                self.x, self.ids, self.route_w, e.gate, e.up, e.down, self.gate_up, self.acc_mlp
             )
         else:
-            self.acc_h += self.ops.mlp(self.x, mlp).float()
+            self.acc_mlp += self.ops.mlp(self.x, mlp).float()
 
 
 def graph_blockers(w: ModelWeights) -> list[str]:
@@ -162,6 +172,11 @@ def _fast_moe(mlp: MoeMlp | DenseMlp) -> bool:
         and p.in_features % gemv_block_k(p.group_size) == 0
         for p in (experts.gate, experts.up, experts.down)
     )
+
+
+def _routed_on_triton(mlp: MoeMlp | DenseMlp) -> bool:
+    """Experts on the fused kernels behind the fused router launch (a 16-bit router)."""
+    return _fast_moe(mlp) and isinstance(mlp, MoeMlp) and isinstance(mlp.router, torch.Tensor)
 
 
 def _out_features(weight: Linear) -> int:
