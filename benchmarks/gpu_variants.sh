@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Which decode kernel variants become defaults, and where start-up goes, in one device call
-# (about 8 minutes on an H200): GPU parity with the fusions (FUSE_QK, the fused sampler) and
-# then with the overlapped launches (PDL) switched on, each in its own process; the
-# runner's sweep of every variant at 1k and 32k with a profile of the defaults; and a cold
-# and a warm start of the full-shape synthetic checkpoint, step by step, with the prefill
-# autotuners' choices.
+# Which decode kernel variants become defaults, in one device call (about 2 minutes on an
+# H200): GPU parity with the candidate switched on, the runner's sweep of every variant in
+# `runner_speed.DECODE_VARIANTS` at 1k and 32k on random weights of the real shape, then the
+# engine end to end (`decode.py`) on the full-shape synthetic checkpoint with the candidate.
 #
-#     bash benchmarks/gpu_variants.sh [OUT_DIR]
+#     CANDIDATE="--set MODULE.CONSTANT=VALUE ..." bash benchmarks/gpu_variants.sh [OUT_DIR]
+#
+# (2026-12-04: the candidate was moe_route.FUSE_NORM=True, now the default.)
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
@@ -18,24 +18,13 @@ export PYTHONPATH=.:/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log" 2>&1 &
 checkpoint=$!
-fusions="--set qwen_tui.engine.kernels.decode_attention.FUSE_QK=True \
---set qwen_tui.engine.runner.sampler.FUSED=True"
-pdl="--set qwen_tui.engine.kernels.launch_overlap.PDL=True"
-export TRITON_F32_DEFAULT=ieee
+candidate=${CANDIDATE:-}
 # shellcheck disable=SC2086
-TRITON_CACHE_DIR=$work/tiny step parity_fusions 110 \
-    python3 -m benchmarks.gpu_parity $fusions moe_sym_g32 moe_asym_g128_qrouter
-# shellcheck disable=SC2086
-TRITON_CACHE_DIR=$work/tiny step parity_pdl 90 python3 -m benchmarks.gpu_parity $fusions $pdl moe_sym_g32
-unset TRITON_F32_DEFAULT
-step runner_speed 220 python3 benchmarks/runner_speed.py --variants --pdl --profile
+TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step parity_candidate 110 \
+    python3 -m benchmarks.gpu_parity $candidate moe_sym_g32 moe_asym_g128_qrouter
+step runner_speed 240 python3 benchmarks/runner_speed.py --variants --profile
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
-TRITON_CACHE_DIR=$work/cold step startup_cold 130 python3 -m benchmarks.startup_time --model /tmp/q30
-TRITON_CACHE_DIR=$work/cold step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
-echo "== autotune choices (cold start)"
-python3 -c "import json, pathlib, sys
-for p in pathlib.Path(sys.argv[1]).rglob('*.autotune.json'):
-    d = json.loads(p.read_text())
-    best = min(d['configs_timings'], key=lambda c: c[1][0] if isinstance(c[1], list) else c[1])
-    print(p.name[:40], d.get('key'), best, len(d['configs_timings']))" "$work/cold"
+# shellcheck disable=SC2086
+step decode_candidate 170 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
+    --prompts 4096 --fresh-prompts --steps 256 $candidate
