@@ -2,11 +2,13 @@
 # Which decode kernel variants become defaults, in one device call (about 2 minutes on an
 # H200): GPU parity with the candidate switched on, the runner's sweep of every variant in
 # `runner_speed.DECODE_VARIANTS` at 1k and 32k on random weights of the real shape, then the
-# engine end to end (`decode.py`) on the full-shape synthetic checkpoint with the candidate.
+# engine end to end (`decode.py`) on the full-shape synthetic checkpoint with the candidate;
+# and the decode attention alone at the model's shape against float32, both ways merged.
 #
 #     CANDIDATE="--set MODULE.CONSTANT=VALUE ..." bash benchmarks/gpu_variants.sh [OUT_DIR]
 #
-# (2026-12-04: the candidate was moe_route.FUSE_NORM=True, now the default.)
+# (2026-12-04: the candidate was moe_route.FUSE_NORM=True; 2026-12-07, with no CANDIDATE,
+# decode_attention.FUSE_MERGE=True as the default.)
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
@@ -22,6 +24,7 @@ candidate=${CANDIDATE:-}
 # shellcheck disable=SC2086
 TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step parity_candidate 110 \
     python3 -m benchmarks.gpu_parity $candidate moe_sym_g32 moe_asym_g128_qrouter
+step decode_attention 60 python3 -m benchmarks.decode_attention_check
 step runner_speed 240 python3 benchmarks/runner_speed.py --variants --profile
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
