@@ -72,11 +72,13 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
     return results
 
 
-# Each tried against the defaults. The fusions measured before (FUSE_QK, sampler.FUSED,
-# PDL, moe_route.FUSE_NORM, decode_attention.FUSE_MERGE: NOTES.md) are defaults now; these
-# switch the last ones off, and all of them, for reference. A new candidate goes here first.
+# Each tried against the defaults. The fusions (FUSE_QK, sampler.FUSED, PDL,
+# moe_route.FUSE_NORM, decode_attention.FUSE_MERGE, sampler.FUSED_TOP_K: NOTES.md) are
+# defaults; these switch the newest ones off one at a time, and all of them, for reference.
+# A new candidate goes here first.
 DECODE_VARIANTS: dict[str, Changes] = {
     "merge_apart": {(decode_attention, "FUSE_MERGE"): False},
+    "torch_topk": {(sampler, "FUSED_TOP_K"): False},
     "norm_apart_from_router": {(moe_route, "FUSE_NORM"): False},
     "attention_three_stages": {(decode_attention, "PARTIAL_STAGES"): 3},
     "older_defaults": {
@@ -85,6 +87,7 @@ DECODE_VARIANTS: dict[str, Changes] = {
         (sampler, "FUSED"): False,
         (moe_route, "FUSE_NORM"): False,
         (decode_attention, "FUSE_MERGE"): False,
+        (sampler, "FUSED_TOP_K"): False,
     },
 }
 

@@ -1,6 +1,7 @@
 """The runner's GPU sampler (run here on the CPU): greedy at temperature 0, the presence
 penalty, top-k / top-p / min-p cuts, seeds that repeat, draws that follow the
-probabilities; both as torch ops and as the fused Triton launch (in its interpreter)."""
+probabilities; as torch ops, as torch.topk and the fused draw, and as one Triton launch
+for the penalty, top-k and draw (the fused ones in Triton's interpreter)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ CPU = torch.device("cpu")
 LOGITS = torch.log(torch.tensor([0.05, 0.4, 0.3, 0.15, 0.06, 0.04]))
 
 
-@pytest.fixture(params=[False, True], ids=["torch_ops", "fused"])
+@pytest.fixture(
+    params=[(False, False), (True, False), (True, True)],
+    ids=["torch_ops", "fused_draw", "one_launch"],
+)
 def fused(request, monkeypatch):
-    monkeypatch.setattr(sampler_module, "FUSED", request.param)
+    draw, top_k = request.param
+    monkeypatch.setattr(sampler_module, "FUSED", draw)
+    monkeypatch.setattr(sampler_module, "FUSED_TOP_K", top_k)
     return request.param
 
 
@@ -64,3 +70,25 @@ def test_the_sampled_token_is_written_where_the_graph_reads_it(fused):
     built, out = sampler(temperature=0), torch.zeros(1, dtype=torch.int64)
     assert built.sample(LOGITS, out=out) is out and out.item() == 1
     assert built.seen[1] == 1 and built.seen.sum() == 1
+
+
+@pytest.mark.parametrize("top_k", [1, 20, 64])
+def test_one_launch_draws_the_tokens_torch_topk_and_the_fused_draw_do(top_k, monkeypatch):
+    """The vocabulary split over programs (Qwen3's is 75 slices): the k best gathered from
+    every slice, the last one part-filled, with the penalty on what was drawn before.
+    (float32 logits: among equal values the order of the k best, and so the draw, is
+    torch.topk's own choice.)"""
+    vocab = 2 * 2048 + 300
+    logits = torch.randn(vocab, generator=torch.Generator().manual_seed(3)) * 3
+    logits[-40:] += 6  # many of the best in the last, part-filled slice
+    params = SamplingParams(
+        temperature=0.6, top_p=0.95, top_k=top_k, min_p=0.0, presence_penalty=1.5
+    )
+    tokens = {}
+    for one_launch in (False, True):
+        monkeypatch.setattr(sampler_module, "FUSED_TOP_K", one_launch)
+        built = DeviceSampler(vocab, CPU, top_k)
+        built.configure(params, seed=11)
+        tokens[one_launch] = [int(built.sample(logits)) for _ in range(30)]
+    assert tokens[True] == tokens[False]
+    assert len(set(tokens[True])) > (1 if top_k > 1 else 0)

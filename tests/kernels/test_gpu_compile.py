@@ -84,8 +84,8 @@ def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(a
     assert {k["constexprs"]["CHUNK_SIZE"] for k in partial} == {64, 256, 512}
     assert all(k["constexprs"]["QK_FROM_SUMS"] == fused for k in partial)
     assert all(k["constexprs"]["MERGE"] == fused for k in partial)
-    sampled = any(k["kernel"] == "sample_top_k._sample_kernel" for k in kernels)
-    assert sampled == fused
+    drawn_in_one_launch = any(k["kernel"] == "top_k_draw._top_k_draw_kernel" for k in kernels)
+    assert drawn_in_one_launch == fused
     decode = [k for k in kernels if k["kernel"] in DECODE_KERNELS]
     overlapped = fused and arch >= 90  # PDL needs sm_90
     assert {k["constexprs"]["PDL"] for k in decode} == {overlapped}

@@ -16,9 +16,11 @@ import triton.language as tl
 
 
 @triton.jit
-def _sample_kernel(
-    values_ptr,
-    indices_ptr,
+def draw_from_top_k(
+    values,
+    indices,
+    offs,
+    mask,
     temperature_ptr,
     top_p_ptr,
     min_p_ptr,
@@ -26,13 +28,10 @@ def _sample_kernel(
     draws_ptr,
     token_ptr,
     seen_ptr,
-    K,
     K_PAD: tl.constexpr,
 ):
-    offs = tl.arange(0, K_PAD)
-    mask = offs < K
-    values = tl.load(values_ptr + offs, mask=mask, other=float("-inf")).to(tl.float32)
-    indices = tl.load(indices_ptr + offs, mask=mask, other=0)
+    """The draw from the k best (values fp32, sorted descending, -inf past k) and their
+    vocabulary indices: stores the token, marks it seen and counts the draw."""
     temperature = tl.load(temperature_ptr)
     scaled = values / tl.maximum(temperature, 1e-5)
     probs = tl.exp(scaled - tl.max(scaled, axis=0))
@@ -50,6 +49,40 @@ def _sample_kernel(
     tl.store(token_ptr, token)
     tl.store(seen_ptr + token, 1.0)
     tl.store(draws_ptr, draw + 1)
+
+
+@triton.jit
+def _sample_kernel(
+    values_ptr,
+    indices_ptr,
+    temperature_ptr,
+    top_p_ptr,
+    min_p_ptr,
+    seed_ptr,
+    draws_ptr,
+    token_ptr,
+    seen_ptr,
+    K,
+    K_PAD: tl.constexpr,
+):
+    offs = tl.arange(0, K_PAD)
+    mask = offs < K
+    values = tl.load(values_ptr + offs, mask=mask, other=float("-inf")).to(tl.float32)
+    indices = tl.load(indices_ptr + offs, mask=mask, other=0)
+    draw_from_top_k(
+        values,
+        indices,
+        offs,
+        mask,
+        temperature_ptr,
+        top_p_ptr,
+        min_p_ptr,
+        seed_ptr,
+        draws_ptr,
+        token_ptr,
+        seen_ptr,
+        K_PAD,
+    )
 
 
 def sample_top_k(

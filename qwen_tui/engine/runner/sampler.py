@@ -3,22 +3,29 @@
 Nothing here reads a value back to the host or changes shape between calls, so a CUDA graph
 can capture it and a new request only rewrites the tensors in place. Top-k runs first (the
 model card uses k = 20), then temperature, min_p and top_p act on those k values only,
-either as torch ops or, with FUSED, in one Triton launch (`kernels/sample_top_k.py`).
+either as torch ops or, with FUSED, in one Triton launch (`kernels/sample_top_k.py`). With
+FUSED_TOP_K too, the presence penalty and the top-k are in that launch (`top_k_draw.py`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from qwen_tui.chat.sampling import SamplingParams
 from qwen_tui.engine.kernels import available
 
+if TYPE_CHECKING:  # Triton is imported only where it can run
+    from qwen_tui.engine.kernels.top_k_draw import TopKDraw
+
 # The draw after top-k in one Triton launch instead of about 15 torch ops (H200: 369 ->
 # 374 tok/s at 1k, benchmarks/NOTES.md).
 FUSED = True
 FUSED_MAX_K = 1024  # one program holds the k values; larger k (or none) uses torch ops
+# The penalty and the top-k in that launch too, instead of torch.topk's dozen kernels.
+FUSED_TOP_K = True
+FUSED_TOP_K_MAX = 64  # each of its programs keeps k values in registers
 
 
 class DeviceSampler:
@@ -37,6 +44,11 @@ class DeviceSampler:
         self.seed = torch.zeros((), device=device, dtype=torch.int64)  # the fused draw's
         self.draws = torch.zeros((), device=device, dtype=torch.int64)
         self.can_fuse = available(device.type)  # Triton runs on tensors of this device
+        self.top_k_draw: TopKDraw | None = None
+        if self.can_fuse and self.top_k <= FUSED_TOP_K_MAX:
+            from qwen_tui.engine.kernels.top_k_draw import TopKDraw
+
+            self.top_k_draw = TopKDraw(vocab_size, self.top_k, device)
 
     def configure(self, params: SamplingParams, seed: int | None = None) -> None:
         """Set the parameters for the next request and forget the tokens seen so far."""
@@ -57,6 +69,13 @@ class DeviceSampler:
     def sample(self, logits: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """logits [V] (any float dtype) -> the next token id, int64 [1] (written into `out`
         when given), and marks it seen."""
+        if FUSED and FUSED_TOP_K and self.top_k_draw is not None:
+            token = (
+                out if out is not None else torch.empty(1, device=logits.device, dtype=torch.int64)
+            )
+            sampling = (self.temperature, self.top_p, self.min_p, self.seed, self.draws)
+            self.top_k_draw(logits, self.seen, self.presence_penalty, sampling, token)
+            return token
         # logits - penalty * seen, promoted to float32, in one launch
         logits = torch.addcmul(logits, self.seen, self.presence_penalty, value=-1)
         values, indices = torch.topk(logits, self.top_k)  # sorted, descending
