@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Which decode kernel variants become defaults, in one device call (about 2 minutes on an
+# Which decode kernel variants become defaults, in one device call (about 9 minutes on an
 # H200): GPU parity with the candidate switched on, the runner's sweep of every variant in
 # `runner_speed.DECODE_VARIANTS` at 1k and 32k on random weights of the real shape, then the
 # engine end to end (`decode.py`) on the full-shape synthetic checkpoint with the candidate;
@@ -25,7 +25,7 @@ candidate=${CANDIDATE:-}
 TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step parity_candidate 110 \
     python3 -m benchmarks.gpu_parity $candidate moe_sym_g32 moe_asym_g128_qrouter
 step decode_attention 60 python3 -m benchmarks.decode_attention_check
-step runner_speed 240 python3 benchmarks/runner_speed.py --variants --profile
+step runner_speed 280 python3 benchmarks/runner_speed.py --variants --profile
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 # shellcheck disable=SC2086
