@@ -3,12 +3,12 @@
 # H200): GPU parity with the candidate switched on, the runner's sweep of every variant in
 # `runner_speed.DECODE_VARIANTS` at 1k and 32k on random weights of the real shape, then the
 # engine end to end (`decode.py`) on the full-shape synthetic checkpoint with the candidate;
-# and the decode attention alone at the model's shape against float32, both ways merged.
+# and the decode attention alone at the model's shape against float32, at two depths.
 #
 #     CANDIDATE="--set MODULE.CONSTANT=VALUE ..." bash benchmarks/gpu_variants.sh [OUT_DIR]
 #
 # (2026-12-04: the candidate was moe_route.FUSE_NORM=True; 2026-12-07, with no CANDIDATE,
-# decode_attention.FUSE_MERGE=True as the default.)
+# sampler.FUSED_TOP_K=True as the default.)
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"

@@ -73,11 +73,10 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
 
 
 # Each tried against the defaults. The fusions (FUSE_QK, sampler.FUSED, PDL,
-# moe_route.FUSE_NORM, decode_attention.FUSE_MERGE, sampler.FUSED_TOP_K: NOTES.md) are
+# moe_route.FUSE_NORM, sampler.FUSED_TOP_K: NOTES.md) are
 # defaults; these switch the newest ones off one at a time, and all of them, for reference.
 # A new candidate goes here first.
 DECODE_VARIANTS: dict[str, Changes] = {
-    "merge_apart": {(decode_attention, "FUSE_MERGE"): False},
     "torch_topk": {(sampler, "FUSED_TOP_K"): False},
     "norm_apart_from_router": {(moe_route, "FUSE_NORM"): False},
     "attention_three_stages": {(decode_attention, "PARTIAL_STAGES"): 3},
@@ -86,7 +85,6 @@ DECODE_VARIANTS: dict[str, Changes] = {
         (decode_attention, "FUSE_QK"): False,
         (sampler, "FUSED"): False,
         (moe_route, "FUSE_NORM"): False,
-        (decode_attention, "FUSE_MERGE"): False,
         (sampler, "FUSED_TOP_K"): False,
     },
 }
@@ -112,7 +110,7 @@ TILE_VARIANTS: dict[str, Changes] = {
 def variant_sweep(
     runner: Runner,
     tried: dict[str, Changes],
-    long_for: tuple[str, ...] = ("merge_apart", "norm_apart_from_router", "attention_three_stages"),
+    long_for: tuple[str, ...] = ("norm_apart_from_router", "attention_three_stages"),
 ) -> dict:
     """Decode speed at 1k (and 32k for some) with the defaults and with each of `tried`
     (the graphs are captured again for each; at 32k too for the defaults and `long_for`),

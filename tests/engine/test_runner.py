@@ -55,12 +55,11 @@ def test_reference_path_greedy_matches_stock_transformers(name, loaded, referenc
 def test_kernel_path_greedy_and_logits_match_stock_transformers(
     name, fused, loaded, reference, monkeypatch
 ):
-    # fused: q/k norm, rope, the cache write and the chunks' merge inside the decode
-    # attention's launch, the norm before the router inside the router's, and the sampling
-    # after top-k in one launch (the variants runner_speed --variants measures)
+    # fused: q/k norm, rope and the cache write inside the decode attention, the norm
+    # before the router inside the router's launch, and the sampling after top-k in one
+    # launch (the variants runner_speed --variants measures)
     monkeypatch.setattr(decode_attention, "FUSE_QK", fused)
     monkeypatch.setattr(moe_route, "FUSE_NORM", fused)
-    monkeypatch.setattr(decode_attention, "FUSE_MERGE", fused)
     monkeypatch.setattr(sampler, "FUSED", fused)
     model = loaded(name)
     prompt = prompt_ids(model)

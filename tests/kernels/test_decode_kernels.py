@@ -24,12 +24,9 @@ def softmax_attention(q, k, v, length):
     return (torch.softmax(scores, -1) @ values)[:, 0]
 
 
-# merged: by each KV head's last program inside the partials' launch, or a launch of its own
-@pytest.mark.parametrize("merged", [True, False], ids=["merged-in-launch", "merge-apart"])
 @pytest.mark.parametrize("chunk", sorted({c for _, c in decode_attention.CHUNK_BUCKETS}))
 @pytest.mark.parametrize("length", [1, 63, 65, 300, 600])
-def test_decode_attention_matches_softmax_attention(length, chunk, merged, monkeypatch):
-    monkeypatch.setattr(decode_attention, "FUSE_MERGE", merged)
+def test_decode_attention_matches_softmax_attention(length, chunk):
     attention = DecodeAttention(HEADS, KV, D, MAX_LEN, torch.device("cpu"))
     attention.chunk = chunk
     k, v = torch.randn(KV, MAX_LEN, D), torch.randn(KV, MAX_LEN, D)
@@ -39,23 +36,19 @@ def test_decode_attention_matches_softmax_attention(length, chunk, merged, monke
 
 
 @pytest.mark.parametrize("heads", [6, 12])  # groups of 3 and 6 query heads, not powers of two
-def test_each_step_of_a_decode_merges_whatever_the_group(heads):
-    """The per-KV-head counters the fused merge counts with are ready again for the next
-    layer and the next token, a longer or a shorter one."""
+def test_each_step_of_a_decode_attends_whatever_the_group(heads):
+    """One workspace serves every step, a longer or a shorter one, with any group."""
     attention = DecodeAttention(heads, KV, D, MAX_LEN, torch.device("cpu"))
     k, v = torch.randn(KV, MAX_LEN, D), torch.randn(KV, MAX_LEN, D)
     for length in (130, 131, 64, 600):
         q = torch.randn(heads, D)
         out = attention(q, k, v, torch.tensor([length - 1]))
         assert torch.allclose(out, softmax_attention(q, k, v, length), atol=1e-5)
-    assert torch.all(attention.counter == 0)
 
 
-@pytest.mark.parametrize("merged", [True, False], ids=["merged-in-launch", "merge-apart"])
 @pytest.mark.parametrize("pos", [0, 70, 599])
-def test_attention_from_the_qkv_sums_equals_norm_rope_then_attention(pos, merged, monkeypatch):
+def test_attention_from_the_qkv_sums_equals_norm_rope_then_attention(pos):
     """The fused decode path: q, k, v normed, rotated and cached inside the attention."""
-    monkeypatch.setattr(decode_attention, "FUSE_MERGE", merged)
     attention = DecodeAttention(HEADS, KV, D, MAX_LEN, torch.device("cpu"))
     sums = torch.randn(1, (HEADS + 2 * KV) * D)
     angles = torch.randn(MAX_LEN, D // 2).repeat(1, 2)

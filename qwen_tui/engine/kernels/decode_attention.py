@@ -17,8 +17,7 @@ import torch
 import triton
 
 from qwen_tui.engine.kernels import launch_overlap
-from qwen_tui.engine.kernels.decode_attention_kernels import _partial_kernel
-from qwen_tui.engine.kernels.decode_attention_merge import _merge_kernel
+from qwen_tui.engine.kernels.decode_attention_kernels import _merge_kernel, _partial_kernel
 
 # Context length -> chunk size: short chunks spread a short context over enough programs,
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
@@ -30,10 +29,6 @@ FUSE_QK = True
 # thread at 512-row chunks on sm_90 (ptxas of Triton 3.9) and takes 71 KB of shared memory;
 # 2 spills nothing at any chunk and takes 39 KB (test_gpu_compile.py).
 PARTIAL_STAGES = 2
-# The chunks merged by each KV head's last program, inside the partials' launch: one launch
-# fewer a layer (runner_speed --variants).
-FUSE_MERGE = True
-MERGE_TILE = 4096  # fp32 partials the fused merge reads at a time: 32 registers a thread
 MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --variants)
 
 
@@ -70,7 +65,6 @@ class DecodeAttention:
         self.m = torch.empty(parts, device=device, dtype=torch.float32)
         self.l = torch.empty(parts, device=device, dtype=torch.float32)
         self.acc = torch.empty(parts, head_dim, device=device, dtype=torch.float32)
-        self.counter = torch.zeros(num_kv_heads, device=device, dtype=torch.int32)
 
     def __call__(
         self,
@@ -92,7 +86,6 @@ class DecodeAttention:
             qkv, tables, eps = sums.qkv, (sums.cos, sums.sin, sums.q_norm, sums.k_norm), sums.eps
             clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
         pdl = launch_overlap.enabled(pos.device.type)
-        merge_group = triton.next_power_of_2(self.group)
         _partial_kernel[(self.num_kv_heads, splits)](
             q if q is not None else k_cache,
             k_cache,
@@ -101,8 +94,6 @@ class DecodeAttention:
             self.m,
             self.l,
             self.acc,
-            self.counter,
-            out,
             qkv,
             *tables,
             eps,
@@ -117,26 +108,10 @@ class DecodeAttention:
             CHUNK_SIZE=self.chunk,
             BLOCK_S=64,
             QK_FROM_SUMS=sums is not None,
-            MERGE=FUSE_MERGE,
-            MERGE_GROUP=merge_group,
-            MERGE_BLOCK=max(1, MERGE_TILE // (merge_group * self.head_dim)),
             PDL=pdl,
             num_stages=PARTIAL_STAGES,
             **launch_overlap.launch_options(pdl),
         )
-        if not FUSE_MERGE:
-            self._merge(pos, out, qkv, splits, clear_block, pdl)
-        return out
-
-    def _merge(
-        self,
-        pos: torch.Tensor,
-        out: torch.Tensor,
-        qkv: torch.Tensor,
-        splits: int,
-        clear_block: int,
-        pdl: bool,
-    ) -> None:
         _merge_kernel[(self.num_heads,)](
             pos,
             self.m,
@@ -156,3 +131,4 @@ class DecodeAttention:
             num_warps=MERGE_WARPS,
             **launch_overlap.launch_options(pdl),
         )
+        return out

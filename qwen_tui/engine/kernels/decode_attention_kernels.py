@@ -1,11 +1,11 @@
-"""The decode attention's chunk partials (their merge is `decode_attention_merge.py`).
+"""The two launches of the decode attention: chunk partials, then their merge.
 
 `_partial_kernel`: one program per (KV head, chunk of the sequence) runs an online softmax
 over its chunk for the group of query heads sharing that KV head and stores (max, sum,
 weighted values). With QK_FROM_SUMS it first makes its own q from the q|k|v projection's
 fp32 sums (norm + rope), and the program whose chunk holds the current position also writes
-that position's k and v into the cache. With MERGE the last program of each KV head merges
-the chunks too, and no second launch is needed.
+that position's k and v into the cache. `_merge_kernel`: one program per query head
+combines the chunks, and empties the sums when the partials took q from them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from qwen_tui.engine.kernels.decode_attention_merge import merge_in_last_program
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.qk_rope import norm_rope_rows
 
@@ -27,8 +26,6 @@ def _partial_kernel(
     m_ptr,
     l_ptr,
     acc_ptr,
-    counter_ptr,
-    out_ptr,
     qkv_ptr,
     cos_ptr,
     sin_ptr,
@@ -46,9 +43,6 @@ def _partial_kernel(
     CHUNK_SIZE: tl.constexpr,
     BLOCK_S: tl.constexpr,
     QK_FROM_SUMS: tl.constexpr,
-    MERGE: tl.constexpr,
-    MERGE_GROUP: tl.constexpr,
-    MERGE_BLOCK: tl.constexpr,
     PDL: tl.constexpr,
 ):
     after_previous_kernel(PDL)
@@ -112,23 +106,50 @@ def _partial_kernel(
     tl.store(m_ptr + part, m_i, mask=mask_g)
     tl.store(l_ptr + part, l_i, mask=mask_g)
     tl.store(acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], acc, mask=mask_g[:, None])
-    if MERGE:
-        used = tl.cdiv(seq_len, CHUNK_SIZE)
-        merge_in_last_program(
-            counter_ptr,
-            m_ptr,
-            l_ptr,
-            acc_ptr,
-            out_ptr,
-            qkv_ptr,
-            kv_head,
-            splits,
-            used,
-            num_heads,
-            num_kv_heads,
-            GROUP,
-            MERGE_GROUP,
-            HEAD_DIM,
-            MERGE_BLOCK,
-            QK_FROM_SUMS,
+
+
+@triton.jit
+def _merge_kernel(
+    pos_ptr,
+    m_ptr,
+    l_ptr,
+    acc_ptr,
+    out_ptr,
+    clear_ptr,
+    clear_n,
+    splits,
+    GROUP: tl.constexpr,
+    HEAD_DIM: tl.constexpr,
+    CHUNK_SIZE: tl.constexpr,
+    SPLITS_PAD: tl.constexpr,
+    BLOCK_P: tl.constexpr,
+    CLEAR_BLOCK: tl.constexpr,
+    PDL: tl.constexpr,
+):
+    after_previous_kernel(PDL)
+    head = tl.program_id(0)
+    if CLEAR_BLOCK > 0:  # the q|k|v sums were read by every partial: empty them for the next layer
+        offs_c = head * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)
+        tl.store(clear_ptr + offs_c, tl.zeros((CLEAR_BLOCK,), tl.float32), mask=offs_c < clear_n)
+    kv_head = head // GROUP
+    g = head % GROUP
+    used = tl.cdiv(tl.load(pos_ptr).to(tl.int32) + 1, CHUNK_SIZE)
+    offs_all = tl.arange(0, SPLITS_PAD)
+    m_all = tl.load(
+        m_ptr + (kv_head * splits + offs_all) * GROUP + g, mask=offs_all < used, other=float("-inf")
+    )
+    m_max = tl.max(m_all, axis=0)
+    offs_d = tl.arange(0, HEAD_DIM)
+    acc = tl.zeros((HEAD_DIM,), tl.float32)
+    total = 0.0
+    for p0 in range(0, used, BLOCK_P):
+        offs_p = p0 + tl.arange(0, BLOCK_P)
+        mask_p = offs_p < used
+        part = (kv_head * splits + offs_p) * GROUP + g
+        w = tl.where(mask_p, tl.exp(tl.load(m_ptr + part, mask=mask_p, other=0.0) - m_max), 0.0)
+        total += tl.sum(tl.load(l_ptr + part, mask=mask_p, other=0.0) * w, axis=0)
+        block = tl.load(
+            acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], mask=mask_p[:, None], other=0.0
         )
+        acc += tl.sum(block * w[:, None], axis=0)
+    tl.store(out_ptr + head * HEAD_DIM + offs_d, (acc / total).to(out_ptr.dtype.element_ty))

@@ -62,13 +62,13 @@ def _top_k_draw_kernel(
     seen = tl.load(seen_ptr + ids, mask=mask, other=0.0)
     best, at = _k_best(logits - tl.load(penalty_ptr) * seen, offs, K, K_PAD)
     rank = tl.arange(0, K_PAD)
-    tl.store(best_ptr + pid * K_PAD + rank, best)
-    tl.store(best_ids_ptr + pid * K_PAD + rank, pid * SLICE + at)
+    tl.store(best_ptr + pid * K + rank, best, mask=rank < K)  # packed: the last ranks fewer
+    tl.store(best_ids_ptr + pid * K + rank, pid * SLICE + at, mask=rank < K)
     tl.debug_barrier()  # every thread's stores are made before the count says so
     # acq_rel: the others' k best are visible to the program that sees the last count.
     if tl.atomic_add(counter_ptr, 1) == tl.num_programs(0) - 1:
         everyone = tl.arange(0, ALL_PAD)
-        present = everyone < tl.num_programs(0) * K_PAD
+        present = everyone < tl.num_programs(0) * K
         values = tl.load(
             best_ptr + everyone, mask=present, other=float("-inf"), cache_modifier=".cg"
         )
@@ -99,8 +99,8 @@ class TopKDraw:
         self.vocab_size, self.k = vocab_size, k
         self.k_pad = triton.next_power_of_2(k)
         self.programs = triton.cdiv(vocab_size, SLICE)
-        self.best = torch.empty(self.programs * self.k_pad, device=device, dtype=torch.float32)
-        self.best_ids = torch.zeros(self.programs * self.k_pad, device=device, dtype=torch.int32)
+        self.best = torch.empty(self.programs * k, device=device, dtype=torch.float32)
+        self.best_ids = torch.zeros(self.programs * k, device=device, dtype=torch.int32)
         self.counter = torch.zeros(1, device=device, dtype=torch.int32)
 
     def __call__(
@@ -113,6 +113,7 @@ class TopKDraw:
     ) -> None:
         """logits [V] (any float dtype), seen [V] fp32 -> token [1] int64; `sampling` is
         (temperature, top_p, min_p, seed, draws) as `sample_top_k` takes them."""
+        k = self.k
         _top_k_draw_kernel[(self.programs,)](
             logits,
             seen,
@@ -126,6 +127,6 @@ class TopKDraw:
             self.k,
             SLICE=SLICE,
             K_PAD=self.k_pad,
-            ALL_PAD=triton.next_power_of_2(self.programs * self.k_pad),
+            ALL_PAD=triton.next_power_of_2(self.programs * k),
             num_warps=4,
         )
