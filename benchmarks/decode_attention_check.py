@@ -1,6 +1,6 @@
 """The decode attention on the GPU at the model's shape against attention in float32, and
 the time a layer's call takes in a CUDA graph, for each pipelining depth of the chunk loop
-in `STAGES` (`decode_attention.PARTIAL_STAGES`, issue 13).
+in `STAGES` at every chunk size (`decode_attention.PARTIAL_STAGES`, issue 13).
 
     python -m benchmarks.decode_attention_check
 
@@ -63,7 +63,8 @@ def main() -> None:
         pos = torch.tensor([length - 1], device=device)
         expected = reference(q, k, v, length)
         for stages in STAGES:
-            with constants_set({(decode_attention, "PARTIAL_STAGES"): stages}):
+            every_chunk = dict.fromkeys((64, 256, 512), stages)
+            with constants_set({(decode_attention, "PARTIAL_STAGES"): every_chunk}):
                 attention = DecodeAttention(HEADS, KV_HEADS, HEAD_DIM, MAX_LEN, device)
                 attention.chunk = decode_attention.chunk_for(length)
                 out = attention(q, k, v, pos).float()

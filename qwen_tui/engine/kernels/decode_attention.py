@@ -25,10 +25,11 @@ CHUNK_BUCKETS = ((2048, 64), (6144, 256), (None, 512))
 # The decode step hands the attention the q|k|v sums instead of a normed, rotated q: one
 # launch fewer a layer (H200: 369 -> 374 tok/s at 1k, benchmarks/NOTES.md).
 FUSE_QK = True
-# The chunk loop's software pipelining depth. Triton's default, 3, spills 16 bytes a
-# thread at 512-row chunks on sm_90 (ptxas of Triton 3.9) and takes 71 KB of shared memory;
-# 2 spills nothing at any chunk and takes 39 KB (test_gpu_compile.py).
-PARTIAL_STAGES = 2
+# The chunk loop's software pipelining depth, by chunk size. At 512-row chunks Triton's
+# default, 3, spills 16 bytes a thread on sm_90 (ptxas of Triton 3.9) and was slower at 32k
+# on an H100 (259.4 tok/s against 263.4); shorter chunks gain from it (410.4 against 399.5
+# at 1k), with no spill (runner_speed --variants, test_gpu_compile.py).
+PARTIAL_STAGES = {64: 3, 256: 3, 512: 2}
 MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --variants)
 
 
@@ -109,7 +110,7 @@ class DecodeAttention:
             BLOCK_S=64,
             QK_FROM_SUMS=sums is not None,
             PDL=pdl,
-            num_stages=PARTIAL_STAGES,
+            num_stages=PARTIAL_STAGES.get(self.chunk, 2),
             **launch_overlap.launch_options(pdl),
         )
         _merge_kernel[(self.num_heads,)](
