@@ -13,9 +13,12 @@ each in a process of its own.
 Prints one JSON object. Per front-end: the time to the first token from pressing enter (or
 starting `run`'s request) to the first delta handed to it (for the UI also the part from
 Enter to the request's submission; `--profile-send PREFIX` writes a cProfile of the UI
-thread over it, a file a turn); decode tokens/s as the front-end received the reply (first
-delta to the reply's end); the engine's own `GenerationStats`; for the UI also key-press
-latency (median and max, ms) and the time from the engine's last event to an idle UI.
+thread over it, a file a turn; `--sample-stacks PREFIX` counts where every thread is from
+Enter to the first token, `stack_sampler.py`, and `--trace-first-token` what the GPU did
+meanwhile, `gpu_window.py`); decode tokens/s as the front-end received
+the reply (first delta to the reply's end); the engine's own `GenerationStats`; for the UI
+also key-press latency (median and max, ms) and the time from the engine's last event to
+an idle UI.
 `ui_over_run` divides the UI's figures by `run`'s.
 """
 
@@ -35,6 +38,8 @@ from dataclasses import asdict
 from textual import events
 
 from benchmarks.engine_timing import TimedEngine
+from benchmarks.gpu_window import GpuWindow
+from benchmarks.stack_sampler import StackSampler
 from qwen_tui.config import Settings
 from qwen_tui.engine.local import LocalEngine
 from qwen_tui.engine.spec import ModelSpec
@@ -78,7 +83,14 @@ async def key_latency(app: ChatApp) -> float:
 
 
 async def ui_turn(
-    app, pilot, engine: TimedEngine, prompt: str, type_keys: bool, profile: str | None = None
+    app,
+    pilot,
+    engine: TimedEngine,
+    prompt: str,
+    type_keys: bool,
+    profile: str | None = None,
+    stacks: str | None = None,
+    trace: bool = False,
 ) -> dict:
     count = len(conversation_messages(app))
     prompt_box(app).text = prompt
@@ -88,6 +100,12 @@ async def ui_turn(
     if profiler is not None:
         engine.on_submit = profiler.disable  # the submission runs on the UI thread too
         profiler.enable()  # the UI thread (this one) from Enter to the request's submission
+    sampler = StackSampler() if stacks else None
+    if sampler is not None:
+        sampler.start()  # every thread's stacks from Enter to the first token
+    window = GpuWindow() if trace else None
+    if window is not None:
+        window.start()  # the GPU's kernels from Enter to the first token
     await pilot.press("enter")
     if profiler is not None and profile is not None:
         await wait_until(lambda: engine.submitted_at is not None, 120, "the submission")
@@ -95,6 +113,10 @@ async def ui_turn(
         with open(profile, "w") as out:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
     await wait_until(lambda: engine.first_delta_at is not None, 120, "the first token")
+    if sampler is not None and stacks is not None:
+        sampler.stop()
+        sampler.write(stacks)
+    gpu = window.stop() if window is not None else None
     latencies = []
     while type_keys and engine.finished_at is None:
         latencies.append(await key_latency(app))
@@ -111,6 +133,8 @@ async def ui_turn(
         "engine": asdict(stats),
         "last_token_to_idle_ms": round((idle - engine.finished_at) * 1000, 1),
     }
+    if gpu is not None:
+        turn["gpu_to_first_token"] = gpu
     if latencies:
         ms = [x * 1000 for x in latencies]
         turn["key_press_ms"] = {
@@ -122,7 +146,13 @@ async def ui_turn(
     return turn
 
 
-async def measure_ui(settings: Settings, prompts: list[str], profile: str | None = None) -> dict:
+async def measure_ui(
+    settings: Settings,
+    prompts: list[str],
+    profile: str | None = None,
+    stacks: str | None = None,
+    trace: bool = False,
+) -> dict:
     spec = ModelSpec(settings.model, settings.device, settings.dtype)
     engine = TimedEngine(LocalEngine(spec))
     app = ChatApp(settings, engine=engine, recorder_factory=lambda _settings, _engine: None)
@@ -133,7 +163,10 @@ async def measure_ui(settings: Settings, prompts: list[str], profile: str | None
         for i, prompt in enumerate(prompts):
             engine.next_request()
             turn_profile = f"{profile}.turn{i + 1}.txt" if profile else None
-            report[f"turn{i + 1}"] = await ui_turn(app, pilot, engine, prompt, i == 0, turn_profile)
+            turn_stacks = f"{stacks}.turn{i + 1}.txt" if stacks else None
+            report[f"turn{i + 1}"] = await ui_turn(
+                app, pilot, engine, prompt, i == 0, turn_profile, turn_stacks, trace
+            )
     engine.close()
     return report
 
@@ -167,6 +200,16 @@ def main() -> None:
     parser.add_argument(
         "--profile-send", metavar="PREFIX", help="cProfile the UI from Enter to the submission"
     )
+    parser.add_argument(
+        "--sample-stacks",
+        metavar="PREFIX",
+        help="sample every thread's stacks from Enter to the first token (stack_sampler.py)",
+    )
+    parser.add_argument(
+        "--trace-first-token",
+        action="store_true",
+        help="the GPU's kernels from Enter to the first token (gpu_window.py)",
+    )
     args = parser.parse_args()
     import torch
 
@@ -179,7 +222,9 @@ def main() -> None:
     )
     prompts = [SHORT_PROMPT, long_prompt(args.long_prompt)]
     report: dict = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}
-    report["ui"] = asyncio.run(measure_ui(settings, prompts, args.profile_send))
+    report["ui"] = asyncio.run(
+        measure_ui(settings, prompts, args.profile_send, args.sample_stacks, args.trace_first_token)
+    )
     print(json.dumps(report, indent=1), flush=True)
     if args.run_turns > 0:
         runs = enumerate(prompts[: args.run_turns])
