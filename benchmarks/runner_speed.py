@@ -77,6 +77,7 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
 # defaults; these switch the newest ones off one at a time, and all of them, for reference.
 # A new candidate goes here first.
 DECODE_VARIANTS: dict[str, Changes] = {
+    "prefetch_next_qkv": {(moe_route, "PREFETCH_NEXT"): True},  # the candidate
     "torch_topk": {(sampler, "FUSED_TOP_K"): False},
     "norm_apart_from_router": {(moe_route, "FUSE_NORM"): False},
     "attention_two_stages": {(decode_attention, "PARTIAL_STAGES"): {64: 2, 256: 2, 512: 2}},
@@ -110,7 +111,11 @@ TILE_VARIANTS: dict[str, Changes] = {
 def variant_sweep(
     runner: Runner,
     tried: dict[str, Changes],
-    long_for: tuple[str, ...] = ("norm_apart_from_router", "attention_two_stages"),
+    long_for: tuple[str, ...] = (
+        "prefetch_next_qkv",
+        "norm_apart_from_router",
+        "attention_two_stages",
+    ),
 ) -> dict:
     """Decode speed at 1k (and 32k for some) with the defaults and with each of `tried`
     (the graphs are captured again for each; at 32k too for the defaults and `long_for`),

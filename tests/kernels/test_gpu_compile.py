@@ -24,6 +24,7 @@ PLAIN = (  # the fusions and the overlapped launches off, as before they were me
     "qwen_tui.engine.kernels.moe_route.FUSE_NORM=False",
     "qwen_tui.engine.kernels.launch_overlap.PDL=False",
 )
+CANDIDATES = ("qwen_tui.engine.kernels.moe_route.PREFETCH_NEXT=True",)  # not yet defaults
 DECODE_KERNELS = {
     "int4_gemv._gemv_kernel",
     "moe_route._router_route_kernel",
@@ -51,8 +52,11 @@ def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def compile_engine(arch: int, *settings: str, prompts: tuple[int, ...] = ()) -> dict:
+def compile_engine(
+    arch: int, *settings: str, prompts: tuple[int, ...] = (), layers: int = 1
+) -> dict:
     options = [arg for setting in settings for arg in ("--set", setting)]
+    options += ["--layers", str(layers)]
     if prompts:
         options += ["--prompts", *map(str, prompts)]
     done = run_module("benchmarks.gpu_compile", "--arch", str(arch), *options)
@@ -61,13 +65,16 @@ def compile_engine(arch: int, *settings: str, prompts: tuple[int, ...] = ()) -> 
 
 @pytest.mark.parametrize(
     ("arch", "settings"),
-    [(90, ()), (89, ()), (90, PLAIN)],
-    ids=["h100-defaults", "rtx4090-defaults", "h100-plain-launches"],
+    [(90, ()), (89, ()), (90, PLAIN), (90, CANDIDATES)],
+    ids=["h100-defaults", "rtx4090-defaults", "h100-plain-launches", "h100-candidates"],
 )
 def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(arch, settings):
     # After the warm-up's prompts, prompts of lengths it never saw (odd, even, past a
     # chunk): none may need a binary of its own, which would compile in the reply's path.
-    report = compile_engine(arch, *settings, prompts=(*WARM_UP_PROMPTS, 18, 1001, 3101, 4100))
+    # Two layers for the candidates: a layer's router asks for the next one's weights.
+    layers = 2 if settings == CANDIDATES else 1
+    prompts = (*WARM_UP_PROMPTS, 18, 1001, 3101, 4100)
+    report = compile_engine(arch, *settings, prompts=prompts, layers=layers)
     kernels = report["kernels"]
     warm_up = {f"prefill {n}" for n in WARM_UP_PROMPTS}
     assert [k for k in kernels if k["needed_by"].startswith("prefill")] != []
@@ -84,6 +91,8 @@ def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(a
     assert all(k["constexprs"]["QK_FROM_SUMS"] == fused for k in partial)
     drawn_in_one_launch = any(k["kernel"] == "top_k_draw._top_k_draw_kernel" for k in kernels)
     assert drawn_in_one_launch == fused
+    routers = [k for k in kernels if k["kernel"] == "moe_route._router_route_kernel"]
+    assert any(k["constexprs"]["PREFETCH"] for k in routers) == (settings == CANDIDATES)
     decode = [k for k in kernels if k["kernel"] in DECODE_KERNELS]
     overlapped = fused and arch >= 90  # PDL needs sm_90
     assert {k["constexprs"]["PDL"] for k in decode} == {overlapped}

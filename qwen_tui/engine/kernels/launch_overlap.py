@@ -67,6 +67,17 @@ def prefetch_int4_tiles(
         prefetch_l2(sc_ptr + (k0 // group_size) * N + col0 + tl.arange(0, 1), True)
 
 
+@triton.jit
+def prefetch_share(ptr, lines, LINE: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr):
+    """Prefetch this program's share of `lines` cache lines (`LINE` elements each) from
+    `ptr` into L2, `BLOCK` lines at a time: a weight a later kernel will read."""
+    pid, programs = tl.program_id(0), tl.num_programs(0)
+    share = tl.cdiv(lines, programs)
+    for first in range(pid * share, tl.minimum(pid * share + share, lines), BLOCK):
+        line = tl.minimum(first + tl.arange(0, BLOCK), lines - 1)  # no masks: clamp instead
+        prefetch_l2(ptr + line.to(tl.int64) * LINE, PDL)
+
+
 def enabled(device_type: str) -> bool:
     """PDL for launches on this device: on a CUDA GPU of sm_90 or later, when switched on."""
     if not PDL or device_type != "cuda":

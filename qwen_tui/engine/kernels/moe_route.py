@@ -11,6 +11,10 @@ before it: every program norms h + bf16(acc) itself (2,048 values, cheap beside 
 of the router) and the first writes x for the experts, so a layer needs one launch fewer.
 h itself is left alone, since other programs still read it; the norm after the experts
 adds acc (`add_rmsnorm(..., earlier=acc)`).
+
+With `prefetch` given (`PREFETCH_NEXT`, a candidate not yet timed), the programs also ask
+for the next layer's q|k|v weight into L2 as they end, so that its GEMV, a few kernels
+later, finds it there after the experts' long reads instead of starting its own requests.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
-from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
+from qwen_tui.engine.kernels.launch_overlap import (
+    LINE_INT32,
+    after_previous_kernel,
+    prefetch_share,
+)
 from qwen_tui.engine.kernels.moe_topk import clear_slice, pick_top_k
 
 TARGET_PROGRAMS = 64  # enough programs that the router's 0.5 MB is one wave of loads
@@ -30,6 +38,19 @@ WARPS = 1  # the top-k's reductions stay inside one warp: shuffles, no barriers
 # The decode step's norm before the router in this launch (see above): on an H200, 427.8
 # tok/s at 1k and 294.7 at 32k against 422.3 and 290.7 apart, the same tokens (NOTES.md).
 FUSE_NORM = True
+PREFETCH_NEXT = False  # see above; runner_speed.py --variants tries it
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """A packed int4 weight (int32) and its scales (16-bit), to bring into L2."""
+
+    qweight: torch.Tensor
+    scales: torch.Tensor
+
+    def kernel_args(self) -> tuple[torch.Tensor, int, torch.Tensor, int]:
+        lines = (self.qweight.numel() * 4 // 128, self.scales.numel() * 2 // 128)
+        return self.qweight, max(1, lines[0]), self.scales, max(1, lines[1])
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,10 @@ def _router_route_kernel(
     acc_ptr,
     norm_ptr,
     eps,
+    next_qw_ptr,
+    next_qw_lines,
+    next_sc_ptr,
+    next_sc_lines,
     E,
     H,
     TOP_K: tl.constexpr,
@@ -69,6 +94,7 @@ def _router_route_kernel(
     H_PAD: tl.constexpr,
     CLEAR_BLOCK: tl.constexpr,
     NORM: tl.constexpr,
+    PREFETCH: tl.constexpr,
     PDL: tl.constexpr,
 ):
     pid = tl.program_id(0)
@@ -102,6 +128,9 @@ def _router_route_kernel(
         )
         pick_top_k(everyone, offs, ids_ptr, weights_ptr, E_PAD, TOP_K, TOP_K_PAD, NORMALIZE)
         tl.store(counter_ptr, 0)  # ready for the next layer's launch
+    if PREFETCH:
+        prefetch_share(next_qw_ptr, next_qw_lines, LINE_INT32, 32, PDL)
+        prefetch_share(next_sc_ptr, next_sc_lines, 64, 32, PDL)  # 64 16-bit scales a line
 
 
 @triton.jit
@@ -133,10 +162,11 @@ class RouterRoute:
         weights: torch.Tensor,
         clear: torch.Tensor,
         residual: Residual | None = None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         """x [1, H], router [E, H] (the model's dtype) -> ids [1, k] int32 and weights [1, k]
         fp32, in place; zeroes `clear` (fp32, any shape). With `residual`, x is written
-        first, normed from it."""
+        first, normed from it; with `prefetch`, that weight is asked into L2."""
         E, H = router.shape
         per_program = max(1, triton.next_power_of_2(triton.cdiv(E, TARGET_PROGRAMS)))
         programs = triton.cdiv(E, per_program)
@@ -151,6 +181,7 @@ class RouterRoute:
             clear,
             clear.numel(),
             *((x, x, x, 0.0) if residual is None else residual.kernel_args()),
+            *((x, 1, x, 1) if prefetch is None else prefetch.kernel_args()),
             E,
             H,
             TOP_K=top_k,
@@ -161,6 +192,7 @@ class RouterRoute:
             H_PAD=triton.next_power_of_2(H),
             CLEAR_BLOCK=triton.next_power_of_2(triton.cdiv(clear.numel(), programs)),
             NORM=residual is not None,
+            PREFETCH=prefetch is not None and pdl,
             PDL=pdl,
             num_warps=WARPS,
             **launch_overlap.launch_options(pdl),

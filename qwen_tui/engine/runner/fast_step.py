@@ -17,7 +17,7 @@ from qwen_tui.engine.kernels import decode_attention, moe_route
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, QkSums
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
-from qwen_tui.engine.kernels.moe_route import Residual, RouterRoute
+from qwen_tui.engine.kernels.moe_route import Prefetch, Residual, RouterRoute
 from qwen_tui.engine.kernels.moe_topk import route_topk
 from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
@@ -81,7 +81,8 @@ class FastDecodeStep:
             self._linear_into(attn.view(1, -1), layer.o, self.acc_attn)
             after = w.layers[i + 1].input_norm if i + 1 < len(w.layers) else w.final_norm
             if moe_route.FUSE_NORM and _routed_on_triton(layer.mlp):
-                self._mlp_into(layer, Residual(self.h, self.acc_attn, layer.post_norm, eps))
+                residual = Residual(self.h, self.acc_attn, layer.post_norm, eps)
+                self._mlp_into(layer, residual, self._prefetch(i + 1))
                 add_rmsnorm(self.h, self.acc_mlp, after, self.x, eps, earlier=self.acc_attn)
             else:
                 add_rmsnorm(self.h, self.acc_attn, layer.post_norm, self.x, eps)
@@ -126,7 +127,17 @@ class FastDecodeStep:
         else:
             acc += self.ops.linear(x, weight).float()
 
-    def _mlp_into(self, layer: LayerWeights, residual: Residual | None = None) -> None:
+    def _prefetch(self, i: int) -> Prefetch | None:
+        """Layer i's q|k|v weight, for the router to ask into L2 (`moe_route.PREFETCH_NEXT`)."""
+        qkv = self.qkv[i] if moe_route.PREFETCH_NEXT and i < len(self.qkv) else None
+        return None if qkv is None else Prefetch(qkv.qweight, qkv.scales)
+
+    def _mlp_into(
+        self,
+        layer: LayerWeights,
+        residual: Residual | None = None,
+        prefetch: Prefetch | None = None,
+    ) -> None:
         """The MLP of x into acc_mlp; with `residual`, the router norms x from it first."""
         mlp = layer.mlp
         if _fast_moe(mlp):
@@ -141,6 +152,7 @@ class FastDecodeStep:
                     self.route_w,
                     self.gate_up,
                     residual,
+                    prefetch,
                 )
             else:
                 logits = self.ops.linear(self.x, mlp.router)
