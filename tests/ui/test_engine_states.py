@@ -78,7 +78,12 @@ async def test_an_engine_error_is_a_notice_and_the_next_message_still_works():
         await ready(pilot)
         await send(pilot, "first")
         await until_idle(pilot)
-        assert any("out of memory" in n for n in _notices(app))
+        # The toast is a message the app handles after the turn's end: wait for it.
+        await wait_for(
+            pilot,
+            lambda: any("out of memory" in n for n in _notices(app)),
+            what="the out-of-memory notice",
+        )
         assert app.core.conversation.messages[-1].finish_reason is FinishReason.ERROR
         assert "failed" in str(assistant_turns(app)[0].query_one(".turn-note").render())
         await send(pilot, "second")
