@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The figures users get, in one short device call (about 7 minutes on an H200):
+# The figures users get, in one short device call (about 8 minutes on an H200):
 # GPU parity of the decode paths (multi-token replays included), a cold and a warm start
 # step by step (startup_time.py: an empty Triton cache, then the same one) and where the
 # heavy imports left in a start come from (import_origins.py), the engine's
 # decode and time to first token (decode.py, up to 16k-token prompts), a later prefill
 # chunk's attention against a float32 reference, and the chat UI against the engine's own
-# figures in the same process (ui_speed.py). The full set, sweeps included, is
+# figures in the same process (ui_speed.py), then what the GPU did before the chat's first
+# token (ui_speed.py --trace-first-token). The full set, sweeps included, is
 # gpu_session.sh; the variants and their parity, gpu_variants.sh.
 #
 #     bash benchmarks/gpu_quick.sh [OUT_DIR]
@@ -36,3 +37,6 @@ step decode 170 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32
     --prompts 4096 8192 16384 --fresh-prompts 4000 --steps 256
 step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
     --long-prompt 4000 --run-turns 1
+# What the GPU does from Enter to the chat's first token (the trace slows that turn itself).
+step ui_first_token_trace 120 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 100 \
+    --long-prompt 4000 --run-turns 0 --trace-first-token
