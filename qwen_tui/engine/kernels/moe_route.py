@@ -32,6 +32,7 @@ from qwen_tui.engine.kernels.launch_overlap import (
     prefetch_share,
 )
 from qwen_tui.engine.kernels.moe_topk import clear_slice, pick_top_k
+from qwen_tui.engine.kernels.norms import residual_add, weighted_rms_norm
 
 TARGET_PROGRAMS = 64  # enough programs that the router's 0.5 MB is one wave of loads
 WARPS = 1  # the top-k's reductions stay inside one warp: shuffles, no barriers
@@ -138,10 +139,8 @@ def _normed_residual(h_ptr, acc_ptr, norm_ptr, eps, offs_h, mask_h, H):
     """RMSNorm(h + acc) * norm, rounded as `norms.add_rmsnorm` rounds it."""
     h = tl.load(h_ptr + offs_h, mask=mask_h, other=0.0)
     acc = tl.load(acc_ptr + offs_h, mask=mask_h, other=0.0)
-    hf = (h.to(tl.float32) + acc.to(h.dtype).to(tl.float32)).to(h.dtype).to(tl.float32)
-    normed = (hf * tl.rsqrt(tl.sum(hf * hf, axis=0) / H + eps)).to(h.dtype)
     weight = tl.load(norm_ptr + offs_h, mask=mask_h, other=0.0)
-    return weight.to(tl.float32) * normed.to(tl.float32)
+    return weighted_rms_norm(residual_add(h, acc), weight, eps, H)
 
 
 class RouterRoute:

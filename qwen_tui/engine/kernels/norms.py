@@ -20,6 +20,21 @@ from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.tuning import INTERPRETED_ROWS, interpreted
 
 
+@triton.jit
+def residual_add(h, acc):
+    """h + acc in h's dtype, rounded where the model rounds a residual add."""
+    return (h.to(tl.float32) + acc.to(h.dtype).to(tl.float32)).to(h.dtype)
+
+
+@triton.jit
+def weighted_rms_norm(h, w, eps, H):
+    """RMSNorm(h) * w over h's last axis (h in the model's dtype), in fp32: the norm is
+    rounded to h's dtype before the weight, as the model rounds it."""
+    hf = h.to(tl.float32)
+    normed = hf * tl.rsqrt(tl.sum(hf * hf, axis=-1, keep_dims=True) / H + eps)
+    return w.to(tl.float32) * normed.to(h.dtype).to(tl.float32)
+
+
 @triton.jit(do_not_specialize=["T"])  # one binary for every prompt length
 def _add_rmsnorm_kernel(
     h_ptr,
@@ -43,24 +58,19 @@ def _add_rmsnorm_kernel(
     mask = (rows < T) & (offs < H)
     at = rows * H + offs
     h = tl.load(h_ptr + at, mask=mask, other=0.0)
-    if HAS_EARLIER:  # rounded as the model rounds its first residual add
+    if HAS_EARLIER:  # the model's first residual add, rounded on its own
         earlier = tl.load(earlier_ptr + at, mask=mask, other=0.0)
-        h = (h.to(tl.float32) + earlier.to(h.dtype).to(tl.float32)).to(h.dtype)
+        h = residual_add(h, earlier)
         tl.store(earlier_ptr + at, tl.zeros_like(earlier), mask=mask)
     if HAS_ACC:
         acc = tl.load(acc_ptr + at, mask=mask, other=0.0)
-        h = (h.to(tl.float32) + acc.to(h.dtype).to(tl.float32)).to(h.dtype)
+        h = residual_add(h, acc)
         tl.store(h_ptr + at, h, mask=mask)
         if CLEAR:
             tl.store(acc_ptr + at, tl.zeros_like(acc), mask=mask)
-    hf = h.to(tl.float32)
-    normed = hf * tl.rsqrt(tl.sum(hf * hf, axis=1) / H + eps)[:, None]
     w = tl.load(w_ptr + offs, mask=offs < H, other=0.0)
-    tl.store(
-        x_ptr + at,
-        (w.to(tl.float32) * normed.to(h.dtype).to(tl.float32)).to(x_ptr.dtype.element_ty),
-        mask=mask,
-    )
+    x = weighted_rms_norm(h, w, eps, H)
+    tl.store(x_ptr + at, x.to(x_ptr.dtype.element_ty), mask=mask)
 
 
 def add_rmsnorm(

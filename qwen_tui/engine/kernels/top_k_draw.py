@@ -113,7 +113,6 @@ class TopKDraw:
     ) -> None:
         """logits [V] (any float dtype), seen [V] fp32 -> token [1] int64; `sampling` is
         (temperature, top_p, min_p, seed, draws) as `sample_top_k` takes them."""
-        k = self.k
         _top_k_draw_kernel[(self.programs,)](
             logits,
             seen,
@@ -127,6 +126,6 @@ class TopKDraw:
             self.k,
             SLICE=SLICE,
             K_PAD=self.k_pad,
-            ALL_PAD=triton.next_power_of_2(self.programs * k),
+            ALL_PAD=triton.next_power_of_2(self.programs * self.k),
             num_warps=4,
         )
