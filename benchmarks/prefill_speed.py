@@ -8,8 +8,8 @@ Prints one JSON object. For each prompt length: the fused prefill's wall time to
 runs, and the same for the unfused prefill on the same kernels. Host time close to wall
 time means the host is the bound (or the launch queue filled up and the host waited on it).
 `--sweep` times each variant of the module constants in kernels/tuning.py,
-kernels/qk_rope.py and runner/ops.py; `--profile` lists the top 25 GPU kernels of the
-longest prompt.
+kernels/qk_rope.py, kernels/int4_matmul.py and runner/ops.py (`--only NAME ...`: those
+alone); `--profile` lists the top 25 GPU kernels of the longest prompt.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import torch
 
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import constants_set
-from qwen_tui.engine.kernels import qk_rope, tuning
+from qwen_tui.engine.kernels import int4_matmul, qk_rope, tuning
 from qwen_tui.engine.runner import ops
 from qwen_tui.engine.runner.decoder import Decoder
 
@@ -32,8 +32,9 @@ VARIANTS = {  # name: {(module, constant): value}; each tried against the defaul
     "moe_128_rows_from_64": {(tuning, "MOE_LARGE_ROWS"): 64},
     "moe_64_rows_from_4": {(tuning, "MOE_MEDIUM_ROWS"): 4},
     "moe_64_rows_from_16": {(tuning, "MOE_MEDIUM_ROWS"): 16},
-    "dense_no_large_m": {(tuning, "LARGE_M"): 10**9},
-    "dense_large_m_from_256": {(tuning, "LARGE_M"): 256},
+    "dense_in_registers": {(int4_matmul, "DEQUANT_ROWS"): None},
+    "dense_dequant_from_256": {(int4_matmul, "DEQUANT_ROWS"): 256},
+    "dense_dequant_from_512": {(int4_matmul, "DEQUANT_ROWS"): 512},
     "norm_heads_2": {(qk_rope, "PREFILL_HEADS_PER_PROGRAM"): 2},
     "norm_rows_4": {(qk_rope, "PREFILL_ROWS_PER_PROGRAM"): 4},
     "norm_rows_4_warps_4": {
@@ -71,9 +72,11 @@ def time_lengths(decoder: Decoder, lengths: list[int], vocab: int, repeats: int)
     return {n: time_prefill(decoder, prompt(n, vocab), repeats) for n in lengths}
 
 
-def sweep(decoder: Decoder, lengths: list[int], vocab: int, repeats: int) -> dict:
+def sweep(decoder: Decoder, lengths: list[int], vocab: int, repeats: int, only: list[str]) -> dict:
     results = {}
     for name, changes in VARIANTS.items():
+        if only and name not in only:
+            continue
         with constants_set(changes):
             results[name] = time_lengths(decoder, lengths, vocab, repeats)
     return results
@@ -98,6 +101,7 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 4096])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sweep", action="store_true", help="time each VARIANTS entry")
+    parser.add_argument("--only", nargs="+", default=[], choices=VARIANTS, help="sweep these")
     parser.add_argument("--profile", action="store_true", help="top kernels, longest prompt")
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -111,7 +115,7 @@ def main() -> None:
         report["unfused_same_kernels"] = time_lengths(decoder, lengths, vocab, repeats)
         decoder.fast_prefill = fused
         if args.sweep:
-            report["sweep"] = sweep(decoder, lengths, vocab, repeats)
+            report["sweep"] = sweep(decoder, lengths, vocab, repeats, args.only)
         if args.profile:
             report["top_kernels"] = top_kernels(decoder, prompt(max(lengths), vocab))
     print(json.dumps(report, indent=1))

@@ -35,6 +35,7 @@ DECODE_KERNELS = {
 }
 PREFILL_KERNELS = {
     "int4_matmul._int4_matmul_kernel",
+    "int4_dequant._dequantize_kernel",
     "grouped_int4.grouped_int4_kernel",
     "moe_align._place_kernel",
     "qk_rope._qk_norm_rope_cache_kernel",

@@ -1,5 +1,5 @@
 """Every prefill tile regime computes the same product: the MoE at 16-, 64- and 128-row
-tiles, the dense int4 matmul on its short- and long-prompt kernels; and the autotuner is
+tiles, the dense int4 matmul in registers and on a dequantized weight; and the autotuner is
 never offered a tile that would straddle a quantization group or spill its accumulators."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 import torch
 import triton
 
+from qwen_tui.engine.kernels import int4_matmul as int4_matmul_module
 from qwen_tui.engine.kernels import tuning
 from qwen_tui.engine.kernels.fused_moe import fused_moe
 from qwen_tui.engine.kernels.int4_matmul import int4_matmul
@@ -48,9 +49,9 @@ def test_tile_height_grows_with_the_rows_each_expert_gets():
     assert heights == sorted(heights) and heights[0] == 16 and heights[-1] == 128
 
 
-@pytest.mark.parametrize("large_m", [16, 10**9])
-def test_dense_matmul_is_the_same_on_the_long_prompt_kernel(large_m, monkeypatch):
-    monkeypatch.setattr(tuning, "LARGE_M", large_m)
+@pytest.mark.parametrize("dequant_rows", [16, None])
+def test_dense_matmul_is_the_same_for_long_prompts(dequant_rows, monkeypatch):
+    monkeypatch.setattr(int4_matmul_module, "DEQUANT_ROWS", dequant_rows)
     packed, w = int4_weight(256, 96, 64, sym=False)
     x = torch.randn(24, 256)
     out = int4_matmul(x, packed.qweight, packed.qzeros, packed.scales, None, 64)
@@ -63,7 +64,8 @@ def config(block_m, block_n, block_k, warps):
 
 
 def test_pruning_keeps_tiles_inside_one_group_and_within_registers():
-    configs = [config(*c[:4]) for c in tuning.LARGE_M_TILES]
+    configs = [config(64, n, k, w) for n, k, w, _ in tuning.PREFILL_TILES]
+    configs += [config(128, 128, 64, 8), config(128, 128, 32, 8)]
     for group in (32, 64, 128):
         kept = tuning.fits_group(configs, {"group_size": group})
         assert kept and all(group % c.kwargs["BLOCK_K"] == 0 for c in kept)

@@ -10,18 +10,12 @@ from qwen_tui.engine.kernels import tuned_tiles, tuning
 
 KEYS = {
     "int4_matmul": ("N", "K"),
-    "int4_matmul_large": ("N", "K"),
     "grouped_int4": ("N", "K", "BLOCK_M", "GATE_UP"),
 }
 
 
 def candidates(kernel: str, block_m: int | None = None) -> list[triton.Config]:
     """The autotuner's candidates as a GPU run builds them (the interpreter keeps one)."""
-    if kernel == "int4_matmul_large":
-        return [
-            triton.Config({"BLOCK_M": m, "BLOCK_N": n, "BLOCK_K": k}, num_warps=w, num_stages=s)
-            for m, n, k, w, s in tuning.LARGE_M_TILES
-        ]
     fixed = {"BLOCK_M": 64} if kernel == "int4_matmul" else {}
     return [
         triton.Config({"BLOCK_N": n, "BLOCK_K": k, **fixed}, num_warps=w, num_stages=s)

@@ -6,7 +6,8 @@ W is read in the published GPTQ layout, with no repacking: `qweight [K/8, N]` in
 
 At decode sizes (a few rows) each program reduces with a broadcast multiply instead of
 `tl.dot`, and K is split across programs so that a 2048x512 projection still keeps every SM
-streaming; partial sums meet in an fp32 buffer through atomics.
+streaming; partial sums meet in an fp32 buffer through atomics. From DEQUANT_ROWS rows on,
+W is dequantized whole and cuBLAS multiplies (`int4_dequant.py`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import torch
 import triton
 import triton.language as tl
 
-from qwen_tui.engine.kernels import tuning
 from qwen_tui.engine.kernels.gptq_tiles import dequant_tile, dequant_tile_ordered
+from qwen_tui.engine.kernels.int4_dequant import dequantize_int4
 from qwen_tui.engine.kernels.tuned_tiles import tuned_or_fitting
-from qwen_tui.engine.kernels.tuning import large_m_configs, prefill_configs
+from qwen_tui.engine.kernels.tuning import prefill_configs
+
+# Rows from which W is dequantized whole and cuBLAS multiplies; None keeps every prompt on
+# the in-register kernels. H100, 48 layers (`prefill_speed.py`): a 1,024-token prefill 70.8
+# -> 37.0 ms, 4,096 tokens 127.6 -> 108.9 ms against 128-row in-register tiles.
+DEQUANT_ROWS: int | None = 1024
 
 
 @triton.jit(do_not_specialize=["M"])  # one binary for every prompt length
@@ -95,13 +101,6 @@ _int4_matmul_prefill = triton.autotune(
     prune_configs_by={"early_config_prune": tuned_or_fitting("int4_matmul", ("N", "K"))},
     cache_results=True,
 )(_int4_matmul_kernel)
-# Long prompts tune apart: the tile a short prompt picked would be reused at every M.
-_int4_matmul_prefill_large = triton.autotune(
-    configs=large_m_configs(),
-    key=["N", "K", "ORDERED"],
-    prune_configs_by={"early_config_prune": tuned_or_fitting("int4_matmul_large", ("N", "K"))},
-    cache_results=True,
-)(_int4_matmul_kernel)
 
 
 def int4_matmul(
@@ -120,15 +119,17 @@ def int4_matmul(
     K, N = qweight.shape[0] * 8, qweight.shape[1]
     x2 = x.reshape(-1, K).contiguous()
     M = x2.shape[0]
+    if DEQUANT_ROWS is not None and M >= DEQUANT_ROWS:
+        w = dequantize_int4(qweight, qzeros, scales, g_idx, group_size, x.dtype)
+        return (x2 @ w).reshape(*x.shape[:-1], N)
     gidx = g_idx if g_idx is not None else qweight  # a placeholder pointer when unused
     if M > 8 and g_idx is None:  # prefill, groups in order: autotuned tiles
         out = torch.empty(M, N, device=x.device, dtype=x.dtype)
-        kernel = _int4_matmul_prefill_large if M >= tuning.LARGE_M else _int4_matmul_prefill
 
         def grid(meta):
             return (triton.cdiv(N, meta["BLOCK_N"]), 1, triton.cdiv(M, meta["BLOCK_M"]))
 
-        kernel[grid](
+        _int4_matmul_prefill[grid](
             x2,
             qweight,
             qzeros,

@@ -27,13 +27,9 @@ Pruner = Callable[..., list[triton.Config]]
 # Measured with `gpu_variants.sh` on 2026-12-02 (benchmarks/NOTES.md).
 TUNED: dict[str, dict[str, dict[tuple[Any, ...], Tile]]] = {
     "NVIDIA H200": {
-        "int4_matmul": {  # (N, K): q|k|v and o below LARGE_M rows (BLOCK_M fixed at 64)
+        "int4_matmul": {  # (N, K): q|k|v and o below DEQUANT_ROWS rows (BLOCK_M fixed at 64)
             (5120, 2048): (64, 64, 64, 8, 3),
             (2048, 4096): (64, 64, 64, 8, 3),
-        },
-        "int4_matmul_large": {  # (N, K): BLOCK_M tuned too
-            (5120, 2048): (64, 128, 64, 4, 3),
-            (2048, 4096): (128, 64, 64, 8, 3),
         },
         "grouped_int4": {  # (N, K, BLOCK_M, GATE_UP): the experts' gate|up and down
             (768, 2048, 16, True): (64, 64, 4, 3),

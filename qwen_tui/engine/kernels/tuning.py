@@ -2,8 +2,9 @@
 
 Decode kernels are tuned by hand (`benchmarks/gemv_variants.py`); prefill kernels are
 compute-bound and their best tiles differ between GPUs and between prompt lengths, so
-Triton's autotuner picks among a few. Large prompts get their own candidates (128-row
-tiles), tuned apart from short ones: the tile a 64-token prompt picks starves a 4k one.
+Triton's autotuner picks among a few. The experts' tiles grow with the rows each expert
+gets (`moe_block_m`); the dense matmuls of long prompts leave Triton for cuBLAS on a
+dequantized weight (`int4_matmul.DEQUANT_ROWS`).
 In Triton's CPU interpreter (tests) only the safe tile is used: there is nothing to time.
 The autotuners keep their timings in Triton's cache directory (`cache_results`), so only
 the first start on a machine pays for tuning; a change of kernel source or candidates
@@ -22,20 +23,13 @@ import triton
 SAFE_TILE = (64, 32, 4, 3)  # fits every group size (32 and up): the interpreter's choice
 # Each candidate costs a compile and a timing at the first start (37 s of a 65 s cold start
 # on an H200 with seven of each): only the tiles that won somewhere are kept. On the H200
-# every prefill matmul of the real shape picked one of the three after the safe tile, and
-# the dense large-M matmul one of the first two of LARGE_M_TILES (gpu_variants.sh).
+# every prefill matmul of the real shape picked one of the three after the safe tile
+# (gpu_variants.sh).
 PREFILL_TILES = [  # (BLOCK_N, BLOCK_K, warps, stages)
     SAFE_TILE,
     (128, 64, 4, 3),
     (64, 64, 4, 3),
     (64, 64, 8, 3),  # the MoE's 128-row tiles without spills
-]
-LARGE_M = 1024  # rows from which the dense matmul tunes among LARGE_M_TILES
-LARGE_M_TILES = [  # (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages), none spilling on sm_90
-    (64, 128, 64, 4, 3),
-    (128, 64, 64, 8, 3),
-    (128, 128, 64, 8, 3),
-    (128, 128, 32, 8, 3),  # for group size 32
 ]
 ACC_REGS_PER_THREAD = 128  # fp32 accumulator values a thread may hold without spilling
 # The MoE's rows per tile from the average rows an expert gets (tokens * top_k / experts):
@@ -53,18 +47,6 @@ def prefill_configs(with_block_m: int | None = None) -> list[triton.Config]:
             tiles["BLOCK_M"] = with_block_m
         configs.append(triton.Config(tiles, num_warps=warps, num_stages=stages))
     return configs[:1] if interpreted() else configs
-
-
-def large_m_configs() -> list[triton.Config]:
-    """Candidates for the dense matmul at LARGE_M rows and more (BLOCK_M among them)."""
-    if interpreted():  # the safe tile, 128 rows high: tests reach the tall-tile masking
-        block_n, block_k, warps, stages = SAFE_TILE
-        tiles = {"BLOCK_M": 128, "BLOCK_N": block_n, "BLOCK_K": block_k}
-        return [triton.Config(tiles, num_warps=warps, num_stages=stages)]
-    return [
-        triton.Config({"BLOCK_M": m, "BLOCK_N": n, "BLOCK_K": k}, num_warps=w, num_stages=s)
-        for m, n, k, w, s in LARGE_M_TILES
-    ]
 
 
 def moe_block_m(tokens: int, top_k: int, num_experts: int) -> int:
