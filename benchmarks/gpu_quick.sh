@@ -5,8 +5,9 @@
 # heavy imports left in a start come from (import_origins.py), the engine's
 # decode and time to first token (decode.py, up to 16k-token prompts), a later prefill
 # chunk's attention against a float32 reference, and the chat UI against the engine's own
-# figures in the same process (ui_speed.py), then what the GPU did before the chat's first
-# token (ui_speed.py --trace-first-token). The full set, sweeps included, is
+# figures in the same process (ui_speed.py), then the engine's time to the chat's first
+# token split at its prefill (ui_speed.py --split-first-token) beside a prefill of the same
+# short prompt alone (prefill_host.py). The full set, sweeps included, is
 # gpu_session.sh; the variants and their parity, gpu_variants.sh.
 #
 #     bash benchmarks/gpu_quick.sh [OUT_DIR]
@@ -37,6 +38,7 @@ step decode 170 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32
     --prompts 4096 8192 16384 --fresh-prompts 4000 --steps 256
 step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
     --long-prompt 4000 --run-turns 1
-# What the GPU does from Enter to the chat's first token (the trace slows that turn itself).
-step ui_first_token_trace 120 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 100 \
-    --long-prompt 4000 --run-turns 0 --trace-first-token
+# The engine's part of the chat's first token: before, during and after its prefill.
+step ui_first_token_split 120 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 100 \
+    --long-prompt 4000 --run-turns 0 --split-first-token
+step prefill_host_47 60 python3 -m benchmarks.prefill_host --length 47 --top 25

@@ -14,8 +14,9 @@ Prints one JSON object. Per front-end: the time to the first token from pressing
 starting `run`'s request) to the first delta handed to it (for the UI also the part from
 Enter to the request's submission; `--profile-send PREFIX` writes a cProfile of the UI
 thread over it, a file a turn; `--sample-stacks PREFIX` counts where every thread is from
-Enter to the first token, `stack_sampler.py`, and `--trace-first-token` what the GPU did
-meanwhile, `gpu_window.py`); decode tokens/s as the front-end received
+Enter to the first token, `stack_sampler.py`, and `--split-first-token` splits the
+engine's part of it at its prefill, `first_token_split.py`); decode tokens/s as the
+front-end received
 the reply (first delta to the reply's end); the engine's own `GenerationStats`; for the UI
 also key-press latency (median and max, ms) and the time from the engine's last event to
 an idle UI.
@@ -38,7 +39,7 @@ from dataclasses import asdict
 from textual import events
 
 from benchmarks.engine_timing import TimedEngine
-from benchmarks.gpu_window import GpuWindow
+from benchmarks.first_token_split import FirstTokenSplit
 from benchmarks.stack_sampler import StackSampler
 from qwen_tui.config import Settings
 from qwen_tui.engine.local import LocalEngine
@@ -90,7 +91,7 @@ async def ui_turn(
     type_keys: bool,
     profile: str | None = None,
     stacks: str | None = None,
-    trace: bool = False,
+    split: FirstTokenSplit | None = None,
 ) -> dict:
     count = len(conversation_messages(app))
     prompt_box(app).text = prompt
@@ -103,9 +104,8 @@ async def ui_turn(
     sampler = StackSampler() if stacks else None
     if sampler is not None:
         sampler.start()  # every thread's stacks from Enter to the first token
-    window = GpuWindow() if trace else None
-    if window is not None:
-        window.start()  # the GPU's kernels from Enter to the first token
+    if split is not None:
+        split.reset()
     await pilot.press("enter")
     if profiler is not None and profile is not None:
         await wait_until(lambda: engine.submitted_at is not None, 120, "the submission")
@@ -116,7 +116,6 @@ async def ui_turn(
     if sampler is not None and stacks is not None:
         sampler.stop()
         sampler.write(stacks)
-    gpu = window.stop() if window is not None else None
     latencies = []
     while type_keys and engine.finished_at is None:
         latencies.append(await key_latency(app))
@@ -133,8 +132,8 @@ async def ui_turn(
         "engine": asdict(stats),
         "last_token_to_idle_ms": round((idle - engine.finished_at) * 1000, 1),
     }
-    if gpu is not None:
-        turn["gpu_to_first_token"] = gpu
+    if split is not None:
+        turn["first_token_split"] = split.report(engine.request_submitted_at)
     if latencies:
         ms = [x * 1000 for x in latencies]
         turn["key_press_ms"] = {
@@ -151,7 +150,7 @@ async def measure_ui(
     prompts: list[str],
     profile: str | None = None,
     stacks: str | None = None,
-    trace: bool = False,
+    split_first_token: bool = False,
 ) -> dict:
     spec = ModelSpec(settings.model, settings.device, settings.dtype)
     engine = TimedEngine(LocalEngine(spec))
@@ -160,12 +159,19 @@ async def measure_ui(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(lambda: engine.ready_at is not None, 900, "the model to load")
         report = {"ready_s": round(engine.ready_at - started, 1)}
+        split = None
+        if split_first_token:
+            if engine._runner is None:
+                raise SystemExit(
+                    f"--split-first-token: no fast runner ({engine.fast_path_blockers})"
+                )
+            split = FirstTokenSplit(engine._runner)
         for i, prompt in enumerate(prompts):
             engine.next_request()
             turn_profile = f"{profile}.turn{i + 1}.txt" if profile else None
             turn_stacks = f"{stacks}.turn{i + 1}.txt" if stacks else None
             report[f"turn{i + 1}"] = await ui_turn(
-                app, pilot, engine, prompt, i == 0, turn_profile, turn_stacks, trace
+                app, pilot, engine, prompt, i == 0, turn_profile, turn_stacks, split
             )
     engine.close()
     return report
@@ -206,9 +212,9 @@ def main() -> None:
         help="sample every thread's stacks from Enter to the first token (stack_sampler.py)",
     )
     parser.add_argument(
-        "--trace-first-token",
+        "--split-first-token",
         action="store_true",
-        help="the GPU's kernels from Enter to the first token (gpu_window.py)",
+        help="the engine's time to the first token split at its prefill (first_token_split.py)",
     )
     args = parser.parse_args()
     import torch
@@ -223,7 +229,7 @@ def main() -> None:
     prompts = [SHORT_PROMPT, long_prompt(args.long_prompt)]
     report: dict = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}
     report["ui"] = asyncio.run(
-        measure_ui(settings, prompts, args.profile_send, args.sample_stacks, args.trace_first_token)
+        measure_ui(settings, prompts, args.profile_send, args.sample_stacks, args.split_first_token)
     )
     print(json.dumps(report, indent=1), flush=True)
     if args.run_turns > 0:
