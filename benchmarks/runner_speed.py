@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--chunks", action="store_true", help="sweep attention chunk sizes")
     parser.add_argument("--variants", action="store_true", help="try DECODE_VARIANTS")
+    parser.add_argument("--only", nargs="+", choices=DECODE_VARIANTS, help="of them, these")
     parser.add_argument("--steps", action="store_true", help="sweep decode steps a replay")
     parser.add_argument("--tiles", action="store_true", help="try TILE_VARIANTS")
     args = parser.parse_args()
@@ -213,7 +214,10 @@ def main() -> None:
         if args.steps:
             report["decode_tok_s_by_steps"] = steps_sweep(runner)
         if args.variants:
-            report["decode_tok_s_by_variant"] = variant_sweep(runner, DECODE_VARIANTS)
+            tried = {
+                k: v for k, v in DECODE_VARIANTS.items() if k in (args.only or DECODE_VARIANTS)
+            }
+            report["decode_tok_s_by_variant"] = variant_sweep(runner, tried)
         if args.tiles:
             tiles = variant_sweep(runner, TILE_VARIANTS, long_for=tuple(TILE_VARIANTS))
             report["decode_tok_s_by_tiles"] = tiles
