@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.engine_timing import TimedEngine
-from benchmarks.ui_speed import ui_turn
+from benchmarks.ui_turn import ui_turn
 from qwen_tui.config import Settings
 from qwen_tui.engine.local import LocalEngine
 from qwen_tui.engine.spec import ModelSpec
