@@ -16,9 +16,9 @@ Enter to the request's submission; `--profile-send PREFIX` writes a cProfile of 
 thread over it, a file a turn; `--sample-stacks PREFIX` counts where every thread is from
 Enter to the first token, `stack_sampler.py`, and `--split-first-token` splits the
 engine's part of it at its prefill, `first_token_split.py`); decode tokens/s as the
-front-end received the reply (first delta to the reply's end); the engine's own `GenerationStats`; for the UI
-also key-press latency (median and max, ms) and the time from the engine's last event to
-an idle UI.
+front-end received the reply (first delta to the reply's end); the engine's own
+`GenerationStats`; for the UI also key-press latency (median and max, ms) and the time
+from the engine's last event to an idle UI.
 `ui_over_run` divides the UI's figures by `run`'s.
 """
 
