@@ -18,7 +18,7 @@ from typing import Any
 class FirstTokenSplit:
     def __init__(self, runner: Any) -> None:
         """`runner`: the engine's `Runner` (qwen_tui.engine.runner.generate)."""
-        self.prefill_called = self.prefill_returned = self.first_received = None
+        self.reset()
         self.prefill_tokens = 0
         decoder, host = runner.decoder, runner._host
         prefill, receive = decoder.prefill, host.receive
@@ -42,18 +42,21 @@ class FirstTokenSplit:
         decoder.prefill, host.receive = timed_prefill, timed_receive
 
     def reset(self) -> None:
-        self.prefill_called = self.prefill_returned = self.first_received = None
+        """Forget the last reply's clocks (`time.perf_counter()` readings, None until seen)."""
+        self.prefill_called: float | None = None
+        self.prefill_returned: float | None = None
+        self.first_received: float | None = None
 
     def report(self, submitted_at: float) -> dict:
         """Milliseconds from the request's submission (`time.perf_counter()`)."""
-        if None in (self.prefill_called, self.prefill_returned, self.first_received):
+        called, returned, received = self.prefill_called, self.prefill_returned, self.first_received
+        if called is None or returned is None or received is None:
             return {"error": "the runner's prefill or first copy was not seen"}
-        assert self.prefill_called and self.prefill_returned and self.first_received
         return {
             "prefill_tokens": self.prefill_tokens,
-            "before_prefill_ms": _ms(self.prefill_called - submitted_at),
-            "prefill_host_ms": _ms(self.prefill_returned - self.prefill_called),
-            "gpu_after_host_ms": _ms(self.first_received - self.prefill_returned),
+            "before_prefill_ms": _ms(called - submitted_at),
+            "prefill_host_ms": _ms(returned - called),
+            "gpu_after_host_ms": _ms(received - returned),
         }
 
 

@@ -38,7 +38,7 @@ async def wait_until(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise SystemExit(f"ui_speed: timed out waiting for {what}")
+            raise SystemExit(f"timed out waiting for {what}")
         await asyncio.sleep(0.002)
 
 
@@ -79,7 +79,7 @@ class Probes:
 
     async def after_enter(self, engine: TimedEngine) -> None:
         """Once Enter is handled: the profile ends with the submission."""
-        if self._profiler is not None and self.profile:
+        if self._profiler is not None and self.profile is not None:
             await wait_until(lambda: engine.submitted_at is not None, 120, "the submission")
             engine.on_submit = None
             with open(self.profile, "w") as out:
@@ -88,7 +88,7 @@ class Probes:
             self._profiler = None
 
     def at_first_token(self) -> None:
-        if self._sampler is not None and self.stacks:
+        if self._sampler is not None and self.stacks is not None:
             self._sampler.stop()
             self._sampler.write(self.stacks)
             self._sampler = None

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from qwen_tui.engine.kernels import int4_matmul as int4_matmul_module
-from qwen_tui.engine.kernels.int4_dequant import dequantize_int4
+from qwen_tui.engine.kernels.int4_dequant import dequantize_int4_triton
 from qwen_tui.engine.kernels.int4_gemv import int4_gemv_into
 from qwen_tui.engine.kernels.int4_matmul import int4_matmul
 from tests.kernels.int4_weights import int4_weight, rel_err
@@ -41,7 +41,9 @@ def test_dequantized_weight_is_the_published_formula(k, n, group, sym, desc_act)
     """Whole-weight dequantization, ragged tiles and act-order groups included, gives W."""
     packed, w = int4_weight(k, n, group, sym=sym, desc_act=desc_act, seed=3)
     g_idx = packed.g_idx if desc_act else None
-    out = dequantize_int4(packed.qweight, packed.qzeros, packed.scales, g_idx, group, w.dtype)
+    out = dequantize_int4_triton(
+        packed.qweight, packed.qzeros, packed.scales, g_idx, group, w.dtype
+    )
     assert out.shape == (k, n)
     torch.testing.assert_close(out, w, rtol=0, atol=0)
 

@@ -42,7 +42,7 @@ def _dequantize_kernel(
     tl.store(out, w.to(out_ptr.dtype.element_ty), mask=mask_k[:, None] & mask_n[None, :])
 
 
-def dequantize_int4(
+def dequantize_int4_triton(
     qweight: torch.Tensor,
     qzeros: torch.Tensor,
     scales: torch.Tensor,
@@ -50,7 +50,8 @@ def dequantize_int4(
     group_size: int,
     dtype: torch.dtype,
 ) -> torch.Tensor:
-    """W [K, N] in `dtype` from the published GPTQ tensors (see `int4_matmul`)."""
+    """W [K, N] in `dtype` from the published GPTQ tensors (see `int4_matmul`); on the
+    GPU what `runner.ops.dequantize_int4`, the float32 torch reference, computes."""
     K, N = qweight.shape[0] * 8, qweight.shape[1]
     out = torch.empty(K, N, device=qweight.device, dtype=dtype)
     grid = (triton.cdiv(N, BLOCK_N), triton.cdiv(K, BLOCK_K))

@@ -17,7 +17,7 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.gptq_tiles import dequant_tile, dequant_tile_ordered
-from qwen_tui.engine.kernels.int4_dequant import dequantize_int4
+from qwen_tui.engine.kernels.int4_dequant import dequantize_int4_triton
 from qwen_tui.engine.kernels.tuned_tiles import tuned_or_fitting
 from qwen_tui.engine.kernels.tuning import prefill_configs
 
@@ -120,7 +120,7 @@ def int4_matmul(
     x2 = x.reshape(-1, K).contiguous()
     M = x2.shape[0]
     if DEQUANT_ROWS is not None and M >= DEQUANT_ROWS:
-        w = dequantize_int4(qweight, qzeros, scales, g_idx, group_size, x.dtype)
+        w = dequantize_int4_triton(qweight, qzeros, scales, g_idx, group_size, x.dtype)
         return (x2 @ w).reshape(*x.shape[:-1], N)
     gidx = g_idx if g_idx is not None else qweight  # a placeholder pointer when unused
     if M > 8 and g_idx is None:  # prefill, groups in order: autotuned tiles
