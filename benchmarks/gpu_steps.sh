@@ -2,7 +2,7 @@
 # config and data folders, and `step`. Set `out` first to keep each step's JSON there
 # (default: the run's scratch folder); each step's stderr stays in the scratch folder
 # unless `step_errs` names another (the device returns 8 files a call); `step_err_lines`
-# stderr lines are shown (3).
+# stderr lines are shown (3); steps named in `STEP_SKIP` (space-separated) are skipped.
 
 work=$(mktemp -d)
 out=${out:-$work}
@@ -19,6 +19,7 @@ carry_wheels() {  # carry_wheels [EXCLUDE]: .whl/*.whl (but names matching EXCLU
 step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its output and status
     local name=$1 limit=$2
     shift 2
+    case " ${STEP_SKIP:-} " in *" $name "*) echo "== $name: skipped"; return 0;; esac
     local started=$SECONDS
     local errs=${step_errs:-$work}
     timeout "$limit" "$@" > "$out/$name.json" 2> "$errs/$name.err"
