@@ -30,6 +30,8 @@ TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 75 \
 step chunk_attention 60 python3 -m benchmarks.chunk_attention_check
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
+# Short prefills as graph replays against the eager prefill (random weights, no checkpoint).
+step prefill_graphs 120 python3 -m benchmarks.prefill_graphs
 export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the rest reuse it
 step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30

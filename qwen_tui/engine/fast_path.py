@@ -70,7 +70,7 @@ def weight_blockers(model: nn.Module) -> list[str]:
 
 
 WARM_UP_STEPS = (
-    "compiling and tuning the prefill kernels",
+    "compiling and tuning the prefill kernels, capturing short-prompt graphs",
     "compiling the decode kernels and capturing their graphs",
 )
 

@@ -1,6 +1,7 @@
 """A compact Qwen3 / Qwen3-MoE forward over a static KV cache.
 
-`prefill` runs a prompt (any length, from any start position) with fused SDPA attention;
+`prefill` runs a prompt (any length, from any start position) with fused SDPA attention,
+a short one as a CUDA graph replay where graphs are on;
 `decode_step` runs one token whose id and position live in device tensors, so it can be
 captured once in a CUDA graph and replayed for every position.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -16,11 +18,18 @@ import torch.nn.functional as F
 from qwen_tui.engine.runner.ops import Ops, apply_rope, causal_attention, rms_norm
 from qwen_tui.engine.runner.weights import LayerWeights, ModelWeights
 
+if TYPE_CHECKING:
+    from qwen_tui.engine.runner.prefill_replay import PrefillReplay
+
 PREFILL_CHUNK = 4096  # tokens per prefill pass: bounds the MoE's activation memory
 
 
 class Decoder:
-    def __init__(self, weights: ModelWeights, max_len: int, use_triton: bool) -> None:
+    def __init__(
+        self, weights: ModelWeights, max_len: int, use_triton: bool, prefill_graphs: bool = False
+    ) -> None:
+        """`prefill_graphs`: short chunks replay a CUDA graph (`prefill_replay.py`) where
+        the fused prefill takes the weights."""
         self.w = weights
         self.max_len = max_len
         self.ops = Ops(use_triton)
@@ -34,9 +43,11 @@ class Decoder:
         cos, sin = weights.rotary(probe, positions)
         self.cos, self.sin = cos[0], sin[0]  # [max_len, D], in the model's dtype
         self.fast = self.fast_prefill = None
+        self.prefill_replay: PrefillReplay | None = None
         if use_triton:
             from qwen_tui.engine.runner.fast_prefill import FastPrefill
             from qwen_tui.engine.runner.fast_step import FastDecodeStep
+            from qwen_tui.engine.runner.prefill_replay import PrefillReplay
 
             self.fast = FastDecodeStep(weights, self.k_cache, self.v_cache, self.cos, self.sin)
             fused_qkv = FastPrefill.fused_qkv(self.fast.qkv)
@@ -44,6 +55,8 @@ class Decoder:
                 self.fast_prefill = FastPrefill(
                     weights, self.k_cache, self.v_cache, self.cos, self.sin, fused_qkv
                 )
+                if prefill_graphs:
+                    self.prefill_replay = PrefillReplay(self.fast_prefill, max_len, True)
 
     @torch.inference_mode()
     def prefill(
@@ -73,6 +86,9 @@ class Decoder:
     def _prefill_chunk(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         # The fused path, unless a parity check switched the ops to the reference.
         if self.fast_prefill is not None and self.ops.use_triton:
+            replay = self.prefill_replay
+            if replay is not None and replay.bucket_for(ids.shape[0], start) is not None:
+                return replay(ids, start)
             return self.fast_prefill(ids, start)
         end = start + ids.shape[0]
         h = self.w.embed[ids]

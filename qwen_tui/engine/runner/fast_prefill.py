@@ -4,7 +4,9 @@ Per layer: h += the previous MLP's output and x = RMSNorm(h) in one launch; one 
 for q|k|v on the decode step's fused weight (shared, not copied); one launch to norm and
 rotate q and k and write q (head-major, as attention reads it) and the k, v cache rows;
 flash attention; the o matmul; h += o and RMSNorm again in one launch; the MoE. The final
-norm and the lm_head run on the last row only.
+norm and the lm_head run on the last row only. `graphed` is the same chunk with its start
+and last row on the device, for the short-prefill graphs (`prefill_replay.py`): its
+attention reads the start from there (`kernels/chunk_attention.py`).
 
 Every op has a fixed shape and none reads a value back, so the host queues the whole chunk
 without waiting for the GPU. Rounding is the reference path's: every matmul output and
@@ -13,13 +15,19 @@ every sum into the residual is rounded to the model's dtype, as transformers doe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
+from qwen_tui.engine.kernels.chunk_attention import chunk_attention
 from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import Ops, causal_attention
 from qwen_tui.engine.runner.weights import Int4Weight, ModelWeights
+
+# (q head-major [heads, T, D], one layer's k and v caches) -> attention output [T, heads * D]
+Attend = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class FastPrefill:
@@ -47,9 +55,40 @@ class FastPrefill:
     def __call__(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         """ids [T] at positions start..start+T-1 -> logits [V] of the last position; the
         cache rows start..start+T-1 of every layer are written."""
-        w, eps = self.w, self.w.rms_eps
-        T, end = ids.shape[0], start + ids.shape[0]
+        end = start + ids.shape[0]
         positions = torch.arange(start, end, device=ids.device)
+
+        def attend(
+            q_heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor
+        ) -> torch.Tensor:
+            return causal_attention(q_heads.transpose(0, 1), k_cache, v_cache, start, end)
+
+        h, out, x = self._layers(ids, positions, attend)
+        return self._logits(h[-1:], out[-1:], x[-1:])
+
+    def graphed(self, ids: torch.Tensor, start: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+        """The same with every position on the device, so a CUDA graph of it serves any
+        chunk that fits: ids [T] at start [1] + 0..T-1 -> logits [V] of row last [1]. Rows
+        past `last` are padding: they are computed and cached (rows the next chunk or
+        decode step writes again before reading), and no real row attends to them."""
+        positions = start + torch.arange(ids.shape[0], device=ids.device)
+
+        def attend(
+            q_heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor
+        ) -> torch.Tensor:
+            return chunk_attention(q_heads, k_cache, v_cache, start)
+
+        h, out, _ = self._layers(ids, positions, attend)
+        h_last = h.index_select(0, last)
+        return self._logits(h_last, out.index_select(0, last), torch.empty_like(h_last))
+
+    def _layers(
+        self, ids: torch.Tensor, positions: torch.Tensor, attend: Attend
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Every layer over the chunk, writing its cache rows -> (the residual stream
+        before the last MLP's sum, that MLP's output, the normed-input workspace)."""
+        w, eps = self.w, self.w.rms_eps
+        T = ids.shape[0]
         h = w.embed[ids]  # [T, H], a fresh copy: the residual stream, updated in place
         x = torch.empty_like(h)
         q_heads = torch.empty(w.num_heads, T, w.head_dim, device=h.device, dtype=h.dtype)
@@ -72,10 +111,15 @@ class FastPrefill:
                 eps,
                 clear=False,
             )
-            attn = causal_attention(q, k_cache, v_cache, start, end)
+            attn = attend(q_heads, k_cache, v_cache)
             add_rmsnorm(h, self.ops.linear(attn, layer.o), layer.post_norm, x, eps, clear=False)
             out = self.ops.mlp(x, layer.mlp)
             if i < last:
                 add_rmsnorm(h, out, w.layers[i + 1].input_norm, x, eps, clear=False)
-        add_rmsnorm(h[-1:], out[-1:], w.final_norm, x[-1:], eps, clear=False)
-        return F.linear(x[-1:], w.lm_head)[0]
+        return h, out, x
+
+    def _logits(self, h: torch.Tensor, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The final norm of one row's residual h [1, H] plus its last MLP output, into x,
+        and the lm_head -> logits [V]."""
+        add_rmsnorm(h, out, self.w.final_norm, x, self.w.rms_eps, clear=False)
+        return F.linear(x, self.w.lm_head)[0]

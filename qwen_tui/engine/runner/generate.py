@@ -1,5 +1,7 @@
 """`Runner`: prefill, then CUDA-graph replays of several decode steps each, streaming ids.
 
+A short prompt chunk is one graph replay too (`prefill_replay.py`).
+
 A replay (`replay.py`) holds `steps` whole decode steps (every layer, the lm_head,
 sampling) and feeds each sampled token to the next step on the device, noting there when
 the reply ends. The host queues the next replay, then waits for the copy of the one before
@@ -41,10 +43,10 @@ class Runner:
         top_k: int = 20,
         steps_per_replay: int | None = None,
     ) -> None:
-        self.decoder = Decoder(weights, max_len, use_triton)
         device = weights.embed.device
-        self.sampler = DeviceSampler(weights.lm_head.shape[0], device, top_k)
         graph = use_graph and use_triton and device.type == "cuda" and not graph_blockers(weights)
+        self.decoder = Decoder(weights, max_len, use_triton, prefill_graphs=graph)
+        self.sampler = DeviceSampler(weights.lm_head.shape[0], device, top_k)
         steps = steps_per_replay or STEPS_PER_REPLAY
         self.replay = DecodeReplay(self.decoder, self.sampler, steps, graph)
         self._host = HostTokens(device, steps)
@@ -145,12 +147,15 @@ class Runner:
     def warm_up_prefill(self) -> None:
         """A prompt in every prefill tile regime (tuning.py: short/long dense matmul, MoE
         tiles of 16, 64 and 128 rows); varied tokens, so the experts tune on spread
-        routing. The kernels do not specialise on a prompt's length, so these serve all."""
+        routing. The kernels do not specialise on a prompt's length, so these serve all.
+        Then the short-prefill graphs are captured (`prefill_replay.py`)."""
         vocab = self.decoder.w.embed.shape[0]
         for length in sorted({min(n, self.max_len) for n in WARM_UP_PROMPTS}):
             ids = torch.randint(vocab, (length,), generator=torch.Generator().manual_seed(length))
             with torch.inference_mode():
                 self.decoder.prefill(ids.to(self.token.device), 0)
+        if self.decoder.prefill_replay is not None:
+            self.decoder.prefill_replay.capture_all()
 
     def warm_up_decode(self) -> None:
         """Capture the replay graph of every attention chunk size."""
@@ -173,8 +178,10 @@ class Runner:
         self._host = HostTokens(self.token.device, steps)
 
     def reset_graphs(self) -> None:
-        """Drop the captured graphs (and their memory pool); the next replay captures again."""
+        """Drop the captured graphs (and their memory pools); the next replay captures again."""
         self.replay.reset()
+        if self.decoder.prefill_replay is not None:
+            self.decoder.prefill_replay.reset()
 
     def _configure(self, params: SamplingParams, seed: int | None) -> None:
         if self.sampler.top_k != _effective_top_k(params.top_k, self.sampler.vocab_size):
