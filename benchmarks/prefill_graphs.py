@@ -6,9 +6,10 @@ turn starts).
     python -m benchmarks.prefill_graphs [--layers 48] [--max-len 8192]
 
 Prints one JSON object: the device, the graphs' capture time and memory, and per case
-(prompt length, start) the logits' largest difference relative to their largest value,
-whether the top token agrees, and milliseconds from the call to the logits on the host
-(median of 5), eager and graphed, idle and contended.
+(prompt length, start) whether the engine would take the graph (`GRAPH_MAX_ATTENDED`), the
+logits' largest difference relative to their largest value, whether the top token
+agrees, and milliseconds from the call to the logits on the host (median of 5), eager
+and graphed (past the cap too), idle and contended.
 """
 
 from __future__ import annotations
@@ -24,10 +25,23 @@ from contextlib import contextmanager
 import torch
 
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
+from benchmarks.variants import constants_set
+from qwen_tui.engine.runner import prefill_replay
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.prefill_replay import PrefillReplay
 
-CASES = ((47, 0), (200, 0), (500, 0), (47, 3000), (300, 3000), (47, 7000))
+# (new tokens, start): a first message, a later turn, and later turns far into a long
+# conversation, on both sides of the graphs' attention cap.
+CASES = (
+    (47, 0),
+    (200, 0),
+    (500, 0),
+    (47, 3000),
+    (300, 3000),
+    (300, 7000),
+    (47, 30000),
+    (200, 30000),
+)
 
 
 @contextmanager
@@ -72,7 +86,7 @@ def timed(decoder: Decoder, ids: torch.Tensor, start: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, default=48)
-    parser.add_argument("--max-len", type=int, default=8192)
+    parser.add_argument("--max-len", type=int, default=32768)
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
@@ -95,9 +109,12 @@ def main() -> None:
             eager = logits_of(decoder, ids, start).float()
             eager_times = timed(decoder, ids, start)
             decoder.prefill_replay = replay
-            graphed = logits_of(decoder, ids, start).float()
-            graphed_times = timed(decoder, ids, start)
+            taken = replay.bucket_for(tokens, start) is not None
+            with constants_set({(prefill_replay, "GRAPH_MAX_ATTENDED"): None}):  # past it too
+                graphed = logits_of(decoder, ids, start).float()
+                graphed_times = timed(decoder, ids, start)
             report[f"{tokens}_from_{start}"] = {
+                "graphed_by_default": taken,
                 "max_diff_rel": round(
                     ((graphed - eager).abs().max() / eager.abs().max()).item(), 5
                 ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from qwen_tui.engine.runner import prefill_replay
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.prefill_replay import PrefillReplay
@@ -64,7 +65,7 @@ def test_padding_rows_do_not_change_the_chunks_logits(loaded):
     torch.testing.assert_close(dirty, clean, atol=1e-6, rtol=0)
 
 
-def test_a_chunk_takes_the_smallest_bucket_whose_padding_fits_in_the_cache(loaded):
+def test_a_chunk_takes_the_smallest_bucket_whose_padding_and_attention_fit(loaded, monkeypatch):
     replay = decoder_with_replay(loaded).prefill_replay
     assert replay is not None
     assert replay.bucket_for(5, 0) == 8
@@ -72,6 +73,9 @@ def test_a_chunk_takes_the_smallest_bucket_whose_padding_fits_in_the_cache(loade
     assert replay.bucket_for(17, 0) is None  # longer than every bucket: the eager prefill
     assert replay.bucket_for(5, MAX_LEN - 10) == 8
     assert replay.bucket_for(5, MAX_LEN - 7) is None  # its padding would pass the cache end
+    monkeypatch.setattr(prefill_replay, "GRAPH_MAX_ATTENDED", 16 * 40)
+    assert replay.bucket_for(9, 24) == 16  # 16 rows over 40 keys: at the cap
+    assert replay.bucket_for(9, 25) is None  # a long context's attention: the eager prefill
     with pytest.raises(ValueError, match="no prefill graph takes 17 tokens"):
         replay(torch.arange(17), 0)
 

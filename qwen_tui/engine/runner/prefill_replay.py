@@ -23,6 +23,11 @@ from qwen_tui.engine.runner.fast_prefill import FastPrefill
 # the host's, sets a prefill's time (benchmarks/NOTES.md), and flash attention beats
 # `chunk_attention` at long chunks over long contexts.
 GRAPH_BUCKETS = (32, 64, 128, 256, 512)
+# Rows times keys a graphed chunk's attention may cover (bucket * (start + bucket)); past
+# it the chunk prefills eagerly. `chunk_attention` is plain Triton, slower than flash
+# attention, and at long contexts the attention's GPU time outweighs the host's queueing
+# time a graph saves (benchmarks/prefill_graphs.py measures where they cross; None: no cap).
+GRAPH_MAX_ATTENDED: int | None = 4 * 2**20
 
 
 class PrefillReplay:
@@ -44,10 +49,13 @@ class PrefillReplay:
         self._pool: Any = None  # torch's private handle of the graphs' shared memory pool
 
     def bucket_for(self, tokens: int, start: int) -> int | None:
-        """The padded length that takes `tokens` rows from `start`, or None: too long, or
-        its padding would run past the end of the cache."""
-        fits = (b for b in self.buckets if tokens <= b and start + b <= self.max_len)
-        return next(fits, None)
+        """The padded length that takes `tokens` rows from `start`, or None: too long, its
+        padding would run past the end of the cache, or its attention is past the cap."""
+        bucket = next((b for b in self.buckets if tokens <= b), None)
+        if bucket is None or start + bucket > self.max_len:
+            return None
+        cap = GRAPH_MAX_ATTENDED
+        return bucket if cap is None or bucket * (start + bucket) <= cap else None
 
     def __call__(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         """ids [T] (on the device) at positions start..start+T-1 -> logits [V] of the last
