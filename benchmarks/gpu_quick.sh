@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The figures users get, in one short device call (about 8 minutes on an H200):
-# GPU parity of the decode paths (multi-token replays included), a cold and a warm start
-# step by step (startup_time.py: an empty Triton cache, then the same one) and where the
-# heavy imports left in a start come from (import_origins.py), the engine's
-# decode and time to first token (decode.py, up to 16k-token prompts), a later prefill
-# chunk's attention against a float32 reference, and the chat UI against the engine's own
-# figures in the same process (ui_speed.py), then the engine's time to the chat's first
-# token split at its prefill (ui_speed.py --split-first-token) beside a prefill of the same
-# short prompt alone (prefill_host.py). The full set, sweeps included, is
-# gpu_session.sh; the variants and their parity, gpu_variants.sh.
+# The figures users get, in one short device call (about 9 minutes on an H200), the most
+# wanted first: GPU parity of the decode paths (multi-token replays and prefill graphs
+# included), short prefills as graph replays against eager ones (prefill_graphs.py), the
+# engine's decode and time to first token (decode.py, up to 16k-token prompts), the chat UI
+# against the engine's own figures in the same process and against `run`, with the engine's
+# first token in the chat split at its prefill (ui_speed.py), a cold and a warm start step
+# by step (startup_time.py: an empty Triton cache, then the same one) and where the heavy
+# imports left in a start come from (import_origins.py), a later prefill chunk's flash
+# attention against a float32 reference, and the host's time in an eager prefill of a short
+# prompt (prefill_host.py). The full set, sweeps included, is gpu_session.sh; the variants
+# and their parity, gpu_variants.sh. STEP_SKIP="name ..." leaves steps out.
 #
 #     bash benchmarks/gpu_quick.sh [OUT_DIR]
 #
@@ -27,20 +28,18 @@ python3 -m benchmarks.make_synthetic_checkpoint /tmp/q30 > "$work/checkpoint.log
 checkpoint=$!
 TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step gpu_parity 75 \
     python3 -m benchmarks.gpu_parity moe_sym_g32
-step chunk_attention 60 python3 -m benchmarks.chunk_attention_check
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 # Short prefills as graph replays against the eager prefill (random weights, no checkpoint).
 step prefill_graphs 120 python3 -m benchmarks.prefill_graphs
-export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the rest reuse it
+step decode 170 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
+    --prompts 4096 8192 16384 --fresh-prompts 4000 --steps 256
+# The chat against `run`, the engine's first token in the chat split at its prefill.
+step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
+    --long-prompt 4000 --run-turns 1 --split-first-token
+export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the second reuses it
 step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
 step_err_lines=1 step import_origins 60 python3 -m benchmarks.import_origins  # of a warm start's
-step decode 170 python3 -m benchmarks.decode --model /tmp/q30 --contexts 1024 32768 \
-    --prompts 4096 8192 16384 --fresh-prompts 4000 --steps 256
-step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 \
-    --long-prompt 4000 --run-turns 1
-# The engine's part of the chat's first token: before, during and after its prefill.
-step ui_first_token_split 120 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 100 \
-    --long-prompt 4000 --run-turns 0 --split-first-token
+step chunk_attention 60 python3 -m benchmarks.chunk_attention_check
 step prefill_host_47 60 python3 -m benchmarks.prefill_host --length 47 --top 25
