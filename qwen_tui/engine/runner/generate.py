@@ -1,6 +1,7 @@
 """`Runner`: prefill, then CUDA-graph replays of several decode steps each, streaming ids.
 
-A short prompt chunk is one graph replay too (`prefill_replay.py`).
+A short prompt chunk is one graph replay too (`prefill_replay.py`), and a prompt that
+starts as the last request's did reads only what follows (`cached_ids.py`).
 
 A replay (`replay.py`) holds `steps` whole decode steps (every layer, the lm_head,
 sampling) and feeds each sampled token to the next step on the device, noting there when
@@ -21,6 +22,7 @@ import torch
 
 from qwen_tui.chat.sampling import THINKING_PRESET, SamplingParams
 from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS
+from qwen_tui.engine.runner.cached_ids import CachedIds
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.host_tokens import HostTokens
@@ -50,6 +52,7 @@ class Runner:
         steps = steps_per_replay or STEPS_PER_REPLAY
         self.replay = DecodeReplay(self.decoder, self.sampler, steps, graph)
         self._host = HostTokens(device, steps)
+        self.cached = CachedIds()
 
     @property
     def max_len(self) -> int:
@@ -98,17 +101,24 @@ class Runner:
         the prefill, then a replay's worth at a time, until a stop id (yielded), the length
         limit, the cache end, or `cancelled` is set (checked between blocks).
 
-        `resume_at` > 0 goes on with the reply before: its first `resume_at` ids are in the
-        cache already, and the sampler keeps its state (seen tokens, random stream)."""
-        if not resume_at:
+        The prompt's leading ids whose rows the cache holds from the last request are not
+        read again (`cached_ids.py`). `resume_at` > 0 goes on with the reply before: its
+        first `resume_at` ids are in the cache, and the sampler keeps its state (seen
+        tokens, random stream)."""
+        if resume_at:
+            kept = resume_at
+        else:
             self._configure(params, seed)
+            kept = self.cached.reusable(prompt_ids)
         self.replay.state.set_stops(stop_ids)
-        fresh = list(prompt_ids[resume_at:])
+        self.cached.start(prompt_ids, kept)
+        fresh = list(prompt_ids[kept:])
         ids = torch.tensor(fresh, dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
-            logits = self.decoder.prefill(ids, resume_at, cancelled)
+            logits = self.decoder.prefill(ids, kept, cancelled)
             if logits is None:  # cancelled during a long prompt
                 return
+            self.cached.prefilled()
             self.sampler.sample(logits, out=self.token)
         start = len(prompt_ids)
         budget = min(max_new_tokens, self.max_len - start)
@@ -128,6 +138,7 @@ class Runner:
             index, count = pending.popleft()
             block = _until_stop(self._host.receive(index, count), stop_ids)
             if block:
+                self.cached.generated(block)
                 yield block
             if len(block) < count or block[-1] in stop_ids:
                 return
@@ -149,6 +160,7 @@ class Runner:
         tiles of 16, 64 and 128 rows); varied tokens, so the experts tune on spread
         routing. The kernels do not specialise on a prompt's length, so these serve all.
         Then the short-prefill graphs are captured (`prefill_replay.py`)."""
+        self.cached.forget()
         vocab = self.decoder.w.embed.shape[0]
         for length in sorted({min(n, self.max_len) for n in WARM_UP_PROMPTS}):
             ids = torch.randint(vocab, (length,), generator=torch.Generator().manual_seed(length))
@@ -167,7 +179,8 @@ class Runner:
 
     def start_at(self, context: int) -> None:
         """Let replays run from position `context` with no stop and no limit but the
-        cache's (benchmarks time replays from here)."""
+        cache's (benchmarks time replays from here). The cache's rows are claimed no more."""
+        self.cached.forget()
         self.replay.state.set_stops(set())
         self.replay.state.arm(context, self.max_len - 1)
 
