@@ -3,11 +3,12 @@
     python -m benchmarks.ui_speed --model DIR [--tokens 3000] [--long-prompt 4000]
 
 The real Textual app runs headless (`ChatApp(settings, engine=...)`, `run_test`, Pilot)
-with the local engine. Two turns: a short question answered with `--tokens` new tokens
-(the decode figures), then a prompt of about `--long-prompt` tokens (the time to the first
-token of a long prompt), each driven by `ui_turn.py`, which types keys while the first
+with the local engine. Three turns: a short question answered with `--tokens` new tokens
+(the decode figures), a prompt of about `--long-prompt` tokens (the time to the first
+token of a long prompt), and a short follow-up (a later turn's first token, the history
+before it in the cache), each driven by `ui_turn.py`, which types keys while the first
 reply streams. Then
-`qwen-chat run --json` answers the same prompts (`--run-turns`: the first one or both),
+`qwen-chat run --json` answers the same prompts (`--run-turns`: the first one or two),
 each in a process of its own.
 
 Prints one JSON object. Per front-end: the time to the first token from pressing enter (or
@@ -40,6 +41,7 @@ from qwen_tui.engine.spec import ModelSpec
 from qwen_tui.ui.app import ChatApp
 
 SHORT_PROMPT = "Tell me a long story about the sea, with many chapters."
+FOLLOW_UP = "Thank you. Now tell it again in one line."
 
 
 def long_prompt(tokens: int) -> str:
@@ -126,7 +128,7 @@ def main() -> None:
         dtype=args.dtype,
         max_new_tokens=args.tokens,
     )
-    prompts = [SHORT_PROMPT, long_prompt(args.long_prompt)]
+    prompts = [SHORT_PROMPT, long_prompt(args.long_prompt), FOLLOW_UP]
     report: dict = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}
     report["ui"] = asyncio.run(
         measure_ui(settings, prompts, args.profile_send, args.sample_stacks, args.split_first_token)
