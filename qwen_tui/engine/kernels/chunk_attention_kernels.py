@@ -16,6 +16,20 @@ import triton.language as tl
 
 
 @triton.jit
+def _tile_rows(kv_head, tile, tokens, GROUP: tl.constexpr, BLOCK_M: tl.constexpr):
+    """A program's rows: their index, mask, token and query head."""
+    offs_r = tile * BLOCK_M + tl.arange(0, BLOCK_M)
+    return offs_r, offs_r < tokens * GROUP, offs_r // GROUP, kv_head * GROUP + offs_r % GROUP
+
+
+@triton.jit
+def _split_size(start, tokens, splits, BLOCK_S: tl.constexpr):
+    """Keys a split covers: every program splits the chunk's keys alike, so the merge
+    knows which splits a row saw."""
+    return tl.cdiv(tl.cdiv(start + tokens, splits), BLOCK_S) * BLOCK_S
+
+
+@triton.jit
 def _chunk_partial_kernel(
     q_ptr,
     k_ptr,
@@ -41,14 +55,10 @@ def _chunk_partial_kernel(
     split = tl.program_id(2)
     start = tl.load(start_ptr).to(tl.int32)
     rows = tokens * GROUP
-    offs_r = tile * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_r, mask_r, token, head = _tile_rows(kv_head, tile, tokens, GROUP, BLOCK_M)
     offs_d = tl.arange(0, HEAD_DIM)
-    mask_r = offs_r < rows
-    token = offs_r // GROUP
-    head = kv_head * GROUP + offs_r % GROUP
     seen = start + token + 1  # keys a row attends to: the cache before it and itself
-    # Every program splits the chunk's keys alike, so the merge knows which splits a row saw.
-    chunk = tl.cdiv(tl.cdiv(start + tokens, splits), BLOCK_S) * BLOCK_S
+    chunk = _split_size(start, tokens, splits, BLOCK_S)
     lo = split * chunk
     last_token = tl.minimum(tokens - 1, ((tile + 1) * BLOCK_M - 1) // GROUP)
     hi = tl.minimum(lo + chunk, start + last_token + 1)
@@ -115,12 +125,9 @@ def _chunk_merge_kernel(
     tile = tl.program_id(1)
     start = tl.load(start_ptr).to(tl.int32)
     rows = tokens * GROUP
-    offs_r = tile * BLOCK_M + tl.arange(0, BLOCK_M)
+    offs_r, mask_r, token, head = _tile_rows(kv_head, tile, tokens, GROUP, BLOCK_M)
     offs_d = tl.arange(0, HEAD_DIM)
-    mask_r = offs_r < rows
-    token = offs_r // GROUP
-    head = kv_head * GROUP + offs_r % GROUP
-    chunk = tl.cdiv(tl.cdiv(start + tokens, splits), BLOCK_S) * BLOCK_S
+    chunk = _split_size(start, tokens, splits, BLOCK_S)
     used = tl.cdiv(start + token + 1, chunk)  # the splits holding a key this row sees
     m_max = tl.full((BLOCK_M,), float("-inf"), tl.float32)
     for split in range(0, splits):
