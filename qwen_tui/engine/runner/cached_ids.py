@@ -23,7 +23,6 @@ class CachedIds:
     def __init__(self) -> None:
         self._ids: list[int] = []  # the ids of cache rows 0..len-1
         self._last: int | None = None  # a reply's last token so far: its row is not written yet
-        self._pending: list[int] = []  # the ids a running prefill writes
 
     def reusable(self, prompt: Sequence[int]) -> int:
         """How many leading ids of `prompt` have their rows in the cache; at least one id
@@ -40,16 +39,15 @@ class CachedIds:
             break
         return same
 
-    def start(self, prompt: Sequence[int], kept: int) -> None:
-        """A request reads `prompt` from row `kept` on: rows past it are being rewritten."""
+    def start(self, kept: int) -> None:
+        """A request reads its prompt from row `kept` on: rows past it are being rewritten."""
         del self._ids[kept:]
         self._last = None
-        self._pending = list(prompt[kept:])
 
-    def prefilled(self) -> None:
-        """The prompt's prefill has run: its rows are in the cache."""
-        self._ids.extend(self._pending)
-        self._pending = []
+    def prefilled(self, prompt: Sequence[int]) -> None:
+        """The prefill of `prompt` (started at `start`'s row) has run: its rows are in the
+        cache."""
+        self._ids.extend(prompt[len(self._ids) :])
 
     def generated(self, block: Sequence[int]) -> None:
         """The host has these reply tokens: every one before the last has been decoded."""

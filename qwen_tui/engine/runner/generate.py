@@ -111,14 +111,14 @@ class Runner:
             self._configure(params, seed)
             kept = self.cached.reusable(prompt_ids)
         self.replay.state.set_stops(stop_ids)
-        self.cached.start(prompt_ids, kept)
+        self.cached.start(kept)
         fresh = list(prompt_ids[kept:])
         ids = torch.tensor(fresh, dtype=torch.int64, device=self.token.device)
         with torch.inference_mode():
             logits = self.decoder.prefill(ids, kept, cancelled)
             if logits is None:  # cancelled during a long prompt
                 return
-            self.cached.prefilled()
+            self.cached.prefilled(prompt_ids)
             self.sampler.sample(logits, out=self.token)
         start = len(prompt_ids)
         budget = min(max_new_tokens, self.max_len - start)
