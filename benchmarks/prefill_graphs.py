@@ -3,7 +3,7 @@ Qwen3-30B-A3B-shaped int4 weights: agreement of the logits, and the time to the 
 the GIL free and with another thread busy in Python (as the chat UI's thread is while a
 turn starts).
 
-    python -m benchmarks.prefill_graphs [--layers 48] [--max-len 8192]
+    python -m benchmarks.prefill_graphs [--layers 48] [--max-len 32768]
 
 Prints one JSON object: the device, the graphs' capture time and memory, and per case
 (prompt length, start) whether the engine would take the graph (`GRAPH_MAX_ATTENDED`), the
