@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qwen_tui.engine.kernels.chunk_attention import chunk_attention, split_count
+from qwen_tui.engine.kernels.chunk_attention import ChunkTiles, chunk_attention, split_count
 
 
 def reference(q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, start: int):
@@ -68,3 +68,16 @@ def test_rows_past_the_chunk_in_the_cache_are_never_read():
 def test_a_short_chunk_splits_its_keys_to_fill_the_gpu_and_a_long_one_does_not():
     assert split_count(kv_heads=4, tiles=1) > 16  # 8 tokens of 32 heads: one tile a KV head
     assert split_count(kv_heads=4, tiles=128) == 1  # 1,024 tokens: enough tiles already
+
+
+@pytest.mark.parametrize(
+    "tiles",
+    [
+        ChunkTiles(block_m=32, block_s=32, heavy_first=True),
+        ChunkTiles(block_m=128, block_s=64, warps=8, stages=3, heavy_first=True),
+    ],
+)
+def test_other_tiles_and_the_heaviest_rows_first_give_the_same_attention(tiles):
+    q, k_cache, v_cache = inputs(8, 2, 40, 256, seed=3)  # 160 rows: several tiles of 32
+    out = chunk_attention(q, k_cache, v_cache, torch.tensor([50]), splits=1, tiles=tiles)
+    torch.testing.assert_close(out.double(), reference(q, k_cache, v_cache, 50), atol=1e-5, rtol=0)

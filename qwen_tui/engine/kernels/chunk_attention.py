@@ -13,6 +13,8 @@ as the fast prefill writes it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import triton
 
@@ -21,13 +23,27 @@ from qwen_tui.engine.kernels.chunk_attention_kernels import (
     _chunk_partial_kernel,
 )
 
-BLOCK_M = 64  # (token, query head) rows a program takes
-BLOCK_S = 64  # keys a loop step reads
 TARGET_PROGRAMS = 264  # two programs per SM on an H100 or H200 (132 SMs)
 MAX_SPLITS = 32
 # Two stages of the key loop's pipeline: three take 112 KiB of shared memory, more than an
 # RTX 4090 has (benchmarks/gpu_compile.py).
 PARTIAL_STAGES = 2
+
+
+@dataclass(frozen=True)
+class ChunkTiles:
+    """A launch's tiles: the (token, query head) rows a program takes, the keys a loop step
+    reads, its warps and pipeline stages. The default suits the graphs' short chunks;
+    `benchmarks/prefill_attention.py` times others at long ones."""
+
+    block_m: int = 64
+    block_s: int = 64
+    warps: int = 4
+    stages: int = PARTIAL_STAGES
+    heavy_first: bool = False  # launch the tiles that see the most keys first
+
+
+SHORT_CHUNK_TILES = ChunkTiles()
 
 
 def split_count(kv_heads: int, tiles: int) -> int:
@@ -42,6 +58,7 @@ def chunk_attention(
     v_cache: torch.Tensor,
     start: torch.Tensor,
     splits: int | None = None,
+    tiles: ChunkTiles = SHORT_CHUNK_TILES,
 ) -> torch.Tensor:
     """q [heads, T, D] (contiguous) of positions start..start+T-1, whose keys and values
     are in the caches [kv_heads, max_len, D] already; start [1] int64 on the device.
@@ -51,8 +68,8 @@ def chunk_attention(
     kv_heads, max_len = k_cache.shape[0], k_cache.shape[1]
     group = heads // kv_heads
     rows = tokens * group
-    tiles = triton.cdiv(rows, BLOCK_M)
-    splits = splits or split_count(kv_heads, tiles)
+    row_tiles = triton.cdiv(rows, tiles.block_m)
+    splits = splits or split_count(kv_heads, row_tiles)
     out = torch.empty(tokens, heads * head_dim, device=q.device, dtype=q.dtype)
     if splits > 1:
         parts = kv_heads * splits * rows
@@ -61,8 +78,13 @@ def chunk_attention(
         acc = torch.empty(parts, head_dim, device=q.device, dtype=torch.float32)
     else:  # the partial kernel writes the output itself and reads none of these
         m = l_sums = acc = out
-    shared = {"GROUP": group, "HEAD_DIM": head_dim, "BLOCK_M": BLOCK_M, "BLOCK_S": BLOCK_S}
-    _chunk_partial_kernel[(kv_heads, tiles, splits)](
+    shared = {
+        "GROUP": group,
+        "HEAD_DIM": head_dim,
+        "BLOCK_M": tiles.block_m,
+        "BLOCK_S": tiles.block_s,
+    }
+    _chunk_partial_kernel[(kv_heads, row_tiles, splits)](
         q,
         k_cache,
         v_cache,
@@ -77,11 +99,13 @@ def chunk_attention(
         heads * head_dim,
         head_dim**-0.5,
         DIRECT=splits == 1,
-        num_stages=PARTIAL_STAGES,
+        HEAVY_FIRST=tiles.heavy_first,
+        num_warps=tiles.warps,
+        num_stages=tiles.stages,
         **shared,
     )
     if splits > 1:
-        _chunk_merge_kernel[(kv_heads, tiles)](
+        _chunk_merge_kernel[(kv_heads, row_tiles)](
             start, m, l_sums, acc, out, tokens, splits, heads * head_dim, **shared
         )
     return out

@@ -49,9 +49,12 @@ def _chunk_partial_kernel(
     BLOCK_M: tl.constexpr,
     BLOCK_S: tl.constexpr,
     DIRECT: tl.constexpr,
+    HEAVY_FIRST: tl.constexpr,
 ):
     kv_head = tl.program_id(0)
     tile = tl.program_id(1)
+    if HEAVY_FIRST:  # the last rows see the most keys: start them first, end together
+        tile = tl.num_programs(1) - 1 - tile
     split = tl.program_id(2)
     start = tl.load(start_ptr).to(tl.int32)
     rows = tokens * GROUP
