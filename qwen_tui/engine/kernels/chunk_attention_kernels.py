@@ -14,6 +14,8 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels.online_softmax import attend_block
+
 
 @triton.jit
 def _tile_rows(kv_head, tile, tokens, GROUP: tl.constexpr, BLOCK_M: tl.constexpr):
@@ -78,26 +80,21 @@ def _chunk_partial_kernel(
     acc = tl.zeros((BLOCK_M, HEAD_DIM), tl.float32)
     for s0 in range(lo, hi, BLOCK_S):
         offs_s = s0 + tl.arange(0, BLOCK_S)
-        mask_s = offs_s < hi
-        k = tl.load(
-            k_ptr + base + offs_s[:, None] * HEAD_DIM + offs_d[None, :],
-            mask=mask_s[:, None],
-            other=0.0,
+        visible = offs_s[None, :] < seen[:, None]
+        m_i, l_i, acc = attend_block(
+            q,
+            k_ptr + base,
+            v_ptr + base,
+            offs_s,
+            offs_s < hi,
+            visible,
+            scale,
+            m_i,
+            l_i,
+            acc,
+            HEAD_DIM,
+            True,
         )
-        scores = tl.dot(q, tl.trans(k)) * scale
-        scores = tl.where(offs_s[None, :] < seen[:, None], scores, float("-inf"))
-        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
-        m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)  # a row with no key yet
-        alpha = tl.exp(m_i - m_safe)
-        p = tl.exp(scores - m_safe[:, None])
-        v = tl.load(
-            v_ptr + base + offs_s[:, None] * HEAD_DIM + offs_d[None, :],
-            mask=mask_s[:, None],
-            other=0.0,
-        )
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
-        l_i = l_i * alpha + tl.sum(p, axis=1)
-        m_i = m_new
     if DIRECT:  # one split: this is the output
         out = acc / tl.where(l_i > 0, l_i, 1.0)[:, None]
         target = out_ptr + token[:, None] * row_stride + head[:, None] * HEAD_DIM + offs_d[None, :]

@@ -14,6 +14,7 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
+from qwen_tui.engine.kernels.online_softmax import attend_block
 from qwen_tui.engine.kernels.qk_rope import norm_rope_rows
 
 
@@ -84,24 +85,20 @@ def _partial_kernel(
     for s0 in range(start, start + CHUNK_SIZE, BLOCK_S):
         offs_s = s0 + tl.arange(0, BLOCK_S)
         mask_s = offs_s < seq_len
-        k = tl.load(
-            k_ptr + base + offs_s[:, None] * HEAD_DIM + offs_d[None, :],
-            mask=mask_s[:, None],
-            other=0.0,
+        m_i, l_i, acc = attend_block(
+            q,
+            k_ptr + base,
+            v_ptr + base,
+            offs_s,
+            mask_s,
+            mask_s[None, :],
+            scale,
+            m_i,
+            l_i,
+            acc,
+            HEAD_DIM,
+            False,
         )
-        scores = tl.dot(q, tl.trans(k)) * scale
-        scores = tl.where(mask_s[None, :], scores, float("-inf"))
-        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
-        alpha = tl.exp(m_i - m_new)
-        p = tl.exp(scores - m_new[:, None])
-        v = tl.load(
-            v_ptr + base + offs_s[:, None] * HEAD_DIM + offs_d[None, :],
-            mask=mask_s[:, None],
-            other=0.0,
-        )
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
-        l_i = l_i * alpha + tl.sum(p, axis=1)
-        m_i = m_new
     part = (kv_head * splits + split) * GROUP + offs_g
     tl.store(m_ptr + part, m_i, mask=mask_g)
     tl.store(l_ptr + part, l_i, mask=mask_g)
