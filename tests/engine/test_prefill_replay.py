@@ -97,3 +97,25 @@ def test_the_graphed_chunk_runs_no_op_that_waits_for_the_device(loaded):
         decoder.prefill(ids[:7], 0)
         decoder.prefill(ids[7:], 7)
     assert recorder.syncs == []
+
+
+def test_capturing_every_bucket_after_a_longer_later_chunk_stays_inside_each_bucket(
+    loaded, monkeypatch
+):
+    # The warm-up captures the graphs after its prompts ran: the buffers then hold a
+    # 13-row chunk's last row and a start near the cache's end. A bucket of 8 rows run
+    # from them would select row 12 of 8 (a device assert on the GPU) and write past the
+    # cache. Here the capture runs the graph's body eagerly, as on the GPU before capturing.
+    decoder = decoder_with_replay(loaded)
+    replay = decoder.prefill_replay
+    assert replay is not None
+    with torch.inference_mode():
+        decoder.prefill(torch.arange(13), MAX_LEN - 16)
+    ran: dict[int, torch.Tensor] = {}
+    monkeypatch.setattr(
+        replay, "capture", lambda bucket: ran.setdefault(bucket, replay._run(bucket))
+    )
+    with torch.inference_mode():
+        replay.capture_all()
+    assert sorted(ran) == list(BUCKETS)
+    assert all(bool(logits.isfinite().all()) for logits in ran.values())

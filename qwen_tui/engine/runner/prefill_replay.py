@@ -75,8 +75,13 @@ class PrefillReplay:
         return logits.clone()  # the graph's output is overwritten by its next replay
 
     def capture_all(self) -> None:
-        """Capture every bucket's graph now, so no reply pays for it. (Their cache rows,
-        from the buffers' current start, are overwritten before they are read.)"""
+        """Capture every bucket's graph now, so no reply pays for it. Each is captured as a
+        chunk from position 0 whose last row is its first: the buffers may still hold a
+        longer chunk's last row or a later start, which a smaller bucket's capture run would
+        read past its rows or past the cache's end with. (The cache rows it writes, from 0,
+        are overwritten before they are read: the warm-up forgets the cached ids.)"""
+        self.start.zero_()
+        self.last.zero_()
         for bucket in self.buckets:
             if bucket not in self._graphs and bucket <= self.max_len:
                 self.capture(bucket)
