@@ -7,7 +7,8 @@
 # first token in the chat split at its prefill (ui_speed.py), a cold and a warm start step
 # by step (startup_time.py: an empty Triton cache, then the same one) and where the heavy
 # imports left in a start come from (import_origins.py), a later prefill chunk's flash
-# attention against a float32 reference, and the host's time in an eager prefill of a short
+# attention against a float32 reference, long chunks' attention kernels timed
+# (prefill_attention.py), and the host's time in an eager prefill of a short
 # prompt (prefill_host.py). The full set, sweeps included, is gpu_session.sh; the variants
 # and their parity, gpu_variants.sh. STEP_SKIP="name ..." leaves steps out.
 #
@@ -40,6 +41,11 @@ step ui_speed 170 python3 -m benchmarks.ui_speed --model /tmp/q30 --tokens 2000 
 export TRITON_CACHE_DIR=$work/cold  # empty: the first start compiles and tunes; the second reuses it
 step startup_cold 120 python3 -m benchmarks.startup_time --model /tmp/q30
 step startup_warm 60 python3 -m benchmarks.startup_time --model /tmp/q30
+# The short checks go to one file (the device returns 8 a call); each prints as it ends.
+quick_out=$out
+out=$work
 step_err_lines=1 step import_origins 60 python3 -m benchmarks.import_origins  # of a warm start's
 step chunk_attention 60 python3 -m benchmarks.chunk_attention_check
+step prefill_attention 60 python3 -m benchmarks.prefill_attention --cases 0:4096 4096:4096
 step prefill_host_47 60 python3 -m benchmarks.prefill_host --length 47 --top 25
+gather "$quick_out/checks.json" import_origins chunk_attention prefill_attention prefill_host_47

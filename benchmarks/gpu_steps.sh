@@ -27,3 +27,20 @@ step() {  # step NAME SECONDS COMMAND...: run it with a time limit, print its ou
     cat "$out/$name.json"
     tail -"${step_err_lines:-3}" "$errs/$name.err"
 }
+
+gather() {  # gather FILE NAME...: the named steps' JSON (in the scratch folder) as one object
+    local file=$1
+    shift
+    python3 - "$work" "$@" > "$file" <<'PY'
+import json, pathlib, sys
+folder, names = pathlib.Path(sys.argv[1]), sys.argv[2:]
+found = {}
+for name in names:
+    text = (folder / f"{name}.json").read_text() if (folder / f"{name}.json").exists() else ""
+    try:
+        found[name] = json.loads(text)
+    except ValueError:  # cut short, or printed more than one object: keep the text
+        found[name] = text[-4000:]
+print(json.dumps(found, indent=1))
+PY
+}
