@@ -3,7 +3,10 @@ Qwen3-30B-A3B-shaped int4 weights: agreement of the logits, and the time to the 
 the GIL free and with another thread busy in Python (as the chat UI's thread is while a
 turn starts).
 
-    python -m benchmarks.prefill_graphs [--layers 48] [--max-len 32768]
+    python -m benchmarks.prefill_graphs [--layers 48] [--max-len 32768] [--long-buckets]
+
+`--long-buckets` adds graphs of 1,024 and 2,048 tokens and cases for them, to see whether
+chunks past today's largest bucket (512) would gain from a graph too.
 
 Prints one JSON object: the device, the graphs' capture time and memory, and per case
 (prompt length, start) whether the engine would take the graph (`GRAPH_MAX_ATTENDED`), the
@@ -42,6 +45,8 @@ CASES = (
     (47, 30000),
     (200, 30000),
 )
+LONG_BUCKETS = (1024, 2048)
+LONG_CASES = ((1000, 0), (1000, 3000), (2000, 0))
 
 
 @contextmanager
@@ -95,12 +100,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, default=48)
     parser.add_argument("--max-len", type=int, default=32768)
+    parser.add_argument("--long-buckets", action="store_true", help="graphs of 1k, 2k too")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = config_30b_a3b(num_hidden_layers=args.layers)
     decoder = Decoder(random_weights(config), args.max_len, use_triton=True)
     assert decoder.fast_prefill is not None
-    replay = PrefillReplay(decoder.fast_prefill, args.max_len, use_graph=True)
+    buckets = prefill_replay.GRAPH_BUCKETS + (LONG_BUCKETS if args.long_buckets else ())
+    cases = CASES + (LONG_CASES if args.long_buckets else ())
+    replay = PrefillReplay(decoder.fast_prefill, args.max_len, use_graph=True, buckets=buckets)
     report: dict = {"device": torch.cuda.get_device_name(), "layers": args.layers}
     with torch.inference_mode():
         warm = torch.randint(config.vocab_size, (64,), device="cuda")
@@ -111,7 +119,7 @@ def main() -> None:
         torch.cuda.synchronize()
         report["capture_s"] = round(time.perf_counter() - began, 2)
         report["graphs_mib"] = round((torch.cuda.memory_reserved() - before) / 2**20, 1)
-        for tokens, start in CASES:
+        for tokens, start in cases:
             ids = torch.randint(config.vocab_size, (tokens,), device="cuda")
             decoder.prefill_replay = None
             eager = logits_of(decoder, ids, start).float()

@@ -29,7 +29,7 @@ def config_30b_a3b(**overrides) -> Qwen3MoeConfig:
     return Qwen3MoeConfig(**(shape | overrides))
 
 
-def _packed(*batch: int, k: int, n: int, device) -> tuple[torch.Tensor, ...]:
+def _packed(*batch: int, k: int, n: int, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     g = k // GROUP_SIZE
     qweight = torch.randint(
         -(2**31), 2**31 - 1, (*batch, k // 8, n), dtype=torch.int32, device=device

@@ -41,4 +41,7 @@ def parse_settings(settings: list[str]) -> Changes:
 
 def as_settings(changes: Changes) -> list[str]:
     """The inverse of `parse_settings`."""
-    return [f"{module.__name__}.{name}={value!r}" for (module, name), value in changes.items()]
+    return [
+        f"{getattr(module, '__name__', module)}.{name}={value!r}"
+        for (module, name), value in changes.items()
+    ]
