@@ -17,6 +17,7 @@ from ui_harness import (
     wait_for,
 )
 
+from qwen_tui import heap
 from qwen_tui.ui.engine_bridge import EngineEventsWaiting
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 
@@ -29,6 +30,10 @@ async def test_typing_and_esc_are_answered_promptly_while_the_engine_streams_at_
     app = make_app(engine)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
+        # The local engine settles the heap once it has loaded (`heap.py`); this fake one
+        # does not, and a full collection over the whole test session's objects took 0.6 s
+        # mid-stream in CI, a pause the chat's users do not get.
+        heap.settle()
         await send(pilot, "think hard")
         await wait_for(pilot, lambda: (turn := live_turn(app)) and turn.thinking.text)
         prompt = app.chat_screen.query_one(PromptInput)
