@@ -61,12 +61,18 @@ def logits_agreement(runner: Runner, vocab: int) -> dict:
     ids = torch.tensor(random_prompt(64, vocab, 7), device=device)
     pos = torch.tensor([64], device=device)
     decoder = runner.decoder
+    # A chunk the eager prefill reads after one a graph read (its attention over the cache).
+    later = torch.tensor(random_prompt(700, vocab, 8), device=device)
     with torch.inference_mode():
         fast = decoder.prefill(ids, 0).float()
         step = decoder.decode_step(ids[:1], pos).float()
+        decoder.prefill(later[:100], 0)
+        fast_later = decoder.prefill(later[100:], 100).float()
         fast_step, decoder.fast, decoder.ops.use_triton = decoder.fast, None, False
         ref = decoder.prefill(ids, 0).float()
         ref_step = decoder.decode_step(ids[:1], pos).float()
+        decoder.prefill(later[:100], 0)
+        ref_later = decoder.prefill(later[100:], 100).float()
         decoder.fast, decoder.ops.use_triton = fast_step, True
 
     def rel(a, b):
@@ -74,6 +80,7 @@ def logits_agreement(runner: Runner, vocab: int) -> dict:
 
     return {
         "prefill_rel_err": rel(fast, ref),
+        "later_chunk_600_rel_err": rel(fast_later, ref_later),
         "decode_rel_err": rel(step, ref_step),
         "decode_top1_equal": bool(step.argmax() == ref_step.argmax()),
         "tolerance": "rel err < 0.02 (bf16 activations, fp32 accumulation)",

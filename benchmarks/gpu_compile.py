@@ -39,7 +39,7 @@ from benchmarks.variants import constants_set, parse_settings
 from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS
-from qwen_tui.engine.runner import sampler
+from qwen_tui.engine.runner import fast_prefill, sampler
 from qwen_tui.engine.runner.generate import WARM_UP_PROMPTS, Runner
 from qwen_tui.engine.runner.prefill_replay import PrefillReplay
 
@@ -100,6 +100,8 @@ def main() -> None:
         constants_set(
             {
                 (sampler, "available"): lambda _device_type: True,
+                # the eager prefill picks its attention kernel by the GPU's generation
+                (fast_prefill, "device_capability"): lambda _device: divmod(args.arch, 10),
                 # the kernels take PDL on a GPU of sm_90 and later when switched on
                 (launch_overlap, "enabled"): lambda _device_type: (
                     launch_overlap.PDL and args.arch >= 90

@@ -24,7 +24,7 @@ import torch
 from benchmarks.qwen3_30b_a3b import config_30b_a3b, random_weights
 from benchmarks.variants import constants_set
 from qwen_tui.engine.kernels import int4_matmul, qk_rope, tuning
-from qwen_tui.engine.runner import ops
+from qwen_tui.engine.runner import fast_prefill, ops
 from qwen_tui.engine.runner.decoder import Decoder
 
 VARIANTS = {  # name: {(module, constant): value}; each tried against the defaults
@@ -43,6 +43,7 @@ VARIANTS = {  # name: {(module, constant): value}; each tried against the defaul
     },
     "norm_warps_1": {(qk_rope, "PREFILL_NORM_WARPS"): 1},
     "sdpa_repeated_heads": {(ops, "SDPA_GQA"): False},
+    "flash_attention": {(fast_prefill, "CHUNK_KERNEL_FROM"): None},
 }
 
 

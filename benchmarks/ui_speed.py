@@ -70,7 +70,7 @@ async def measure_ui(
                 raise SystemExit(
                     f"--split-first-token: no fast runner ({engine.fast_path_blockers})"
                 )
-            split = FirstTokenSplit(engine._runner)
+            split = FirstTokenSplit(engine._runner, engine._engine)
         for i, prompt in enumerate(prompts):
             engine.next_request()
             probes = Probes(

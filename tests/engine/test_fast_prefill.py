@@ -43,6 +43,37 @@ def test_fused_prefill_gives_the_reference_logits_and_cache_rows(name, loaded):
     assert torch.all(k_cache[:, :, len(ids) :] == 0)  # and nothing past the prompt
 
 
+def test_on_hopper_the_eager_prefill_attends_on_the_chunk_kernel_to_the_same_logits(
+    loaded, monkeypatch
+):
+    from qwen_tui.engine.runner import fast_prefill
+
+    decoder = Decoder(weights_from_model(loaded("moe_sym_g32").model), MAX_LEN, use_triton=True)
+    prefill = decoder.fast_prefill
+    assert prefill is not None and not prefill.eager_attention_on_chunk_kernel()  # a CPU
+    ids = torch.randint(0, 400, (45,), generator=torch.Generator().manual_seed(6))
+    with torch.inference_mode():
+        on_flash = prefill_two_chunks(decoder, ids, split=29)
+        monkeypatch.setattr(fast_prefill, "device_capability", lambda _device: (9, 0))
+        decoder = Decoder(weights_from_model(loaded("moe_sym_g32").model), MAX_LEN, True)
+        prefill = decoder.fast_prefill  # now as on an H100 or H200
+        assert prefill is not None
+        monkeypatch.setattr(prefill, "_half", True)  # the tiny model is float32
+        calls = []
+        kernel = fast_prefill.chunk_attention
+        monkeypatch.setattr(
+            fast_prefill, "chunk_attention", lambda *a, **k: calls.append(k) or kernel(*a, **k)
+        )
+        on_chunk_kernel = prefill_two_chunks(decoder, ids, split=29)
+    assert [call["tiles"] for call in calls] == [fast_prefill.LONG_CHUNK_TILES] * 2 * len(
+        decoder.w.layers
+    )
+    for got, expected in zip(on_chunk_kernel, on_flash, strict=True):
+        torch.testing.assert_close(got, expected, atol=2e-5, rtol=0)
+    monkeypatch.setattr(fast_prefill, "CHUNK_KERNEL_FROM", None)
+    assert not prefill.eager_attention_on_chunk_kernel()
+
+
 def test_fused_prefill_runs_no_op_that_waits_for_the_device(loaded):
     decoder = Decoder(weights_from_model(loaded("moe_sym_g32").model), MAX_LEN, use_triton=True)
     ids = torch.arange(30, 50)

@@ -31,7 +31,8 @@ def _split_size(start, tokens, splits, BLOCK_S: tl.constexpr):
     return tl.cdiv(tl.cdiv(start + tokens, splits), BLOCK_S) * BLOCK_S
 
 
-@triton.jit
+# One binary for every chunk length and split count: the eager prefill takes any length.
+@triton.jit(do_not_specialize=["tokens", "splits"])
 def _chunk_partial_kernel(
     q_ptr,
     k_ptr,
@@ -106,7 +107,7 @@ def _chunk_partial_kernel(
         tl.store(acc_ptr + part[:, None] * HEAD_DIM + offs_d[None, :], acc, mask=mask_r[:, None])
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["tokens", "splits"])
 def _chunk_merge_kernel(
     start_ptr,
     m_ptr,

@@ -3,10 +3,11 @@
 Per layer: h += the previous MLP's output and x = RMSNorm(h) in one launch; one int4 matmul
 for q|k|v on the decode step's fused weight (shared, not copied); one launch to norm and
 rotate q and k and write q (head-major, as attention reads it) and the k, v cache rows;
-flash attention; the o matmul; h += o and RMSNorm again in one launch; the MoE. The final
-norm and the lm_head run on the last row only. `graphed` is the same chunk with its start
-and last row on the device, for the short-prefill graphs (`prefill_replay.py`): its
-attention reads the start from there (`kernels/chunk_attention.py`).
+the attention (`chunk_attention`'s long tiles on Hopper, else flash attention); the o
+matmul; h += o and RMSNorm again in one launch; the MoE. The final norm and the lm_head
+run on the last row only. `graphed` is the same chunk with its start and last row on the
+device, for the short-prefill graphs (`prefill_replay.py`): its attention reads the start
+from there (`kernels/chunk_attention.py`).
 
 Every op has a fixed shape and none reads a value back, so the host queues the whole chunk
 without waiting for the GPU. Rounding is the reference path's: every matmul output and
@@ -20,7 +21,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from qwen_tui.engine.kernels.chunk_attention import chunk_attention
+from qwen_tui.engine.kernels.chunk_attention import LONG_CHUNK_TILES, chunk_attention
 from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
 from qwen_tui.engine.runner.ops import Ops, causal_attention
@@ -28,6 +29,15 @@ from qwen_tui.engine.runner.weights import Int4Weight, ModelWeights
 
 # (q head-major [heads, T, D], one layer's k and v caches) -> attention output [T, heads * D]
 Attend = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+# The compute capability from which an eager chunk's attention runs on `chunk_attention`'s
+# long tiles rather than flash attention (they need Hopper's shared memory; faster there,
+# see LONG_CHUNK_TILES). None: flash attention on every GPU.
+CHUNK_KERNEL_FROM: tuple[int, int] | None = (9, 0)
+
+
+def device_capability(device: torch.device) -> tuple[int, int] | None:
+    """The CUDA compute capability of `device`, None off CUDA (`gpu_compile.py` sets it)."""
+    return torch.cuda.get_device_capability(device) if device.type == "cuda" else None
 
 
 class FastPrefill:
@@ -44,6 +54,8 @@ class FastPrefill:
         self.w, self.k_cache, self.v_cache, self.cos, self.sin = w, k_cache, v_cache, cos, sin
         self.qkv = qkv
         self.ops = Ops(use_triton=True)
+        self._capability = device_capability(w.embed.device)
+        self._half = w.embed.dtype in (torch.float16, torch.bfloat16)
 
     @staticmethod
     def fused_qkv(qkv: list[Int4Weight | None]) -> list[Int4Weight] | None:
@@ -57,14 +69,24 @@ class FastPrefill:
         cache rows start..start+T-1 of every layer are written."""
         end = start + ids.shape[0]
         positions = torch.arange(start, end, device=ids.device)
+        on_chunk_kernel = self.eager_attention_on_chunk_kernel()
 
         def attend(
             q_heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor
         ) -> torch.Tensor:
+            if on_chunk_kernel:  # the chunk's start: its first position, on the device
+                return chunk_attention(
+                    q_heads, k_cache, v_cache, positions[:1], tiles=LONG_CHUNK_TILES
+                )
             return causal_attention(q_heads.transpose(0, 1), k_cache, v_cache, start, end)
 
         h, out, x = self._layers(ids, positions, attend)
         return self._logits(h[-1:], out[-1:], x[-1:])
+
+    def eager_attention_on_chunk_kernel(self) -> bool:
+        """Whether `__call__`'s attention runs on `chunk_attention` (CHUNK_KERNEL_FROM)."""
+        since, capability = CHUNK_KERNEL_FROM, self._capability
+        return self._half and since is not None and capability is not None and capability >= since
 
     def graphed(self, ids: torch.Tensor, start: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
         """The same with every position on the device, so a CUDA graph of it serves any

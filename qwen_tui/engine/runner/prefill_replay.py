@@ -19,15 +19,15 @@ import torch
 
 from qwen_tui.engine.runner.fast_prefill import FastPrefill
 
-# Chunk lengths a graph is captured for. From about 1,024 tokens on the GPU's work, not
-# the host's, sets a prefill's time (benchmarks/NOTES.md), and flash attention beats
-# `chunk_attention` at long chunks over long contexts.
+# Chunk lengths a graph is captured for. Graphs of 1,024 and 2,048 rows won too (37 and
+# 51 ms against the eager prefill's 72 on an H100) but double the start's capture time.
 GRAPH_BUCKETS = (32, 64, 128, 256, 512)
 # Rows times keys a graphed chunk's attention may cover (bucket * (start + bucket)); past
-# it the chunk prefills eagerly. `chunk_attention` is plain Triton, slower than flash
-# attention, and at long contexts the attention's GPU time outweighs the host's queueing
-# time a graph saves (benchmarks/prefill_graphs.py measures where they cross; None: no cap).
-GRAPH_MAX_ATTENDED: int | None = 4 * 2**20
+# it the chunk prefills eagerly (None: no cap). On an H100 the graphs beat the eager
+# prefill at every start measured, 200 rows after 30,000 cached ones too (41 against 59
+# ms idle, benchmarks/prefill_graphs.py): the attention runs near flash attention's rate
+# either way, and the eager prefill's ~2,800 launches wait for the GIL in the chat.
+GRAPH_MAX_ATTENDED: int | None = None
 
 
 class PrefillReplay:
