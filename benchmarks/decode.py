@@ -24,8 +24,8 @@ from qwen_tui.chat.sampling import THINKING_PRESET
 from qwen_tui.engine.kernels import available
 from qwen_tui.engine.loading import load_model
 from qwen_tui.engine.runner.extract import weights_from_model
-from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.generate import Runner
+from qwen_tui.engine.runner.step_weights import graph_blockers
 
 
 def random_prompt(length: int, vocab: int, seed: int) -> list[int]:

@@ -26,6 +26,7 @@ from qwen_tui.engine.kernels import (
     launch_overlap,
     moe_decode,
     moe_route,
+    residual_input,
 )
 from qwen_tui.engine.runner import generate, sampler
 from qwen_tui.engine.runner.generate import Runner
@@ -77,7 +78,8 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
 # defaults; these switch the newest ones off one at a time, and all of them, for reference.
 # A new candidate goes here first.
 DECODE_VARIANTS: dict[str, Changes] = {
-    "prefetch_next_qkv": {(moe_route, "PREFETCH_NEXT"): True},  # the candidate
+    "norm_in_qkv_gemv": {(residual_input, "NORM_INPUT"): True},  # the candidate
+    "prefetch_next_qkv": {(moe_route, "PREFETCH_NEXT"): True},  # 2026-12-08: no gain
     "torch_topk": {(sampler, "FUSED_TOP_K"): False},
     "norm_apart_from_router": {(moe_route, "FUSE_NORM"): False},
     "attention_two_stages": {(decode_attention, "PARTIAL_STAGES"): {64: 2, 256: 2, 512: 2}},

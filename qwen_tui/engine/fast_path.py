@@ -64,7 +64,7 @@ def weight_blockers(model: nn.Module) -> list[str]:
     """Why the runner's kernels cannot take the loaded weights of `model` as they are (a
     group order that desc_act left unsorted, group sizes the kernels do not tile)."""
     from qwen_tui.engine.runner.extract import weights_from_model
-    from qwen_tui.engine.runner.fast_step import graph_blockers
+    from qwen_tui.engine.runner.step_weights import graph_blockers
 
     return graph_blockers(weights_from_model(model))
 

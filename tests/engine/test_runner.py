@@ -12,11 +12,11 @@ import threading
 import pytest
 import torch
 
-from qwen_tui.engine.kernels import decode_attention, moe_route
-from qwen_tui.engine.runner import sampler
+from qwen_tui.engine.kernels import decode_attention, moe_route, residual_input
+from qwen_tui.engine.runner import fast_step, sampler
 from qwen_tui.engine.runner.extract import weights_from_model
-from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.generate import Runner
+from qwen_tui.engine.runner.step_weights import graph_blockers
 from tests.engine.tiny_models import GREEDY, VARIANTS
 
 NAMES = list(VARIANTS)
@@ -50,17 +50,22 @@ def test_reference_path_greedy_matches_stock_transformers(name, loaded, referenc
 
 
 @pytest.mark.parametrize(
-    ("name", "fused"), [(name, False) for name in KERNEL_NAMES] + [("moe_sym_g32", True)]
+    ("name", "fused", "norm_in_qkv"),
+    [(name, False, False) for name in KERNEL_NAMES]
+    + [("moe_sym_g32", True, False), ("moe_sym_g32", True, True)],
 )
 def test_kernel_path_greedy_and_logits_match_stock_transformers(
-    name, fused, loaded, reference, monkeypatch
+    name, fused, norm_in_qkv, loaded, reference, monkeypatch
 ):
     # fused: q/k norm, rope and the cache write inside the decode attention, the norm
     # before the router inside the router's launch, and the sampling after top-k in one
-    # launch (the variants runner_speed --variants measures)
+    # launch (the variants runner_speed --variants measures); norm_in_qkv: each layer's
+    # input norm inside its q|k|v GEMV and the attention after it
     monkeypatch.setattr(decode_attention, "FUSE_QK", fused)
     monkeypatch.setattr(moe_route, "FUSE_NORM", fused)
     monkeypatch.setattr(sampler, "FUSED", fused)
+    monkeypatch.setattr(residual_input, "NORM_INPUT", norm_in_qkv)
+    norm = fast_step.add_rmsnorm
     model = loaded(name)
     prompt = prompt_ids(model)
     weights = weights_from_model(model.model)
@@ -73,8 +78,14 @@ def test_kernel_path_greedy_and_logits_match_stock_transformers(
         expected = reference(name)(input_ids=sequence).logits[0, -1]
         runner.pos.fill_(len(prompt) + len(ours) - 2)
         runner.token.fill_(ours[-2])
+        norms = []
+        monkeypatch.setattr(
+            fast_step, "add_rmsnorm", lambda *a, **k: norms.append(a) or norm(*a, **k)
+        )
         got = runner.decoder.decode_step(runner.token, runner.pos)
     torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)
+    if fused:  # the norms left as launches of their own: the final one alone, or one a layer
+        assert len(norms) == (1 if norm_in_qkv else 1 + len(weights.layers))
 
 
 def test_desc_act_experts_are_named_as_blocking_the_graph(loaded):

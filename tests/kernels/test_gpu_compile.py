@@ -24,7 +24,10 @@ PLAIN = (  # the fusions and the overlapped launches off, as before they were me
     "qwen_tui.engine.kernels.moe_route.FUSE_NORM=False",
     "qwen_tui.engine.kernels.launch_overlap.PDL=False",
 )
-CANDIDATES = ("qwen_tui.engine.kernels.moe_route.PREFETCH_NEXT=True",)  # not yet defaults
+CANDIDATES = (  # not yet defaults
+    "qwen_tui.engine.kernels.moe_route.PREFETCH_NEXT=True",
+    "qwen_tui.engine.kernels.residual_input.NORM_INPUT=True",
+)
 DECODE_KERNELS = {
     "int4_gemv._gemv_kernel",
     "moe_route._router_route_kernel",
@@ -94,6 +97,8 @@ def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(a
     assert drawn_in_one_launch == fused
     routers = [k for k in kernels if k["kernel"] == "moe_route._router_route_kernel"]
     assert any(k["constexprs"]["PREFETCH"] for k in routers) == (settings == CANDIDATES)
+    gemvs = [k for k in kernels if k["kernel"] == "int4_gemv._gemv_kernel"]
+    assert any(k["constexprs"]["NORM_INPUT"] for k in gemvs) == (settings == CANDIDATES)
     decode = [k for k in kernels if k["kernel"] in DECODE_KERNELS]
     overlapped = fused and arch >= 90  # PDL needs sm_90
     assert {k["constexprs"]["PDL"] for k in decode} == {overlapped}

@@ -82,11 +82,14 @@ def chunk_attention(
         acc = torch.empty(parts, head_dim, device=q.device, dtype=torch.float32)
     else:  # the partial kernel writes the output itself and reads none of these
         m = l_sums = acc = out
+    # The merge runs on as many warps as the partials: 128-row tiles on four spilled 456
+    # bytes a thread (sm_90).
     shared = {
         "GROUP": group,
         "HEAD_DIM": head_dim,
         "BLOCK_M": tiles.block_m,
         "BLOCK_S": tiles.block_s,
+        "num_warps": tiles.warps,
     }
     _chunk_partial_kernel[(kv_heads, row_tiles, splits)](
         q,
@@ -104,22 +107,11 @@ def chunk_attention(
         head_dim**-0.5,
         DIRECT=splits == 1,
         HEAVY_FIRST=tiles.heavy_first,
-        num_warps=tiles.warps,
         num_stages=tiles.stages,
         **shared,
     )
     if splits > 1:
-        # As many warps as the partials: 128-row tiles on four spill 456 bytes (sm_90).
         _chunk_merge_kernel[(kv_heads, row_tiles)](
-            start,
-            m,
-            l_sums,
-            acc,
-            out,
-            tokens,
-            splits,
-            heads * head_dim,
-            **shared,
-            num_warps=tiles.warps,
+            start, m, l_sums, acc, out, tokens, splits, heads * head_dim, **shared
         )
     return out

@@ -18,6 +18,7 @@ import triton
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention_kernels import _merge_kernel, _partial_kernel
+from qwen_tui.engine.kernels.residual_input import ResidualInput
 
 # Context length -> chunk size: short chunks spread a short context over enough programs,
 # long ones keep the merge small at long contexts (benchmarks/runner_speed.py measures it).
@@ -42,7 +43,8 @@ def chunk_for(context: int) -> int:
 class QkSums:
     """The q|k|v projection's fp32 sums [1, (heads + 2 kv) * D] and what turns them into q,
     k and v: the attention then normalises, rotates and caches them itself, and empties
-    the sums for the next layer (`FUSE_QK`)."""
+    the sums for the next layer (`FUSE_QK`). With `residual`, the sums are of the layer's
+    un-normed input (`residual_input.py`)."""
 
     qkv: torch.Tensor
     cos: torch.Tensor
@@ -50,6 +52,7 @@ class QkSums:
     q_norm: torch.Tensor
     k_norm: torch.Tensor
     eps: float
+    residual: ResidualInput | None = None
 
 
 class DecodeAttention:
@@ -86,6 +89,12 @@ class DecodeAttention:
         else:
             qkv, tables, eps = sums.qkv, (sums.cos, sums.sin, sums.q_norm, sums.k_norm), sums.eps
             clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
+        residual = sums.residual if sums is not None else None
+        if residual is None:
+            stream, hidden = (k_cache,) * 4, 1
+        else:
+            stream = (residual.h, residual.attn, residual.mlp, residual.squares)
+            hidden = residual.h.shape[-1]
         pdl = launch_overlap.enabled(pos.device.type)
         _partial_kernel[(self.num_kv_heads, splits)](
             q if q is not None else k_cache,
@@ -97,6 +106,8 @@ class DecodeAttention:
             self.acc,
             qkv,
             *tables,
+            *stream,
+            hidden,
             eps,
             scale,
             self.max_len,
@@ -109,6 +120,8 @@ class DecodeAttention:
             CHUNK_SIZE=self.chunk,
             BLOCK_S=64,
             QK_FROM_SUMS=sums is not None,
+            RESIDUAL_IN=residual is not None,
+            RESIDUAL_BLOCK=triton.next_power_of_2(triton.cdiv(hidden, self.num_kv_heads)),
             PDL=pdl,
             num_stages=PARTIAL_STAGES.get(self.chunk, 2),
             **launch_overlap.launch_options(pdl),
@@ -121,6 +134,7 @@ class DecodeAttention:
             out,
             qkv,
             qkv.numel(),
+            stream[3],
             splits,
             GROUP=self.group,
             HEAD_DIM=self.head_dim,
@@ -128,6 +142,7 @@ class DecodeAttention:
             SPLITS_PAD=triton.next_power_of_2(splits),
             BLOCK_P=16,
             CLEAR_BLOCK=clear_block,
+            RESIDUAL_IN=residual is not None,
             PDL=pdl,
             num_warps=MERGE_WARPS,
             **launch_overlap.launch_options(pdl),

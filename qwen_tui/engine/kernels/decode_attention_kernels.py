@@ -4,8 +4,11 @@
 over its chunk for the group of query heads sharing that KV head and stores (max, sum,
 weighted values). With QK_FROM_SUMS it first makes its own q from the q|k|v projection's
 fp32 sums (norm + rope), and the program whose chunk holds the current position also writes
-that position's k and v into the cache. `_merge_kernel`: one program per query head
-combines the chunks, and empties the sums when the partials took q from them.
+that position's k and v into the cache; with RESIDUAL_IN the sums are of the layer's
+un-normed input, so it scales them by the input norm's 1/rms first, and the first chunk's
+programs update the residual stream (`residual_input.py`). `_merge_kernel`: one program
+per query head combines the chunks, and empties the sums when the partials took q from
+them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import triton.language as tl
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 from qwen_tui.engine.kernels.online_softmax import attend_block
 from qwen_tui.engine.kernels.qk_rope import norm_rope_rows
+from qwen_tui.engine.kernels.residual_input import inverse_rms, settle_residual
 
 
 @triton.jit
@@ -32,6 +36,11 @@ def _partial_kernel(
     sin_ptr,
     qn_ptr,
     kn_ptr,
+    h_ptr,
+    attn_ptr,
+    mlp_ptr,
+    squares_ptr,
+    hidden,
     eps,
     scale,
     max_len,
@@ -44,11 +53,18 @@ def _partial_kernel(
     CHUNK_SIZE: tl.constexpr,
     BLOCK_S: tl.constexpr,
     QK_FROM_SUMS: tl.constexpr,
+    RESIDUAL_IN: tl.constexpr,
+    RESIDUAL_BLOCK: tl.constexpr,
     PDL: tl.constexpr,
 ):
     after_previous_kernel(PDL)
     kv_head = tl.program_id(0)
     split = tl.program_id(1)
+    inv_rms = 1.0
+    if RESIDUAL_IN:  # the q|k|v GEMV read h + attn + mlp un-normed
+        inv_rms = inverse_rms(squares_ptr, hidden, eps)
+        if split == 0:  # nothing else reads them now: h takes its sums, one part a program
+            settle_residual(h_ptr, attn_ptr, mlp_ptr, kv_head, num_kv_heads, hidden, RESIDUAL_BLOCK)
     pos = tl.load(pos_ptr).to(tl.int32)
     seq_len = pos + 1  # the current token is in the cache
     start = split * CHUNK_SIZE
@@ -62,18 +78,19 @@ def _partial_kernel(
     dtype = k_ptr.dtype.element_ty
     if QK_FROM_SUMS:  # q (and the current k, v) from the q|k|v projection's fp32 sums
         q = norm_rope_rows(
-            qkv_ptr, q_rows, mask_g, qn_ptr, cos_ptr, sin_ptr, pos, eps, HEAD_DIM, dtype
+            qkv_ptr, q_rows, mask_g, qn_ptr, cos_ptr, sin_ptr, pos, eps, HEAD_DIM, dtype, inv_rms
         ).to(dtype)
         if pos < start + CHUNK_SIZE:  # this chunk holds the current position: write its row
             first = offs_g == 0
             k_rows = tl.where(first, num_heads + kv_head, 0)
             k = norm_rope_rows(
-                qkv_ptr, k_rows, first, kn_ptr, cos_ptr, sin_ptr, pos, eps, HEAD_DIM, dtype
+                qkv_ptr, k_rows, first, kn_ptr, cos_ptr, sin_ptr, pos, eps, HEAD_DIM, dtype, inv_rms
             )
             v_row = qkv_ptr + (num_heads + num_kv_heads + kv_head) * HEAD_DIM + offs_d
             row = base + pos * HEAD_DIM + offs_d[None, :]
             tl.store(k_ptr + row + 0 * offs_g[:, None], k.to(dtype), mask=first[:, None])
-            tl.store(v_ptr + base + pos * HEAD_DIM + offs_d, tl.load(v_row).to(dtype))
+            v = (tl.load(v_row) * inv_rms).to(dtype)
+            tl.store(v_ptr + base + pos * HEAD_DIM + offs_d, v)
             tl.debug_barrier()  # the row is read back below by the program's other threads
     else:
         q = tl.load(
@@ -114,6 +131,7 @@ def _merge_kernel(
     out_ptr,
     clear_ptr,
     clear_n,
+    squares_ptr,
     splits,
     GROUP: tl.constexpr,
     HEAD_DIM: tl.constexpr,
@@ -121,10 +139,13 @@ def _merge_kernel(
     SPLITS_PAD: tl.constexpr,
     BLOCK_P: tl.constexpr,
     CLEAR_BLOCK: tl.constexpr,
+    RESIDUAL_IN: tl.constexpr,
     PDL: tl.constexpr,
 ):
     after_previous_kernel(PDL)
     head = tl.program_id(0)
+    if RESIDUAL_IN and head == 0:  # every partial read the squares' total: empty it
+        tl.store(squares_ptr, 0.0)
     if CLEAR_BLOCK > 0:  # the q|k|v sums were read by every partial: empty them for the next layer
         offs_c = head * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)
         tl.store(clear_ptr + offs_c, tl.zeros((CLEAR_BLOCK,), tl.float32), mask=offs_c < clear_n)

@@ -6,7 +6,8 @@ int32 once, unpacks it with shifts in registers, and accumulates elementwise int
 [BLOCK_K, BLOCK_N] tile, reducing across K only once at the end. A tile lies in one group,
 so its zero and scale are one row each. K is split across programs (about four per SM);
 partial sums meet in an fp32 buffer through atomics, and the buffer's consumer zeroes it
-again (see `norms.py`), so nothing here allocates.
+again (see `norms.py`), so nothing here allocates. With a `ResidualInput` the GEMV reads
+the residual stream un-normed instead of x (`residual_input.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import triton.language as tl
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel, prefetch_int4_tiles
+from qwen_tui.engine.kernels.residual_input import ResidualInput, weighted_input
 
 # Module constants, read at each launch, so `runner_speed.py --tiles` can try others.
 TARGET_PROGRAMS = 1056  # eight small programs per SM keep the most loads in flight
@@ -50,6 +52,37 @@ def _int4_tile_sum(
 
 
 @triton.jit
+def _residual_tile_sum(
+    h_ptr,
+    attn_ptr,
+    mlp_ptr,
+    norm_ptr,
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    k_lo,
+    k_hi,
+    offs_n,
+    mask_n,
+    N,
+    group_size,
+    BLOCK_K: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+):
+    """`_int4_tile_sum` of the residual stream times the norm's weight, before its 1/rms
+    (`residual_input.py`) -> ([BLOCK_N] fp32, the updated residual's squares summed)."""
+    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
+    squares = 0.0
+    for k0 in range(k_lo, k_hi, BLOCK_K):
+        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+        offs_x = offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]
+        x, tile_squares = weighted_input(h_ptr, attn_ptr, mlp_ptr, norm_ptr, offs_x)
+        squares += tile_squares
+        acc += _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
+    return acc, squares
+
+
+@triton.jit
 def _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size):
     """x [BLOCK_K/8, 8] (row k = 8 * r + j) against one tile of W lying in one group: each
     packed int32 is read once and unpacked in registers; no reshape, so no data shuffles."""
@@ -62,6 +95,11 @@ def _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group
 @triton.jit
 def _gemv_kernel(
     x_ptr,
+    h_ptr,
+    attn_ptr,
+    mlp_ptr,
+    norm_ptr,
+    squares_ptr,
     qw_ptr,
     qz_ptr,
     sc_ptr,
@@ -72,6 +110,7 @@ def _gemv_kernel(
     k_per_split,
     BLOCK_N: tl.constexpr,
     BLOCK_K: tl.constexpr,
+    NORM_INPUT: tl.constexpr,
     PDL: tl.constexpr,
 ):
     offs_n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
@@ -82,9 +121,41 @@ def _gemv_kernel(
         col0 = tl.program_id(0) * BLOCK_N
         prefetch_int4_tiles(qw_ptr, sc_ptr, k_lo, k_hi, col0, N, group_size, BLOCK_K, BLOCK_N)
     after_previous_kernel(PDL)
-    acc = _int4_tile_sum(
-        x_ptr, qw_ptr, qz_ptr, sc_ptr, k_lo, k_hi, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
-    )
+    if NORM_INPUT:
+        acc, squares = _residual_tile_sum(
+            h_ptr,
+            attn_ptr,
+            mlp_ptr,
+            norm_ptr,
+            qw_ptr,
+            qz_ptr,
+            sc_ptr,
+            k_lo,
+            k_hi,
+            offs_n,
+            mask_n,
+            N,
+            group_size,
+            BLOCK_K,
+            BLOCK_N,
+        )
+        if tl.program_id(0) == 0:  # each K range's squares once
+            tl.atomic_add(squares_ptr, squares)
+    else:
+        acc = _int4_tile_sum(
+            x_ptr,
+            qw_ptr,
+            qz_ptr,
+            sc_ptr,
+            k_lo,
+            k_hi,
+            offs_n,
+            mask_n,
+            N,
+            group_size,
+            BLOCK_K,
+            BLOCK_N,
+        )
     tl.atomic_add(out_ptr + offs_n, acc, mask=mask_n)
 
 
@@ -112,8 +183,10 @@ def int4_gemv_into(
     scales: torch.Tensor,
     group_size: int,
     out: torch.Tensor,
+    residual: ResidualInput | None = None,
 ) -> None:
-    """out [1, N] (fp32, may be a column slice of a wider buffer) += x [1, K] @ W."""
+    """out [1, N] (fp32, may be a column slice of a wider buffer) += x [1, K] @ W; with
+    `residual`, x is not read: the sums are of its un-normed input (see the module)."""
     K, N = qweight.shape[0] * 8, qweight.shape[1]
     block_k = gemv_block_k(group_size)
     if x.shape[0] != 1 or K % block_k or group_size % block_k:
@@ -123,6 +196,7 @@ def int4_gemv_into(
     pdl = launch_overlap.enabled(x.device.type) and N % BLOCK_N == 0
     _gemv_kernel[(n_blocks, splits)](
         x,
+        *(residual.gemv_args() if residual is not None else (x,) * 5),
         qweight,
         qzeros,
         scales,
@@ -133,6 +207,7 @@ def int4_gemv_into(
         per_split,
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
+        NORM_INPUT=residual is not None,
         PDL=pdl,
         num_warps=WARPS,
         **launch_overlap.launch_options(pdl),

@@ -111,16 +111,18 @@ def norm_rope_rows(
     eps,
     HEAD_DIM: tl.constexpr,
     dtype: tl.constexpr,
+    input_scale=1.0,
 ):
-    """Rows `rows` of base_ptr [.., HEAD_DIM] (fp32 sums) -> [len(rows), HEAD_DIM] fp32
-    holding model-dtype values: RMSNorm(x) * weight, rotated to position `pos`."""
+    """Rows `rows` of base_ptr [.., HEAD_DIM] (fp32 sums, times `input_scale`) ->
+    [len(rows), HEAD_DIM] fp32 holding model-dtype values: RMSNorm(x) * weight, rotated to
+    position `pos`."""
     offs_d = tl.arange(0, HEAD_DIM)
     partner = (offs_d + HEAD_DIM // 2) % HEAD_DIM  # rotate-half pairs d with d +- D/2
     mask = mask_rows[:, None]
     x = tl.load(base_ptr + rows[:, None] * HEAD_DIM + offs_d[None, :], mask=mask, other=0.0)
     xp = tl.load(base_ptr + rows[:, None] * HEAD_DIM + partner[None, :], mask=mask, other=0.0)
-    x = x.to(dtype).to(tl.float32)  # the projection's output rounds to the model dtype
-    xp = xp.to(dtype).to(tl.float32)
+    x = (x * input_scale).to(dtype).to(tl.float32)  # the projection's output rounds so
+    xp = (xp * input_scale).to(dtype).to(tl.float32)
     inv = tl.rsqrt(tl.sum(x * x, axis=1) / HEAD_DIM + eps)[:, None]
     w = tl.load(norm_ptr + offs_d).to(tl.float32)[None, :]
     wp = tl.load(norm_ptr + partner).to(tl.float32)[None, :]

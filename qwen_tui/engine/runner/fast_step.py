@@ -1,36 +1,35 @@
-"""The decode step on Triton kernels: eight launches a layer, all of fixed shape.
+"""The decode step on Triton kernels: eight launches a layer, all of fixed shape (seven
+with the layer's input norm inside the q|k|v GEMV, `residual_input.NORM_INPUT`).
 
 Activations live in buffers allocated once; the int4 GEMVs add into fp32 accumulators that
 the next fused norm empties again, so a CUDA graph replays the step with no allocation, no
 host sync and no zeroing kernels. Weights the fused kernels don't take (desc_act reorders,
-unquantized layers) fall back to `Ops`, still inside the graph.
+unquantized layers, `step_weights.py`) fall back to `Ops`, still inside the graph.
 """
 
 from __future__ import annotations
 
-from typing import TypeGuard
-
 import torch
 import torch.nn.functional as F
 
-from qwen_tui.engine.kernels import decode_attention, moe_route
+from qwen_tui.engine.kernels import decode_attention, moe_route, residual_input
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, QkSums
-from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, int4_gemv_into
+from qwen_tui.engine.kernels.int4_gemv import int4_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
 from qwen_tui.engine.kernels.moe_route import Prefetch, Residual, RouterRoute
 from qwen_tui.engine.kernels.moe_topk import route_topk
 from qwen_tui.engine.kernels.norms import add_rmsnorm
 from qwen_tui.engine.kernels.qk_rope import qk_norm_rope_cache
+from qwen_tui.engine.kernels.residual_input import ResidualInput
 from qwen_tui.engine.runner.ops import Ops
-from qwen_tui.engine.runner.weights import (
-    DenseMlp,
-    Int4Weight,
-    LayerWeights,
-    Linear,
-    ModelWeights,
-    MoeMlp,
-    QuantExperts,
+from qwen_tui.engine.runner.step_weights import (
+    fast_moe,
+    fuse_qkv,
+    gemv_ready,
+    out_features,
+    routed_on_triton,
 )
+from qwen_tui.engine.runner.weights import LayerWeights, Linear, ModelWeights, MoeMlp, QuantExperts
 
 
 class FastDecodeStep:
@@ -47,7 +46,12 @@ class FastDecodeStep:
         device, dtype = w.embed.device, w.embed.dtype
         hidden = w.embed.shape[1]
         qkv_width = (w.num_heads + 2 * w.num_kv_heads) * w.head_dim
-        self.qkv = [_fuse_qkv(layer) for layer in w.layers]
+        self.qkv = [fuse_qkv(layer) for layer in w.layers]
+        self._fused_everywhere = all(
+            qkv is not None and routed_on_triton(layer.mlp)
+            for qkv, layer in zip(self.qkv, w.layers, strict=True)
+        )
+        self.squares = torch.zeros(1, device=w.embed.device, dtype=torch.float32)
         self.h = torch.zeros(1, hidden, device=device, dtype=dtype)
         self.x = torch.zeros(1, hidden, device=device, dtype=dtype)
         # The attention's and the MLP's sums apart: with the router's norm fused, the
@@ -67,34 +71,52 @@ class FastDecodeStep:
             self.gate_up = torch.zeros(
                 moe.top_k, 2 * max(inter, 1), device=device, dtype=torch.float32
             )
-            self.router_route = RouterRoute(_out_features(moe.router), device)
+            self.router_route = RouterRoute(out_features(moe.router), device)
 
     def __call__(self, token: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """token [1], pos [1] int64 -> logits [V]."""
         w = self.w
         torch.index_select(w.embed, 0, token, out=self.h)
         eps = w.rms_eps
-        add_rmsnorm(self.h, self.acc_mlp, w.layers[0].input_norm, self.x, eps)
+        norm_in_qkv = self._norm_in_qkv()
+        if not norm_in_qkv:
+            add_rmsnorm(self.h, self.acc_mlp, w.layers[0].input_norm, self.x, eps)
+        last = len(w.layers) - 1
         for i, layer in enumerate(w.layers):
-            self._qkv_into(i, layer)
-            attn = self._attention(i, layer, pos)
+            stream = None
+            if norm_in_qkv:
+                sums = (self.acc_attn, self.acc_mlp)
+                stream = ResidualInput(self.h, *sums, layer.input_norm, self.squares, eps)
+            self._qkv_into(i, layer, stream)
+            attn = self._attention(i, layer, pos, stream)
             self._linear_into(attn.view(1, -1), layer.o, self.acc_attn)
-            after = w.layers[i + 1].input_norm if i + 1 < len(w.layers) else w.final_norm
-            if moe_route.FUSE_NORM and _routed_on_triton(layer.mlp):
+            after = w.layers[i + 1].input_norm if i < last else w.final_norm
+            if moe_route.FUSE_NORM and routed_on_triton(layer.mlp):
                 residual = Residual(self.h, self.acc_attn, layer.post_norm, eps)
                 self._mlp_into(layer, residual, self._prefetch(i + 1))
-                add_rmsnorm(self.h, self.acc_mlp, after, self.x, eps, earlier=self.acc_attn)
+                if not norm_in_qkv or i == last:  # else the next q|k|v GEMV norms it
+                    add_rmsnorm(self.h, self.acc_mlp, after, self.x, eps, earlier=self.acc_attn)
             else:
                 add_rmsnorm(self.h, self.acc_attn, layer.post_norm, self.x, eps)
                 self._mlp_into(layer)
                 add_rmsnorm(self.h, self.acc_mlp, after, self.x, eps)
         return F.linear(self.x, w.lm_head)[0]
 
-    def _attention(self, i: int, layer: LayerWeights, pos: torch.Tensor) -> torch.Tensor:
-        """Attention of the token whose q|k|v sums are in acc_qkv (emptied after)."""
+    def _norm_in_qkv(self) -> bool:
+        """Whether the layers' input norms run inside the q|k|v GEMVs (`NORM_INPUT`): it
+        takes the attention's sums (`FUSE_QK`) and the router's norm (`FUSE_NORM`) too."""
+        switched = residual_input.NORM_INPUT and decode_attention.FUSE_QK and moe_route.FUSE_NORM
+        return switched and self._fused_everywhere
+
+    def _attention(
+        self, i: int, layer: LayerWeights, pos: torch.Tensor, stream: ResidualInput | None
+    ) -> torch.Tensor:
+        """Attention of the token whose q|k|v sums are in acc_qkv (emptied after); with
+        `stream`, the sums are of the un-normed input and the attention settles it."""
         k_cache, v_cache, eps = self.k_cache[i], self.v_cache[i], self.w.rms_eps
         if decode_attention.FUSE_QK:
-            sums = QkSums(self.acc_qkv, self.cos, self.sin, layer.q_norm, layer.k_norm, eps)
+            tables = (self.cos, self.sin, layer.q_norm, layer.k_norm)
+            sums = QkSums(self.acc_qkv, *tables, eps, stream)
             return self.attention(None, k_cache, v_cache, pos, sums)
         qk_norm_rope_cache(
             self.acc_qkv,
@@ -110,19 +132,23 @@ class FastDecodeStep:
         )
         return self.attention(self.q[0], k_cache, v_cache, pos)
 
-    def _qkv_into(self, i: int, layer: LayerWeights) -> None:
+    def _qkv_into(self, i: int, layer: LayerWeights, stream: ResidualInput | None) -> None:
         fused = self.qkv[i]
         if fused is not None:
-            self._linear_into(self.x, fused, self.acc_qkv)
+            if stream is not None:
+                weights = (fused.qweight, fused.qzeros, fused.scales, fused.group_size)
+                int4_gemv_into(self.x, *weights, self.acc_qkv, stream)
+            else:
+                self._linear_into(self.x, fused, self.acc_qkv)
             return
         start = 0
         for proj in (layer.q, layer.k, layer.v):
-            width = _out_features(proj)
+            width = out_features(proj)
             self._linear_into(self.x, proj, self.acc_qkv[:, start : start + width])
             start += width
 
     def _linear_into(self, x: torch.Tensor, weight: Linear, acc: torch.Tensor) -> None:
-        if _gemv_ready(weight):
+        if gemv_ready(weight):
             int4_gemv_into(x, weight.qweight, weight.qzeros, weight.scales, weight.group_size, acc)
         else:
             acc += self.ops.linear(x, weight).float()
@@ -140,7 +166,7 @@ class FastDecodeStep:
     ) -> None:
         """The MLP of x into acc_mlp; with `residual`, the router norms x from it first."""
         mlp = layer.mlp
-        if _fast_moe(mlp):
+        if fast_moe(mlp):
             assert isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts)
             if isinstance(mlp.router, torch.Tensor):  # the published router is 16-bit
                 self.router_route(
@@ -163,54 +189,3 @@ class FastDecodeStep:
             )
         else:
             self.acc_mlp += self.ops.mlp(self.x, mlp).float()
-
-
-def graph_blockers(w: ModelWeights) -> list[str]:
-    """Why the decode step cannot be captured in a CUDA graph (empty when it can): the
-    fallbacks for desc_act experts and unquantized experts loop on the host."""
-    blockers = []
-    for i, layer in enumerate(w.layers):
-        if isinstance(layer.mlp, MoeMlp) and not _fast_moe(layer.mlp):
-            blockers.append(f"layer {i}: experts without the fused kernel (desc_act or 16-bit)")
-    return blockers
-
-
-def _fast_moe(mlp: MoeMlp | DenseMlp) -> bool:
-    if not (isinstance(mlp, MoeMlp) and isinstance(mlp.experts, QuantExperts)):
-        return False
-    experts = mlp.experts
-    return experts.ordered and all(
-        p.group_size % gemv_block_k(p.group_size) == 0
-        and p.in_features % gemv_block_k(p.group_size) == 0
-        for p in (experts.gate, experts.up, experts.down)
-    )
-
-
-def _routed_on_triton(mlp: MoeMlp | DenseMlp) -> bool:
-    """Experts on the fused kernels behind the fused router launch (a 16-bit router)."""
-    return _fast_moe(mlp) and isinstance(mlp, MoeMlp) and isinstance(mlp.router, torch.Tensor)
-
-
-def _out_features(weight: Linear) -> int:
-    return weight.qweight.shape[1] if isinstance(weight, Int4Weight) else weight.shape[0]
-
-
-def _gemv_ready(weight: Linear) -> TypeGuard[Int4Weight]:
-    if not isinstance(weight, Int4Weight) or weight.g_idx is not None or weight.bias is not None:
-        return False
-    k, block_k = weight.qweight.shape[0] * 8, gemv_block_k(weight.group_size)
-    return k % block_k == 0 and weight.group_size % block_k == 0
-
-
-def _fuse_qkv(layer: LayerWeights) -> Int4Weight | None:
-    """q, k and v side by side as one weight (one launch), when all three allow it."""
-    parts = [p for p in (layer.q, layer.k, layer.v) if _gemv_ready(p)]
-    if len(parts) != 3 or len({p.group_size for p in parts}) != 1:
-        return None
-    return Int4Weight(
-        torch.cat([p.qweight for p in parts], dim=1),
-        torch.cat([p.qzeros for p in parts], dim=1),
-        torch.cat([p.scales for p in parts], dim=1),
-        None,
-        parts[0].group_size,
-    )

@@ -24,10 +24,10 @@ from qwen_tui.chat.sampling import THINKING_PRESET, SamplingParams
 from qwen_tui.engine.kernels.decode_attention import CHUNK_BUCKETS
 from qwen_tui.engine.runner.cached_ids import CachedIds
 from qwen_tui.engine.runner.decoder import Decoder
-from qwen_tui.engine.runner.fast_step import graph_blockers
 from qwen_tui.engine.runner.host_tokens import HostTokens
 from qwen_tui.engine.runner.replay import DecodeReplay
 from qwen_tui.engine.runner.sampler import DeviceSampler
+from qwen_tui.engine.runner.step_weights import graph_blockers
 from qwen_tui.engine.runner.weights import ModelWeights
 
 STEPS_PER_REPLAY = 8  # decode steps a graph replay runs (runner_speed.py --steps sweeps it)
