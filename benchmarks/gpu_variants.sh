@@ -8,8 +8,8 @@
 #     CANDIDATE="--set MODULE.CONSTANT=VALUE ..." bash benchmarks/gpu_variants.sh [OUT_DIR]
 #
 # (2026-12-04: the candidate was moe_route.FUSE_NORM=True; 2026-12-07, with no CANDIDATE,
-# sampler.FUSED_TOP_K=True as the default. Next:
-# CANDIDATE="--set qwen_tui.engine.kernels.moe_route.PREFETCH_NEXT=True".)
+# sampler.FUSED_TOP_K=True as the default; 2026-12-08 moe_route.PREFETCH_NEXT=True lost.
+# Next: CANDIDATE="--set qwen_tui.engine.kernels.residual_input.NORM_INPUT=True".)
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
