@@ -90,7 +90,7 @@ class LaunchCompiler:
         constants = {fn.arg_names[path[0]]: value for path, value in constexprs.items()}
         row = {
             "kernel": f"{fn.__module__.rpartition('.')[2]}.{fn.__name__}",
-            "constexprs": {k: v for k, v in constants.items() if k.isupper()},
+            "constexprs": {k: _plain(v) for k, v in constants.items() if k.isupper()},
             "warps": options.num_warps,
             "stages": options.num_stages,
             "needed_by": self.phase,
@@ -104,7 +104,9 @@ class LaunchCompiler:
                     f"needs {row['shared_bytes']} B of shared memory, has {self.shared_limit}"
                 )
         except Exception as error:  # any compile error is the finding, not a crash
-            row["error"] = f"{type(error).__name__}: {str(error).strip()[:500]}"
+            while error.__cause__ is not None:  # a nested function's error holds the reason
+                error = error.__cause__  # type: ignore[assignment]
+            row["error"] = f"{type(error).__name__}: {str(error).strip()[-600:]}"
         self.failures += "error" in row
         row["compile_s"] = round(time.perf_counter() - started, 2)
         self.rows[key] = row
@@ -142,3 +144,8 @@ class LaunchCompiler:
                 (triton.knobs.cache, "dir"): cache_dir,
             }
         )
+
+
+def _plain(value: object) -> object:
+    """A constexpr as JSON can hold it: numbers and flags as they are, a dtype by name."""
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)

@@ -24,6 +24,7 @@ from qwen_tui.engine.kernels import (
     decode_attention,
     int4_gemv,
     launch_overlap,
+    merged_o_gemv,
     moe_decode,
     moe_route,
     residual_input,
@@ -78,7 +79,12 @@ def chunk_sweep(runner: Runner, max_len: int) -> dict[str, float]:
 # defaults; these switch the newest ones off one at a time, and all of them, for reference.
 # A new candidate goes here first.
 DECODE_VARIANTS: dict[str, Changes] = {
-    "norm_in_qkv_gemv": {(residual_input, "NORM_INPUT"): True},  # the candidate
+    "norm_in_qkv_gemv": {(residual_input, "NORM_INPUT"): True},  # the candidates
+    "merge_in_o_gemv": {(merged_o_gemv, "FOLD_MERGE"): True},
+    "norm_in_qkv_merge_in_o": {
+        (residual_input, "NORM_INPUT"): True,
+        (merged_o_gemv, "FOLD_MERGE"): True,
+    },
     "prefetch_next_qkv": {(moe_route, "PREFETCH_NEXT"): True},  # 2026-12-08: no gain
     "torch_topk": {(sampler, "FUSED_TOP_K"): False},
     "norm_apart_from_router": {(moe_route, "FUSE_NORM"): False},

@@ -12,7 +12,7 @@ import threading
 import pytest
 import torch
 
-from qwen_tui.engine.kernels import decode_attention, moe_route, residual_input
+from qwen_tui.engine.kernels import decode_attention, merged_o_gemv, moe_route, residual_input
 from qwen_tui.engine.runner import fast_step, sampler
 from qwen_tui.engine.runner.extract import weights_from_model
 from qwen_tui.engine.runner.generate import Runner
@@ -50,22 +50,25 @@ def test_reference_path_greedy_matches_stock_transformers(name, loaded, referenc
 
 
 @pytest.mark.parametrize(
-    ("name", "fused", "norm_in_qkv"),
-    [(name, False, False) for name in KERNEL_NAMES]
-    + [("moe_sym_g32", True, False), ("moe_sym_g32", True, True)],
+    ("name", "fused", "norm_in_qkv", "merge_in_o"),
+    [(name, False, False, False) for name in KERNEL_NAMES]
+    + [(name, True, False, False) for name in ("moe_sym_g32",)]
+    + [("moe_sym_g32", True, False, True), ("moe_sym_g32", True, True, True)],
 )
 def test_kernel_path_greedy_and_logits_match_stock_transformers(
-    name, fused, norm_in_qkv, loaded, reference, monkeypatch
+    name, fused, norm_in_qkv, merge_in_o, loaded, reference, monkeypatch
 ):
     # fused: q/k norm, rope and the cache write inside the decode attention, the norm
     # before the router inside the router's launch, and the sampling after top-k in one
     # launch (the variants runner_speed --variants measures); norm_in_qkv: each layer's
-    # input norm inside its q|k|v GEMV and the attention after it
+    # input norm inside its q|k|v GEMV and the attention after it; merge_in_o: the
+    # attention's merge inside the o projection's GEMV
     monkeypatch.setattr(decode_attention, "FUSE_QK", fused)
     monkeypatch.setattr(moe_route, "FUSE_NORM", fused)
     monkeypatch.setattr(sampler, "FUSED", fused)
     monkeypatch.setattr(residual_input, "NORM_INPUT", norm_in_qkv)
-    norm = fast_step.add_rmsnorm
+    monkeypatch.setattr(merged_o_gemv, "FOLD_MERGE", merge_in_o)
+    norm, fold = fast_step.add_rmsnorm, fast_step.merged_o_gemv_into
     model = loaded(name)
     prompt = prompt_ids(model)
     weights = weights_from_model(model.model)
@@ -78,14 +81,18 @@ def test_kernel_path_greedy_and_logits_match_stock_transformers(
         expected = reference(name)(input_ids=sequence).logits[0, -1]
         runner.pos.fill_(len(prompt) + len(ours) - 2)
         runner.token.fill_(ours[-2])
-        norms = []
+        norms, merges = [], []
         monkeypatch.setattr(
             fast_step, "add_rmsnorm", lambda *a, **k: norms.append(a) or norm(*a, **k)
+        )
+        monkeypatch.setattr(
+            fast_step, "merged_o_gemv_into", lambda *a: merges.append(a) or fold(*a)
         )
         got = runner.decoder.decode_step(runner.token, runner.pos)
     torch.testing.assert_close(got, expected, atol=1e-4, rtol=0)
     if fused:  # the norms left as launches of their own: the final one alone, or one a layer
         assert len(norms) == (1 if norm_in_qkv else 1 + len(weights.layers))
+        assert len(merges) == (len(weights.layers) if merge_in_o else 0)
 
 
 def test_desc_act_experts_are_named_as_blocking_the_graph(loaded):

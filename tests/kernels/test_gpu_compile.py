@@ -27,6 +27,7 @@ PLAIN = (  # the fusions and the overlapped launches off, as before they were me
 CANDIDATES = (  # not yet defaults
     "qwen_tui.engine.kernels.moe_route.PREFETCH_NEXT=True",
     "qwen_tui.engine.kernels.residual_input.NORM_INPUT=True",
+    "qwen_tui.engine.kernels.merged_o_gemv.FOLD_MERGE=True",
 )
 DECODE_KERNELS = {
     "int4_gemv._gemv_kernel",
@@ -99,6 +100,8 @@ def test_every_kernel_of_a_prefill_and_decode_compiles_and_fits_without_spills(a
     assert any(k["constexprs"]["PREFETCH"] for k in routers) == (settings == CANDIDATES)
     gemvs = [k for k in kernels if k["kernel"] == "int4_gemv._gemv_kernel"]
     assert any(k["constexprs"]["NORM_INPUT"] for k in gemvs) == (settings == CANDIDATES)
+    folded = any(k["kernel"] == "merged_o_gemv._merged_o_kernel" for k in kernels)
+    assert folded == (settings == CANDIDATES)
     decode = [k for k in kernels if k["kernel"] in DECODE_KERNELS]
     overlapped = fused and arch >= 90  # PDL needs sm_90
     assert {k["constexprs"]["PDL"] for k in decode} == {overlapped}

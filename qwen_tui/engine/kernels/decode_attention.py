@@ -55,6 +55,17 @@ class QkSums:
     residual: ResidualInput | None = None
 
 
+@dataclass(frozen=True)
+class Partials:
+    """What the partials' launch leaves for the merge: the position, the q|k|v sums to
+    empty (None when q came in normed), and the input's squares' total to empty (None
+    unless the sums were of the un-normed input)."""
+
+    pos: torch.Tensor
+    sums: torch.Tensor | None
+    squares: torch.Tensor | None
+
+
 class DecodeAttention:
     """Workspace for one model's decode attention, allocated once so graphs can replay it."""
 
@@ -81,14 +92,21 @@ class DecodeAttention:
         """q [num_heads, head_dim]; caches [kv_heads, max_len, head_dim]; pos [1] the current
         token's position, its key and value already in the cache. Returns [num_heads, dim].
         With `sums`, q is None and q, k, v come from the sums instead (see QkSums)."""
-        out = torch.empty(self.num_heads, self.head_dim, device=pos.device, dtype=k_cache.dtype)
-        scale = self.head_dim**-0.5
-        splits = triton.cdiv(self.max_len, self.chunk)
+        return self.merge(self.partials(q, k_cache, v_cache, pos, sums), k_cache.dtype)
+
+    def partials(
+        self,
+        q: torch.Tensor | None,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        pos: torch.Tensor,
+        sums: QkSums | None = None,
+    ) -> Partials:
+        """The first launch: each chunk's (max, sum, weighted values) in the workspace."""
         if sums is None:  # placeholder pointers: the kernels read none of them
-            qkv, tables, eps, clear_block = k_cache, (k_cache,) * 4, 0.0, 0
+            qkv, tables, eps = k_cache, (k_cache,) * 4, 0.0
         else:
             qkv, tables, eps = sums.qkv, (sums.cos, sums.sin, sums.q_norm, sums.k_norm), sums.eps
-            clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
         residual = sums.residual if sums is not None else None
         if residual is None:
             stream, hidden = (k_cache,) * 4, 1
@@ -96,7 +114,7 @@ class DecodeAttention:
             stream = (residual.h, residual.attn, residual.mlp, residual.squares)
             hidden = residual.h.shape[-1]
         pdl = launch_overlap.enabled(pos.device.type)
-        _partial_kernel[(self.num_kv_heads, splits)](
+        _partial_kernel[(self.num_kv_heads, self.splits)](
             q if q is not None else k_cache,
             k_cache,
             v_cache,
@@ -109,9 +127,9 @@ class DecodeAttention:
             *stream,
             hidden,
             eps,
-            scale,
+            self.head_dim**-0.5,
             self.max_len,
-            splits,
+            self.splits,
             self.num_heads,
             self.num_kv_heads,
             GROUP=self.group,
@@ -126,23 +144,41 @@ class DecodeAttention:
             num_stages=PARTIAL_STAGES.get(self.chunk, 2),
             **launch_overlap.launch_options(pdl),
         )
+        squares = residual.squares if residual is not None else None
+        return Partials(pos, qkv if sums is not None else None, squares)
+
+    @property
+    def splits(self) -> int:
+        """Chunks the workspace holds per KV head at the current chunk size."""
+        return -(-self.max_len // self.chunk)
+
+    def merge(self, partials: Partials, dtype: torch.dtype) -> torch.Tensor:
+        """The second launch: the chunks combined -> [num_heads, head_dim] in `dtype`; it
+        empties what the partials leave to be emptied."""
+        out = torch.empty(self.num_heads, self.head_dim, device=partials.pos.device, dtype=dtype)
+        qkv = partials.sums if partials.sums is not None else out
+        clear_block = 0
+        if partials.sums is not None:
+            clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
+        squares = partials.squares
+        pdl = launch_overlap.enabled(partials.pos.device.type)
         _merge_kernel[(self.num_heads,)](
-            pos,
+            partials.pos,
             self.m,
             self.l,
             self.acc,
             out,
             qkv,
             qkv.numel(),
-            stream[3],
-            splits,
+            squares if squares is not None else out,
+            self.splits,
             GROUP=self.group,
             HEAD_DIM=self.head_dim,
             CHUNK_SIZE=self.chunk,
-            SPLITS_PAD=triton.next_power_of_2(splits),
+            SPLITS_PAD=triton.next_power_of_2(self.splits),
             BLOCK_P=16,
             CLEAR_BLOCK=clear_block,
-            RESIDUAL_IN=residual is not None,
+            RESIDUAL_IN=squares is not None,
             PDL=pdl,
             num_warps=MERGE_WARPS,
             **launch_overlap.launch_options(pdl),

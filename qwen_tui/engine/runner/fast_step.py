@@ -1,5 +1,5 @@
-"""The decode step on Triton kernels: eight launches a layer, all of fixed shape (seven
-with the layer's input norm inside the q|k|v GEMV, `residual_input.NORM_INPUT`).
+"""The decode step on Triton kernels: eight launches a layer, all of fixed shape (fewer
+with the candidates `residual_input.NORM_INPUT` and `merged_o_gemv.FOLD_MERGE`).
 
 Activations live in buffers allocated once; the int4 GEMVs add into fp32 accumulators that
 the next fused norm empties again, so a CUDA graph replays the step with no allocation, no
@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from qwen_tui.engine.kernels import decode_attention, moe_route, residual_input
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, QkSums
 from qwen_tui.engine.kernels.int4_gemv import int4_gemv_into
+from qwen_tui.engine.kernels.merged_o_gemv import folds, merged_o_gemv_into
 from qwen_tui.engine.kernels.moe_decode import moe_decode_into
 from qwen_tui.engine.kernels.moe_route import Prefetch, Residual, RouterRoute
 from qwen_tui.engine.kernels.moe_topk import route_topk
@@ -88,8 +89,7 @@ class FastDecodeStep:
                 sums = (self.acc_attn, self.acc_mlp)
                 stream = ResidualInput(self.h, *sums, layer.input_norm, self.squares, eps)
             self._qkv_into(i, layer, stream)
-            attn = self._attention(i, layer, pos, stream)
-            self._linear_into(attn.view(1, -1), layer.o, self.acc_attn)
+            self._attention_into_o(i, layer, pos, stream)
             after = w.layers[i + 1].input_norm if i < last else w.final_norm
             if moe_route.FUSE_NORM and routed_on_triton(layer.mlp):
                 residual = Residual(self.h, self.acc_attn, layer.post_norm, eps)
@@ -108,29 +108,39 @@ class FastDecodeStep:
         switched = residual_input.NORM_INPUT and decode_attention.FUSE_QK and moe_route.FUSE_NORM
         return switched and self._fused_everywhere
 
-    def _attention(
+    def _attention_into_o(
         self, i: int, layer: LayerWeights, pos: torch.Tensor, stream: ResidualInput | None
-    ) -> torch.Tensor:
-        """Attention of the token whose q|k|v sums are in acc_qkv (emptied after); with
-        `stream`, the sums are of the un-normed input and the attention settles it."""
+    ) -> None:
+        """Attention of the token whose q|k|v sums are in acc_qkv (emptied after), then the
+        o projection into acc_attn, the merge inside its GEMV where that folds
+        (`merged_o_gemv.FOLD_MERGE`); with `stream`, the sums are of the un-normed input and
+        the attention settles it."""
         k_cache, v_cache, eps = self.k_cache[i], self.v_cache[i], self.w.rms_eps
+        o = layer.o
         if decode_attention.FUSE_QK:
             tables = (self.cos, self.sin, layer.q_norm, layer.k_norm)
             sums = QkSums(self.acc_qkv, *tables, eps, stream)
-            return self.attention(None, k_cache, v_cache, pos, sums)
-        qk_norm_rope_cache(
-            self.acc_qkv,
-            self.q,
-            k_cache,
-            v_cache,
-            pos,
-            self.cos,
-            self.sin,
-            layer.q_norm,
-            layer.k_norm,
-            eps,
-        )
-        return self.attention(self.q[0], k_cache, v_cache, pos)
+            if gemv_ready(o) and folds(self.attention, o.qweight, o.group_size):
+                partials = self.attention.partials(None, k_cache, v_cache, pos, sums)
+                weights = (o.qweight, o.qzeros, o.scales, o.group_size)
+                merged_o_gemv_into(self.attention, partials, *weights, self.acc_attn, self.h.dtype)
+                return
+            attn = self.attention(None, k_cache, v_cache, pos, sums)
+        else:
+            qk_norm_rope_cache(
+                self.acc_qkv,
+                self.q,
+                k_cache,
+                v_cache,
+                pos,
+                self.cos,
+                self.sin,
+                layer.q_norm,
+                layer.k_norm,
+                eps,
+            )
+            attn = self.attention(self.q[0], k_cache, v_cache, pos)
+        self._linear_into(attn.view(1, -1), o, self.acc_attn)
 
     def _qkv_into(self, i: int, layer: LayerWeights, stream: ResidualInput | None) -> None:
         fused = self.qkv[i]
