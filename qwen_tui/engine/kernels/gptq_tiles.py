@@ -1,5 +1,6 @@
 """Reading GPTQ int4 tiles inside Triton kernels: the pieces every int4 kernel shares
-(unpacked rows, a group's scale and zero, whole dequantized tiles for `tl.dot`).
+(unpacked rows, a group's scale and zero, whole dequantized tiles for `tl.dot`, and a
+GEMV's row times a tile).
 
 Layout (checkpoint_format "gptq"): `qweight [K/8, N]` int32 holds rows 8r..8r+7 of W in
 packed row r, lowest bits first; `qzeros [K/G, N/8]` packs the zero points along N, stored
@@ -76,3 +77,37 @@ def dequant_tile_ordered(
     q = tl.reshape(unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N), (BLOCK_K, BLOCK_N))
     scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
     return (q.to(tl.float32) - zero[None, :]) * scale[None, :]
+
+
+@triton.jit
+def int4_tile_sum(
+    x_ptr,
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    k_lo,
+    k_hi,
+    offs_n,
+    mask_n,
+    N,
+    group_size,
+    BLOCK_K: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+):
+    """sum over k in [k_lo, k_hi) of x[k] * W[k, offs_n] -> [BLOCK_N] fp32."""
+    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
+    for k0 in range(k_lo, k_hi, BLOCK_K):
+        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+        x = tl.load(x_ptr + offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]).to(tl.float32)
+        acc += packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
+    return acc
+
+
+@triton.jit
+def packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size):
+    """x [BLOCK_K/8, 8] (row k = 8 * r + j) against one tile of W lying in one group: each
+    packed int32 is read once and unpacked in registers; no reshape, so no data shuffles."""
+    q = unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N).to(tl.float32)
+    scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
+    qx = tl.sum(tl.sum(q * x[:, :, None], axis=1), axis=0)
+    return (qx - tl.sum(tl.sum(x, axis=1), axis=0) * zero) * scale

@@ -17,9 +17,9 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
-from qwen_tui.engine.kernels.gptq_tiles import group_scale_zero, unpacked_rows
+from qwen_tui.engine.kernels.gptq_tiles import int4_tile_sum
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel, prefetch_int4_tiles
-from qwen_tui.engine.kernels.residual_input import ResidualInput, weighted_input
+from qwen_tui.engine.kernels.residual_input import ResidualInput, residual_tile_sum
 
 # Module constants, read at each launch, so `runner_speed.py --tiles` can try others.
 TARGET_PROGRAMS = 1056  # eight small programs per SM keep the most loads in flight
@@ -28,68 +28,28 @@ WARPS = 2
 
 
 @triton.jit
-def _int4_tile_sum(
-    x_ptr,
+def gemv_program_start(
     qw_ptr,
-    qz_ptr,
     sc_ptr,
-    k_lo,
-    k_hi,
-    offs_n,
-    mask_n,
     N,
+    K,
     group_size,
-    BLOCK_K: tl.constexpr,
+    k_per_split,
     BLOCK_N: tl.constexpr,
-):
-    """sum over k in [k_lo, k_hi) of x[k] * W[k, offs_n] -> [BLOCK_N] fp32."""
-    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
-    for k0 in range(k_lo, k_hi, BLOCK_K):
-        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-        x = tl.load(x_ptr + offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]).to(tl.float32)
-        acc += _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
-    return acc
-
-
-@triton.jit
-def _residual_tile_sum(
-    h_ptr,
-    attn_ptr,
-    mlp_ptr,
-    norm_ptr,
-    qw_ptr,
-    qz_ptr,
-    sc_ptr,
-    k_lo,
-    k_hi,
-    offs_n,
-    mask_n,
-    N,
-    group_size,
     BLOCK_K: tl.constexpr,
-    BLOCK_N: tl.constexpr,
+    PDL: tl.constexpr,
 ):
-    """`_int4_tile_sum` of the residual stream times the norm's weight, before its 1/rms
-    (`residual_input.py`) -> ([BLOCK_N] fp32, the updated residual's squares summed)."""
-    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
-    squares = 0.0
-    for k0 in range(k_lo, k_hi, BLOCK_K):
-        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-        offs_x = offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]
-        x, tile_squares = weighted_input(h_ptr, attn_ptr, mlp_ptr, norm_ptr, offs_x)
-        squares += tile_squares
-        acc += _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
-    return acc, squares
-
-
-@triton.jit
-def _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size):
-    """x [BLOCK_K/8, 8] (row k = 8 * r + j) against one tile of W lying in one group: each
-    packed int32 is read once and unpacked in registers; no reshape, so no data shuffles."""
-    q = unpacked_rows(qw_ptr, offs_k8, offs_n, mask_n, N).to(tl.float32)
-    scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
-    qx = tl.sum(tl.sum(q * x[:, :, None], axis=1), axis=0)
-    return (qx - tl.sum(tl.sum(x, axis=1), axis=0) * zero) * scale
+    """A split-K GEMV program's columns (offsets, mask) and K range; with PDL it first asks
+    for its weights into L2 (they do not depend on the kernel before), then waits."""
+    offs_n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    mask_n = offs_n < N
+    k_lo = tl.program_id(1) * k_per_split
+    k_hi = tl.minimum(k_lo + k_per_split, K)
+    if PDL:  # the weights do not depend on the kernel before: ask for them now
+        col0 = tl.program_id(0) * BLOCK_N
+        prefetch_int4_tiles(qw_ptr, sc_ptr, k_lo, k_hi, col0, N, group_size, BLOCK_K, BLOCK_N)
+    after_previous_kernel(PDL)
+    return offs_n, mask_n, k_lo, k_hi
 
 
 @triton.jit
@@ -113,16 +73,11 @@ def _gemv_kernel(
     NORM_INPUT: tl.constexpr,
     PDL: tl.constexpr,
 ):
-    offs_n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    mask_n = offs_n < N
-    k_lo = tl.program_id(1) * k_per_split
-    k_hi = tl.minimum(k_lo + k_per_split, K)
-    if PDL:  # the weights do not depend on the kernel before: ask for them now
-        col0 = tl.program_id(0) * BLOCK_N
-        prefetch_int4_tiles(qw_ptr, sc_ptr, k_lo, k_hi, col0, N, group_size, BLOCK_K, BLOCK_N)
-    after_previous_kernel(PDL)
+    offs_n, mask_n, k_lo, k_hi = gemv_program_start(
+        qw_ptr, sc_ptr, N, K, group_size, k_per_split, BLOCK_N, BLOCK_K, PDL
+    )
     if NORM_INPUT:
-        acc, squares = _residual_tile_sum(
+        acc, squares = residual_tile_sum(
             h_ptr,
             attn_ptr,
             mlp_ptr,
@@ -142,7 +97,7 @@ def _gemv_kernel(
         if tl.program_id(0) == 0:  # each K range's squares once
             tl.atomic_add(squares_ptr, squares)
     else:
-        acc = _int4_tile_sum(
+        acc = int4_tile_sum(
             x_ptr,
             qw_ptr,
             qz_ptr,

@@ -18,8 +18,14 @@ import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, Partials
-from qwen_tui.engine.kernels.int4_gemv import BLOCK_N, WARPS, _packed_dot, gemv_block_k, k_splits
-from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel, prefetch_int4_tiles
+from qwen_tui.engine.kernels.gptq_tiles import packed_dot
+from qwen_tui.engine.kernels.int4_gemv import (
+    BLOCK_N,
+    WARPS,
+    gemv_block_k,
+    gemv_program_start,
+    k_splits,
+)
 from qwen_tui.engine.kernels.moe_topk import clear_slice
 
 FOLD_MERGE = False
@@ -96,14 +102,9 @@ def _merged_o_kernel(
     DTYPE: tl.constexpr,
     PDL: tl.constexpr,
 ):
-    offs_n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    mask_n = offs_n < N
-    k_lo = tl.program_id(1) * k_per_split
-    k_hi = tl.minimum(k_lo + k_per_split, K)
-    if PDL:  # the weights do not depend on the kernel before: ask for them now
-        col0 = tl.program_id(0) * BLOCK_N
-        prefetch_int4_tiles(qw_ptr, sc_ptr, k_lo, k_hi, col0, N, group_size, BLOCK_K, BLOCK_N)
-    after_previous_kernel(PDL)
+    offs_n, mask_n, k_lo, k_hi = gemv_program_start(
+        qw_ptr, sc_ptr, N, K, group_size, k_per_split, BLOCK_N, BLOCK_K, PDL
+    )
     program = tl.program_id(1) * tl.num_programs(0) + tl.program_id(0)
     if CLEAR_BLOCK > 0:  # every partial read the q|k|v sums: empty them for the next layer
         clear_slice(clear_ptr, program, CLEAR_BLOCK, clear_n)
@@ -114,7 +115,7 @@ def _merged_o_kernel(
     for k0 in range(k_lo, k_hi, BLOCK_K):
         x = _merged_rows(m_ptr, l_ptr, acc_ptr, used, splits, k0, HEAD_DIM, GROUP, BLOCK_K, DTYPE)
         offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
-        acc += _packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
+        acc += packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
     tl.atomic_add(out_ptr + offs_n, acc, mask=mask_n)
 
 

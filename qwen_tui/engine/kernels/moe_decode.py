@@ -15,7 +15,8 @@ import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
-from qwen_tui.engine.kernels.int4_gemv import _int4_tile_sum, _packed_dot, gemv_block_k, k_splits
+from qwen_tui.engine.kernels.gptq_tiles import int4_tile_sum, packed_dot
+from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, k_splits
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 
 # Read at each launch, so `runner_speed.py --tiles` can try others (as int4_gemv's). On the
@@ -63,7 +64,7 @@ def _gate_up_kernel(
     k_lo = tl.program_id(2) * k_per_split
     k_hi = tl.minimum(k_lo + k_per_split, K)
     token = pair // top_k
-    acc = _int4_tile_sum(
+    acc = int4_tile_sum(
         x_ptr + token * K, qw, qz, sc, k_lo, k_hi, offs_n, mask_n, N, group_size, BLOCK_K, BLOCK_N
     )
     dst = out_ptr + pair * 2 * N + tl.where(is_up, N, 0) + offs_n
@@ -110,7 +111,7 @@ def _down_kernel(
         up = tl.load(gu_ptr + pair * 2 * K + K + offs_k).to(act_dtype).to(tl.float32)
         silu = (gate / (1.0 + tl.exp(-gate))).to(act_dtype).to(tl.float32)
         a = (silu * up).to(act_dtype).to(tl.float32)
-        acc += _packed_dot(a, qw, qz, sc, k0, offs_k8, offs_n, mask_n, N, group_size)
+        acc += packed_dot(a, qw, qz, sc, k0, offs_k8, offs_n, mask_n, N, group_size)
     out = acc * tl.load(weights_ptr + pair)
     tl.atomic_add(out_ptr + (pair // top_k) * N + offs_n, out, mask=mask_n)
 

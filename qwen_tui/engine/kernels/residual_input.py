@@ -22,6 +22,7 @@ import torch
 import triton
 import triton.language as tl
 
+from qwen_tui.engine.kernels.gptq_tiles import packed_dot
 from qwen_tui.engine.kernels.norms import residual_add
 
 # Off until timed on a GPU (benchmarks/runner_speed.py --variants, `norm_in_qkv_gemv`).
@@ -80,3 +81,34 @@ def settle_residual(h_ptr, attn_ptr, mlp_ptr, part, parts, H, BLOCK: tl.constexp
     zeros = tl.zeros((BLOCK,), tl.float32)
     tl.store(attn_ptr + offs, zeros, mask=mask)
     tl.store(mlp_ptr + offs, zeros, mask=mask)
+
+
+@triton.jit
+def residual_tile_sum(
+    h_ptr,
+    attn_ptr,
+    mlp_ptr,
+    norm_ptr,
+    qw_ptr,
+    qz_ptr,
+    sc_ptr,
+    k_lo,
+    k_hi,
+    offs_n,
+    mask_n,
+    N,
+    group_size,
+    BLOCK_K: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+):
+    """`gptq_tiles.int4_tile_sum` of the residual stream times the norm's weight, before its 1/rms
+    (`residual_input.py`) -> ([BLOCK_N] fp32, the updated residual's squares summed)."""
+    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
+    squares = 0.0
+    for k0 in range(k_lo, k_hi, BLOCK_K):
+        offs_k8 = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+        offs_x = offs_k8[:, None] * 8 + tl.arange(0, 8)[None, :]
+        x, tile_squares = weighted_input(h_ptr, attn_ptr, mlp_ptr, norm_ptr, offs_x)
+        squares += tile_squares
+        acc += packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_size)
+    return acc, squares
