@@ -9,7 +9,8 @@
 #
 # (2026-12-04: the candidate was moe_route.FUSE_NORM=True; 2026-12-07, with no CANDIDATE,
 # sampler.FUSED_TOP_K=True as the default; 2026-12-08 moe_route.PREFETCH_NEXT=True lost.
-# Next: CANDIDATE="--set qwen_tui.engine.kernels.residual_input.NORM_INPUT=True".)
+# Next: CANDIDATE="--set qwen_tui.engine.kernels.residual_input.NORM_INPUT=True --set
+# qwen_tui.engine.kernels.merged_o_gemv.FOLD_MERGE=True", the sweep timing each apart.)
 set -u
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
