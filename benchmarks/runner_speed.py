@@ -89,6 +89,7 @@ DECODE_VARIANTS: dict[str, Changes] = {
     "torch_topk": {(sampler, "FUSED_TOP_K"): False},
     "norm_apart_from_router": {(moe_route, "FUSE_NORM"): False},
     "attention_two_stages": {(decode_attention, "PARTIAL_STAGES"): {64: 2, 256: 2, 512: 2}},
+    "attention_128_keys_at_512": {(decode_attention, "PARTIAL_KEYS"): {64: 64, 256: 64, 512: 128}},
     "older_defaults": {
         (launch_overlap, "PDL"): False,
         (decode_attention, "FUSE_QK"): False,

@@ -35,6 +35,17 @@ def test_decode_attention_matches_softmax_attention(length, chunk):
     assert torch.allclose(out, softmax_attention(q, k, v, length), atol=1e-5)
 
 
+@pytest.mark.parametrize("keys", [32, 128])
+def test_a_chunk_read_in_steps_of_other_sizes_attends_alike(keys, monkeypatch):
+    monkeypatch.setattr(decode_attention, "PARTIAL_KEYS", {512: keys})
+    attention = DecodeAttention(HEADS, KV, D, MAX_LEN, torch.device("cpu"))
+    attention.chunk = 512
+    k, v = torch.randn(KV, MAX_LEN, D), torch.randn(KV, MAX_LEN, D)
+    q = torch.randn(HEADS, D)
+    out = attention(q, k, v, torch.tensor([599]))  # a chunk and part of the next
+    assert torch.allclose(out, softmax_attention(q, k, v, 600), atol=1e-5)
+
+
 @pytest.mark.parametrize("heads", [6, 12])  # groups of 3 and 6 query heads, not powers of two
 def test_each_step_of_a_decode_attends_whatever_the_group(heads):
     """One workspace serves every step, a longer or a shorter one, with any group."""

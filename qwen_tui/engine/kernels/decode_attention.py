@@ -31,6 +31,9 @@ FUSE_QK = True
 # on an H100 (259.4 tok/s against 263.4); shorter chunks gain from it (410.4 against 399.5
 # at 1k), with no spill (runner_speed --variants, test_gpu_compile.py).
 PARTIAL_STAGES = {64: 3, 256: 3, 512: 2}
+# Keys a step of the chunk loop reads, by chunk size (`runner_speed.py --variants` tries
+# 128 at the long contexts' 512-row chunks, where the cache's bytes set the pace).
+PARTIAL_KEYS = {64: 64, 256: 64, 512: 64}
 MERGE_WARPS = 1  # one warp: the merge is a few short reductions (runner_speed --variants)
 
 
@@ -136,7 +139,7 @@ class DecodeAttention:
             GROUP_PAD=max(16, triton.next_power_of_2(self.group)),
             HEAD_DIM=self.head_dim,
             CHUNK_SIZE=self.chunk,
-            BLOCK_S=64,
+            BLOCK_S=PARTIAL_KEYS.get(self.chunk, 64),
             QK_FROM_SUMS=sums is not None,
             RESIDUAL_IN=residual is not None,
             RESIDUAL_BLOCK=triton.next_power_of_2(triton.cdiv(hidden, self.num_kv_heads)),
