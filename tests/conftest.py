@@ -37,3 +37,14 @@ def thawed_heap():
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
+
+
+@pytest.fixture(autouse=True)
+def notices_kept(monkeypatch):
+    """Every notice an app raised stays in `app._notifications`, where tests look for it: a
+    toast leaves that collection when it expires (5-10 s), which a loaded CI machine can
+    reach before the assertion. The screen still drops each toast on time, as users see."""
+    from textual.notifications import Notifications
+
+    monkeypatch.setattr(Notifications, "_reap", lambda self: self)
+    monkeypatch.setattr(Notifications, "__delitem__", lambda self, notification: None)
