@@ -5,7 +5,10 @@
 # engine end to end (`decode.py`) on the full-shape synthetic checkpoint with the candidate;
 # and the decode attention alone at the model's shape against float32, at two depths.
 #
-#     CANDIDATE="--set MODULE.CONSTANT=VALUE ..." bash benchmarks/gpu_variants.sh [OUT_DIR]
+#     CANDIDATE="--set MODULE.CONSTANT=VALUE ..." [VARIANTS_ONLY="name ..."] \
+#         bash benchmarks/gpu_variants.sh [OUT_DIR]
+#
+# VARIANTS_ONLY times only those `DECODE_VARIANTS` (and the defaults), to stay in one call.
 #
 # (2026-12-04: the candidate was moe_route.FUSE_NORM=True; 2026-12-07, with no CANDIDATE,
 # sampler.FUSED_TOP_K=True as the default; 2026-12-08 moe_route.PREFETCH_NEXT=True lost.
@@ -27,7 +30,8 @@ candidate=${CANDIDATE:-}
 TRITON_CACHE_DIR=$work/tiny TRITON_F32_DEFAULT=ieee step parity_candidate 110 \
     python3 -m benchmarks.gpu_parity $candidate moe_sym_g32 moe_asym_g128_qrouter
 step decode_attention 60 python3 -m benchmarks.decode_attention_check
-step runner_speed 280 python3 benchmarks/runner_speed.py --variants --profile
+# shellcheck disable=SC2086
+step runner_speed 280 python3 benchmarks/runner_speed.py --variants ${VARIANTS_ONLY:+--only $VARIANTS_ONLY} --profile
 wait "$checkpoint"
 echo "== checkpoint: exit $? ($(tail -1 "$work/checkpoint.log")) at $SECONDS s"
 # shellcheck disable=SC2086
