@@ -127,6 +127,10 @@ class LocalEngine(ThreadedEngine):
         self.fast_path_blockers = fast_path_blockers(loaded)
         if not self.fast_path_blockers:
             self._runner = build_runner(loaded, sink)
+        # The decode loop's module (transformers' cache class with it), imported now, not in
+        # the first reply's time to its first token.
+        import qwen_tui.engine.generation  # noqa: F401
+
         heap.settle()  # the load's millions of objects, out of every later collection
         return EngineReady(
             self.model_name, loaded.context_limit, loaded.load_seconds, str(loaded.device)

@@ -57,9 +57,7 @@ class ChatTokenizer:
         )
         self._lock = threading.Lock()
         for enable_thinking in (True, False):  # a template that always fails does so now
-            self.template.render(
-                _PROBE, add_generation_prompt=True, enable_thinking=enable_thinking
-            )
+            self.render(_PROBE, enable_thinking)  # and the first reply's pays no first call
 
     def render(
         self,
