@@ -18,6 +18,7 @@ import triton
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention_kernels import _merge_kernel, _partial_kernel
+from qwen_tui.engine.kernels.moe_topk import clear_share
 from qwen_tui.engine.kernels.residual_input import ResidualInput
 
 # Context length -> chunk size: short chunks spread a short context over enough programs,
@@ -160,9 +161,7 @@ class DecodeAttention:
         empties what the partials leave to be emptied."""
         out = torch.empty(self.num_heads, self.head_dim, device=partials.pos.device, dtype=dtype)
         qkv = partials.sums if partials.sums is not None else out
-        clear_block = 0
-        if partials.sums is not None:
-            clear_block = triton.next_power_of_2(triton.cdiv(qkv.numel(), self.num_heads))
+        clear_block = clear_share(qkv.numel(), self.num_heads) if partials.sums is not None else 0
         squares = partials.squares
         pdl = launch_overlap.enabled(partials.pos.device.type)
         _merge_kernel[(self.num_heads,)](

@@ -17,6 +17,7 @@ import triton
 import triton.language as tl
 
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
+from qwen_tui.engine.kernels.moe_topk import clear_slice
 from qwen_tui.engine.kernels.online_softmax import attend_block
 from qwen_tui.engine.kernels.qk_rope import norm_rope_rows
 from qwen_tui.engine.kernels.residual_input import inverse_rms, settle_residual
@@ -147,8 +148,7 @@ def _merge_kernel(
     if RESIDUAL_IN and head == 0:  # every partial read the squares' total: empty it
         tl.store(squares_ptr, 0.0)
     if CLEAR_BLOCK > 0:  # the q|k|v sums were read by every partial: empty them for the next layer
-        offs_c = head * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)
-        tl.store(clear_ptr + offs_c, tl.zeros((CLEAR_BLOCK,), tl.float32), mask=offs_c < clear_n)
+        clear_slice(clear_ptr, head, CLEAR_BLOCK, clear_n)
     kv_head = head // GROUP
     g = head % GROUP
     used = tl.cdiv(tl.load(pos_ptr).to(tl.int32) + 1, CHUNK_SIZE)

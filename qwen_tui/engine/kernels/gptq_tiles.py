@@ -1,6 +1,6 @@
 """Reading GPTQ int4 tiles inside Triton kernels: the pieces every int4 kernel shares
-(unpacked rows, a group's scale and zero, whole dequantized tiles for `tl.dot`, and a
-GEMV's row times a tile).
+(unpacked rows, a group's scale and zero, whole dequantized tiles for `tl.dot`, a GEMV's
+row times a tile, and the Triton dtype an activation rounds to).
 
 Layout (checkpoint_format "gptq"): `qweight [K/8, N]` int32 holds rows 8r..8r+7 of W in
 packed row r, lowest bits first; `qzeros [K/G, N/8]` packs the zero points along N, stored
@@ -9,6 +9,7 @@ as the real zero minus one; `scales [K/G, N]`.
 
 from __future__ import annotations
 
+import torch
 import triton
 import triton.language as tl
 
@@ -111,3 +112,10 @@ def packed_dot(x, qw_ptr, qz_ptr, sc_ptr, k0, offs_k8, offs_n, mask_n, N, group_
     scale, zero = group_scale_zero(qz_ptr, sc_ptr, k0 // group_size, offs_n, mask_n, N)
     qx = tl.sum(tl.sum(q * x[:, :, None], axis=1), axis=0)
     return (qx - tl.sum(tl.sum(x, axis=1), axis=0) * zero) * scale
+
+
+def triton_dtype(dtype: torch.dtype) -> tl.dtype:
+    """The Triton dtype of the model's activations, for a kernel to round to as it rounds."""
+    return {torch.bfloat16: tl.bfloat16, torch.float16: tl.float16, torch.float32: tl.float32}[
+        dtype
+    ]

@@ -18,7 +18,7 @@ import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.decode_attention import DecodeAttention, Partials
-from qwen_tui.engine.kernels.gptq_tiles import packed_dot
+from qwen_tui.engine.kernels.gptq_tiles import packed_dot, triton_dtype
 from qwen_tui.engine.kernels.int4_gemv import (
     BLOCK_N,
     WARPS,
@@ -26,12 +26,11 @@ from qwen_tui.engine.kernels.int4_gemv import (
     gemv_program_start,
     k_splits,
 )
-from qwen_tui.engine.kernels.moe_topk import clear_slice
+from qwen_tui.engine.kernels.moe_topk import clear_share, clear_slice
 
 FOLD_MERGE = False
 FOLD_CHUNKS = (64, 256)  # chunk sizes (contexts under 6k) where a head has few chunks
 BLOCK_P = tl.constexpr(8)  # chunks merged a loop step
-_TRITON_DTYPES = {torch.bfloat16: tl.bfloat16, torch.float16: tl.float16, torch.float32: tl.float32}
 
 
 @triton.jit
@@ -149,9 +148,7 @@ def merged_o_gemv_into(
     splits, per_split = k_splits(K, block_k, n_blocks)
     sums = partials.sums
     clear = sums if sums is not None else out
-    clear_block = 0
-    if sums is not None:
-        clear_block = triton.next_power_of_2(triton.cdiv(sums.numel(), n_blocks * splits))
+    clear_block = clear_share(sums.numel(), n_blocks * splits) if sums is not None else 0
     squares = partials.squares
     pdl = launch_overlap.enabled(out.device.type) and N % BLOCK_N == 0
     _merged_o_kernel[(n_blocks, splits)](
@@ -178,7 +175,7 @@ def merged_o_gemv_into(
         BLOCK_K=block_k,
         CLEAR_BLOCK=clear_block,
         CLEAR_SQUARES=squares is not None,
-        DTYPE=_TRITON_DTYPES[dtype],
+        DTYPE=triton_dtype(dtype),
         PDL=pdl,
         num_warps=WARPS,
         **launch_overlap.launch_options(pdl),

@@ -15,7 +15,7 @@ import triton.language as tl
 
 from qwen_tui.engine.kernels import launch_overlap
 from qwen_tui.engine.kernels.fused_moe import Int4Experts
-from qwen_tui.engine.kernels.gptq_tiles import int4_tile_sum, packed_dot
+from qwen_tui.engine.kernels.gptq_tiles import int4_tile_sum, packed_dot, triton_dtype
 from qwen_tui.engine.kernels.int4_gemv import gemv_block_k, k_splits
 from qwen_tui.engine.kernels.launch_overlap import after_previous_kernel
 
@@ -177,16 +177,10 @@ def moe_decode_into(
         down.qweight.stride(0),
         down.qzeros.stride(0),
         down.scales.stride(0),
-        act_dtype=_tl_dtype(x.dtype),
+        act_dtype=triton_dtype(x.dtype),
         BLOCK_N=BLOCK_N,
         BLOCK_K=block_k,
         PDL=pdl,
         num_warps=WARPS,
         **launch_overlap.launch_options(pdl),
     )
-
-
-def _tl_dtype(dtype: torch.dtype):
-    return {torch.bfloat16: tl.bfloat16, torch.float16: tl.float16, torch.float32: tl.float32}[
-        dtype
-    ]

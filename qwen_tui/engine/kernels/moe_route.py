@@ -31,7 +31,7 @@ from qwen_tui.engine.kernels.launch_overlap import (
     after_previous_kernel,
     prefetch_share,
 )
-from qwen_tui.engine.kernels.moe_topk import clear_slice, pick_top_k
+from qwen_tui.engine.kernels.moe_topk import clear_share, clear_slice, pick_top_k
 from qwen_tui.engine.kernels.norms import residual_add, weighted_rms_norm
 
 TARGET_PROGRAMS = 64  # enough programs that the router's 0.5 MB is one wave of loads
@@ -189,7 +189,7 @@ class RouterRoute:
             NORMALIZE=normalize,
             EXPERTS_PER_PROGRAM=per_program,
             H_PAD=triton.next_power_of_2(H),
-            CLEAR_BLOCK=triton.next_power_of_2(triton.cdiv(clear.numel(), programs)),
+            CLEAR_BLOCK=clear_share(clear.numel(), programs),
             NORM=residual is not None,
             PREFETCH=prefetch is not None and pdl,
             PDL=pdl,

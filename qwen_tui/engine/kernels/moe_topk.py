@@ -1,7 +1,8 @@
 """The softmax + top-k of MoE routing in Triton, and `route_topk`: the top-k alone over
 logits already computed, one program a token (the decode step's path for routers the fused
 router launch in `moe_route.py` does not take, such as int4 routers). `pick_top_k` and
-`clear_slice` are the in-kernel pieces both launches share.
+`clear_slice` are the in-kernel pieces both launches share (`clear_slice` empties a
+buffer across a launch's programs for the decode kernels too).
 """
 
 from __future__ import annotations
@@ -45,8 +46,14 @@ def pick_top_k(
     tl.store(weights_ptr + slots, picked, mask=slots < TOP_K)
 
 
+def clear_share(count: int, programs: int) -> int:
+    """The CLEAR_BLOCK with which `programs` programs empty `count` values (`clear_slice`)."""
+    return int(triton.next_power_of_2(triton.cdiv(count, programs)))
+
+
 @triton.jit
 def clear_slice(clear_ptr, part, CLEAR_BLOCK: tl.constexpr, clear_n):
+    """Part `part` of a buffer of `clear_n` fp32 values emptied, CLEAR_BLOCK at a time."""
     offs = part * CLEAR_BLOCK + tl.arange(0, CLEAR_BLOCK)
     tl.store(clear_ptr + offs, tl.zeros((CLEAR_BLOCK,), tl.float32), mask=offs < clear_n)
 

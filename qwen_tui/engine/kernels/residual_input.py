@@ -33,14 +33,14 @@ NORM_INPUT = False
 class ResidualInput:
     """The residual stream h [1, H] (the model's dtype), the attention's and the MLP's sums
     to add into it (fp32 [1, H]), the input norm's weight, and the squares' total
-    (fp32 [1]) the GEMV fills and the attention's merge empties."""
+    (fp32 [1]) the GEMV fills and the attention's merge empties. The norm's epsilon is
+    the model's one RMSNorm epsilon, which the attention has for q and k (`QkSums.eps`)."""
 
     h: torch.Tensor
     attn: torch.Tensor
     mlp: torch.Tensor
     norm: torch.Tensor
     squares: torch.Tensor
-    eps: float
 
     def gemv_args(self) -> tuple[torch.Tensor, ...]:
         return self.h, self.attn, self.mlp, self.norm, self.squares
@@ -101,8 +101,8 @@ def residual_tile_sum(
     BLOCK_K: tl.constexpr,
     BLOCK_N: tl.constexpr,
 ):
-    """`gptq_tiles.int4_tile_sum` of the residual stream times the norm's weight, before its 1/rms
-    (`residual_input.py`) -> ([BLOCK_N] fp32, the updated residual's squares summed)."""
+    """`gptq_tiles.int4_tile_sum` of the residual stream times the norm's weight, before
+    its 1/rms -> ([BLOCK_N] fp32, the updated residual's squares summed)."""
     acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
     squares = 0.0
     for k0 in range(k_lo, k_hi, BLOCK_K):

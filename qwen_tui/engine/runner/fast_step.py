@@ -87,7 +87,7 @@ class FastDecodeStep:
             stream = None
             if norm_in_qkv:
                 sums = (self.acc_attn, self.acc_mlp)
-                stream = ResidualInput(self.h, *sums, layer.input_norm, self.squares, eps)
+                stream = ResidualInput(self.h, *sums, layer.input_norm, self.squares)
             self._qkv_into(i, layer, stream)
             self._attention_into_o(i, layer, pos, stream)
             after = w.layers[i + 1].input_norm if i < last else w.final_norm
