@@ -13,6 +13,7 @@ import torch
 from qwen_tui.engine.runner.decoder import Decoder
 from qwen_tui.engine.runner.extract import weights_from_model
 from tests.kernels.host_syncs import HostSyncRecorder
+from tests.kernels.launches import LaunchCounter
 
 FUSED = ["moe_sym_g32", "dense_asym_g128"]
 MAX_LEN = 64
@@ -72,6 +73,23 @@ def test_on_hopper_the_eager_prefill_attends_on_the_chunk_kernel_to_the_same_log
         torch.testing.assert_close(got, expected, atol=2e-5, rtol=0)
     monkeypatch.setattr(fast_prefill, "CHUNK_KERNEL_FROM", None)
     assert not prefill.eager_attention_on_chunk_kernel()
+
+
+def test_a_moe_layer_of_the_fused_prefill_queues_thirteen_launches(loaded):
+    # The host's time to queue an eager chunk (a prompt past the graphs' 512 tokens) grows
+    # with its launches: two norms, q|k|v, q/k norm and rotary, attention, o, the router,
+    # its top-k, three to align the pairs, gate|up and down; the experts' sum is the next
+    # norm's. Were it the 18 of before, a 48-layer chunk would queue 240 launches more.
+    weights = weights_from_model(loaded("moe_sym_g32").model)
+    decoder = Decoder(weights, MAX_LEN, use_triton=True)
+    prefill = decoder.fast_prefill
+    assert prefill is not None
+    ids = torch.randint(0, 400, (21,), generator=torch.Generator().manual_seed(7))
+    with torch.inference_mode(), LaunchCounter() as launches:
+        prefill(ids, 0)
+    # beside the layers: the embedding's gather, the positions, the first norm, the lm_head
+    # (the last layer's closing norm is the final norm, of the last row)
+    assert launches.total == 4 + 13 * len(weights.layers), launches.counts
 
 
 def test_fused_prefill_runs_no_op_that_waits_for_the_device(loaded):

@@ -61,11 +61,28 @@ def test_triton_alignment_places_every_pair_where_the_reference_does(
     monkeypatch.setattr(moe_align, "CHUNK", chunk)
     monkeypatch.setattr(moe_align, "PLAN_ROWS", plan_rows)
     monkeypatch.setattr(moe_align, "PLAN_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(moe_align, "FILL_BLOCK", min(moe_align.FILL_BLOCK, 2 * chunk))
     ids = random_routing(tokens, 4, seed=tokens) % num_experts
+    # Memory that held an earlier layer's pair ids: each padding slot must be written.
+    stale = torch.zeros(4096, dtype=torch.int64)
+    monkeypatch.setattr(moe_align.torch, "empty", _stale_empty(stale))
     pair_ids, block_expert = moe_align.align_pairs_triton(ids, num_experts, block_m)
     ref_pairs, ref_blocks = align_pairs(ids, num_experts, block_m)
     assert torch.equal(pair_ids, ref_pairs)
     assert torch.equal(block_expert, ref_blocks)
+
+
+def _stale_empty(stale: torch.Tensor):
+    """torch.empty, except that 1-D int64 buffers come out holding `stale`'s values."""
+    empty = torch.empty
+
+    def stale_empty(*size, **kwargs):
+        out = empty(*size, **kwargs)
+        if out.dim() == 1 and out.dtype == torch.int64 and out.numel() <= stale.numel():
+            out.copy_(stale[: out.numel()])
+        return out
+
+    return stale_empty
 
 
 def test_alignment_runs_no_op_that_waits_for_the_device():

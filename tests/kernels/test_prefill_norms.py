@@ -12,6 +12,7 @@ from qwen_tui.engine.runner.ops import apply_rope, rms_norm
 
 HEADS, KV, D, MAX_LEN = 8, 4, 32, 64
 START, T = 5, 37  # a second prefill chunk: rows 5..41 of the cache
+BF16_NORM = {"atol": 1e-2, "rtol": 2**-6}  # a norm of rows a bf16 step apart
 
 
 def rotary(dtype):
@@ -67,7 +68,7 @@ def test_add_rmsnorm_adds_a_bf16_output_and_leaves_it_alone():
     add_rmsnorm(h, out, weight, x, 1e-6, clear=False)
     # Within one bf16 step: the CPU interpreter truncates where a GPU rounds to nearest.
     torch.testing.assert_close(h, expected_h, atol=0, rtol=2**-7)
-    torch.testing.assert_close(x, rms_norm(h, weight, 1e-6), atol=1e-2, rtol=2**-6)
+    torch.testing.assert_close(x, rms_norm(h, weight, 1e-6), **BF16_NORM)
     assert torch.all(out != 0)
 
 
@@ -77,3 +78,27 @@ def test_add_rmsnorm_without_an_addend_only_norms():
     add_rmsnorm(h, None, weight, x, 1e-6)
     assert torch.equal(h, before)
     torch.testing.assert_close(x, rms_norm(before, weight, 1e-6), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_add_rmsnorm_sums_each_tokens_expert_rows_as_the_moe_sum_would(dtype):
+    # A prefill's MoE hands over its top-k weighted expert rows unsummed: the norm adds
+    # each token's sum, so the residual is what the summed output would have given.
+    gen = torch.Generator().manual_seed(5)
+    top_k = 3
+    h = torch.randn(T, 96, generator=gen).to(dtype)
+    rows = torch.randn(T, top_k, 96, generator=gen).to(dtype)
+    weight = torch.randn(96, generator=gen).to(dtype)
+    expected_h = h + rows.sum(dim=1)
+    summed_h, x = h.clone(), torch.empty_like(h)
+    add_rmsnorm(h, rows, weight, x, 1e-6, clear=False)
+    add_rmsnorm(summed_h, rows.sum(dim=1), weight, torch.empty_like(h), 1e-6, clear=False)
+    # bf16: within two steps where sums cancel (the interpreter truncates, a GPU rounds)
+    tol = {"atol": 1e-5, "rtol": 0} if dtype == torch.float32 else {"atol": 2**-4, "rtol": 2**-7}
+    torch.testing.assert_close(h, expected_h, **tol)
+    torch.testing.assert_close(h, summed_h, **tol)
+    norm_tol = tol if dtype == torch.float32 else BF16_NORM
+    torch.testing.assert_close(x, rms_norm(h, weight, 1e-6), **norm_tol)
+    assert torch.all(rows != 0)
+    with pytest.raises(ValueError, match="clear=False"):
+        add_rmsnorm(h, rows, weight, x, 1e-6)

@@ -1,11 +1,12 @@
 """The Mixture-of-Experts layer on GPTQ int4 experts in two launches, with no host sync.
 
-Tokens are routed (softmax, top-k, renormalised) on the GPU; (token, expert) pairs are
-sorted by expert and padded per expert to the block size, so each program of the grouped
-matmul sees rows of one expert only. Launch one reads gate and up for those rows and writes
-SiLU(gate) * up; launch two reads down and scales each row by its routing weight; a sum over
-the top-k rows gives the output. At decode (one token) every pair is its own block, so the
-alignment step disappears and exactly the 8 chosen experts' weights are read.
+Tokens are routed (softmax, top-k, renormalised) on the GPU in one launch
+(`moe_topk.route_topk`); (token, expert) pairs are sorted by expert and padded per expert
+to the block size, so each program of the grouped matmul sees rows of one expert only.
+Launch one reads gate and up for those rows and writes SiLU(gate) * up; launch two reads
+down and scales each row by its routing weight; a sum over the top-k rows gives the output
+(or the next norm sums them, `summed=False`). At decode (one token) every pair is its own
+block, so the alignment step disappears and exactly the 8 chosen experts' weights are read.
 
 Expert weights are stacked: qweight [E, K/8, N], qzeros [E, K/G, N/8], scales [E, K/G, N].
 """
@@ -20,7 +21,7 @@ import triton
 
 from qwen_tui.engine.kernels.grouped_int4 import grouped_int4_kernel, grouped_int4_tuned
 from qwen_tui.engine.kernels.moe_align import align_pairs_triton
-from qwen_tui.engine.kernels.moe_reference import route
+from qwen_tui.engine.kernels.moe_topk import route_topk
 from qwen_tui.engine.kernels.tuning import moe_block_m
 
 
@@ -51,11 +52,16 @@ def fused_moe(
     down: Int4Experts,
     top_k: int,
     normalize: bool,
+    summed: bool = True,
 ) -> torch.Tensor:
-    """The MoE block's output for hidden [T, H] given the router's logits [T, E]."""
+    """The MoE block's output [T, H] for hidden [T, H] given the router's logits [T, E];
+    with `summed` False, its top-k weighted expert outputs [T, k, H] (in token order), for
+    the next norm to sum (`norms.add_rmsnorm`) without a launch of its own."""
     T, H = hidden.shape
     num_experts = gate.qweight.shape[0]
-    weights, ids = route(router_logits, top_k, normalize)
+    ids = torch.empty(T, top_k, device=hidden.device, dtype=torch.int32)
+    weights = torch.empty(T, top_k, device=hidden.device, dtype=torch.float32)
+    route_topk(router_logits, top_k, normalize, ids, weights)
     decode = T <= 2
     block_m = 1 if decode else moe_block_m(T, top_k, num_experts)
     if decode:
@@ -83,7 +89,8 @@ def fused_moe(
     _launch(
         act, rows, pair_ids, block_expert, weights, down, None, num_pairs, 1, block_m, gate_up=False
     )
-    return rows.view(T, top_k, H).sum(dim=1)
+    per_token = rows.view(T, top_k, H)
+    return per_token.sum(dim=1) if summed else per_token
 
 
 def _launch(

@@ -3,10 +3,11 @@ launches instead of some twenty torch ops a layer, each of them a launch the hos
 and a few microseconds the GPU idles.
 
 The (token, expert) pairs are cut into chunks of CHUNK. Launch one counts each chunk's pairs
-per expert; launch two, one program, reads the counts once: each chunk's first slot per
-expert counted from that expert's start, then each expert's padded start and each block's
-expert; launch three places every pair at its expert's start plus its chunk's slot plus its
-rank among the chunk's earlier pairs of that expert. The result is the reference's exactly:
+per expert and fills its share of the pair ids with the padding id (no fill launch of its
+own); launch two, one program, reads the counts once: each chunk's first slot per expert
+counted from that expert's start, then each expert's padded start and each block's expert;
+launch three places every pair at its expert's start plus its chunk's slot plus its rank
+among the chunk's earlier pairs of that expert. The result is the reference's exactly:
 pairs in token order within each expert.
 
 The counts that follow a prompt's length are not specialised on (`do_not_specialize`), so
@@ -24,6 +25,7 @@ CHUNK = 128  # pairs per program of the counting and placing launches
 PLAN_ROWS = 32  # chunks the planning program reads at once
 PLAN_BLOCK_ROWS = 128  # blocks it gives an expert at once
 PLAN_WARPS = 4  # with these tiles: no spills from Triton 3.5 to 3.9, sm_70 to sm_120
+FILL_BLOCK = 256  # pair-id slots a counting program fills at a time
 
 
 @triton.jit
@@ -34,11 +36,27 @@ def _one_hot(ids_ptr, chunk, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr
     return (ids[:, None] == tl.arange(0, E_PAD)[None, :]).to(tl.int32)
 
 
-@triton.jit(do_not_specialize=["num_pairs"])
-def _count_kernel(ids_ptr, counts_ptr, num_pairs, CHUNK: tl.constexpr, E_PAD: tl.constexpr):
+@triton.jit(do_not_specialize=["num_pairs", "num_chunks", "capacity"])
+def _count_kernel(
+    ids_ptr,
+    counts_ptr,
+    pair_ids_ptr,
+    num_pairs,
+    num_chunks,
+    capacity,
+    CHUNK: tl.constexpr,
+    E_PAD: tl.constexpr,
+    FILL_BLOCK: tl.constexpr,
+):
     chunk = tl.program_id(0)
     per_expert = tl.sum(_one_hot(ids_ptr, chunk, num_pairs, CHUNK, E_PAD), axis=0)
     tl.store(counts_ptr + chunk * E_PAD + tl.arange(0, E_PAD), per_expert)
+    # Every slot starts as padding (the id no pair has); the placing launch, after this
+    # one, overwrites the slots pairs take. A loop, so no shape is specialised on.
+    padding = tl.full((FILL_BLOCK,), num_pairs, tl.int64)
+    for first in range(chunk * FILL_BLOCK, capacity, num_chunks * FILL_BLOCK):
+        slots = first + tl.arange(0, FILL_BLOCK)
+        tl.store(pair_ids_ptr + slots, padding, mask=slots < capacity)
 
 
 @triton.jit(do_not_specialize=["num_chunks", "num_blocks"])
@@ -107,9 +125,19 @@ def align_pairs_triton(
     # The counts, then the plan: each chunk's first slots and, last, the experts' starts.
     scratch = torch.empty(2 * num_chunks + 1, e_pad, dtype=torch.int32, device=device)
     counts, base = scratch[:num_chunks], scratch[num_chunks:]
-    pair_ids = torch.full((capacity,), num_pairs, dtype=torch.int64, device=device)
+    pair_ids = torch.empty(capacity, dtype=torch.int64, device=device)
     block_expert = torch.empty(capacity // block_m, dtype=torch.int64, device=device)
-    _count_kernel[(num_chunks,)](flat, counts, num_pairs, CHUNK=CHUNK, E_PAD=e_pad)
+    _count_kernel[(num_chunks,)](
+        flat,
+        counts,
+        pair_ids,
+        num_pairs,
+        num_chunks,
+        capacity,
+        CHUNK=CHUNK,
+        E_PAD=e_pad,
+        FILL_BLOCK=FILL_BLOCK,
+    )
     _plan_kernel[(1,)](
         counts,
         base,

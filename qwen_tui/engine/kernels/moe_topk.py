@@ -1,6 +1,7 @@
 """The softmax + top-k of MoE routing in Triton, and `route_topk`: the top-k alone over
-logits already computed, one program a token (the decode step's path for routers the fused
-router launch in `moe_route.py` does not take, such as int4 routers). `pick_top_k` and
+logits already computed, one program a token (a prompt's routing in one launch, not
+torch's four; and the decode step's path for routers the fused router launch in
+`moe_route.py` does not take, such as int4 routers). `pick_top_k` and
 `clear_slice` are the in-kernel pieces both launches share (`clear_slice` empties a
 buffer across a launch's programs for the decode kernels too).
 """
@@ -97,17 +98,17 @@ def route_topk(
     normalize: bool,
     ids: torch.Tensor,
     weights: torch.Tensor,
-    clear: torch.Tensor,
+    clear: torch.Tensor | None = None,
 ) -> None:
     """logits [T, E] -> ids [T, k] int32 and weights [T, k] fp32, in place; zeroes `clear`
-    ([T, ...] fp32, the gate/up accumulator the next launch adds into)."""
+    ([T, ...] fp32, the decode step's gate/up accumulator the next launch adds into)."""
     T, E = logits.shape
-    clear_n = clear.numel() // T
+    clear_n = 0 if clear is None else clear.numel() // T
     _route_kernel[(T, 1 + triton.cdiv(clear_n, 2048))](
         logits,
         ids,
         weights,
-        clear,
+        weights if clear is None else clear,  # nothing to clear: any fp32 pointer
         clear_n,
         E,
         TOP_K=top_k,

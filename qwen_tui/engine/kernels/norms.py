@@ -4,7 +4,9 @@
 the fp32 accumulators of the int4 GEMVs are emptied here, ready for the next step's
 atomics; a prefill passes the matmuls' bf16 outputs and leaves them as they are. At decode
 an `earlier` accumulator may be added (and emptied) first: the attention's output, when the
-router normed it for the experts itself (`moe_route.py`) and only the residual is left.
+router normed it for the experts itself (`moe_route.py`) and only the residual is left. A
+prefill may pass its MoE's top-k expert outputs unsummed ([T, k, H]): the sum over them is
+taken here, rounded once as torch's sum rounds it, instead of in a launch of its own.
 Rounding follows transformers: each sum is rounded to the model's dtype where it rounds.
 (The q/k norm and rotary step is `qk_rope.py`.)
 """
@@ -49,6 +51,7 @@ def _add_rmsnorm_kernel(
     BLOCK: tl.constexpr,
     HAS_EARLIER: tl.constexpr,
     HAS_ACC: tl.constexpr,
+    ACC_ROWS: tl.constexpr,
     CLEAR: tl.constexpr,
     PDL: tl.constexpr,
 ):
@@ -63,7 +66,14 @@ def _add_rmsnorm_kernel(
         h = residual_add(h, earlier)
         tl.store(earlier_ptr + at, tl.zeros_like(earlier), mask=mask)
     if HAS_ACC:
-        acc = tl.load(acc_ptr + at, mask=mask, other=0.0)
+        if ACC_ROWS == 1:
+            acc = tl.load(acc_ptr + at, mask=mask, other=0.0)
+        else:  # a token's ACC_ROWS rows, summed in fp32 and rounded once
+            summed = tl.zeros((BLOCK_T, BLOCK), tl.float32)
+            for j in tl.static_range(ACC_ROWS):
+                row_at = (rows * ACC_ROWS + j) * H + offs
+                summed += tl.load(acc_ptr + row_at, mask=mask, other=0.0).to(tl.float32)
+            acc = summed.to(acc_ptr.dtype.element_ty)
         h = residual_add(h, acc)
         tl.store(h_ptr + at, h, mask=mask)
         if CLEAR:
@@ -84,8 +94,12 @@ def add_rmsnorm(
 ) -> None:
     """h [T, H] += acc (fp32 or the model dtype; zeroed after when `clear`);
     x [T, H] = RMSNorm(h) * weight. With acc None, h is only normed. `earlier` (fp32, like
-    acc) is added to h before acc, rounded on its own, and always zeroed."""
+    acc) is added to h before acc, rounded on its own, and always zeroed. An acc of
+    [T, k, H] (the model's dtype, never cleared) adds each token's k rows' sum."""
     T, H = h.shape
+    acc_rows = acc.shape[1] if acc is not None and acc.dim() == 3 else 1
+    if acc_rows > 1 and clear:
+        raise ValueError("rows summed into the residual are read-only: pass clear=False")
     block_t = min(triton.next_power_of_2(T), INTERPRETED_ROWS) if interpreted() else 1
     pdl = T == 1 and launch_overlap.enabled(h.device.type)  # a decode step's
     _add_rmsnorm_kernel[(triton.cdiv(T, block_t),)](
@@ -101,6 +115,7 @@ def add_rmsnorm(
         BLOCK=triton.next_power_of_2(H),
         HAS_EARLIER=earlier is not None,
         HAS_ACC=acc is not None,
+        ACC_ROWS=acc_rows,
         CLEAR=clear and acc is not None,
         PDL=pdl,
         **launch_overlap.launch_options(pdl),

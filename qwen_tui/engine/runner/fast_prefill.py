@@ -1,13 +1,14 @@
-"""A prefill chunk on the fused kernels: eight launches a layer around the MoE, not ~40 ops.
+"""A prefill chunk on the fused kernels: thirteen launches a layer, not ~40 ops.
 
 Per layer: h += the previous MLP's output and x = RMSNorm(h) in one launch; one int4 matmul
 for q|k|v on the decode step's fused weight (shared, not copied); one launch to norm and
 rotate q and k and write q (head-major, as attention reads it) and the k, v cache rows;
 the attention (`chunk_attention`'s long tiles on Hopper, else flash attention); the o
-matmul; h += o and RMSNorm again in one launch; the MoE. The final norm and the lm_head
-run on the last row only. `graphed` is the same chunk with its start and last row on the
-device, for the short-prefill graphs (`prefill_replay.py`): its attention reads the start
-from there (`kernels/chunk_attention.py`).
+matmul; h += o and RMSNorm again in one launch; the MoE (the router's matmul, the top-k,
+three to align the pairs, two grouped matmuls), whose top-k expert rows the next norm sums.
+The final norm and the lm_head run on the last row only. `graphed` is the same chunk with
+its start and last row on the device, for the short-prefill graphs (`prefill_replay.py`):
+its attention reads the start from there (`kernels/chunk_attention.py`).
 
 Every op has a fixed shape and none reads a value back, so the host queues the whole chunk
 without waiting for the GPU. Rounding is the reference path's: every matmul output and
@@ -135,7 +136,7 @@ class FastPrefill:
             )
             attn = attend(q_heads, k_cache, v_cache)
             add_rmsnorm(h, self.ops.linear(attn, layer.o), layer.post_norm, x, eps, clear=False)
-            out = self.ops.mlp(x, layer.mlp)
+            out = self.ops.mlp(x, layer.mlp, summed=False)  # the norm after sums the experts
             if i < last:
                 add_rmsnorm(h, out, w.layers[i + 1].input_norm, x, eps, clear=False)
         return h, out, x

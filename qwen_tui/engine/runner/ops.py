@@ -60,8 +60,9 @@ class Ops:
             y = x @ dequantize_int4(w).to(x.dtype)
         return y + w.bias if w.bias is not None else y
 
-    def mlp(self, x: torch.Tensor, mlp: MoeMlp | DenseMlp) -> torch.Tensor:
-        """x [T, H] -> [T, H]."""
+    def mlp(self, x: torch.Tensor, mlp: MoeMlp | DenseMlp, summed: bool = True) -> torch.Tensor:
+        """x [T, H] -> [T, H]; with `summed` False, the fused MoE's weighted expert rows
+        [T, k, H] unsummed, for `norms.add_rmsnorm` to sum (other MLPs still give [T, H])."""
         if isinstance(mlp, DenseMlp):
             return self.linear(F.silu(self.linear(x, mlp.gate)) * self.linear(x, mlp.up), mlp.down)
         logits = self.linear(x, mlp.router)
@@ -69,9 +70,8 @@ class Ops:
         if isinstance(experts, QuantExperts) and experts.ordered and self.use_triton:
             from qwen_tui.engine.kernels.fused_moe import fused_moe
 
-            return fused_moe(
-                x, logits, experts.gate, experts.up, experts.down, mlp.top_k, mlp.normalize
-            )
+            projections = (experts.gate, experts.up, experts.down)
+            return fused_moe(x, logits, *projections, mlp.top_k, mlp.normalize, summed)
         weights, ids = route(logits, mlp.top_k, mlp.normalize)
         out = torch.zeros_like(x, dtype=torch.float32)
         for expert in ids.unique().tolist():  # reference path: host loop is fine here
