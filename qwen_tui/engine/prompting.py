@@ -19,6 +19,7 @@ from qwen_tui.engine.chat_template import ChatTemplate
 from qwen_tui.engine.events import ErrorKind
 from qwen_tui.engine.model_files import check_readable
 from qwen_tui.engine.model_json import read_model_json
+from qwen_tui.engine.segment_ids import SegmentIds
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -56,6 +57,7 @@ class ChatTokenizer:
             special_tokens=self.tokenizer.special_tokens_map,
         )
         self._lock = threading.Lock()
+        self._prompt_ids = SegmentIds(self.tokenizer)  # a turn's history encoded once
         for enable_thinking in (True, False):  # a template that always fails does so now
             self.render(_PROBE, enable_thinking)  # and the first reply's pays no first call
 
@@ -75,7 +77,7 @@ class ChatTokenizer:
             enable_thinking=enable_thinking,
         )
         with self._lock:
-            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            ids = self._prompt_ids.ids(text)
         return RenderedPrompt(text, tuple(ids))
 
     def encode(self, text: str) -> list[int]:
