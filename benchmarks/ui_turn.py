@@ -23,6 +23,9 @@ from benchmarks.stack_sampler import StackSampler
 from qwen_tui.ui.app import ChatApp
 
 KEY = "x"
+PAUSE_BEFORE_ENTER_S = 0.5
+"""A user's pause between pasting or typing a prompt and pressing Enter (the app counts the
+prompt meanwhile, `ui/count_ahead.py`; 0 times Enter right after the text appears)."""
 
 
 # The UI's internals the benchmarks read, in one place for when the UI is restructured.
@@ -100,7 +103,7 @@ async def ui_turn(
     probes = probes or Probes()
     count = len(conversation_messages(app))
     prompt_box(app).text = prompt
-    await pilot.pause()
+    await pilot.pause(PAUSE_BEFORE_ENTER_S)
     probes.before_enter(engine)
     sent = time.perf_counter()
     await pilot.press("enter")

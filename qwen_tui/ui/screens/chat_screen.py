@@ -19,6 +19,7 @@ from qwen_tui.conversation.model_switch import ModelSwitch
 from qwen_tui.ui import slash_commands
 from qwen_tui.ui.app_commands import CLEAR_SYSTEM, CommandLine, UnknownCommand, parse_command
 from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.count_ahead import CountAhead
 from qwen_tui.ui.engine_bridge import EngineBridge, EngineEventsWaiting
 from qwen_tui.ui.file_command import attach_to_input
 from qwen_tui.ui.message_edit import EditedMessage
@@ -58,6 +59,7 @@ class ChatScreen(ChatKeys):
         )
         self._last_drain = 0.0
         self._drain_timer: Timer | None = None
+        self._count_ahead = CountAhead(self, core)
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -107,7 +109,10 @@ class ChatScreen(ChatKeys):
             self._drain_timer = self.set_timer(FRAME_S, self._apply_engine_events)
             return
         self._last_drain = time.monotonic()
+        was_busy = self.core.busy
         await self.driver.handle(self.bridge.drain())
+        if was_busy and not self.core.busy:  # what was typed meanwhile goes out next
+            self.on_text_area_changed()
 
     # -- input ----------------------------------------------------------------------------
 
@@ -131,6 +136,8 @@ class ChatScreen(ChatKeys):
 
     def on_text_area_changed(self) -> None:
         self.view.refresh_mode_hint()
+        if not self.view.edit.active:  # an edit goes out as a fork, counted then
+            self._count_ahead.draft_changed(self.view.prompt.text)
 
     def on_user_turn_edit_requested(self, event: UserTurn.EditRequested) -> None:
         """E on a message: edit it in the input, to send as a fork (or say why not now)."""
