@@ -30,6 +30,7 @@ from qwen_tui.engine.runner.decoder import Decoder
 VARIANTS = {  # name: {(module, constant): value}; each tried against the defaults
     "moe_no_128_rows": {(tuning, "MOE_LARGE_ROWS"): 10**9},
     "moe_128_rows_from_64": {(tuning, "MOE_LARGE_ROWS"): 64},
+    "moe_256_rows_from_256": {(tuning, "MOE_HUGE_ROWS"): 256},  # the candidate
     "moe_64_rows_from_4": {(tuning, "MOE_MEDIUM_ROWS"): 4},
     "moe_64_rows_from_16": {(tuning, "MOE_MEDIUM_ROWS"): 16},
     "dense_in_registers": {(int4_matmul, "DEQUANT_ROWS"): None},

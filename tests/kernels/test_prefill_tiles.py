@@ -31,10 +31,11 @@ def reference_moe(x, logits, dense):
     return out
 
 
-@pytest.mark.parametrize("block_m", [16, 64, 128])
+@pytest.mark.parametrize("block_m", [16, 64, 128, 256])
 def test_moe_gives_the_same_output_at_every_tile_height(block_m, monkeypatch):
     monkeypatch.setattr(tuning, "MOE_MEDIUM_ROWS", 0 if block_m >= 64 else 10**9)
-    monkeypatch.setattr(tuning, "MOE_LARGE_ROWS", 0 if block_m == 128 else 10**9)
+    monkeypatch.setattr(tuning, "MOE_LARGE_ROWS", 0 if block_m >= 128 else 10**9)
+    monkeypatch.setattr(tuning, "MOE_HUGE_ROWS", 0 if block_m == 256 else None)
     assert tuning.moe_block_m(40, TOP_K, E) == block_m
     gate, gate_w = int4_experts(E, H, INTER, 32, seed=1)
     up, up_w = int4_experts(E, H, INTER, 32, seed=2)

@@ -36,6 +36,13 @@ ACC_REGS_PER_THREAD = 128  # fp32 accumulator values a thread may hold without s
 # a tile taller than an expert's rows computes padding, a shorter one rereads its weights.
 MOE_MEDIUM_ROWS = 8  # from this average on, 64-row tiles (below: 16)
 MOE_LARGE_ROWS = 128  # from this average on, 128-row tiles
+# From this average on, 256-row tiles (None: never), a candidate until timed
+# (`prefill_speed.py --sweep --only moe_256_rows_from_256`): a 4,096-token chunk gives the
+# 128 experts 256 rows each on average, so at 128 rows each expert's int4 weights are
+# dequantized twice, and dequantizing is about a third of the tile's work at that height.
+# Their gate|up tiles take 113 KiB of shared memory (sm_90, `gpu_compile.py --all-tiles`):
+# Hopper's 228 fit, an RTX 4090's 100 do not.
+MOE_HUGE_ROWS: int | None = None
 
 
 def prefill_configs(with_block_m: int | None = None) -> list[triton.Config]:
@@ -52,6 +59,8 @@ def prefill_configs(with_block_m: int | None = None) -> list[triton.Config]:
 def moe_block_m(tokens: int, top_k: int, num_experts: int) -> int:
     """Rows per tile of the grouped expert matmul at prefill."""
     rows_per_expert = tokens * top_k / num_experts
+    if MOE_HUGE_ROWS is not None and rows_per_expert >= MOE_HUGE_ROWS:
+        return 256
     if rows_per_expert >= MOE_LARGE_ROWS:
         return 128
     return 64 if rows_per_expert >= MOE_MEDIUM_ROWS else 16
