@@ -37,10 +37,14 @@ async def test_a_pasted_prompt_is_counted_before_enter_as_it_goes_out():
         prompt.focus()
         prompt.insert("A long pasted text. " * 200)  # as a paste puts it in
         await pilot.press(*" Sum it up?")
-        await wait_for(pilot, lambda: counted_ahead(engine), what="a count ahead")
-        await pilot.pause(count_ahead.PAUSE_S * 2)  # the pause after the last key
+        typed = ("A long pasted text. " * 200 + " Sum it up?").strip()
+        await wait_for(
+            pilot,
+            lambda: any(messages[-1]["content"] == typed for messages, _ in counted_ahead(engine)),
+            what="the whole draft counted ahead",
+        )
         ahead = counted_ahead(engine)[-1]
-        assert ahead[0][-1]["content"] == ("A long pasted text. " * 200 + " Sum it up?").strip()
+        assert ahead[0][-1]["content"] == typed
         before_enter = len(engine.counts)
         await pilot.press("enter")
         await until_idle(pilot)
