@@ -74,9 +74,12 @@ class TurnLaunch(ConversationCommands):
 
     def _submit(self, text: str, plan: TurnPlan, prompt_tokens: int) -> None:
         request_id = next(self._request_ids)
-        self.recording.user(self.conversation.add_user(text))
+        message = self.conversation.add_user(text)
         live = LiveTurn(request_id, text, plan, prompt_tokens)
         self._launch(live, self._request(plan, request_id))
+        # Saved once the engine has the request: a new session's file is created and
+        # synced (twice) here, which is no part of the time to the first token.
+        self.recording.user(message)
 
     def _step(self, step: int) -> None:
         """The next model step of the tool loop: the reply to the calls' results."""

@@ -233,7 +233,7 @@ def test_a_session_that_cannot_be_written_is_one_notice_and_the_chat_goes_on():
     core.handle(engine.ready())
     updates = core.send("one")
     assert NotSaved("No space left on device") in updates
-    assert kinds(updates)[-1] is TurnStarted and core.recorder is None
+    assert TurnStarted in kinds(updates) and core.recorder is None  # the reply goes ahead
     assert kinds(core.handle(engine.finished("fine"))) == [TurnEnded]
 
 
