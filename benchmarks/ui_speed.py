@@ -6,8 +6,9 @@ The real Textual app runs headless (`ChatApp(settings, engine=...)`, `run_test`,
 with the local engine. Three turns: a short question answered with `--tokens` new tokens
 (the decode figures), a prompt of about `--long-prompt` tokens (the time to the first
 token of a long prompt), and a short follow-up (a later turn's first token, the history
-before it in the cache), each driven by `ui_turn.py`, which types keys while the first
-reply streams. Then
+before it in the cache), each driven by `ui_turn.py`, which puts the prompt in the input
+half a second before Enter (as a user pauses; the app counts it meanwhile) and types keys
+while the first reply streams. Then
 `qwen-chat run --json` answers the same prompts (`--run-turns`: the first one or two),
 each in a process of its own.
 
