@@ -249,3 +249,28 @@ def test_a_reply_keeps_how_many_tokens_its_thinking_took_finished_or_stopped(ses
     core.cancel()
     first, stopped = sessions.opened[-1].replies
     assert (first.thinking_tokens, stopped.thinking_tokens) == (3, 1)
+
+
+def test_a_draft_is_counted_ahead_only_when_it_would_go_out_now():
+    engine = ManualEngine()
+    counted = []
+    count_tokens = engine.count_prompt_tokens
+
+    def counting(messages, mode, tools=None):
+        counted.append(messages)
+        return count_tokens(messages, mode, tools)
+
+    engine.count_prompt_tokens = counting
+    core = ConversationCore(engine, Settings(engine="demo"))
+    assert core.count_ahead("hello") is None  # the model still loads
+    core.handle(engine.ready())
+    assert core.count_ahead("   ") is None  # nothing typed
+    count = core.count_ahead("  hello  ")
+    assert count is not None and not counted  # counting is the caller's, off its thread
+    count()
+    core.send("hello")
+    ahead, on_send = counted
+    assert ahead == on_send == engine.requests[-1].messages  # the prompt that went out
+    assert core.count_ahead("next") is None  # a reply runs
+    core.handle(engine.finished("Hi."))
+    assert core.count_ahead("next") is not None
