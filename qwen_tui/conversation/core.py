@@ -21,12 +21,10 @@ reply and choosing among a message's replies (`regenerating.py`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from itertools import count
 
 from qwen_tui.chat.messages import Conversation, Role
-from qwen_tui.chat.turn_plan import plan_turn
 from qwen_tui.config import Settings
 from qwen_tui.conversation.budget import drop_oldest_turns
 from qwen_tui.conversation.conversation_in_use import ConversationInUse
@@ -176,20 +174,6 @@ class ConversationCore(ConversationInUse, EventHandling, TurnLaunch, Regeneratin
         self.recording.stop()
 
     # -- what the front-end asks -----------------------------------------------------------
-
-    def count_ahead(self, draft: str) -> Callable[[], int] | None:
-        """What to run off the front-end's thread while `draft` is typed: the engine counts
-        the prompt it would go out in now, so on Enter the budget check finds it counted (a
-        pasted 4k-token prompt's tokenizing not in the reply's time). None where it would
-        not go out now: nothing typed, the model loading or busy, a prompt waiting."""
-        text = draft.strip()
-        if not text or self.state is not EngineState.READY or self.busy or self.pending:
-            return None
-        if self.question is not None or self.engine.playback is not None:
-            return None
-        plan = plan_turn(self.conversation, text, self.settings, self.quantized)
-        tools = self.tool_loop.specs()
-        return partial(self.engine.count_prompt_tokens, plan.messages, plan.enable_thinking, tools)
 
     def tool_summary(self) -> ToolSummary:
         """The tools and servers on offer (none without a tool runner)."""

@@ -4,13 +4,14 @@ A message is planned (`chat.turn_plan`) and judged against the context (`budget.
 it goes out, or a `BudgetQuestion` asks how to make it fit. Each model step of a tool
 loop (`tool_loop.py`) is launched here too. One request is in the engine at a time:
 what is sent meanwhile waits in `pending`, and goes out when the engine is ready and
-the core is no longer busy.
+the core is no longer busy. A draft can be counted ahead of its send (`count_ahead`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from qwen_tui.chat.messages import Message, Role
 from qwen_tui.chat.turn_plan import TurnPlan, plan_turn
@@ -64,6 +65,20 @@ class TurnLaunch(ConversationCommands):
         else:
             self.question = BudgetQuestion(text, budget, ways_out(budget))
             self._post(self.question)
+
+    def count_ahead(self, draft: str) -> Callable[[], int] | None:
+        """What to run off the front-end's thread while `draft` is typed: the engine counts
+        the prompt it would go out in now, so on Enter the budget check finds it counted (a
+        pasted 4k-token prompt's tokenizing not in the reply's time). None where it would
+        not go out now: nothing typed, the model loading or busy, a prompt waiting."""
+        text = draft.strip()
+        if not text or self.state is not EngineState.READY or self.busy or self.pending:
+            return None
+        if self.question is not None or self.engine.playback is not None:
+            return None
+        plan = plan_turn(self.conversation, text, self.settings, self.quantized)
+        tools = self.tool_loop.specs()
+        return partial(self.engine.count_prompt_tokens, plan.messages, plan.enable_thinking, tools)
 
     def _queue_wait(self) -> QueueWait:
         if self.state is EngineState.LOADING:
