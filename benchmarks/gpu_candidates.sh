@@ -3,7 +3,9 @@
 # build): GPU parity with both decode candidates switched on, the runner's sweep of the
 # decode variants that hold them (each apart, then both) at 1k and 32k, and the prefill
 # sweep of the long prompts' two candidates (attention on flash instead of the chunk
-# kernel, 256-row MoE tiles) at 1k to 4k tokens, on random weights of the real shape.
+# kernel, 256-row MoE tiles) at 1k to 4k tokens, on random weights of the real shape;
+# last, if the call has time left, the GPU kernels of a 64-token prompt (what a chat
+# turn's short-prefill graph holds: 15 ms of GPU for 47 tokens on the H100).
 # Which of them become defaults follows from this; `gpu_quick.sh` then measures what
 # users get with them.
 #
@@ -24,3 +26,4 @@ step runner_variants 250 python3 benchmarks/runner_speed.py --variants --only \
     norm_in_qkv_gemv merge_in_o_gemv norm_in_qkv_merge_in_o attention_128_keys_at_512
 step prefill_variants 200 python3 -m benchmarks.prefill_speed --lengths 1024 2048 4096 \
     --sweep --only flash_attention moe_256_rows_from_256
+step prefill_profile_64 60 python3 -m benchmarks.prefill_speed --lengths 64 --profile
