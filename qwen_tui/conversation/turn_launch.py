@@ -70,15 +70,15 @@ class TurnLaunch(ConversationCommands):
         """What to run off the front-end's thread while `draft` is typed: the engine counts
         the prompt it would go out in now, so on Enter the budget check finds it counted (a
         pasted 4k-token prompt's tokenizing not in the reply's time). None where it would
-        not go out now: nothing typed, the model loading or busy, a prompt waiting."""
+        not go out now: nothing typed, the model loading or busy, a prompt waiting. A
+        prompt that cannot be rendered counts 0 here; the send says why."""
         text = draft.strip()
         if not text or self.state is not EngineState.READY or self.busy or self.pending:
             return None
         if self.question is not None or self.engine.playback is not None:
             return None
         plan = plan_turn(self.conversation, text, self.settings, self.quantized)
-        tools = self.tool_loop.specs()
-        return partial(self.engine.count_prompt_tokens, plan.messages, plan.enable_thinking, tools)
+        return partial(self._prompt_tokens, plan, self.tool_loop.specs())
 
     def _queue_wait(self) -> QueueWait:
         if self.state is EngineState.LOADING:

@@ -10,8 +10,6 @@ A draft that changes again only costs a count that nobody reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -44,18 +42,5 @@ class CountAhead:
             return
         work = self._core.count_ahead(self._draft)
         if work is not None:
-            self._screen.run_worker(
-                _quietly(work), thread=True, group="count-ahead", exit_on_error=False
-            )
-
-
-def _quietly(work: Callable[[], object]) -> Callable[[], None]:
-    """`work`, its failure left for the send to report (a template that cannot render)."""
-
-    def run() -> None:
-        try:
-            work()
-        except Exception:  # noqa: BLE001 - Enter counts again and says what failed
-            pass
-
-    return run
+            # A count that fails is no one's to show: Enter counts again and says why.
+            self._screen.run_worker(work, thread=True, group="count-ahead", exit_on_error=False)

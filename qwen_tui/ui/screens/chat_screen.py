@@ -112,7 +112,7 @@ class ChatScreen(ChatKeys):
         was_busy = self.core.busy
         await self.driver.handle(self.bridge.drain())
         if was_busy and not self.core.busy:  # what was typed meanwhile goes out next
-            self.on_text_area_changed()
+            self._draft_changed()
 
     # -- input ----------------------------------------------------------------------------
 
@@ -136,6 +136,9 @@ class ChatScreen(ChatKeys):
 
     def on_text_area_changed(self) -> None:
         self.view.refresh_mode_hint()
+        self._draft_changed()
+
+    def _draft_changed(self) -> None:
         if not self.view.edit.active:  # an edit goes out as a fork, counted then
             self._count_ahead.draft_changed(self.view.prompt.text)
 
